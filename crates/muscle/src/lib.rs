@@ -1,1 +1,201 @@
-//! placeholder
+//! Muscle models of MotorNet 0.3.0, written once over [`Scalar`] so that the same code runs in
+//! `f32`, `f64` and forward-mode dual numbers.
+//!
+//! This crate is standalone: it knows nothing of skeletons, geometry, effectors or tensor
+//! libraries. A muscle sees only its own state, its excitation (the motor command), and the
+//! length and velocity of its musculotendon unit, which some geometry computes elsewhere.
+//!
+//! # Models
+//! | model | reference | states |
+//! |---|---|---|
+//! | [`ReluMuscle`] | force = F_max · activation | 4 |
+//! | [`RigidTendonHillMuscle`] | Kistemaker, Wong & Gribble (2010), rigid tendon | 7 |
+//! | [`RigidTendonHillMuscleThelen`] | Thelen (2003), rigid tendon | 7 |
+//! | [`CompliantTendonHillMuscle`] | Kistemaker et al. (2010), compliant tendon | 7 |
+//! | [`MujocoHillMuscle`] | MuJoCo's muscle actuator curves | 7 |
+//!
+//! All share [`ActivationDynamics`] (Thelen 2003). Every model implements [`MuscleModel`];
+//! [`AnyMuscle`] picks one at run time (e.g. from a spec file).
+//!
+//! # Units
+//! Lengths in m, velocities in m/s, forces in N, time in s. Activation and excitation are
+//! dimensionless in `[min_activation, 1]`.
+//!
+//! # Example: an active force–length curve with nothing but this crate
+//! ```
+//! use motornet_muscle::{HillParams, MuscleModel, RigidTendonHillMuscle};
+//!
+//! let model = RigidTendonHillMuscle::new(
+//!     RigidTendonHillMuscle::DEFAULT_ACTIVATION,
+//!     vec![HillParams::new("biceps", 414.0, 0.204, 0.137, 1.4)],
+//! )?;
+//! let (l0_se, l0_ce) = (0.204, 0.137);
+//! let mut state = [0.0_f64; 7];
+//! let curve: Vec<(f64, f64)> = (0..=20)
+//!     .map(|k| {
+//!         let fibre = l0_ce * (0.5 + 0.05 * k as f64); // 0.5 … 1.5 optimal lengths
+//!         // full activation, isometric: one step from activation 1 with zero derivative
+//!         model.integrate(0, 0.01, &[0.0], &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+//!                         l0_se + fibre, 0.0, &mut state);
+//!         (fibre / l0_ce, state[model.force_index()])
+//!     })
+//!     .collect();
+//! let peak = curve.iter().cloned().fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+//! assert!((peak.0 - 1.0).abs() < 1e-9);       // peaks at the optimal length …
+//! assert!((peak.1 - 414.0).abs() < 1e-9);     // … with F_max
+//! # Ok::<(), motornet_muscle::MuscleError>(())
+//! ```
+//!
+//! # Adding a model
+//! One new file: a struct holding its parameters, and an `impl MuscleModel` giving its state
+//! names and its `integrate` (and `derivative` if it has more than the activation ODE, and
+//! `initial_state` if integrating once from rest is not right). Write the equations with
+//! `S::c(..)` for constants and [`motornet_scalar::select`] / `clamp_*` for branches, and every
+//! number type, including dual numbers for exact derivatives, comes for free:
+//! ```
+//! use motornet_muscle::{ActivationDynamics, MuscleModel};
+//! use motornet_scalar::Scalar;
+//!
+//! /// Force grows with the square of activation.
+//! #[derive(Debug)]
+//! struct Quadratic { act: ActivationDynamics, f_max: Vec<f64> }
+//!
+//! impl MuscleModel for Quadratic {
+//!     fn name(&self) -> &'static str { "Quadratic" }
+//!     fn state_names(&self) -> &'static [&'static str] { &["activation", "force"] }
+//!     fn n_derivatives(&self) -> usize { 1 }
+//!     fn n_muscles(&self) -> usize { self.f_max.len() }
+//!     fn muscle_name(&self, _m: usize) -> &str { "q" }
+//!     fn activation(&self) -> &ActivationDynamics { &self.act }
+//!     fn max_isometric_force(&self, m: usize) -> f64 { self.f_max[m] }
+//!     fn integrate<S: Scalar>(&self, m: usize, dt: f64, d: &[S], s: &[S],
+//!                             _len: S, _vel: S, out: &mut [S]) {
+//!         let a = self.act.step(dt, s[0], d[0]);
+//!         out[0] = a;
+//!         out[1] = a * a * S::c(self.f_max[m]);
+//!     }
+//! }
+//!
+//! let q = Quadratic { act: ActivationDynamics::new(0.0, 0.015, 0.05).unwrap(), f_max: vec![100.0] };
+//! let mut s = [0.0; 2];
+//! q.integrate(0, 0.01, &[0.0], &[0.5, 0.0], 0.0, 0.0, &mut s);
+//! assert_eq!(s[1], 25.0);
+//! ```
+//!
+//! # References
+//! - Kistemaker DA, Wong JD, Gribble PL (2010). The central nervous system does not minimize
+//!   energy cost in arm movements. *J Neurophysiol* 104(6):2985–2994.
+//! - Thelen DG (2003). Adjustment of muscle mechanics model parameters to simulate dynamic
+//!   contractions in older adults. *J Biomech Eng* 125(1):70–77.
+//! - MuJoCo documentation, "Muscle actuators".
+//! - Codol O, Michaels JA, Kashefi M, Pruszynski JA, Gribble PL (2024). MotorNet, a Python
+//!   toolbox for controlling differentiable biomechanical effectors with artificial neural
+//!   networks. *eLife* 12:RP88591.
+#![warn(missing_docs)]
+
+mod activation;
+mod any;
+mod compliant;
+mod error;
+mod mujoco;
+mod params;
+mod relu;
+mod rigid_hill;
+mod thelen;
+
+pub use activation::ActivationDynamics;
+pub use any::AnyMuscle;
+pub use compliant::CompliantTendonHillMuscle;
+pub use error::MuscleError;
+pub use motornet_scalar::Scalar;
+pub use mujoco::MujocoHillMuscle;
+pub use params::{HillParams, MujocoParams, ReluParams};
+pub use relu::ReluMuscle;
+pub use rigid_hill::RigidTendonHillMuscle;
+pub use thelen::RigidTendonHillMuscleThelen;
+
+/// The largest number of states any model in this crate has per muscle. Scratch buffers of this
+/// size let models work without allocating.
+pub const MAX_MUSCLE_STATES: usize = 8;
+
+/// A muscle model: parameters for `n_muscles()` muscles and the equations that advance each.
+///
+/// State layout follows MotorNet: a muscle's state is a slice of `n_states()` numbers whose
+/// names are `state_names()`; the first is always the activation and the last
+/// (`force_index()`) the force (N) the muscle pulls with. The state derivative has
+/// `n_derivatives()` entries (the activation rate, then model-specific ones).
+///
+/// Every method works on one muscle, `m`, and never allocates. Methods are generic over the
+/// [`Scalar`] type, so a model is evaluated in `f32`, `f64` or dual numbers with one code path.
+pub trait MuscleModel: std::fmt::Debug + Send + Sync {
+    /// The model's name as MotorNet spells it (e.g. `"RigidTendonHillMuscle"`).
+    fn name(&self) -> &'static str;
+    /// Names of the state entries, in order.
+    fn state_names(&self) -> &'static [&'static str];
+    /// Number of state entries per muscle.
+    fn n_states(&self) -> usize {
+        self.state_names().len()
+    }
+    /// Index of the force (N) in the state.
+    fn force_index(&self) -> usize {
+        self.n_states() - 1
+    }
+    /// Number of entries in the state derivative (1: activation only; 2 for the compliant
+    /// tendon: activation and normalised fibre velocity).
+    fn n_derivatives(&self) -> usize;
+    /// Number of muscles.
+    fn n_muscles(&self) -> usize;
+    /// Name of muscle `m`.
+    fn muscle_name(&self, m: usize) -> &str;
+    /// The activation dynamics shared by all muscles of this model.
+    fn activation(&self) -> &ActivationDynamics;
+    /// Maximum isometric force of muscle `m` (N).
+    fn max_isometric_force(&self, m: usize) -> f64;
+
+    /// State of muscle `m` at rest (activation = `min_activation`) for a musculotendon length
+    /// `mt_len` (m) and velocity `mt_vel` (m/s). `dt` (s) is the muscle's integration step; the
+    /// default integrates once from rest with a zero derivative, as MotorNet does.
+    fn initial_state<S: Scalar>(&self, m: usize, mt_len: S, mt_vel: S, dt: f64, state: &mut [S]) {
+        let mut rest = [S::zero(); MAX_MUSCLE_STATES];
+        rest[0] = S::c(self.activation().min_activation);
+        let zero = [S::zero(); MAX_MUSCLE_STATES];
+        self.integrate(
+            m,
+            dt,
+            &zero[..self.n_derivatives()],
+            &rest[..self.n_states()],
+            mt_len,
+            mt_vel,
+            state,
+        );
+    }
+
+    /// State derivative of muscle `m` for an excitation (dimensionless) and its current state.
+    /// The default is the activation ODE alone.
+    fn derivative<S: Scalar>(&self, m: usize, excitation: S, state: &[S], derivative: &mut [S]) {
+        let _ = m;
+        derivative[0] = self.activation().derivative(excitation, state[0]);
+    }
+
+    /// Advance muscle `m` by `dt` (s): `new_state` from `state`, its `derivative`, and the
+    /// musculotendon length `mt_len` (m) and velocity `mt_vel` (m/s) the geometry gives *now*
+    /// (MotorNet integrates the muscle with the current, not the updated, geometry).
+    fn integrate<S: Scalar>(
+        &self,
+        m: usize,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: S,
+        mt_vel: S,
+        new_state: &mut [S],
+    );
+
+    /// Force (N) of muscle `m` in `state`.
+    fn force<S: Scalar>(&self, state: &[S]) -> S {
+        state[self.force_index()]
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! [`MujocoHillMuscle`]: the force curves of MuJoCo's muscle actuator.
+
+use crate::error::{check_global, Rule};
+use crate::{ActivationDynamics, MujocoParams, MuscleError, MuscleModel};
+use motornet_scalar::{select, Scalar};
+
+/// Rigid-tendon Hill-type muscle with the piecewise-quadratic curves of MuJoCo's muscle
+/// actuator, as MotorNet 0.3.0 implements them.
+///
+/// With L = max(0.001, l_mt − l0_se)/l0_ce (optimal lengths) and V = v_mt / vmax:
+/// - active force–length: a skewed quadratic bump on [lmin, lmax] peaking at L = 1, plus 0.15 ×
+///   a second bump on [lmin, 0.95] peaking at (lmin + 0.95)/2;
+/// - passive: 0 for L ≤ 1; with b = (1 + lmax)/2, 0.25·s·x³ for L ≤ b (x = (L−1)/(b−1)), and
+///   0.25·s·(1 + 3x) beyond (x = (L−b)/(b−1)), where s is `normalized_slack_muscle_length`;
+/// - force–velocity: 0 for V ≤ −1, (V+1)² for V ≤ 0, fvmax − (c−V)²/c for V ≤ c = fvmax − 1,
+///   fvmax beyond;
+/// - force = F_max · (a · f_l · f_v + passive_forces · f_pe).
+///
+/// State (7 per muscle): activation, fibre length (m), musculotendon velocity (m/s),
+/// force–length PE, force–length CE, force–velocity CE, force (N). MotorNet defaults:
+/// `min_activation` 0, τ_act 10 ms, τ_deact 40 ms, `passive_forces` 1.
+///
+/// Reference: MuJoCo documentation, "Muscle actuators" (Todorov, Erez & Tassa 2012).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MujocoHillMuscle {
+    activation: ActivationDynamics,
+    passive_forces: f64,
+    params: Vec<MujocoParams>,
+}
+
+impl MujocoHillMuscle {
+    /// MotorNet's default activation dynamics for this model.
+    pub const DEFAULT_ACTIVATION: ActivationDynamics = ActivationDynamics {
+        min_activation: 0.0,
+        tau_activation: 0.01,
+        tau_deactivation: 0.04,
+    };
+    /// MotorNet's default gain of the passive force.
+    pub const DEFAULT_PASSIVE_FORCES: f64 = 1.0;
+
+    /// Build a validated model. `passive_forces` (dimensionless, ≥ 0) scales the passive force.
+    pub fn new(
+        activation: ActivationDynamics,
+        passive_forces: f64,
+        muscles: Vec<MujocoParams>,
+    ) -> Result<Self, MuscleError> {
+        activation.validate()?;
+        check_global("passive_forces", passive_forces, Rule::NonNegative)?;
+        if muscles.is_empty() {
+            return Err(MuscleError::NoMuscles);
+        }
+        for (i, m) in muscles.iter().enumerate() {
+            m.validate(i)?;
+        }
+        Ok(Self {
+            activation,
+            passive_forces,
+            params: muscles,
+        })
+    }
+
+    /// The per-muscle parameters.
+    pub fn params(&self) -> &[MujocoParams] {
+        &self.params
+    }
+
+    /// The passive force gain.
+    pub fn passive_forces(&self) -> f64 {
+        self.passive_forces
+    }
+}
+
+/// Skewed quadratic bump on `[lmin, lmax]` with its peak (1) at `mid`.
+#[inline]
+fn bump<S: Scalar>(l: S, lmin: f64, mid: f64, lmax: f64) -> S {
+    let c = S::c;
+    let left = 0.5 * (lmin + mid);
+    let right = 0.5 * (mid + lmax);
+    let v = l.re();
+    if v <= lmin || v >= lmax {
+        return S::zero();
+    }
+    let half_sq = |x: S| c(0.5) * x * x;
+    if v < left {
+        half_sq((l - c(lmin)) / c(left - lmin))
+    } else if v < mid {
+        S::one() - half_sq((c(mid) - l) / c(mid - left))
+    } else if v < right {
+        S::one() - half_sq((l - c(mid)) / c(right - mid))
+    } else {
+        half_sq((c(lmax) - l) / c(lmax - right))
+    }
+}
+
+impl MuscleModel for MujocoHillMuscle {
+    fn name(&self) -> &'static str {
+        "MujocoHillMuscle"
+    }
+    fn state_names(&self) -> &'static [&'static str] {
+        &[
+            "activation",
+            "muscle length",
+            "muscle velocity",
+            "force-length PE",
+            "force-length CE",
+            "force-velocity CE",
+            "force",
+        ]
+    }
+    fn n_derivatives(&self) -> usize {
+        1
+    }
+    fn n_muscles(&self) -> usize {
+        self.params.len()
+    }
+    fn muscle_name(&self, m: usize) -> &str {
+        &self.params[m].name
+    }
+    fn activation(&self) -> &ActivationDynamics {
+        &self.activation
+    }
+    fn max_isometric_force(&self, m: usize) -> f64 {
+        self.params[m].max_isometric_force
+    }
+
+    fn integrate<S: Scalar>(
+        &self,
+        m: usize,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: S,
+        mt_vel: S,
+        new_state: &mut [S],
+    ) {
+        let p = &self.params[m];
+        let c = S::c;
+        let a = self.activation.step(dt, state[0], derivative[0]);
+        let len = (mt_len - c(p.tendon_length)).clamp_min(c(0.001)) / c(p.optimal_muscle_length);
+        let vel = mt_vel / c(p.vmax);
+        let b = 0.5 * (1.0 + p.lmax);
+        let p1 = b - 1.0;
+        let p2 = 0.25 * p.normalized_slack_muscle_length;
+        let flpe = if len.re() <= 1.0 {
+            S::zero()
+        } else if len.re() <= b {
+            let x = (len - S::one()) / c(p1);
+            c(p2) * x * x * x
+        } else {
+            let x = (len - c(b)) / c(p1);
+            c(p2) * (S::one() + c(3.0) * x)
+        };
+        let mid = 0.5 * (p.lmin + 0.95);
+        let flce = bump(len, p.lmin, 1.0, p.lmax) + c(0.15) * bump(len, p.lmin, mid, 0.95);
+        let cc = p.fvmax - 1.0;
+        let fvce = if vel.re() <= -1.0 {
+            S::zero()
+        } else if vel.re() <= 0.0 {
+            (vel + S::one()) * (vel + S::one())
+        } else {
+            select(
+                vel.re() <= cc,
+                c(p.fvmax) - (c(cc) - vel) * (c(cc) - vel) / c(cc),
+                c(p.fvmax),
+            )
+        };
+        new_state[0] = a;
+        new_state[1] = len * c(p.optimal_muscle_length);
+        new_state[2] = vel * c(p.vmax);
+        new_state[3] = flpe;
+        new_state[4] = flce;
+        new_state[5] = fvce;
+        new_state[6] = (a * flce * fvce + c(self.passive_forces) * flpe) * c(p.max_isometric_force);
+    }
+}

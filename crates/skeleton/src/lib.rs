@@ -1,1 +1,197 @@
-//! placeholder
+//! Rigid-body skeletons for motornet-rs: a point mass and a planar two-joint arm.
+//!
+//! A skeleton turns generalized forces into joint accelerations ([`Skeleton::acceleration`]),
+//! maps joint state to the endpoint (fingertip) in cartesian space
+//! ([`Skeleton::joint_to_cartesian`]), and locates points fixed on its bodies together with their
+//! Jacobians ([`Skeleton::point_kinematics`]), which is what muscle paths need for their lengths,
+//! velocities and moment arms. [`JointBounds`] holds the joint position and velocity limits and
+//! performs MotorNet's clipped semi-implicit Euler update.
+//!
+//! All model code is generic over [`Scalar`] (`f32`, `f64`, [`Dual64`](motornet_scalar::Dual64))
+//! and works on caller-provided slices, so nothing is allocated per step.
+//!
+//! Units are SI throughout: m, kg, kg·m², rad, N, N·m, s.
+//!
+//! # Tutorial
+//!
+//! ```
+//! use motornet_skeleton::{JointBounds, Skeleton, TwoDofArm, TwoDofArmParams};
+//!
+//! // MotorNet's default two-joint arm, starting at 45° shoulder and 90° elbow, at rest.
+//! let arm = TwoDofArm::new(TwoDofArmParams::default()).unwrap();
+//! let (lower, upper) = TwoDofArm::default_position_bounds();
+//! let bounds = JointBounds::new(2, lower.to_vec(), upper.to_vec(), vec![-1000.0; 2], vec![1000.0; 2])
+//!     .unwrap();
+//! let mut q = [std::f64::consts::FRAC_PI_4, std::f64::consts::FRAC_PI_2];
+//! let mut qd = [0.0; 2];
+//!
+//! // Apply 0.1 N·m at the shoulder for 10 steps of 1 ms.
+//! let tau = [0.1, 0.0];
+//! let no_load = [0.0; 2];
+//! let (mut qdd, mut q_new, mut qd_new) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+//! for _ in 0..10 {
+//!     arm.acceleration(&q, &qd, &tau, &no_load, &mut qdd);
+//!     bounds.integrate(0.001, &q, &qd, &qdd, &mut q_new, &mut qd_new);
+//!     (q, qd) = (q_new, qd_new);
+//! }
+//! assert!(qd[0] > 0.0); // the shoulder started to flex
+//!
+//! // Where is the fingertip, and how fast does it move?
+//! let (mut pos, mut vel) = ([0.0; 2], [0.0; 2]);
+//! arm.joint_to_cartesian(&q, &qd, &mut pos, &mut vel);
+//!
+//! // A point 10 cm along the forearm: world position and its Jacobian d pos / d q (2 × 2).
+//! let (mut p, mut jac) = ([0.0; 2], [0.0; 4]);
+//! arm.point_kinematics(2, &[0.1, 0.0], &q, &mut p, &mut jac);
+//! assert!(p[0].hypot(p[1]) < 0.309 + 0.1);
+//! ```
+//!
+//! # Points on bodies
+//!
+//! A point fixed on a body is described by its body index (0 = world, 1 = first movable body,
+//! 2 = forearm of the arm) and its coordinates in that body's frame. Its world position is the
+//! body's frame transform applied to the local coordinates, and its Jacobian `d pos / d q` gives
+//! both its velocity (`J · qd`) and, for a muscle path through such points, the moment arms
+//! (`−dL/dq` of the path length `L`, which the chain rule expresses through these Jacobians), as
+//! in Sherman, Seth & Delp (2013), "Flexing computational muscle: modeling and simulation of
+//! musculotendon dynamics", *Journal of Biomechanical Engineering* 135(2):021005.
+#![warn(missing_docs)]
+
+mod bounds;
+mod error;
+mod point_mass;
+mod two_dof_arm;
+
+pub use bounds::JointBounds;
+pub use error::SkeletonError;
+pub use motornet_scalar::Scalar;
+pub use point_mass::PointMass;
+pub use two_dof_arm::{TwoDofArm, TwoDofArmParams};
+
+/// A rigid-body skeleton: joint dynamics, endpoint kinematics and points fixed on its bodies.
+///
+/// Slice arguments have the lengths stated on each method: `dof` generalized coordinates
+/// ([`Skeleton::dof`]) and `space_dim` cartesian coordinates ([`Skeleton::space_dim`]). The
+/// per-step methods never allocate; they assume correctly sized slices and valid body indices
+/// (checked with `debug_assert!` only). Validate configuration-time input with
+/// [`Skeleton::check_body`] and [`Skeleton::check_point`].
+///
+/// The trait has generic methods (one code path for `f32`, `f64` and dual numbers), so it is used
+/// as a generic bound (`K: Skeleton`), not as a trait object.
+pub trait Skeleton: std::fmt::Debug + Send + Sync {
+    /// Name of the skeleton type: `"PointMass"` or `"TwoDofArm"`.
+    fn name(&self) -> &'static str;
+
+    /// Number of joints (generalized coordinates) `dof`.
+    fn dof(&self) -> usize;
+
+    /// Cartesian dimension `space_dim` of the endpoint and of points on bodies.
+    fn space_dim(&self) -> usize;
+
+    /// Number of movable bodies, world excluded: 1 for [`PointMass`], 2 for [`TwoDofArm`].
+    /// Valid body indices are `0..=n_bodies()` (0 is the world).
+    fn n_bodies(&self) -> usize;
+
+    /// Joint accelerations from the joint state and the applied forces.
+    ///
+    /// - `q[dof]`: joint positions (rad for the arm, m for the point mass),
+    /// - `qd[dof]`: joint velocities (rad/s or m/s),
+    /// - `tau[dof]`: generalized forces (N·m for the arm, N for the point mass),
+    /// - `endpoint_load[space_dim]`: a force (N) applied at the endpoint, mapped to joint space
+    ///   through the endpoint Jacobian transpose,
+    /// - `qdd[dof]` (output): joint accelerations (rad/s² or m/s²).
+    fn acceleration<S: Scalar>(
+        &self,
+        q: &[S],
+        qd: &[S],
+        tau: &[S],
+        endpoint_load: &[S],
+        qdd: &mut [S],
+    );
+
+    /// Endpoint (fingertip) position `pos[space_dim]` (m) and velocity `vel[space_dim]` (m/s)
+    /// from joint positions `q[dof]` and velocities `qd[dof]`.
+    fn joint_to_cartesian<S: Scalar>(&self, q: &[S], qd: &[S], pos: &mut [S], vel: &mut [S]);
+
+    /// World position of a point fixed on a body, and its Jacobian with respect to the joints.
+    ///
+    /// - `body`: 0 = world, 1 = first body (the point mass, or the upper arm), 2 = forearm.
+    ///   Must be `<= n_bodies()` (not checked in release builds; see [`Skeleton::check_body`]).
+    /// - `local[space_dim]` (m): the point in the body's frame, first axis along the bone from
+    ///   the body's origin joint (for the point mass, the frame is the mass's, axes aligned with
+    ///   the world's).
+    /// - `q[dof]`: joint positions.
+    /// - `pos[space_dim]` (output, m): world position.
+    /// - `dpos_dq[space_dim * dof]` (output): Jacobian, row-major,
+    ///   `dpos_dq[i * dof + j] = d pos_i / d q_j` (m/rad for the arm, dimensionless for the point
+    ///   mass).
+    ///
+    /// The velocity of the point is `dpos_dq · qd` ([`Skeleton::point_velocity`]).
+    fn point_kinematics<S: Scalar>(
+        &self,
+        body: usize,
+        local: &[f64],
+        q: &[S],
+        pos: &mut [S],
+        dpos_dq: &mut [S],
+    );
+
+    /// Like [`Skeleton::point_kinematics`], and also the point's world velocity
+    /// `vel[space_dim] = dpos_dq · qd` (m/s) for joint velocities `qd[dof]`.
+    ///
+    /// `dpos_dq[space_dim * dof]` is filled as in [`Skeleton::point_kinematics`] (it doubles as
+    /// the scratch space, so this method does not allocate either).
+    fn point_velocity<S: Scalar>(
+        &self,
+        body: usize,
+        local: &[f64],
+        q: &[S],
+        qd: &[S],
+        pos: &mut [S],
+        dpos_dq: &mut [S],
+        vel: &mut [S],
+    ) {
+        self.point_kinematics(body, local, q, pos, dpos_dq);
+        let dof = self.dof();
+        debug_assert_eq!(qd.len(), dof);
+        debug_assert_eq!(vel.len(), self.space_dim());
+        for (i, v) in vel.iter_mut().enumerate() {
+            let row = &dpos_dq[i * dof..(i + 1) * dof];
+            let mut acc = S::zero();
+            for (&j, &w) in row.iter().zip(qd) {
+                acc += j * w;
+            }
+            *v = acc;
+        }
+    }
+
+    /// `Ok(())` if `body` is a valid body index (`0..=n_bodies()`), else
+    /// [`SkeletonError::BodyOutOfRange`].
+    fn check_body(&self, body: usize) -> Result<(), SkeletonError> {
+        if body <= self.n_bodies() {
+            Ok(())
+        } else {
+            Err(SkeletonError::BodyOutOfRange {
+                body,
+                n_bodies: self.n_bodies(),
+            })
+        }
+    }
+
+    /// `Ok(())` if `body` is valid ([`Skeleton::check_body`]) and `local` has `space_dim` finite
+    /// coordinates (m); otherwise the error names what is wrong.
+    fn check_point(&self, body: usize, local: &[f64]) -> Result<(), SkeletonError> {
+        self.check_body(body)?;
+        if local.len() != self.space_dim() {
+            return Err(SkeletonError::LocalDimension {
+                body,
+                len: local.len(),
+                space_dim: self.space_dim(),
+            });
+        }
+        if let Some((axis, &value)) = local.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(SkeletonError::NonFiniteLocal { body, axis, value });
+        }
+        Ok(())
+    }
+}

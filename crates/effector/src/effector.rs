@@ -1,0 +1,502 @@
+//! [`Effector`]: a skeleton, a muscle model and a geometry, advanced in time together.
+
+use crate::error::EffectorError;
+use crate::geometry::Geometry;
+use crate::{MAX_DOF, MAX_SPACE_DIM};
+use motornet_muscle::MuscleModel;
+use motornet_scalar::Scalar;
+use motornet_skeleton::{JointBounds, Skeleton};
+
+/// How one ministep advances the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Integration {
+    /// Explicit Euler: derivatives at the current state; the muscle integrates with the current
+    /// geometry, the joints with the semi-implicit bounded update, then the geometry is
+    /// recomputed from the new joint state.
+    #[default]
+    Euler,
+    /// Runge–Kutta 4 as MotorNet 0.3.0 implements it: the intermediate states are *chained*
+    /// (s₁ = s₀ ⊕ (h/2, k₁), s₂ = s₁ ⊕ (h/2, k₂), s₃ = s₂ ⊕ (h, k₃)), then
+    /// s = s₀ ⊕ (h, (k₁ + 2k₂ + 2k₃ + k₄)/6). Spec files call it `"rk4"`.
+    MotorNetRk4,
+    /// Textbook Runge–Kutta 4: every intermediate state starts from s₀
+    /// (s₁ = s₀ ⊕ (h/2, k₁), s₂ = s₀ ⊕ (h/2, k₂), s₃ = s₀ ⊕ (h, k₃)). Not in MotorNet; spec
+    /// files call it `"rk4_classic"`.
+    Rk4,
+}
+
+impl Integration {
+    /// Parse the spec-file spelling: `euler`, `rk4` (MotorNet's), `rk4_classic`.
+    pub fn parse(s: &str) -> Result<Self, EffectorError> {
+        match s.to_ascii_lowercase().as_str() {
+            "euler" => Ok(Integration::Euler),
+            "rk4" | "rungekutta4" | "runge-kutta4" | "runge-kutta-4" => {
+                Ok(Integration::MotorNetRk4)
+            }
+            "rk4_classic" => Ok(Integration::Rk4),
+            other => Err(EffectorError::invalid(
+                "integration_method",
+                &format!("unknown method '{other}' (expected euler, rk4 or rk4_classic)"),
+            )),
+        }
+    }
+    /// The spec-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Integration::Euler => "euler",
+            Integration::MotorNetRk4 => "rk4",
+            Integration::Rk4 => "rk4_classic",
+        }
+    }
+}
+
+/// Time stepping and limits of an effector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectorOptions {
+    /// Duration of one step (s).
+    pub timestep: f64,
+    /// Ministeps per step (each of `timestep / n_ministeps`).
+    pub n_ministeps: usize,
+    /// Integration method.
+    pub integration: Integration,
+    /// Joint damping (N·m·s/rad, or N·s/m for a point mass): adds −damping·q̇ to the
+    /// generalized forces.
+    pub damping: f64,
+    /// Joint position (rad or m) and velocity limits.
+    pub bounds: JointBounds,
+}
+
+/// The state of one effector. Layouts (MotorNet's, per batch element):
+/// - `joint`: `[q (dof), q̇ (dof)]` (rad or m, rad/s or m/s);
+/// - `muscle`: `[M][n_states]`, muscle-major (state names from the muscle model);
+/// - `geometry`: `[2 + dof][M]`: musculotendon lengths (m), velocities (m/s), then the moment
+///   arms for each joint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State<S> {
+    /// Joint positions then velocities.
+    pub joint: Vec<S>,
+    /// Muscle states, `[M][n_states]`.
+    pub muscle: Vec<S>,
+    /// Geometry, `[2 + dof][M]`.
+    pub geometry: Vec<S>,
+}
+
+/// Derivatives at one state: muscle `[M][n_derivatives]`, joint accelerations `[dof]`.
+#[derive(Debug, Clone)]
+struct Deriv<S> {
+    muscle: Vec<S>,
+    qdd: Vec<S>,
+}
+
+/// Scratch buffers for [`Effector::step`], so that stepping allocates nothing. Make one with
+/// [`Effector::workspace`] and reuse it.
+#[derive(Debug, Clone)]
+pub struct Workspace<S> {
+    k: [Deriv<S>; 4],
+    avg: Deriv<S>,
+    a: State<S>,
+    b: State<S>,
+    u: Vec<S>,
+}
+
+/// An effector: a skeleton `K`, a muscle model `M` (one entry per muscle) and a geometry `G`
+/// giving each muscle's length, velocity and moment arms.
+///
+/// Construction validates that the three agree (number of muscles, joints, bodies) and the
+/// options (positive timestep, at least one ministep, finite non-negative damping, bounds with
+/// one entry per joint).
+///
+/// Stepping works on one batch element with caller-provided buffers and is generic over the
+/// [`Scalar`] type: `f32`/`f64` for simulation, dual numbers for exact derivatives. For many
+/// elements at once see [`simulate()`](crate::simulate()).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effector<K, M, G> {
+    skeleton: K,
+    muscle: M,
+    geometry: G,
+    options: EffectorOptions,
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
+    /// Assemble and validate an effector.
+    pub fn new(
+        skeleton: K,
+        muscle: M,
+        geometry: G,
+        options: EffectorOptions,
+    ) -> Result<Self, EffectorError> {
+        if !(options.timestep.is_finite() && options.timestep > 0.0) {
+            return Err(EffectorError::invalid(
+                "timestep",
+                &format!("must be finite and > 0, got {}", options.timestep),
+            ));
+        }
+        if options.n_ministeps == 0 {
+            return Err(EffectorError::invalid(
+                "n_ministeps",
+                "must be an integer >= 1",
+            ));
+        }
+        if !(options.damping.is_finite() && options.damping >= 0.0) {
+            return Err(EffectorError::invalid(
+                "damping",
+                &format!("must be finite and >= 0, got {}", options.damping),
+            ));
+        }
+        if skeleton.dof() > MAX_DOF || skeleton.space_dim() > MAX_SPACE_DIM {
+            return Err(EffectorError::invalid(
+                "skeleton",
+                &format!(
+                    "at most {MAX_DOF} joints and {MAX_SPACE_DIM} space dimensions are supported"
+                ),
+            ));
+        }
+        if options.bounds.dof() != skeleton.dof() {
+            return Err(EffectorError::invalid(
+                "pos_lower_bound",
+                &format!(
+                    "bounds have {} entries but the skeleton has {} joints",
+                    options.bounds.dof(),
+                    skeleton.dof()
+                ),
+            ));
+        }
+        if geometry.n_muscles() != muscle.n_muscles() {
+            return Err(EffectorError::invalid(
+                "geometry",
+                &format!(
+                    "describes {} muscles but there are {}",
+                    geometry.n_muscles(),
+                    muscle.n_muscles()
+                ),
+            ));
+        }
+        geometry.check(&skeleton)?;
+        Ok(Self {
+            skeleton,
+            muscle,
+            geometry,
+            options,
+        })
+    }
+
+    /// The skeleton.
+    pub fn skeleton(&self) -> &K {
+        &self.skeleton
+    }
+    /// The muscle model.
+    pub fn muscle(&self) -> &M {
+        &self.muscle
+    }
+    /// The geometry.
+    pub fn geometry(&self) -> &G {
+        &self.geometry
+    }
+    /// Time stepping and limits.
+    pub fn options(&self) -> &EffectorOptions {
+        &self.options
+    }
+    /// Number of joints.
+    pub fn dof(&self) -> usize {
+        self.skeleton.dof()
+    }
+    /// Number of muscles.
+    pub fn n_muscles(&self) -> usize {
+        self.muscle.n_muscles()
+    }
+    /// Cartesian dimension of the endpoint.
+    pub fn space_dim(&self) -> usize {
+        self.skeleton.space_dim()
+    }
+    /// Ministep duration (s).
+    pub fn ministep(&self) -> f64 {
+        self.options.timestep / self.options.n_ministeps as f64
+    }
+    /// Names of the geometry state rows, as MotorNet names them.
+    pub fn geometry_state_names(&self) -> Vec<String> {
+        let mut v = vec![
+            "musculotendon length".to_string(),
+            "musculotendon velocity".to_string(),
+        ];
+        v.extend((0..self.dof()).map(|j| format!("moment for joint {j}")));
+        v
+    }
+
+    /// A zeroed state of the right sizes.
+    pub fn zero_state<S: Scalar>(&self) -> State<S> {
+        let (dof, m) = (self.dof(), self.n_muscles());
+        State {
+            joint: vec![S::zero(); 2 * dof],
+            muscle: vec![S::zero(); m * self.muscle.n_states()],
+            geometry: vec![S::zero(); (2 + dof) * m],
+        }
+    }
+
+    /// Scratch buffers for [`Effector::step`].
+    pub fn workspace<S: Scalar>(&self) -> Workspace<S> {
+        let d = || Deriv {
+            muscle: vec![S::zero(); self.n_muscles() * self.muscle.n_derivatives()],
+            qdd: vec![S::zero(); self.dof()],
+        };
+        Workspace {
+            k: [d(), d(), d(), d()],
+            avg: d(),
+            a: self.zero_state(),
+            b: self.zero_state(),
+            u: vec![S::zero(); self.n_muscles()],
+        }
+    }
+
+    /// Check a joint state `[q, q̇]` against the sizes and bounds, as MotorNet does at reset.
+    pub fn check_joint_state(&self, joint: &[f64]) -> Result<(), EffectorError> {
+        let dof = self.dof();
+        if joint.len() != 2 * dof && joint.len() != dof {
+            return Err(EffectorError::input(
+                "initial_joint_state",
+                format!(
+                    "needs {dof} positions (and optionally {dof} velocities), got {} values",
+                    joint.len()
+                ),
+            ));
+        }
+        let b = &self.options.bounds;
+        for j in 0..dof {
+            let q = joint[j];
+            if !q.is_finite() || q < b.pos_lower[j] || q > b.pos_upper[j] {
+                return Err(EffectorError::input(
+                    "initial_joint_state",
+                    format!(
+                        "position {j} = {q} is outside [{}, {}]",
+                        b.pos_lower[j], b.pos_upper[j]
+                    ),
+                ));
+            }
+            if let Some(&v) = joint.get(dof + j) {
+                if !v.is_finite() || v < b.vel_lower[j] || v > b.vel_upper[j] {
+                    return Err(EffectorError::input(
+                        "initial_joint_state",
+                        format!(
+                            "velocity {j} = {v} is outside [{}, {}]",
+                            b.vel_lower[j], b.vel_upper[j]
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reset: from joint positions and velocities `joint` (`[q, q̇]`), compute the geometry and
+    /// the muscles' initial states, into `state`.
+    pub fn reset<S: Scalar>(&self, joint: &[S], state: &mut State<S>) {
+        state.joint.copy_from_slice(joint);
+        self.update_geometry(state);
+        let (m_n, ns) = (self.n_muscles(), self.muscle.n_states());
+        let dt = if self.geometry.muscle_built_with_full_timestep() {
+            self.options.timestep
+        } else {
+            self.ministep()
+        };
+        for m in 0..m_n {
+            let (len, vel) = (state.geometry[m], state.geometry[m_n + m]);
+            self.muscle
+                .initial_state(m, len, vel, dt, &mut state.muscle[m * ns..(m + 1) * ns]);
+        }
+    }
+
+    fn update_geometry<S: Scalar>(&self, state: &mut State<S>) {
+        let (dof, m) = (self.dof(), self.n_muscles());
+        let (q, qd) = state.joint.split_at(dof);
+        let (len, rest) = state.geometry.split_at_mut(m);
+        let (vel, moment) = rest.split_at_mut(m);
+        self.geometry
+            .compute(&self.skeleton, q, qd, len, vel, moment);
+    }
+
+    /// State derivative at `s` for the (already clipped) excitation `u`.
+    fn ode<S: Scalar>(
+        &self,
+        u: &[S],
+        s: &State<S>,
+        endpoint_load: &[S],
+        joint_load: &[S],
+        k: &mut Deriv<S>,
+    ) {
+        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
+        let fi = self.muscle.force_index();
+        let (q, qd) = s.joint.split_at(dof);
+        let mut tau = [S::zero(); MAX_DOF];
+        let damping = S::c(self.options.damping);
+        for j in 0..dof {
+            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
+            let mut t = S::zero();
+            for m in 0..n_m {
+                t += s.muscle[m * ns + fi] * moments[m];
+            }
+            let load = joint_load.get(j).copied().unwrap_or(S::zero());
+            tau[j] = -t + load - damping * qd[j];
+        }
+        let zero_load = [S::zero(); MAX_SPACE_DIM];
+        let el = if endpoint_load.is_empty() {
+            &zero_load[..self.space_dim()]
+        } else {
+            endpoint_load
+        };
+        self.skeleton
+            .acceleration(q, qd, &tau[..dof], el, &mut k.qdd);
+        for m in 0..n_m {
+            self.muscle.derivative(
+                m,
+                u[m],
+                &s.muscle[m * ns..(m + 1) * ns],
+                &mut k.muscle[m * nd..(m + 1) * nd],
+            );
+        }
+    }
+
+    /// `to = from ⊕ (h, k)`: muscles integrate with `from`'s geometry, joints with the bounded
+    /// semi-implicit update, then the geometry is recomputed.
+    fn advance<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
+        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
+        for m in 0..n_m {
+            self.muscle.integrate(
+                m,
+                h,
+                &k.muscle[m * nd..(m + 1) * nd],
+                &from.muscle[m * ns..(m + 1) * ns],
+                from.geometry[m],
+                from.geometry[n_m + m],
+                &mut to.muscle[m * ns..(m + 1) * ns],
+            );
+        }
+        let (q, qd) = from.joint.split_at(dof);
+        let (q_new, qd_new) = to.joint.split_at_mut(dof);
+        self.options
+            .bounds
+            .integrate(h, q, qd, &k.qdd, q_new, qd_new);
+        self.update_geometry(to);
+    }
+
+    /// Advance `state` by one step (`n_ministeps` ministeps) under `excitation` (`[M]`,
+    /// dimensionless, clipped to `[min_activation, 1]` once per step), an `endpoint_load`
+    /// (`[space_dim]`, N; empty slice for none) and a `joint_load` (`[dof]`, N·m or N; empty
+    /// for none).
+    pub fn step<S: Scalar>(
+        &self,
+        state: &mut State<S>,
+        excitation: &[S],
+        endpoint_load: &[S],
+        joint_load: &[S],
+        ws: &mut Workspace<S>,
+    ) {
+        let act = self.muscle.activation();
+        for (u, &e) in ws.u.iter_mut().zip(excitation) {
+            *u = act.clip(e);
+        }
+        let h = self.ministep();
+        for _ in 0..self.options.n_ministeps {
+            self.ministep_once(h, state, endpoint_load, joint_load, ws);
+        }
+    }
+
+    fn ministep_once<S: Scalar>(
+        &self,
+        h: f64,
+        s: &mut State<S>,
+        el: &[S],
+        jl: &[S],
+        ws: &mut Workspace<S>,
+    ) {
+        let Workspace { k, avg, a, b, u } = ws;
+        match self.options.integration {
+            Integration::Euler => {
+                self.ode(u, s, el, jl, &mut k[0]);
+                self.advance(h, &k[0], s, a);
+            }
+            Integration::MotorNetRk4 | Integration::Rk4 => {
+                let chained = self.options.integration == Integration::MotorNetRk4;
+                self.ode(u, s, el, jl, &mut k[0]);
+                self.advance(h / 2.0, &k[0], s, a);
+                self.ode(u, a, el, jl, &mut k[1]);
+                if chained {
+                    self.advance(h / 2.0, &k[1], a, b);
+                } else {
+                    self.advance(h / 2.0, &k[1], s, b);
+                }
+                self.ode(u, b, el, jl, &mut k[2]);
+                if chained {
+                    self.advance(h, &k[2], b, a);
+                } else {
+                    self.advance(h, &k[2], s, a);
+                }
+                self.ode(u, a, el, jl, &mut k[3]);
+                let sixth = S::c(1.0 / 6.0);
+                let two = S::c(2.0);
+                for (i, v) in avg.muscle.iter_mut().enumerate() {
+                    *v =
+                        (k[0].muscle[i] + two * (k[1].muscle[i] + k[2].muscle[i]) + k[3].muscle[i])
+                            * sixth;
+                }
+                for (i, v) in avg.qdd.iter_mut().enumerate() {
+                    *v = (k[0].qdd[i] + two * (k[1].qdd[i] + k[2].qdd[i]) + k[3].qdd[i]) * sixth;
+                }
+                self.advance(h, avg, s, a);
+            }
+        }
+        std::mem::swap(s, a);
+    }
+
+    /// Endpoint position (`[space_dim]`, m) then velocity (m/s) of `state`, into `out`
+    /// (`[2 · space_dim]`).
+    pub fn cartesian<S: Scalar>(&self, state: &State<S>, out: &mut [S]) {
+        let (dof, d) = (self.dof(), self.space_dim());
+        let (q, qd) = state.joint.split_at(dof);
+        let (pos, vel) = out.split_at_mut(d);
+        self.skeleton.joint_to_cartesian(q, qd, pos, vel);
+    }
+
+    /// Find the first non-finite entry of `state`, naming it.
+    pub fn find_non_finite<S: Scalar>(
+        &self,
+        state: &State<S>,
+        step: usize,
+        batch: usize,
+    ) -> Option<EffectorError> {
+        let (dof, n_m, ns) = (self.dof(), self.n_muscles(), self.muscle.n_states());
+        let err = |kind, st: String, v: f64| EffectorError::NonFinite {
+            step,
+            batch,
+            kind,
+            state: st,
+            value: v,
+        };
+        for (i, v) in state.joint.iter().enumerate() {
+            if !v.is_finite() {
+                let what = if i < dof { "position" } else { "velocity" };
+                return Some(err("joint", format!("joint {} {what}", i % dof), v.re()));
+            }
+        }
+        for (i, v) in state.muscle.iter().enumerate() {
+            if !v.is_finite() {
+                let (m, s) = (i / ns, i % ns);
+                let st = format!(
+                    "muscle {m} ('{}') {}",
+                    self.muscle.muscle_name(m),
+                    self.muscle.state_names()[s]
+                );
+                return Some(err("muscle", st, v.re()));
+            }
+        }
+        let names = self.geometry_state_names();
+        for (i, v) in state.geometry.iter().enumerate() {
+            if !v.is_finite() {
+                let (r, m) = (i / n_m, i % n_m);
+                let st = format!("muscle {m} ('{}') {}", self.muscle.muscle_name(m), names[r]);
+                return Some(err("geometry", st, v.re()));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,425 @@
+//! Muscle geometry: each muscle's musculotendon length, velocity and moment arms from the joint
+//! state.
+
+use crate::error::EffectorError;
+use crate::{MAX_DOF, MAX_SPACE_DIM};
+use motornet_scalar::Scalar;
+use motornet_skeleton::Skeleton;
+
+/// Computes, for one effector, each muscle's musculotendon length (m), velocity (m/s) and moment
+/// arm for each joint (m, or m/rad·rad = m per unit joint coordinate) from the joint state.
+///
+/// Output layout (MotorNet's geometry state): `len[M]`, `vel[M]`, `moment[dof * M]` with
+/// `moment[j * M + m]` the moment arm of muscle `m` about joint `j`, defined as
+/// d(length)/d(q_j). The joint torque a muscle produces is `−force · moment arm`.
+///
+/// A user adds a provider by implementing this trait; [`AnyGeometry`] holds the built-in ones.
+pub trait Geometry: std::fmt::Debug + Send + Sync {
+    /// Number of muscles.
+    fn n_muscles(&self) -> usize;
+    /// Check that this geometry fits a skeleton (dimensions, bodies).
+    fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError>;
+    /// Fill `len`, `vel` and `moment` for joint positions `q` and velocities `qd`.
+    fn compute<S: Scalar, K: Skeleton>(
+        &self,
+        skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    );
+    /// Whether MotorNet builds the muscle of an effector with this geometry with the full
+    /// timestep (its presets with lumped geometry do) rather than the ministep (effectors built
+    /// from muscle paths do). Only the compliant-tendon model's initial state depends on it.
+    fn muscle_built_with_full_timestep(&self) -> bool {
+        false
+    }
+}
+
+/// One point of a muscle path: the body it is fixed on (0 = world) and its coordinates (m) in
+/// that body's frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathPoint {
+    /// Body index: 0 world, 1 the first body (point mass or upper arm), 2 the forearm.
+    pub body: usize,
+    /// Coordinates in the body's frame (m), `space_dim` of them.
+    pub coordinates: Vec<f64>,
+}
+
+/// Muscles as paths through points fixed on bodies, as MotorNet's `add_muscle`.
+///
+/// Length is the sum of the straight segments between consecutive points; velocity is its time
+/// derivative; moment arms are d(length)/dq. MotorNet 0.3.0 computes a point's velocity on the
+/// arm's forearm as `J₁·q̇₀ + J₂·(q̇₀ + q̇₁)`, i.e. it counts the shoulder rotation of the forearm
+/// twice; [`MusclePaths`] reproduces this (it is visible in the musculotendon velocity and so in
+/// the force–velocity terms) so trajectories match MotorNet. The moment arms are exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MusclePaths {
+    paths: Vec<Vec<PathPoint>>,
+    motornet_forearm_velocity: bool,
+}
+
+impl MusclePaths {
+    /// Paths, one per muscle, each with at least two points. Validated against a skeleton by
+    /// [`Geometry::check`] when the effector is built.
+    pub fn new(paths: Vec<Vec<PathPoint>>) -> Result<Self, EffectorError> {
+        if paths.is_empty() {
+            return Err(EffectorError::invalid(
+                "geometry.paths",
+                "needs at least one muscle",
+            ));
+        }
+        for (m, p) in paths.iter().enumerate() {
+            if p.len() < 2 {
+                return Err(EffectorError::InvalidMuscle {
+                    index: m,
+                    muscle: String::new(),
+                    field: "geometry.paths",
+                    reason: format!("a path needs at least two points, got {}", p.len()),
+                });
+            }
+        }
+        Ok(Self {
+            paths,
+            motornet_forearm_velocity: true,
+        })
+    }
+
+    /// Compute forearm point velocities exactly (`J·q̇`) instead of MotorNet 0.3.0's way. Off by
+    /// default, for parity with MotorNet.
+    pub fn with_exact_velocity(mut self) -> Self {
+        self.motornet_forearm_velocity = false;
+        self
+    }
+
+    /// The paths.
+    pub fn paths(&self) -> &[Vec<PathPoint>] {
+        &self.paths
+    }
+}
+
+impl Geometry for MusclePaths {
+    fn n_muscles(&self) -> usize {
+        self.paths.len()
+    }
+
+    fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError> {
+        for (m, path) in self.paths.iter().enumerate() {
+            for (i, p) in path.iter().enumerate() {
+                skeleton.check_point(p.body, &p.coordinates).map_err(|e| {
+                    EffectorError::InvalidMuscle {
+                        index: m,
+                        muscle: String::new(),
+                        field: "geometry.paths",
+                        reason: format!("point {i}: {e}"),
+                    }
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn compute<S: Scalar, K: Skeleton>(
+        &self,
+        skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
+        let d = skeleton.space_dim();
+        let dof = skeleton.dof();
+        let n_m = self.paths.len();
+        let quirk = self.motornet_forearm_velocity && skeleton.name() == "TwoDofArm";
+        let mut prev_pos = [S::zero(); MAX_SPACE_DIM];
+        let mut prev_vel = [S::zero(); MAX_SPACE_DIM];
+        let mut prev_jac = [S::zero(); MAX_SPACE_DIM * MAX_DOF];
+        let mut pos = [S::zero(); MAX_SPACE_DIM];
+        let mut pvel = [S::zero(); MAX_SPACE_DIM];
+        let mut jac = [S::zero(); MAX_SPACE_DIM * MAX_DOF];
+        for (m, path) in self.paths.iter().enumerate() {
+            let mut l = S::zero();
+            let mut v = S::zero();
+            let mut arm = [S::zero(); MAX_DOF];
+            for (i, p) in path.iter().enumerate() {
+                skeleton.point_velocity(
+                    p.body,
+                    &p.coordinates,
+                    q,
+                    qd,
+                    &mut pos[..d],
+                    &mut jac[..d * dof],
+                    &mut pvel[..d],
+                );
+                if quirk && p.body == 2 {
+                    // MotorNet 0.3.0 adds the forearm's own rotation again at the shoulder rate.
+                    for k in 0..d {
+                        pvel[k] += jac[k * dof + 1] * qd[0];
+                    }
+                }
+                if i > 0 {
+                    let mut sq = S::zero();
+                    for k in 0..d {
+                        let dp = pos[k] - prev_pos[k];
+                        sq += dp * dp;
+                    }
+                    let seg = sq.sqrt();
+                    l += seg;
+                    for k in 0..d {
+                        let dp = (pos[k] - prev_pos[k]) / seg;
+                        v += dp * (pvel[k] - prev_vel[k]);
+                        for j in 0..dof {
+                            arm[j] += dp * (jac[k * dof + j] - prev_jac[k * dof + j]);
+                        }
+                    }
+                }
+                prev_pos[..d].copy_from_slice(&pos[..d]);
+                prev_vel[..d].copy_from_slice(&pvel[..d]);
+                prev_jac[..d * dof].copy_from_slice(&jac[..d * dof]);
+            }
+            len[m] = l;
+            vel[m] = v;
+            for j in 0..dof {
+                moment[j * n_m + m] = arm[j];
+            }
+        }
+    }
+}
+
+/// MotorNet's lumped polynomial geometry of the six-muscle arm ("arm26"): with q' = q − a3,
+/// moment arm = a1 + 2·a2·q', length = a0 + Σ_j (a1 + a2·q')·q', velocity = Σ_j q̇·moment arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm26Polynomial {
+    /// Length at q' = 0 (m), one per muscle.
+    pub a0: Vec<f64>,
+    /// Linear coefficients (m/rad), `[dof][M]`.
+    pub a1: Vec<Vec<f64>>,
+    /// Quadratic coefficients (m/rad²), `[dof][M]`.
+    pub a2: Vec<Vec<f64>>,
+    /// Joint angle offsets (rad), one per joint.
+    pub a3: Vec<f64>,
+}
+
+impl Arm26Polynomial {
+    /// MotorNet's coefficients for the rigid-tendon arm26 preset.
+    pub fn motornet_rigid() -> Self {
+        Self {
+            a0: vec![0.151, 0.2322, 0.2859, 0.2355, 0.3329, 0.2989],
+            a1: vec![
+                vec![-0.03, 0.03, 0.0, 0.0, -0.03, 0.03],
+                vec![0.0, 0.0, -0.014, 0.025, -0.016, 0.03],
+            ],
+            a2: vec![
+                vec![0.0; 6],
+                vec![0.0, 0.0, -0.004, -0.0022, -0.0057, -0.0032],
+            ],
+            a3: vec![std::f64::consts::FRAC_PI_2, 0.0],
+        }
+    }
+
+    /// MotorNet's coefficients for the compliant-tendon arm26 preset (longer pectoralis and
+    /// deltoid at rest).
+    pub fn motornet_compliant() -> Self {
+        Self {
+            a0: vec![0.182, 0.2362, 0.2859, 0.2355, 0.3329, 0.2989],
+            ..Self::motornet_rigid()
+        }
+    }
+
+    /// Check the shapes: `a1`, `a2` are `[dof][M]` with `M = a0.len()`, `a3` is `[dof]`.
+    pub fn validate(&self) -> Result<(), EffectorError> {
+        let n = self.a0.len();
+        let dof = self.a3.len();
+        if n == 0 {
+            return Err(EffectorError::invalid(
+                "geometry.a0",
+                "needs one entry per muscle",
+            ));
+        }
+        for (name, rows) in [("geometry.a1", &self.a1), ("geometry.a2", &self.a2)] {
+            if rows.len() != dof || rows.iter().any(|r| r.len() != n) {
+                return Err(EffectorError::invalid(
+                    name,
+                    &format!("must be [dof = {dof}][muscles = {n}]"),
+                ));
+            }
+        }
+        let all = self
+            .a0
+            .iter()
+            .chain(&self.a3)
+            .chain(self.a1.iter().flatten())
+            .chain(self.a2.iter().flatten());
+        if all.into_iter().any(|v| !v.is_finite()) {
+            return Err(EffectorError::invalid(
+                "geometry",
+                "coefficients must be finite",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Geometry for Arm26Polynomial {
+    fn n_muscles(&self) -> usize {
+        self.a0.len()
+    }
+    fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError> {
+        self.validate()?;
+        if self.a3.len() != skeleton.dof() {
+            return Err(EffectorError::invalid(
+                "geometry.a3",
+                &format!(
+                    "has {} entries but the skeleton has {} joints",
+                    self.a3.len(),
+                    skeleton.dof()
+                ),
+            ));
+        }
+        Ok(())
+    }
+    fn compute<S: Scalar, K: Skeleton>(
+        &self,
+        _skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
+        let n = self.a0.len();
+        for m in 0..n {
+            let mut l = S::zero();
+            let mut v = S::zero();
+            for j in 0..self.a3.len() {
+                let qp = q[j] - S::c(self.a3[j]);
+                let (a1, a2) = (S::c(self.a1[j][m]), S::c(self.a2[j][m]));
+                let arm = qp * a2 * S::c(2.0) + a1;
+                moment[j * n + m] = arm;
+                l += (a1 + qp * a2) * qp;
+                v += qd[j] * arm;
+            }
+            len[m] = l + S::c(self.a0[m]);
+            vel[m] = v;
+        }
+    }
+    fn muscle_built_with_full_timestep(&self) -> bool {
+        true
+    }
+}
+
+/// Fixed moment arms; musculotendon length and velocity are zero (MotorNet's `Reacher` and
+/// `FreePointMass24`). Only muscles whose force does not depend on length (e.g.
+/// [`ReluMuscle`](motornet_muscle::ReluMuscle)) make physical sense with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstantMomentArms {
+    /// Moment arms `[dof][M]` (m).
+    pub moment_arms: Vec<Vec<f64>>,
+}
+
+impl ConstantMomentArms {
+    /// MotorNet's `Reacher`: shoulder flexor/extensor, elbow flexor/extensor.
+    pub fn reacher() -> Self {
+        Self {
+            moment_arms: vec![vec![-1.0, 1.0, 0.0, 0.0], vec![0.0, 0.0, -1.0, 1.0]],
+        }
+    }
+    /// MotorNet's `FreePointMass24`: muscles pulling right, up, left, down.
+    pub fn free_point_mass24() -> Self {
+        Self {
+            moment_arms: vec![vec![-1.0, 0.0, 1.0, 0.0], vec![0.0, -1.0, 0.0, 1.0]],
+        }
+    }
+}
+
+impl Geometry for ConstantMomentArms {
+    fn n_muscles(&self) -> usize {
+        self.moment_arms.first().map_or(0, Vec::len)
+    }
+    fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError> {
+        let n = self.n_muscles();
+        if self.moment_arms.len() != skeleton.dof()
+            || n == 0
+            || self.moment_arms.iter().any(|r| r.len() != n)
+        {
+            return Err(EffectorError::invalid(
+                "geometry.moment_arms",
+                &format!("must be [dof = {}][muscles], non-empty", skeleton.dof()),
+            ));
+        }
+        if self.moment_arms.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(EffectorError::invalid(
+                "geometry.moment_arms",
+                "must be finite",
+            ));
+        }
+        Ok(())
+    }
+    fn compute<S: Scalar, K: Skeleton>(
+        &self,
+        _skeleton: &K,
+        _q: &[S],
+        _qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
+        let n = self.n_muscles();
+        len.fill(S::zero());
+        vel.fill(S::zero());
+        for (j, row) in self.moment_arms.iter().enumerate() {
+            for (m, &a) in row.iter().enumerate() {
+                moment[j * n + m] = S::c(a);
+            }
+        }
+    }
+    fn muscle_built_with_full_timestep(&self) -> bool {
+        true
+    }
+}
+
+/// Any built-in geometry, for effectors chosen at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyGeometry {
+    /// See [`MusclePaths`].
+    Paths(MusclePaths),
+    /// See [`Arm26Polynomial`].
+    Arm26Polynomial(Arm26Polynomial),
+    /// See [`ConstantMomentArms`].
+    ConstantMomentArms(ConstantMomentArms),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $g:ident => $e:expr) => {
+        match $self {
+            AnyGeometry::Paths($g) => $e,
+            AnyGeometry::Arm26Polynomial($g) => $e,
+            AnyGeometry::ConstantMomentArms($g) => $e,
+        }
+    };
+}
+
+impl Geometry for AnyGeometry {
+    fn n_muscles(&self) -> usize {
+        dispatch!(self, g => g.n_muscles())
+    }
+    fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError> {
+        dispatch!(self, g => g.check(skeleton))
+    }
+    fn compute<S: Scalar, K: Skeleton>(
+        &self,
+        skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
+        dispatch!(self, g => g.compute(skeleton, q, qd, len, vel, moment))
+    }
+    fn muscle_built_with_full_timestep(&self) -> bool {
+        dispatch!(self, g => g.muscle_built_with_full_timestep())
+    }
+}

@@ -1,0 +1,55 @@
+//! Effectors: a skeleton, a muscle model applied to every muscle, and a geometry giving each
+//! muscle's musculotendon length, velocity and moment arms, integrated in time as MotorNet 0.3.0
+//! does.
+//!
+//! - [`Effector`] composes any [`Skeleton`](motornet_skeleton::Skeleton),
+//!   [`MuscleModel`](motornet_muscle::MuscleModel) and [`Geometry`], with Euler, MotorNet's
+//!   chained RK4 or textbook RK4 ([`Integration`]), ministeps, endpoint and joint loads, damping
+//!   and joint bounds. Stepping is generic over the scalar type and allocates nothing.
+//! - [`EffectorSpec`] reads and validates spec files (JSON or TOML); [`presets`] gives MotorNet's
+//!   preset effectors as specs.
+//! - [`simulate()`] runs a [`Scenario`] (a parity-fixture file) for a batch in parallel.
+//!
+//! ```
+//! use motornet_effector::{presets, simulate, Scenario};
+//!
+//! let spec = presets::spec("RigidTendonArm26", None).unwrap();
+//! let effector = spec.build().unwrap();
+//! let scenario = Scenario {
+//!     name: None,
+//!     effector: spec,
+//!     initial_joint_state: vec![vec![0.8, 1.2, 0.0, 0.0]],
+//!     excitation: vec![vec![vec![0.0, 0.0, 0.0, 0.0, 1.0, 0.0]]; 50], // biceps on for 0.5 s
+//!     endpoint_load: None,
+//!     joint_load: None,
+//! };
+//! let traj = simulate::<f64, _, _, _>(&effector, &scenario).unwrap();
+//! let elbow = |t: usize| traj.joint[t][0][1];
+//! assert!(elbow(50) > elbow(0)); // the biceps flexes the elbow
+//! ```
+#![warn(missing_docs)]
+
+mod effector;
+mod error;
+mod geometry;
+pub mod presets;
+mod simulate;
+mod skeleton;
+mod spec;
+
+pub use effector::{Effector, EffectorOptions, Integration, State, Workspace};
+pub use error::EffectorError;
+pub use geometry::{
+    AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
+};
+pub use simulate::{check_scenario, simulate, StateNames, Trajectory};
+pub use skeleton::AnySkeleton;
+pub use spec::{
+    DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, PathSpec, Scenario,
+    SkeletonSpec,
+};
+
+/// Most joints a skeleton may have (stack buffers in the per-step code are this size).
+pub const MAX_DOF: usize = 8;
+/// Most space dimensions a skeleton may have.
+pub const MAX_SPACE_DIM: usize = 8;

@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 mod effector;
 mod error;
 mod geometry;

@@ -28,6 +28,10 @@ pub(crate) struct HillConstants {
     pub k_pe: f64,
     /// Maximal shortening velocity, 10 optimal lengths per second (m/s).
     pub vmax: f64,
+    /// 1 / l0_ce (1/m): the per-step code multiplies instead of dividing.
+    pub inv_l0_ce: f64,
+    /// 1 / vmax (s/m).
+    pub inv_vmax: f64,
 }
 
 impl HillConstants {
@@ -40,6 +44,8 @@ impl HillConstants {
             l0_pe,
             k_pe: 1.0 / (1.66 - p.normalized_slack_muscle_length).powi(2),
             vmax: 10.0 * p.optimal_muscle_length,
+            inv_l0_ce: 1.0 / p.optimal_muscle_length,
+            inv_vmax: 1.0 / (10.0 * p.optimal_muscle_length),
         }
     }
 }
@@ -63,14 +69,14 @@ pub(crate) fn validate_hill(
 /// length, floored at 0.01. `len_n` is the fibre length in optimal lengths.
 #[inline]
 pub(crate) fn kistemaker_flce<S: Scalar>(len_n: S) -> S {
-    (S::one() + (-(len_n * len_n) + S::c(2.0) * len_n - S::one()) / S::c(F_ISO_N_DEN))
+    (S::one() + (-(len_n * len_n) + S::c(2.0) * len_n - S::one()) * S::c(1.0 / F_ISO_N_DEN))
         .clamp_min(S::c(MIN_FLCE))
 }
 
 /// The `b_rel_st` coefficient of the Kistemaker force–velocity relation.
 #[inline]
 pub(crate) fn b_rel_st<S: Scalar>(activation: S) -> S {
-    let t = S::one() - S::c(0.9) * ((activation - S::c(Q_CRIT)) / S::c(0.005 - Q_CRIT));
+    let t = S::one() - S::c(0.9) * ((activation - S::c(Q_CRIT)) * S::c(1.0 / (0.005 - Q_CRIT)));
     select(activation.re() < Q_CRIT, S::c(5.2) * t * t, S::c(5.2))
 }
 
@@ -172,9 +178,10 @@ impl MuscleModel for RigidTendonHillMuscle {
         let c = S::c;
         let a = self.activation.step(dt, state[0], derivative[0]);
         let len = (mt_len - c(k.l0_se)).clamp_min(S::zero());
-        let strain = ((len - c(k.l0_pe)) / c(k.l0_ce)).clamp_min(S::zero());
-        let len_n = len / c(k.l0_ce);
-        let vel_n = mt_vel / c(k.vmax);
+        let inv_l0_ce = c(k.inv_l0_ce);
+        let strain = ((len - c(k.l0_pe)) * inv_l0_ce).clamp_min(S::zero());
+        let len_n = len * inv_l0_ce;
+        let vel_n = mt_vel * c(k.inv_vmax);
         let flpe = c(k.k_pe) * strain * strain;
         let flce = kistemaker_flce(len_n);
         let a_rel_st = select(len_n.re() > 1.0, c(0.41) * flce, c(0.41));
@@ -182,9 +189,10 @@ impl MuscleModel for RigidTendonHillMuscle {
         let dfdvcon0 = a * (flce + a_rel_st) / b_rel_st;
         let f_x_a = flce * a;
         let p_nom = f_x_a * c(0.5);
-        let p_den = c(S_AS) - dfdvcon0 * c(2.0);
-        let p1 = -p_nom / p_den;
-        let p2 = p_nom * p_nom / p_den;
+        // one division for both coefficients (divisions dominate this function's latency)
+        let inv_p_den = S::one() / (c(S_AS) - dfdvcon0 * c(2.0));
+        let p1 = -p_nom * inv_p_den;
+        let p2 = p_nom * p_nom * inv_p_den;
         let p3 = c(-1.5) * f_x_a;
         let shortening = vel_n.re() < 0.0;
         let nom = select(

@@ -1,0 +1,119 @@
+//! Throughput-oriented batch simulation: many independent effectors advanced together, in
+//! parallel over the batch.
+
+use crate::effector::Effector;
+use crate::error::EffectorError;
+use crate::geometry::Geometry;
+use motornet_muscle::MuscleModel;
+use motornet_scalar::Scalar;
+use motornet_skeleton::Skeleton;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Joint states drawn uniformly within the position bounds, at rest, from a fixed `seed`, as
+/// MotorNet's `draw_random_uniform_states`: `[B][2·dof]`.
+pub fn random_joint_states<K: Skeleton, M: MuscleModel, G: Geometry>(
+    effector: &Effector<K, M, G>,
+    batch: usize,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let b = &effector.options().bounds;
+    let dof = effector.dof();
+    (0..batch)
+        .map(|_| {
+            let mut j = vec![0.0; 2 * dof];
+            for k in 0..dof {
+                let (lo, hi) = (b.pos_lower[k], b.pos_upper[k]);
+                let (lo, hi) = (lo.max(-1e3), hi.min(1e3)); // unbounded joints: a finite range
+                j[k] = lo + (hi - lo) * rng.gen::<f64>();
+            }
+            j
+        })
+        .collect()
+}
+
+/// What a batch run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSummary {
+    /// Batch size B.
+    pub batch: usize,
+    /// Steps T.
+    pub steps: usize,
+    /// Wall-clock seconds of the simulation loop (reset excluded).
+    pub seconds: f64,
+    /// B·T / seconds.
+    pub sample_steps_per_s: f64,
+    /// Final joint states `[B][2·dof]`.
+    pub final_joint: Vec<Vec<f64>>,
+}
+
+/// Simulate `initial.len()` effectors for `steps` steps under a constant `excitation` for every
+/// muscle, in precision `S`, in parallel on the current rayon pool (wrap the call in
+/// `ThreadPool::install` to choose the number of threads). The first non-finite state (by
+/// batch element) is reported as an error.
+pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
+    effector: &Effector<K, M, G>,
+    initial: &[Vec<f64>],
+    excitation: f64,
+    steps: usize,
+) -> Result<BatchSummary, EffectorError> {
+    for (i, j) in initial.iter().enumerate() {
+        effector.check_joint_state(j).map_err(|e| {
+            EffectorError::input(&format!("initial_joint_state[{i}]"), e.to_string())
+        })?;
+    }
+    if !excitation.is_finite() {
+        return Err(EffectorError::input(
+            "excitation",
+            format!("must be finite, got {excitation}"),
+        ));
+    }
+    let dof = effector.dof();
+    let mut states: Vec<_> = initial
+        .par_iter()
+        .map(|j0| {
+            let mut joint = vec![S::zero(); 2 * dof];
+            for (k, v) in j0.iter().enumerate() {
+                joint[k] = S::c(*v);
+            }
+            let mut s = effector.zero_state::<S>();
+            effector.reset(&joint, &mut s);
+            s
+        })
+        .collect();
+    let u = vec![S::c(excitation); effector.n_muscles()];
+    let start = Instant::now();
+    let errors: Vec<Option<EffectorError>> = states
+        .par_iter_mut()
+        .enumerate()
+        .map_init(
+            || effector.workspace::<S>(),
+            |ws, (b, s)| {
+                for t in 0..steps {
+                    effector.step(s, &u, &[], &[], ws);
+                    // a cheap check of the joint state every step, the full check at the end
+                    if s.joint.iter().any(|v| !v.is_finite()) {
+                        return effector.find_non_finite(s, t + 1, b);
+                    }
+                }
+                effector.find_non_finite(s, steps, b)
+            },
+        )
+        .collect();
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some(e) = errors.into_iter().flatten().next() {
+        return Err(e);
+    }
+    Ok(BatchSummary {
+        batch: initial.len(),
+        steps,
+        seconds,
+        sample_steps_per_s: (initial.len() * steps) as f64 / seconds.max(1e-12),
+        final_joint: states
+            .iter()
+            .map(|s| s.joint.iter().map(|v| v.re()).collect())
+            .collect(),
+    })
+}

@@ -1,0 +1,26 @@
+//! motornet-rs: differentiable, biomechanically realistic effectors (muscles wrapped around
+//! skeletons) for motor-control research; the Rust successor of MotorNet 0.3.0.
+//!
+//! This facade only re-exports the workspace's crates, so that `motornet::muscle`,
+//! `motornet::skeleton` and so on are one dependency away:
+//!
+//! | module | crate | what |
+//! |---|---|---|
+//! | [`scalar`] | `motornet-scalar` | the number trait (f32, f64, dual numbers) |
+//! | [`muscle`] | `motornet-muscle` | muscle models and activation dynamics |
+//! | [`skeleton`] | `motornet-skeleton` | point mass, two-joint arm, joint bounds |
+//! | [`effector`] | `motornet-effector` | effectors, geometry, integration, presets, spec files |
+//!
+//! The `motornet` binary in this crate is the command-line program (`motornet --help`).
+//!
+//! ```
+//! use motornet::effector::presets;
+//! let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
+//! assert_eq!(arm.n_muscles(), 6);
+//! ```
+#![warn(missing_docs)]
+
+pub use motornet_effector as effector;
+pub use motornet_muscle as muscle;
+pub use motornet_scalar as scalar;
+pub use motornet_skeleton as skeleton;

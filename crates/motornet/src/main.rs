@@ -1,0 +1,215 @@
+//! The `motornet` command-line program.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use motornet::effector::{batch, presets, simulate, EffectorSpec, Scenario};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "motornet",
+    version,
+    about = "Differentiable muscle-driven effectors (MotorNet in Rust)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Precision {
+    F32,
+    F64,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Format {
+    Json,
+    Toml,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate an effector open-loop.
+    ///
+    /// With SCENARIO (a file in the parity-fixture format; an `expected` block is ignored), write
+    /// the trajectories (keys joint, cartesian, fingertip, muscle, geometry, state_names) to -o
+    /// or stdout. With --preset, simulate a batch from random initial states (fixed seed) under
+    /// a constant excitation and report the throughput. Both print one summary line to stderr
+    /// with `sample_steps_per_s=`.
+    Simulate {
+        /// Scenario file (JSON).
+        #[arg(conflicts_with = "preset", required_unless_present = "preset")]
+        scenario: Option<PathBuf>,
+        /// Output file for the trajectories (default: stdout).
+        #[arg(short, long, requires = "scenario")]
+        output: Option<PathBuf>,
+        /// Preset effector (ReluPointMass24, RigidTendonArm26, CompliantTendonArm26, Reacher,
+        /// FreePointMass24).
+        #[arg(long)]
+        preset: Option<String>,
+        /// Muscle model for presets that take one.
+        #[arg(long, requires = "preset")]
+        muscle: Option<String>,
+        /// Batch size (with --preset).
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Number of steps (with --preset).
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+        /// Constant excitation for every muscle (with --preset).
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        excitation: f64,
+        /// Seed of the random initial states (with --preset).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Floating-point precision.
+        #[arg(long, value_enum, default_value_t = Precision::F64)]
+        precision: Precision,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Print a preset's effector spec, to start a custom effector from.
+    Spec {
+        /// Preset name.
+        #[arg(long)]
+        preset: String,
+        /// Muscle model, for presets that take one.
+        #[arg(long)]
+        muscle: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Spec {
+            preset,
+            muscle,
+            format,
+        } => {
+            let spec = presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
+            match format {
+                Format::Json => println!("{}", spec.to_json()),
+                Format::Toml => print!("{}", spec.to_toml()),
+            }
+            Ok(())
+        }
+        Command::Simulate {
+            scenario,
+            output,
+            preset,
+            muscle,
+            batch,
+            steps,
+            excitation,
+            seed,
+            precision,
+            threads,
+        } => {
+            let mut pool = rayon::ThreadPoolBuilder::new();
+            if let Some(n) = threads {
+                if n == 0 {
+                    return Err("--threads must be at least 1".into());
+                }
+                pool = pool.num_threads(n);
+            }
+            let pool = pool.build().map_err(|e| e.to_string())?;
+            pool.install(|| match (scenario, preset) {
+                (Some(path), _) => simulate_scenario(&path, output, precision),
+                (None, Some(preset)) => {
+                    let spec =
+                        presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
+                    simulate_batch(&spec, batch, steps, excitation, seed, precision)
+                }
+                (None, None) => Err("give a SCENARIO file or --preset".into()),
+            })
+        }
+    }
+}
+
+fn simulate_scenario(
+    path: &std::path::Path,
+    output: Option<PathBuf>,
+    precision: Precision,
+) -> Result<()> {
+    let scenario = Scenario::from_path(path).map_err(|e| e.to_string())?;
+    let effector = scenario
+        .effector
+        .build()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let start = Instant::now();
+    let traj = match precision {
+        Precision::F64 => simulate::<f64, _, _, _>(&effector, &scenario),
+        Precision::F32 => simulate::<f32, _, _, _>(&effector, &scenario),
+    }
+    .map_err(|e| e.to_string())?;
+    let seconds = start.elapsed().as_secs_f64();
+    let (b, t) = (
+        scenario.initial_joint_state.len(),
+        scenario.excitation.len(),
+    );
+    let json = serde_json::to_string(&traj).map_err(|e| e.to_string())?;
+    match output {
+        Some(out) => {
+            std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))?
+        }
+        None => println!("{json}"),
+    }
+    eprintln!(
+        "simulate: scenario={} batch={b} steps={t} precision={precision:?} seconds={seconds:.6} sample_steps_per_s={:.1}",
+        path.display(),
+        (b * t) as f64 / seconds.max(1e-12)
+    );
+    Ok(())
+}
+
+fn simulate_batch(
+    spec: &EffectorSpec,
+    batch: usize,
+    steps: usize,
+    excitation: f64,
+    seed: u64,
+    precision: Precision,
+) -> Result<()> {
+    if batch == 0 || steps == 0 {
+        return Err("--batch and --steps must be at least 1".into());
+    }
+    let effector = spec.build().map_err(|e| e.to_string())?;
+    let initial = batch::random_joint_states(&effector, batch, seed);
+    let summary = match precision {
+        Precision::F64 => {
+            batch::run_constant::<f64, _, _, _>(&effector, &initial, excitation, steps)
+        }
+        Precision::F32 => {
+            batch::run_constant::<f32, _, _, _>(&effector, &initial, excitation, steps)
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "simulate: preset={} muscle={} batch={batch} steps={steps} precision={precision:?} threads={} seconds={:.6} sample_steps_per_s={:.1}",
+        spec.preset.as_deref().unwrap_or("custom"),
+        spec.muscle.kind,
+        rayon::current_num_threads(),
+        summary.seconds,
+        summary.sample_steps_per_s
+    );
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Criterion benchmarks of motornet-rs; see `benches/`.

@@ -1,0 +1,188 @@
+//! The `motornet` program end to end: `simulate FIXTURE.json` reproduces MotorNet's
+//! trajectories, `simulate --preset` reports its throughput, `spec` prints a spec that builds,
+//! and bad input gives an error message, not a panic.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_motornet"))
+}
+
+fn parity_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/parity")
+}
+
+fn leaves(v: &Value, out: &mut Vec<f64>) {
+    match v {
+        Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+        Value::Number(n) => out.push(n.as_f64().unwrap()),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+/// Worst error per the parity README's rule (per component of the last axes).
+fn worst_error(got: &Value, expected: &Value) -> f64 {
+    let (mut g, mut e) = (vec![], vec![]);
+    leaves(got, &mut g);
+    leaves(expected, &mut e);
+    assert_eq!(g.len(), e.len(), "shapes differ");
+    let steps = expected.as_array().unwrap().len();
+    let batch = expected[0].as_array().unwrap().len();
+    let per = e.len() / (steps * batch);
+    let mut scale = vec![0.0f64; per];
+    for (i, v) in e.iter().enumerate() {
+        scale[i % per] = scale[i % per].max(v.abs());
+    }
+    g.iter()
+        .zip(&e)
+        .enumerate()
+        .map(|(i, (x, y))| (x - y).abs() / (scale[i % per] + 1e-9))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn simulate_fixture_reproduces_motornet_trajectories() {
+    let out_dir = std::env::temp_dir().join(format!("motornet-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(parity_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let out = out_dir.join(path.file_name().unwrap());
+        let o = bin()
+            .arg("simulate")
+            .arg(&path)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains("sample_steps_per_s="),
+            "summary line: {stderr}"
+        );
+        let got: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let expected = &fixture["expected"];
+        for key in ["joint", "cartesian", "fingertip", "muscle", "geometry"] {
+            let err = worst_error(&got[key], &expected[key]);
+            assert!(
+                err <= 1e-6,
+                "{}: key {key}: worst relative error {err:e}",
+                path.display()
+            );
+        }
+        assert_eq!(got["state_names"], expected["state_names"]);
+        n += 1;
+    }
+    assert!(n >= 9);
+    std::fs::remove_dir_all(&out_dir).ok();
+}
+
+#[test]
+fn simulate_fixture_in_f32_stays_close() {
+    let path = parity_dir().join("arm26_RigidTendonHillMuscle_euler.json");
+    let o = bin()
+        .args(["simulate", "--precision", "f32"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let err = worst_error(&got["joint"], &fixture["expected"]["joint"]);
+    assert!(err < 1e-3, "f32 joint error {err:e}");
+}
+
+#[test]
+fn simulate_preset_reports_throughput() {
+    for precision in ["f32", "f64"] {
+        let o = bin()
+            .args([
+                "simulate",
+                "--preset",
+                "RigidTendonArm26",
+                "--batch",
+                "8",
+                "--steps",
+                "20",
+                "--threads",
+                "1",
+            ])
+            .args(["--precision", precision])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        let value: f64 = stderr
+            .split("sample_steps_per_s=")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no sample_steps_per_s number in {stderr}"));
+        assert!(value > 0.0);
+    }
+}
+
+#[test]
+fn spec_prints_a_spec_that_builds() {
+    for format in ["json", "toml"] {
+        let o = bin()
+            .args([
+                "spec",
+                "--preset",
+                "CompliantTendonArm26",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let text = String::from_utf8(o.stdout).unwrap();
+        let spec = if format == "json" {
+            motornet::effector::EffectorSpec::from_json(&text)
+        } else {
+            motornet::effector::EffectorSpec::from_toml(&text)
+        }
+        .unwrap();
+        assert_eq!(spec.preset.as_deref(), Some("CompliantTendonArm26"));
+        spec.build().unwrap();
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_message_not_a_panic() {
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["spec", "--preset", "NoSuchPreset"],
+        vec![
+            "spec",
+            "--preset",
+            "ReluPointMass24",
+            "--muscle",
+            "RigidTendonHillMuscle",
+        ],
+        vec![
+            "simulate",
+            "--preset",
+            "RigidTendonArm26",
+            "--muscle",
+            "Banana",
+        ],
+        vec!["simulate", "--preset", "RigidTendonArm26", "--batch", "0"],
+        vec!["simulate", "--preset", "RigidTendonArm26", "--threads", "0"],
+        vec!["simulate", "/no/such/file.json"],
+    ];
+    for args in cases {
+        let o = bin().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

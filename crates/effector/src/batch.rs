@@ -50,9 +50,15 @@ pub struct BatchSummary {
 }
 
 /// Simulate `initial.len()` effectors for `steps` steps under a constant `excitation` for every
-/// muscle, in precision `S`, in parallel on the current rayon pool (wrap the call in
-/// `ThreadPool::install` to choose the number of threads). The first non-finite state (by
-/// batch element) is reported as an error.
+/// muscle, in parallel on the current rayon pool (wrap the call in `ThreadPool::install` to
+/// choose the number of threads). The first non-finite state (by batch element) is reported as
+/// an error.
+///
+/// `S` is the number type: `f32` or `f64` advance one element at a time;
+/// [`Lanes`](motornet_scalar::Lanes)`<f32, N>` (or `f64`) advance N elements together in a
+/// struct-of-arrays layout that the compiler vectorises (the batch is split into packs of N
+/// elements; a last, partial pack repeats its last element in the unused lanes). Every choice
+/// computes the same trajectories.
 pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
     effector: &Effector<K, M, G>,
     initial: &[Vec<f64>],
@@ -70,14 +76,24 @@ pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
             format!("must be finite, got {excitation}"),
         ));
     }
+    if initial.is_empty() {
+        return Err(EffectorError::input(
+            "initial_joint_state",
+            "needs at least one batch element".into(),
+        ));
+    }
     let dof = effector.dof();
-    let mut states: Vec<_> = initial
+    let lanes = S::LANES;
+    let packs: Vec<&[Vec<f64>]> = initial.chunks(lanes).collect();
+    let mut states: Vec<_> = packs
         .par_iter()
-        .map(|j0| {
-            let mut joint = vec![S::zero(); 2 * dof];
-            for (k, v) in j0.iter().enumerate() {
-                joint[k] = S::c(*v);
-            }
+        .map(|pack| {
+            // lane l of joint entry k: element l of the pack (the last element fills the rest)
+            let joint: Vec<S> = (0..2 * dof)
+                .map(|k| {
+                    S::from_lanes(|l| pack[l.min(pack.len() - 1)].get(k).copied().unwrap_or(0.0))
+                })
+                .collect();
             let mut s = effector.zero_state::<S>();
             effector.reset(&joint, &mut s);
             s
@@ -90,30 +106,39 @@ pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
         .enumerate()
         .map_init(
             || effector.workspace::<S>(),
-            |ws, (b, s)| {
+            |ws, (p, s)| {
+                let first = p * lanes;
                 for t in 0..steps {
                     effector.step(s, &u, &[], &[], ws);
                     // a cheap check of the joint state every step, the full check at the end
                     if s.joint.iter().any(|v| !v.is_finite()) {
-                        return effector.find_non_finite(s, t + 1, b);
+                        return effector.find_non_finite(s, t + 1, first);
                     }
                 }
-                effector.find_non_finite(s, steps, b)
+                effector.find_non_finite(s, steps, first)
             },
         )
         .collect();
     let seconds = start.elapsed().as_secs_f64();
-    if let Some(e) = errors.into_iter().flatten().next() {
+    if let Some(mut e) = errors.into_iter().flatten().next() {
+        // padding lanes repeat the last element
+        if let EffectorError::NonFinite { batch, .. } = &mut e {
+            *batch = (*batch).min(initial.len() - 1);
+        }
         return Err(e);
     }
+    let final_joint = states
+        .iter()
+        .zip(&packs)
+        .flat_map(|(s, pack)| {
+            (0..pack.len()).map(move |l| s.joint.iter().map(|v| v.lane(l)).collect())
+        })
+        .collect();
     Ok(BatchSummary {
         batch: initial.len(),
         steps,
         seconds,
         sample_steps_per_s: (initial.len() * steps) as f64 / seconds.max(1e-12),
-        final_joint: states
-            .iter()
-            .map(|s| s.joint.iter().map(|v| v.re()).collect())
-            .collect(),
+        final_joint,
     })
 }

@@ -171,7 +171,25 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 ),
             ));
         }
-        geometry.check(&skeleton)?;
+        geometry.check(&skeleton).map_err(|e| match e {
+            // geometry knows muscles by index only: add the name
+            EffectorError::InvalidMuscle {
+                index,
+                muscle: name,
+                field,
+                reason,
+            } if name.is_empty() => EffectorError::InvalidMuscle {
+                index,
+                muscle: if index < muscle.n_muscles() {
+                    muscle.muscle_name(index).to_string()
+                } else {
+                    String::new()
+                },
+                field,
+                reason,
+            },
+            other => other,
+        })?;
         Ok(Self {
             skeleton,
             muscle,
@@ -337,14 +355,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             let load = joint_load.get(j).copied().unwrap_or(S::zero());
             tau[j] = -t + load - damping * qd[j];
         }
-        let zero_load = [S::zero(); MAX_SPACE_DIM];
-        let el = if endpoint_load.is_empty() {
-            &zero_load[..self.space_dim()]
-        } else {
-            endpoint_load
-        };
+        // an empty endpoint load means none (the skeleton then skips its Jacobian)
         self.skeleton
-            .acceleration(q, qd, &tau[..dof], el, &mut k.qdd);
+            .acceleration(q, qd, &tau[..dof], endpoint_load, &mut k.qdd);
         for m in 0..n_m {
             self.muscle.derivative(
                 m,
@@ -457,7 +470,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         self.skeleton.joint_to_cartesian(q, qd, pos, vel);
     }
 
-    /// Find the first non-finite entry of `state`, naming it.
+    /// Find the first non-finite entry of `state`, naming it. `batch` is the batch index of the
+    /// state's first lane (lane `l` of a [`Lanes`](motornet_scalar::Lanes) state is element
+    /// `batch + l`).
     pub fn find_non_finite<S: Scalar>(
         &self,
         state: &State<S>,
@@ -465,17 +480,21 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         batch: usize,
     ) -> Option<EffectorError> {
         let (dof, n_m, ns) = (self.dof(), self.n_muscles(), self.muscle.n_states());
-        let err = |kind, st: String, v: f64| EffectorError::NonFinite {
-            step,
-            batch,
-            kind,
-            state: st,
-            value: v,
+        let err = |kind, st: String, v: &S| {
+            // the lane whose value is not finite (or lane 0 if only a derivative part is not)
+            let lane = (0..S::LANES).find(|&l| !v.lane(l).is_finite()).unwrap_or(0);
+            EffectorError::NonFinite {
+                step,
+                batch: batch + lane,
+                kind,
+                state: st,
+                value: v.lane(lane),
+            }
         };
         for (i, v) in state.joint.iter().enumerate() {
             if !v.is_finite() {
                 let what = if i < dof { "position" } else { "velocity" };
-                return Some(err("joint", format!("joint {} {what}", i % dof), v.re()));
+                return Some(err("joint", format!("joint {} {what}", i % dof), v));
             }
         }
         for (i, v) in state.muscle.iter().enumerate() {
@@ -486,7 +505,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                     self.muscle.muscle_name(m),
                     self.muscle.state_names()[s]
                 );
-                return Some(err("muscle", st, v.re()));
+                return Some(err("muscle", st, v));
             }
         }
         let names = self.geometry_state_names();
@@ -494,7 +513,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             if !v.is_finite() {
                 let (r, m) = (i / n_m, i % n_m);
                 let st = format!("muscle {m} ('{}') {}", self.muscle.muscle_name(m), names[r]);
-                return Some(err("geometry", st, v.re()));
+                return Some(err("geometry", st, v));
             }
         }
         None

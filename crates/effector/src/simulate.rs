@@ -6,7 +6,7 @@ use crate::error::EffectorError;
 use crate::geometry::Geometry;
 use crate::spec::Scenario;
 use motornet_muscle::MuscleModel;
-use motornet_scalar::Scalar;
+use motornet_scalar::Real;
 use motornet_skeleton::Skeleton;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -119,7 +119,7 @@ pub fn check_scenario<K: Skeleton, M: MuscleModel, G: Geometry>(
 
 /// Simulate a scenario in precision `S` (`f32` or `f64`), batch elements in parallel. Reports
 /// the first non-finite state with its step, batch element and name.
-pub fn simulate<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
+pub fn simulate<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
     effector: &Effector<K, M, G>,
     scenario: &Scenario,
 ) -> Result<Trajectory, EffectorError> {

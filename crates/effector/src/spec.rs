@@ -202,6 +202,39 @@ pub struct EffectorSpec {
     pub vel_upper_bound: Vec<f64>,
 }
 
+/// A skeleton or joint-bound error, with the field named as spec files spell it.
+fn skeleton_error(e: motornet_skeleton::SkeletonError) -> EffectorError {
+    use motornet_skeleton::SkeletonError as E;
+    let field = match &e {
+        E::InvalidParameter { parameter, .. } | E::InvalidDimension { parameter, .. } => {
+            format!("skeleton.{parameter}")
+        }
+        E::BoundLength { bound, .. } | E::InvalidBound { bound, .. } => format!("{bound}_bound"),
+        E::BoundOrder {
+            lower_name,
+            upper_name,
+            ..
+        } => format!("{lower_name}_bound/{upper_name}_bound"),
+        _ => "skeleton".into(),
+    };
+    EffectorError::Invalid {
+        field,
+        reason: e.to_string(),
+    }
+}
+
+/// A model-wide muscle error, with the field named as spec files spell it (per-muscle errors
+/// already name the muscle and the field).
+fn muscle_error(e: MuscleError) -> EffectorError {
+    match &e {
+        MuscleError::InvalidParameter { parameter, .. } => EffectorError::Invalid {
+            field: format!("muscle.{parameter}"),
+            reason: e.to_string(),
+        },
+        _ => EffectorError::Muscle(e),
+    }
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -266,7 +299,10 @@ impl EffectorSpec {
     pub fn build(&self) -> Result<DynEffector, EffectorError> {
         let skeleton = self.build_skeleton()?;
         let dof = motornet_skeleton::Skeleton::dof(&skeleton);
-        let muscle = self.build_muscle()?;
+        let muscle = self.build_muscle().map_err(|e| match e {
+            EffectorError::Muscle(m) => muscle_error(m),
+            other => other,
+        })?;
         let geometry = self.build_geometry()?;
         let bounds = self.build_bounds(dof)?;
         let options = EffectorOptions {
@@ -306,7 +342,9 @@ impl EffectorSpec {
                     l2: s.l2.unwrap_or(d.l2),
                     viscosity: s.viscosity.unwrap_or(d.viscosity),
                 };
-                Ok(AnySkeleton::TwoDofArm(TwoDofArm::new(p)?))
+                Ok(AnySkeleton::TwoDofArm(
+                    TwoDofArm::new(p).map_err(skeleton_error)?,
+                ))
             }
             other => Err(EffectorError::invalid(
                 "skeleton.type",
@@ -512,13 +550,14 @@ impl EffectorSpec {
                 ));
             }
         }
-        Ok(JointBounds::new(
+        JointBounds::new(
             dof,
             self.pos_lower_bound.clone(),
             self.pos_upper_bound.clone(),
             self.vel_lower_bound.clone(),
             self.vel_upper_bound.clone(),
-        )?)
+        )
+        .map_err(skeleton_error)
     }
 }
 

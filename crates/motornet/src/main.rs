@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use motornet::effector::{batch, presets, simulate, EffectorSpec, Scenario};
+use motornet::scalar::Lanes;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -196,10 +197,10 @@ fn simulate_batch(
     let initial = batch::random_joint_states(&effector, batch, seed);
     let summary = match precision {
         Precision::F64 => {
-            batch::run_constant::<f64, _, _, _>(&effector, &initial, excitation, steps)
+            batch::run_constant::<Lanes<f64, 4>, _, _, _>(&effector, &initial, excitation, steps)
         }
         Precision::F32 => {
-            batch::run_constant::<f32, _, _, _>(&effector, &initial, excitation, steps)
+            batch::run_constant::<Lanes<f32, 8>, _, _, _>(&effector, &initial, excitation, steps)
         }
     }
     .map_err(|e| e.to_string())?;

@@ -71,7 +71,7 @@ impl ActivationDynamics {
         let a = self.clip(activation);
         let tmp = S::c(0.5) + S::c(1.5) * a;
         let tau = select(
-            u.re() > a.re(),
+            u.gt(a),
             S::c(self.tau_activation) * tmp,
             S::c(self.tau_deactivation) / tmp,
         );

@@ -82,7 +82,7 @@ impl CompliantTendonHillMuscle {
     fn normalized_velocity<S: Scalar>(&self, len_n: S, activation: S, active_force: S) -> S {
         let c = S::c;
         let flce = kistemaker_flce(len_n);
-        let a_rel_st = select(len_n.re() < 1.0, c(0.41) * flce, c(0.41));
+        let a_rel_st = select(len_n.lt(S::one()), c(0.41) * flce, c(0.41));
         let b_rel_st = b_rel_st(activation);
         let f_x_a = flce * activation;
         let dfdvcon0 = (f_x_a + activation * a_rel_st) / b_rel_st;
@@ -100,7 +100,7 @@ impl CompliantTendonHillMuscle {
             + p2_term
             + p3 * p3)
             .clamp_min(S::zero());
-        let concentric = f.re() < f_x_a.re();
+        let concentric = f.lt(f_x_a);
         let nom = select(
             concentric,
             b_rel_st * (f - f_x_a),
@@ -152,15 +152,15 @@ impl MuscleModel for CompliantTendonHillMuscle {
             + c(K_SE * l0_ce * l0_ce * l0_se)
             - c(l0_ce * l0_se * (k_pe * K_SE).sqrt()) * (-mt_len + c(l0_pe + l0_se)))
             / c(k_pe * l0_se * l0_se - K_SE * l0_ce * l0_ce);
-        let len = if mt_len.re() < 0.0 {
-            c(-1.0)
-        } else if mt_len.re() < l0_se {
-            c(0.001 * l0_ce)
-        } else if mt_len.re() < l0_se + l0_pe {
-            mt_len - c(l0_se)
-        } else {
-            equilibrium
-        };
+        let len = select(
+            mt_len.lt(S::zero()),
+            c(-1.0),
+            select(
+                mt_len.lt(c(l0_se)),
+                c(0.001 * l0_ce),
+                select(mt_len.lt(c(l0_se + l0_pe)), mt_len - c(l0_se), equilibrium),
+            ),
+        );
         let tendon_strain = ((mt_len - len - c(l0_se)) / c(l0_se)).clamp_min(S::zero());
         let muscle_strain = ((len - c(l0_pe)) / c(l0_ce)).clamp_min(S::zero());
         let flse = (c(K_SE) * tendon_strain * tendon_strain).clamp_max(S::one());

@@ -76,20 +76,22 @@ fn bump<S: Scalar>(l: S, lmin: f64, mid: f64, lmax: f64) -> S {
     let c = S::c;
     let left = 0.5 * (lmin + mid);
     let right = 0.5 * (mid + lmax);
-    let v = l.re();
-    if v <= lmin || v >= lmax {
-        return S::zero();
-    }
     let half_sq = |x: S| c(0.5) * x * x;
-    if v < left {
-        half_sq((l - c(lmin)) / c(left - lmin))
-    } else if v < mid {
-        S::one() - half_sq((c(mid) - l) / c(mid - left))
-    } else if v < right {
-        S::one() - half_sq((l - c(mid)) / c(right - mid))
-    } else {
-        half_sq((c(lmax) - l) / c(lmax - right))
-    }
+    let out_of_range = l.le(c(lmin)) | l.ge(c(lmax));
+    let y = select(
+        l.lt(c(left)),
+        half_sq((l - c(lmin)) * c(1.0 / (left - lmin))),
+        select(
+            l.lt(c(mid)),
+            S::one() - half_sq((c(mid) - l) * c(1.0 / (mid - left))),
+            select(
+                l.lt(c(right)),
+                S::one() - half_sq((l - c(mid)) * c(1.0 / (right - mid))),
+                half_sq((c(lmax) - l) * c(1.0 / (lmax - right))),
+            ),
+        ),
+    );
+    select(out_of_range, S::zero(), y)
 }
 
 impl MuscleModel for MujocoHillMuscle {
@@ -136,34 +138,40 @@ impl MuscleModel for MujocoHillMuscle {
         let p = &self.params[m];
         let c = S::c;
         let a = self.activation.step(dt, state[0], derivative[0]);
-        let len = (mt_len - c(p.tendon_length)).clamp_min(c(0.001)) / c(p.optimal_muscle_length);
-        let vel = mt_vel / c(p.vmax);
+        let len =
+            (mt_len - c(p.tendon_length)).clamp_min(c(0.001)) * c(1.0 / p.optimal_muscle_length);
+        let vel = mt_vel * c(1.0 / p.vmax);
         let b = 0.5 * (1.0 + p.lmax);
         let p1 = b - 1.0;
         let p2 = 0.25 * p.normalized_slack_muscle_length;
-        let flpe = if len.re() <= 1.0 {
-            S::zero()
-        } else if len.re() <= b {
-            let x = (len - S::one()) / c(p1);
-            c(p2) * x * x * x
-        } else {
-            let x = (len - c(b)) / c(p1);
-            c(p2) * (S::one() + c(3.0) * x)
-        };
+        let inv_p1 = c(1.0 / p1);
+        let x_lo = (len - S::one()) * inv_p1;
+        let x_hi = (len - c(b)) * inv_p1;
+        let flpe = select(
+            len.le(S::one()),
+            S::zero(),
+            select(
+                len.le(c(b)),
+                c(p2) * x_lo * x_lo * x_lo,
+                c(p2) * (S::one() + c(3.0) * x_hi),
+            ),
+        );
         let mid = 0.5 * (p.lmin + 0.95);
         let flce = bump(len, p.lmin, 1.0, p.lmax) + c(0.15) * bump(len, p.lmin, mid, 0.95);
         let cc = p.fvmax - 1.0;
-        let fvce = if vel.re() <= -1.0 {
-            S::zero()
-        } else if vel.re() <= 0.0 {
-            (vel + S::one()) * (vel + S::one())
-        } else {
+        let fvce = select(
+            vel.le(c(-1.0)),
+            S::zero(),
             select(
-                vel.re() <= cc,
-                c(p.fvmax) - (c(cc) - vel) * (c(cc) - vel) / c(cc),
-                c(p.fvmax),
-            )
-        };
+                vel.le(S::zero()),
+                (vel + S::one()) * (vel + S::one()),
+                select(
+                    vel.le(c(cc)),
+                    c(p.fvmax) - (c(cc) - vel) * (c(cc) - vel) * c(1.0 / cc),
+                    c(p.fvmax),
+                ),
+            ),
+        );
         new_state[0] = a;
         new_state[1] = len * c(p.optimal_muscle_length);
         new_state[2] = vel * c(p.vmax);

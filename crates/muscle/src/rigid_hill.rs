@@ -77,7 +77,7 @@ pub(crate) fn kistemaker_flce<S: Scalar>(len_n: S) -> S {
 #[inline]
 pub(crate) fn b_rel_st<S: Scalar>(activation: S) -> S {
     let t = S::one() - S::c(0.9) * ((activation - S::c(Q_CRIT)) * S::c(1.0 / (0.005 - Q_CRIT)));
-    select(activation.re() < Q_CRIT, S::c(5.2) * t * t, S::c(5.2))
+    select(activation.lt(S::c(Q_CRIT)), S::c(5.2) * t * t, S::c(5.2))
 }
 
 /// Hill-type muscle of Kistemaker, Wong & Gribble (2010), with the tendon taken as rigid: the
@@ -184,7 +184,7 @@ impl MuscleModel for RigidTendonHillMuscle {
         let vel_n = mt_vel * c(k.inv_vmax);
         let flpe = c(k.k_pe) * strain * strain;
         let flce = kistemaker_flce(len_n);
-        let a_rel_st = select(len_n.re() > 1.0, c(0.41) * flce, c(0.41));
+        let a_rel_st = select(len_n.gt(S::one()), c(0.41) * flce, c(0.41));
         let b_rel_st = b_rel_st(a);
         let dfdvcon0 = a * (flce + a_rel_st) / b_rel_st;
         let f_x_a = flce * a;
@@ -194,7 +194,7 @@ impl MuscleModel for RigidTendonHillMuscle {
         let p1 = -p_nom * inv_p_den;
         let p2 = p_nom * p_nom * inv_p_den;
         let p3 = c(-1.5) * f_x_a;
-        let shortening = vel_n.re() < 0.0;
+        let shortening = vel_n.lt(S::zero());
         let nom = select(
             shortening,
             vel_n * a * a_rel_st + f_x_a * b_rel_st,

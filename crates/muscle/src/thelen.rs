@@ -142,7 +142,7 @@ impl MuscleModel for RigidTendonHillMuscleThelen {
         let len = (mt_len - c(k.l0_se)).clamp_min(c(0.001));
         let vel = mt_vel;
         let a3 = a * c(3.0);
-        let shortening = vel.re() <= 0.0;
+        let shortening = vel.le(S::zero());
         let nom = select(
             shortening,
             c(CE_AF) * (a * c(ce0) + c(4.0) * vel + c(k.vmax)),

@@ -2,21 +2,25 @@
 //!
 //! Model code (muscles, skeletons, geometry) is written once, generic over [`Scalar`], and runs
 //! unchanged on
-//! - `f32`: fast batched simulation and training,
+//! - `f32`: fast simulation and training,
 //! - `f64`: reference-precision simulation (MotorNet parity is checked in `f64`),
-//! - [`Dual64`] (forward-mode dual numbers from `num-dual`): exact first derivatives.
+//! - [`Dual64`] (forward-mode dual numbers from `num-dual`): exact first derivatives,
+//! - [`Lanes`]`<f32, N>` / `Lanes<f64, N>`: N independent batch elements at once, laid out
+//!   struct-of-arrays so that the compiler vectorises the model code (SIMD).
 //!
-//! # Branches carry the derivative of the branch they select
+//! # Branches are masks, and carry the derivative of the branch they select
 //!
 //! MotorNet writes its models with `torch.where` and `torch.clip`. Under autodiff those select a
-//! branch *by value* and propagate the derivative of the selected branch only. The helpers here
-//! ([`Scalar::clamp_min`], [`Scalar::clamp_max`], [`Scalar::clamp`], [`select`]) do the same:
-//! comparisons read [`Scalar::re`] and the returned number is one of the inputs, derivative and
-//! all. At a tie `clamp_*` returns the input (PyTorch's `clamp` also passes the gradient through
-//! when the input equals the bound).
+//! branch *by value* and propagate the derivative of the selected branch only. Model code here
+//! does the same with comparisons that return a [`Scalar::Mask`] (`bool` for single numbers, one
+//! flag per lane for [`Lanes`]) and [`Scalar::select`]; [`Scalar::clamp_min`],
+//! [`Scalar::clamp_max`] and [`Scalar::clamp`] are built on them. At a tie `clamp_*` returns the
+//! input (PyTorch's `clamp` also passes the gradient through when the input equals the bound).
+//! Model code never reads a value to branch with `if`: that is what lets one code path serve
+//! single numbers and lanes alike.
 //!
 //! ```
-//! use motornet_scalar::{Dual64, Scalar};
+//! use motornet_scalar::{Dual64, Lanes, Real, Scalar};
 //!
 //! fn f<S: Scalar>(x: S) -> S {
 //!     // 3 x², clipped below at 1.0
@@ -28,18 +32,52 @@
 //! assert_eq!((d.re, d.eps), (12.0, 12.0)); // d/dx 3x² = 6x
 //! let d = f(Dual64::new(0.1, 1.0)); // clipped branch: constant
 //! assert_eq!((d.re, d.eps), (1.0, 0.0));
+//! let four = f(Lanes([0.1_f32, 1.0, 2.0, 3.0]));
+//! assert_eq!(four.0, [1.0, 3.0, 12.0, 27.0]);
+//! assert_eq!(f(2.0_f64).re(), 12.0);
 //! ```
 #![warn(missing_docs)]
 
 use std::fmt::{Debug, Display};
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::ops::{
+    Add, AddAssign, BitAnd, BitOr, Div, DivAssign, Mul, MulAssign, Neg, Not, Sub, SubAssign,
+};
 
+mod lanes;
+
+pub use lanes::{LaneMask, Lanes};
 pub use num_dual::{Dual, Dual64};
 
-/// A real number type the models can be evaluated in: `f32`, `f64` or a dual number.
-///
-/// Implementors must make [`Scalar::re`] return the real (value) part, which is what every
-/// comparison inside the models reads.
+/// The result of comparing two [`Scalar`]s: `bool`, or one flag per lane.
+pub trait Mask:
+    Copy
+    + Debug
+    + Send
+    + Sync
+    + 'static
+    + BitAnd<Output = Self>
+    + BitOr<Output = Self>
+    + Not<Output = Self>
+{
+    /// True if the flag is set in any lane.
+    fn any(self) -> bool;
+    /// True if the flag is set in every lane.
+    fn all(self) -> bool;
+}
+
+impl Mask for bool {
+    #[inline(always)]
+    fn any(self) -> bool {
+        self
+    }
+    #[inline(always)]
+    fn all(self) -> bool {
+        self
+    }
+}
+
+/// A real number type the models can be evaluated in: `f32`, `f64`, a dual number, or a pack of
+/// lanes of them.
 pub trait Scalar:
     Copy
     + Debug
@@ -57,10 +95,13 @@ pub trait Scalar:
     + MulAssign
     + DivAssign
 {
-    /// A constant: the `f64` rounded to this type (derivative part zero).
+    /// Comparison result: `bool`, or one flag per lane.
+    type Mask: Mask;
+    /// Number of independent values held (1, or N for [`Lanes`]).
+    const LANES: usize;
+
+    /// A constant: the `f64` rounded to this type (derivative part zero), in every lane.
     fn c(x: f64) -> Self;
-    /// The real (value) part, as `f64`. Branches select on this.
-    fn re(&self) -> f64;
     /// Zero.
     #[inline]
     fn zero() -> Self {
@@ -71,6 +112,29 @@ pub trait Scalar:
     fn one() -> Self {
         Self::c(1.0)
     }
+    /// The value (real part) of lane `i`, as `f64`. For reading results, not for branching.
+    fn lane(&self, i: usize) -> f64;
+    /// A number whose lane `i` holds the constant `value(i)`.
+    fn from_lanes(value: impl Fn(usize) -> f64) -> Self;
+
+    /// `self < other`, by value.
+    fn lt(self, other: Self) -> Self::Mask;
+    /// `self <= other`, by value.
+    fn le(self, other: Self) -> Self::Mask;
+    /// `self > other`, by value.
+    #[inline]
+    fn gt(self, other: Self) -> Self::Mask {
+        other.lt(self)
+    }
+    /// `self >= other`, by value.
+    #[inline]
+    fn ge(self, other: Self) -> Self::Mask {
+        other.le(self)
+    }
+    /// `if mask { a } else { b }`, lane by lane, derivative and all: the `torch.where` of the
+    /// models.
+    fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+
     /// eˣ.
     fn exp(self) -> Self;
     /// Natural logarithm.
@@ -85,28 +149,18 @@ pub trait Scalar:
     fn tanh(self) -> Self;
     /// Integer power.
     fn powi(self, n: i32) -> Self;
-    /// Whether the real part is finite (not NaN, not ±∞).
-    #[inline]
-    fn is_finite(&self) -> bool {
-        self.re().is_finite()
-    }
+    /// Whether every lane (value and derivative parts) is finite: not NaN, not ±∞.
+    fn is_finite(&self) -> bool;
+
     /// `max(self, lo)` by value; at a tie returns `self` (and its derivative).
     #[inline]
     fn clamp_min(self, lo: Self) -> Self {
-        if self.re() < lo.re() {
-            lo
-        } else {
-            self
-        }
+        Self::select(self.lt(lo), lo, self)
     }
     /// `min(self, hi)` by value; at a tie returns `self` (and its derivative).
     #[inline]
     fn clamp_max(self, hi: Self) -> Self {
-        if self.re() > hi.re() {
-            hi
-        } else {
-            self
-        }
+        Self::select(self.gt(hi), hi, self)
     }
     /// `clamp_max(clamp_min(self, lo), hi)`, as `torch.clamp(x, lo, hi)`.
     #[inline]
@@ -115,27 +169,54 @@ pub trait Scalar:
     }
 }
 
-/// `if cond { a } else { b }`: the `torch.where` of the models, spelled as a function so that
+/// A single real number (not a pack of lanes): its value can be read as one `f64`.
+pub trait Real: Scalar<Mask = bool> {
+    /// The real (value) part, as `f64`.
+    #[inline]
+    fn re(&self) -> f64 {
+        self.lane(0)
+    }
+}
+
+/// `if cond { a } else { b }`, lane by lane: [`Scalar::select`] as a free function, so that
 /// model code reads like the equations it implements.
 #[inline(always)]
-pub fn select<S: Scalar>(cond: bool, a: S, b: S) -> S {
-    if cond {
-        a
-    } else {
-        b
-    }
+pub fn select<S: Scalar>(cond: S::Mask, a: S, b: S) -> S {
+    S::select(cond, a, b)
 }
 
 macro_rules! impl_float {
     ($t:ty) => {
         impl Scalar for $t {
+            type Mask = bool;
+            const LANES: usize = 1;
             #[inline(always)]
             fn c(x: f64) -> Self {
                 x as $t
             }
             #[inline(always)]
-            fn re(&self) -> f64 {
+            fn lane(&self, _i: usize) -> f64 {
                 *self as f64
+            }
+            #[inline(always)]
+            fn from_lanes(value: impl Fn(usize) -> f64) -> Self {
+                value(0) as $t
+            }
+            #[inline(always)]
+            fn lt(self, other: Self) -> bool {
+                self < other
+            }
+            #[inline(always)]
+            fn le(self, other: Self) -> bool {
+                self <= other
+            }
+            #[inline(always)]
+            fn select(mask: bool, a: Self, b: Self) -> Self {
+                if mask {
+                    a
+                } else {
+                    b
+                }
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -165,20 +246,47 @@ macro_rules! impl_float {
             fn powi(self, n: i32) -> Self {
                 <$t>::powi(self, n)
             }
+            #[inline(always)]
+            fn is_finite(&self) -> bool {
+                <$t>::is_finite(*self)
+            }
         }
+        impl Real for $t {}
     };
 }
 impl_float!(f32);
 impl_float!(f64);
 
 impl Scalar for Dual64 {
+    type Mask = bool;
+    const LANES: usize = 1;
     #[inline]
     fn c(x: f64) -> Self {
         Dual64::new(x, 0.0)
     }
     #[inline]
-    fn re(&self) -> f64 {
+    fn lane(&self, _i: usize) -> f64 {
         self.re
+    }
+    #[inline]
+    fn from_lanes(value: impl Fn(usize) -> f64) -> Self {
+        Dual64::new(value(0), 0.0)
+    }
+    #[inline]
+    fn lt(self, other: Self) -> bool {
+        self.re < other.re
+    }
+    #[inline]
+    fn le(self, other: Self) -> bool {
+        self.re <= other.re
+    }
+    #[inline]
+    fn select(mask: bool, a: Self, b: Self) -> Self {
+        if mask {
+            a
+        } else {
+            b
+        }
     }
     #[inline]
     fn exp(self) -> Self {
@@ -213,6 +321,7 @@ impl Scalar for Dual64 {
         self.re.is_finite() && self.eps.is_finite()
     }
 }
+impl Real for Dual64 {}
 
 /// Central finite difference of `f` at `x` with step `h`, in `f64`: the reference the
 /// dual-number derivatives are tested against.
@@ -226,6 +335,12 @@ mod tests {
 
     fn poly<S: Scalar>(x: S) -> S {
         S::c(2.0) * x.powi(3) - x.exp() + x.sin() * x.cos() + x.sqrt().ln() + x.tanh()
+    }
+
+    /// A function with a kink and two branches, as model code writes them.
+    fn branchy<S: Scalar>(x: S) -> S {
+        let y = select(x.lt(S::c(1.0)), x * x, S::c(2.0) * x - S::one());
+        y.clamp(S::c(0.25), S::c(3.0))
     }
 
     #[test]
@@ -264,5 +379,31 @@ mod tests {
     fn dual_non_finite_derivative_is_reported() {
         let d = Dual64::new(0.0, 1.0).sqrt();
         assert!(!Scalar::is_finite(&d));
+    }
+
+    #[test]
+    fn lanes_compute_each_lane_like_a_single_number() {
+        let xs = [0.1, 0.5, 0.99, 1.0, 1.01, 1.7, 2.5, 4.0];
+        let lanes = Lanes::<f64, 8>::from_lanes(|i| xs[i]);
+        let p = poly(lanes);
+        let b = branchy(lanes);
+        for (i, &x) in xs.iter().enumerate() {
+            assert_eq!(p.lane(i), poly(x), "poly lane {i}");
+            assert_eq!(b.lane(i), branchy(x), "branchy lane {i}");
+        }
+        let l32 = Lanes::<f32, 8>::from_lanes(|i| xs[i]);
+        for (i, &x) in xs.iter().enumerate() {
+            assert_eq!(branchy(l32).lane(i), branchy(x as f32) as f64);
+        }
+    }
+
+    #[test]
+    fn lane_masks_combine() {
+        let x = Lanes([1.0f32, 2.0, 3.0, 4.0]);
+        let m = x.gt(Lanes::c(1.5)) & !x.ge(Lanes::c(4.0));
+        assert!(m.any() && !m.all());
+        assert_eq!(select(m, x, Lanes::zero()).0, [0.0, 2.0, 3.0, 0.0]);
+        assert!(x.is_finite());
+        assert!(!Lanes([1.0f32, f32::NAN, 0.0, 0.0]).is_finite());
     }
 }

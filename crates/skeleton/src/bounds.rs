@@ -138,8 +138,9 @@ impl JointBounds {
         debug_assert_eq!(qd.len(), self.dof());
         let inside = |x: f64, lo: f64, hi: f64| x >= lo && x <= hi;
         (0..self.dof()).all(|i| {
-            inside(q[i].re(), self.pos_lower[i], self.pos_upper[i])
-                && inside(qd[i].re(), self.vel_lower[i], self.vel_upper[i])
+            (0..S::LANES).all(|l| inside(q[i].lane(l), self.pos_lower[i], self.pos_upper[i]))
+                && (0..S::LANES)
+                    .all(|l| inside(qd[i].lane(l), self.vel_lower[i], self.vel_upper[i]))
         })
     }
 
@@ -179,8 +180,8 @@ impl JointBounds {
             let v = qd[i] + qdd[i] * dt;
             let p = q[i] + qd[i] * dt;
             let v = v.clamp(S::c(self.vel_lower[i]), S::c(self.vel_upper[i]));
-            let v = select(v.re() < 0.0 && p.re() <= p_lo.re(), S::zero(), v);
-            let v = select(v.re() > 0.0 && p.re() >= p_hi.re(), S::zero(), v);
+            let v = select(v.lt(S::zero()) & p.le(p_lo), S::zero(), v);
+            let v = select(v.gt(S::zero()) & p.ge(p_hi), S::zero(), v);
             qd_new[i] = v;
             q_new[i] = p.clamp(p_lo, p_hi);
         }

@@ -98,7 +98,8 @@ pub trait Skeleton: std::fmt::Debug + Send + Sync {
     /// - `qd[dof]`: joint velocities (rad/s or m/s),
     /// - `tau[dof]`: generalized forces (N·m for the arm, N for the point mass),
     /// - `endpoint_load[space_dim]`: a force (N) applied at the endpoint, mapped to joint space
-    ///   through the endpoint Jacobian transpose,
+    ///   through the endpoint Jacobian transpose; an empty slice means no load (and skips the
+    ///   Jacobian),
     /// - `qdd[dof]` (output): joint accelerations (rad/s² or m/s²).
     fn acceleration<S: Scalar>(
         &self,

@@ -91,10 +91,11 @@ impl Skeleton for PointMass {
         debug_assert_eq!(q.len(), n);
         debug_assert_eq!(qd.len(), n);
         debug_assert_eq!(tau.len(), n);
-        debug_assert_eq!(endpoint_load.len(), n);
+        debug_assert!(endpoint_load.is_empty() || endpoint_load.len() == n);
         debug_assert_eq!(qdd.len(), n);
         let m = S::c(self.mass);
-        for ((a, &t), &f) in qdd.iter_mut().zip(tau).zip(endpoint_load) {
+        for (i, (a, &t)) in qdd.iter_mut().zip(tau).enumerate() {
+            let f = endpoint_load.get(i).copied().unwrap_or(S::zero());
             *a = (t + f) / m;
         }
     }

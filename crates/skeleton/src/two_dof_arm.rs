@@ -238,17 +238,20 @@ impl Skeleton for TwoDofArm {
         qdd: &mut [S],
     ) {
         debug_assert_eq!(tau.len(), 2);
-        debug_assert_eq!(endpoint_load.len(), 2);
+        debug_assert!(endpoint_load.is_empty() || endpoint_load.len() == 2);
         debug_assert_eq!(qdd.len(), 2);
         let m = self.inertia_matrix(q);
         let c = self.coriolis(q, qd);
-        let j = self.endpoint_jacobian(q);
-        let (f0, f1) = (endpoint_load[0], endpoint_load[1]);
-        let r0 = tau[0] + (j[0][0] * f0 + j[1][0] * f1) - c[0];
-        let r1 = tau[1] + (j[0][1] * f0 + j[1][1] * f1) - c[1];
-        let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-        qdd[0] = m[1][1] / det * r0 + -m[0][1] / det * r1;
-        qdd[1] = -m[1][0] / det * r0 + m[0][0] / det * r1;
+        let (mut r0, mut r1) = (tau[0] - c[0], tau[1] - c[1]);
+        if let [f0, f1] = *endpoint_load {
+            // no load, no Jacobian (saves two sin/cos pairs per step)
+            let j = self.endpoint_jacobian(q);
+            r0 += j[0][0] * f0 + j[1][0] * f1;
+            r1 += j[0][1] * f0 + j[1][1] * f1;
+        }
+        let inv_det = S::one() / (m[0][0] * m[1][1] - m[0][1] * m[1][0]);
+        qdd[0] = (m[1][1] * r0 - m[0][1] * r1) * inv_det;
+        qdd[1] = (m[0][0] * r1 - m[1][0] * r0) * inv_det;
     }
 
     /// Fingertip `x = l1 cos q0 + l2 cos(q0+q1)`, `y = l1 sin q0 + l2 sin(q0+q1)` (m) and its

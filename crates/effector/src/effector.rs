@@ -508,11 +508,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 return Some(err("muscle", st, v));
             }
         }
-        let names = self.geometry_state_names();
         for (i, v) in state.geometry.iter().enumerate() {
             if !v.is_finite() {
                 let (r, m) = (i / n_m, i % n_m);
-                let st = format!("muscle {m} ('{}') {}", self.muscle.muscle_name(m), names[r]);
+                let row = &self.geometry_state_names()[r];
+                let st = format!("muscle {m} ('{}') {row}", self.muscle.muscle_name(m));
                 return Some(err("geometry", st, v));
             }
         }

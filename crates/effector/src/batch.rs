@@ -66,9 +66,7 @@ pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
     steps: usize,
 ) -> Result<BatchSummary, EffectorError> {
     for (i, j) in initial.iter().enumerate() {
-        effector.check_joint_state(j).map_err(|e| {
-            EffectorError::input(&format!("initial_joint_state[{i}]"), e.to_string())
-        })?;
+        effector.check_joint_state(j, &format!("initial_joint_state[{i}]"))?;
     }
     if !excitation.is_finite() {
         return Err(EffectorError::input(

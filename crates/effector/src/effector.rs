@@ -11,7 +11,7 @@ use motornet_skeleton::{JointBounds, Skeleton};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Integration {
     /// Explicit Euler: derivatives at the current state; the muscle integrates with the current
-    /// geometry, the joints with the semi-implicit bounded update, then the geometry is
+    /// geometry, the joints with the bounded explicit Euler update, then the geometry is
     /// recomputed from the new joint state.
     #[default]
     Euler,
@@ -266,11 +266,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     }
 
     /// Check a joint state `[q, q̇]` against the sizes and bounds, as MotorNet does at reset.
-    pub fn check_joint_state(&self, joint: &[f64]) -> Result<(), EffectorError> {
+    /// `name` names the input in the error (e.g. `initial_joint_state[3]`).
+    pub fn check_joint_state(&self, joint: &[f64], name: &str) -> Result<(), EffectorError> {
         let dof = self.dof();
         if joint.len() != 2 * dof && joint.len() != dof {
             return Err(EffectorError::input(
-                "initial_joint_state",
+                name,
                 format!(
                     "needs {dof} positions (and optionally {dof} velocities), got {} values",
                     joint.len()
@@ -282,7 +283,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             let q = joint[j];
             if !q.is_finite() || q < b.pos_lower[j] || q > b.pos_upper[j] {
                 return Err(EffectorError::input(
-                    "initial_joint_state",
+                    name,
                     format!(
                         "position {j} = {q} is outside [{}, {}]",
                         b.pos_lower[j], b.pos_upper[j]
@@ -292,7 +293,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             if let Some(&v) = joint.get(dof + j) {
                 if !v.is_finite() || v < b.vel_lower[j] || v > b.vel_upper[j] {
                     return Err(EffectorError::input(
-                        "initial_joint_state",
+                        name,
                         format!(
                             "velocity {j} = {v} is outside [{}, {}]",
                             b.vel_lower[j], b.vel_upper[j]
@@ -369,7 +370,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     }
 
     /// `to = from ⊕ (h, k)`: muscles integrate with `from`'s geometry, joints with the bounded
-    /// semi-implicit update, then the geometry is recomputed.
+    /// explicit Euler update, then the geometry is recomputed.
     fn advance<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());

@@ -73,9 +73,7 @@ pub fn check_scenario<K: Skeleton, M: MuscleModel, G: Geometry>(
         ));
     }
     for (i, j) in scenario.initial_joint_state.iter().enumerate() {
-        effector.check_joint_state(j).map_err(|e| {
-            EffectorError::input(&format!("initial_joint_state[{i}]"), e.to_string())
-        })?;
+        effector.check_joint_state(j, &format!("initial_joint_state[{i}]"))?;
     }
     let t = scenario.excitation.len();
     let inputs: [(&str, Option<&PerStep>, usize, &str); 3] = [

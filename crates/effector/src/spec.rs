@@ -382,6 +382,33 @@ impl EffectorSpec {
                 "needs at least one muscle",
             ));
         }
+        if ms.kind != "MujocoHillMuscle" {
+            if ms.passive_forces.is_some() {
+                return Err(EffectorError::invalid(
+                    "muscle.passive_forces",
+                    &format!("only MujocoHillMuscle has this parameter, not {}", ms.kind),
+                ));
+            }
+            for (i, m) in self.muscles.iter().enumerate() {
+                let extra = [
+                    ("lmin", m.lmin),
+                    ("lmax", m.lmax),
+                    ("vmax", m.vmax),
+                    ("fvmax", m.fvmax),
+                ];
+                if let Some((field, _)) = extra.iter().find(|(_, v)| v.is_some()) {
+                    return Err(EffectorError::InvalidMuscle {
+                        index: i,
+                        muscle: m.name.clone(),
+                        field,
+                        reason: format!(
+                            "only MujocoHillMuscle has this parameter, not {}",
+                            ms.kind
+                        ),
+                    });
+                }
+            }
+        }
         for (i, m) in self.muscles.iter().enumerate() {
             if self.muscles[..i].iter().any(|o| o.name == m.name) {
                 return Err(EffectorError::InvalidMuscle {
@@ -439,7 +466,7 @@ impl EffectorSpec {
                 hill(CompliantTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH)?,
             )?
             .into(),
-            _ => {
+            "MujocoHillMuscle" => {
                 let params = self
                     .muscles
                     .iter()
@@ -470,6 +497,12 @@ impl EffectorSpec {
                     params,
                 )?
                 .into()
+            }
+            other => {
+                return Err(EffectorError::invalid(
+                    "muscle.type",
+                    &format!("no builder for muscle model '{other}'"),
+                ))
             }
         })
     }

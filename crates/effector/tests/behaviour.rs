@@ -567,7 +567,7 @@ fn integration_methods_agree_with_a_fine_euler_reference() {
 
     // Tolerance. The effector is first-order accurate in the ministep whatever the method: the
     // muscle force is a state updated with the geometry at the start of the (mini)step and the
-    // joints use MotorNet's bounded semi-implicit update, so RK4's stage weights do not raise the
+    // joints use MotorNet's bounded explicit Euler update, so RK4's stage weights do not raise the
     // order. Over this 0.2 s movement (elbow excursion > 0.2 rad, peak speed > 2 rad/s) a
     // method that is right to within 0.01 rad and 0.05 rad/s (0.6°, ~1–2 % of the peak speed)
     // everywhere agrees with the reference; a wrong sign, a missing term or wrong stage weights

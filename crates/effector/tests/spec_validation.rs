@@ -639,3 +639,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn mujoco_only_parameters_are_rejected_on_other_models() {
+    let mut s = arm();
+    s.muscles[2].lmax = Some(1.6);
+    check(s, &["lmax", "brachioradialis", "MujocoHillMuscle"]);
+    let mut s = arm();
+    s.muscle.passive_forces = Some(1.0);
+    check(s, &["muscle.passive_forces"]);
+}

@@ -88,6 +88,20 @@ enum Command {
 
 type Result<T> = std::result::Result<T, String>;
 
+/// Write to stdout; a closed pipe (`motornet ... | head`) ends output quietly instead of
+/// panicking.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        // the reader went away: nothing useful left to do with the output
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -108,8 +122,8 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let spec = presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
             match format {
-                Format::Json => println!("{}", spec.to_json()),
-                Format::Toml => print!("{}", spec.to_toml()),
+                Format::Json => write_stdout(&(spec.to_json() + "\n")),
+                Format::Toml => write_stdout(&spec.to_toml()),
             }
             Ok(())
         }
@@ -172,7 +186,7 @@ fn simulate_scenario(
         Some(out) => {
             std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))?
         }
-        None => println!("{json}"),
+        None => write_stdout(&(json + "\n")),
     }
     eprintln!(
         "simulate: scenario={} batch={b} steps={t} precision={precision:?} seconds={seconds:.6} sample_steps_per_s={:.1}",

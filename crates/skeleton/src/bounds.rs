@@ -144,7 +144,7 @@ impl JointBounds {
         })
     }
 
-    /// MotorNet's semi-implicit joint update with clipping, over `dt` seconds.
+    /// MotorNet's explicit Euler joint update with clipping, over `dt` seconds.
     ///
     /// From positions `q[dof]`, velocities `qd[dof]` and accelerations `qdd[dof]`, writes
     /// `q_new[dof]` and `qd_new[dof]`: per joint,

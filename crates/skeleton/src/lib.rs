@@ -5,7 +5,7 @@
 //! ([`Skeleton::joint_to_cartesian`]), and locates points fixed on its bodies together with their
 //! Jacobians ([`Skeleton::point_kinematics`]), which is what muscle paths need for their lengths,
 //! velocities and moment arms. [`JointBounds`] holds the joint position and velocity limits and
-//! performs MotorNet's clipped semi-implicit Euler update.
+//! performs MotorNet's clipped explicit Euler update (position from the old velocity).
 //!
 //! All model code is generic over [`Scalar`] (`f32`, `f64`, [`Dual64`](motornet_scalar::Dual64))
 //! and works on caller-provided slices, so nothing is allocated per step.

@@ -1,0 +1,362 @@
+//! The architecture invariants of `ARCHITECTURE.md` that can be read off the source tree,
+//! checked by reading the workspace's files (no build metadata, no extra dependencies):
+//!
+//! - motornet-muscle's `[dependencies]` are only motornet-scalar and thiserror;
+//! - motornet-skeleton's `[dependencies]` are only motornet-scalar and thiserror;
+//! - motornet-scalar's `[dependencies]` are only num-dual;
+//! - no crate under `crates/` except motornet-policy depends on dfdx, in any dependency table;
+//! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items).
+//!
+//! The `Cargo.toml` reading is deliberately small: it understands the forms this workspace uses
+//! (`name.workspace = true`, `name = "1"`, `name = { … }`, `[dependencies.name]` tables,
+//! `package = "…"` renames, `[target.'cfg(…)'.dependencies]`). A failure says which crate broke
+//! which invariant, and where to read why.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Crates that may depend on dfdx (the tensor library of the planned policy crate). Adding a
+/// crate here (a dfdx bridge, say) is a deliberate change: update `ARCHITECTURE.md` with it.
+const DFDX_ALLOWED: &[&str] = &["motornet-policy"];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// A crate under `crates/`: its directory, package name and manifest text.
+struct Crate {
+    dir: PathBuf,
+    name: String,
+    manifest: String,
+}
+
+fn crates() -> Vec<Crate> {
+    let dir = workspace_root().join("crates");
+    let mut out: Vec<Crate> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .map(|dir| {
+            let manifest = read(&dir.join("Cargo.toml"));
+            let name = package_name(&manifest)
+                .unwrap_or_else(|| panic!("{}/Cargo.toml has no package name", dir.display()));
+            Crate {
+                dir,
+                name,
+                manifest,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(
+        out.len() >= 5,
+        "expected the workspace's crates under {}, found {}",
+        dir.display(),
+        out.len()
+    );
+    out
+}
+
+fn find(crates: &[Crate], name: &str) -> usize {
+    crates
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no crate named {name} under crates/"))
+}
+
+/// `name = "…"` in the `[package]` table.
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(strip_comment) {
+        if let Some(header) = table_header(line) {
+            in_package = header == "package";
+        } else if in_package {
+            if let Some((key, value)) = line.split_once('=') {
+                if key.trim() == "name" {
+                    return Some(value.trim().trim_matches('"').to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+fn strip_comment(line: &str) -> &str {
+    // Good enough for manifests: no `#` inside the strings this workspace writes.
+    line.split('#').next().unwrap_or("").trim()
+}
+
+/// The name of a table header line, `[name]` or `[[name]]` (the latter are targets here, never
+/// dependency tables).
+fn table_header(line: &str) -> Option<&str> {
+    let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+    Some(inner.trim_start_matches('[').trim_end_matches(']').trim())
+}
+
+/// Which dependency tables to read.
+#[derive(Clone, Copy, PartialEq)]
+enum Kinds {
+    /// `[dependencies]` and `[target.….dependencies]`: what the library itself links.
+    Normal,
+    /// Every dependency table: normal, dev, build, and their target-specific forms.
+    All,
+}
+
+/// The dependency table a header opens, if any: `Some(None)` for a table of dependencies,
+/// `Some(Some(name))` for a `[dependencies.name]` table.
+fn dependency_table(header: &str, kinds: Kinds) -> Option<Option<String>> {
+    let header = match header.strip_prefix("target.") {
+        // [target.'cfg(unix)'.dependencies] or [target.x86_64-unknown-linux-gnu.dependencies]:
+        // drop the platform
+        Some(rest) => match rest.rsplit_once("'.").or(rest.rsplit_once("\".")) {
+            Some((_, table)) => table,
+            None => rest.split_once('.')?.1,
+        },
+        None => header,
+    };
+    let tables: &[&str] = match kinds {
+        Kinds::Normal => &["dependencies"],
+        Kinds::All => &["dependencies", "dev-dependencies", "build-dependencies"],
+    };
+    for table in tables {
+        if header == *table {
+            return Some(None);
+        }
+        if let Some(name) = header.strip_prefix(table).and_then(|r| r.strip_prefix('.')) {
+            return Some(Some(name.trim_matches('"').to_string()));
+        }
+    }
+    None
+}
+
+/// The package names a manifest depends on in the chosen tables (a renamed dependency counts
+/// under its real package name).
+fn dependencies(manifest: &str, kinds: Kinds) -> BTreeSet<String> {
+    let mut deps = BTreeSet::new();
+    // None: not in a dependency table; Some(None): in a table of dependencies;
+    // Some(Some(name)): in the `[dependencies.name]` table of one dependency.
+    let mut table: Option<Option<String>> = None;
+    for line in manifest.lines().map(strip_comment) {
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(header) = table_header(line) {
+            table = dependency_table(header, kinds);
+            if let Some(Some(name)) = &table {
+                deps.insert(name.clone());
+            }
+            continue;
+        }
+        match &table {
+            Some(None) => {
+                let Some((key, value)) = line.split_once('=') else {
+                    continue;
+                };
+                // `name.workspace = true` or `name = …`
+                let name = key.split('.').next().unwrap_or("").trim().trim_matches('"');
+                deps.insert(renamed(value).unwrap_or_else(|| name.to_string()));
+            }
+            Some(Some(name)) => {
+                // `package = "real-name"` inside `[dependencies.name]`
+                if let Some(real) = renamed(line) {
+                    deps.remove(name);
+                    deps.insert(real);
+                }
+            }
+            None => {}
+        }
+    }
+    deps
+}
+
+/// The `package = "…"` of an inline dependency table, if it renames the dependency.
+fn renamed(text: &str) -> Option<String> {
+    let at = text.find("package")?;
+    let rest = text[at + "package".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    Some(rest.split('"').next()?.to_string())
+}
+
+/// `krate`'s `[dependencies]` are a subset of `allowed`, and include `allowed[0]` (so that a
+/// manifest the reader fails to understand cannot pass by yielding nothing).
+fn assert_only_dependencies(krate: &Crate, allowed: &[&str], why: &str) {
+    let deps = dependencies(&krate.manifest, Kinds::Normal);
+    assert!(
+        deps.contains(allowed[0]),
+        "the manifest reader found {deps:?} in the [dependencies] of {} but not {}: update the \
+         reader in this file for the form its Cargo.toml uses",
+        krate.name,
+        allowed[0]
+    );
+    let extra: Vec<&String> = deps
+        .iter()
+        .filter(|d| !allowed.contains(&d.as_str()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "{name} ({manifest}) depends on {extra:?} in [dependencies]; it may depend only on \
+         {allowed:?}. {why} See ARCHITECTURE.md, section `crates/{dir}`.",
+        name = krate.name,
+        manifest = krate.dir.join("Cargo.toml").display(),
+        dir = krate.dir.file_name().unwrap().to_string_lossy(),
+    );
+}
+
+#[test]
+fn muscle_depends_only_on_scalar_and_thiserror() {
+    let crates = crates();
+    let muscle = &crates[find(&crates, "motornet-muscle")];
+    assert_only_dependencies(
+        muscle,
+        &["motornet-scalar", "thiserror"],
+        "A muscle model sees only its own state, its excitation and its musculotendon length \
+         and velocity: it must not know skeletons, effectors or tensor libraries.",
+    );
+}
+
+#[test]
+fn skeleton_depends_only_on_scalar_and_thiserror() {
+    let crates = crates();
+    let skeleton = &crates[find(&crates, "motornet-skeleton")];
+    assert_only_dependencies(
+        skeleton,
+        &["motornet-scalar", "thiserror"],
+        "A skeleton takes generalized forces: it must not know muscles, effectors or tensor \
+         libraries.",
+    );
+}
+
+#[test]
+fn scalar_is_the_bottom_of_the_graph() {
+    let crates = crates();
+    let scalar = &crates[find(&crates, "motornet-scalar")];
+    assert_only_dependencies(
+        scalar,
+        &["num-dual"],
+        "Every other crate builds on the scalar trait, so it depends on no workspace crate.",
+    );
+}
+
+#[test]
+fn only_the_policy_crate_depends_on_dfdx() {
+    let mut offenders = Vec::new();
+    for krate in crates() {
+        if DFDX_ALLOWED.contains(&krate.name.as_str()) {
+            continue;
+        }
+        if dependencies(&krate.manifest, Kinds::All).contains("dfdx") {
+            offenders.push(format!(
+                "{} ({})",
+                krate.name,
+                krate.dir.join("Cargo.toml").display()
+            ));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "{offenders:?} depend on dfdx; only {DFDX_ALLOWED:?} may. Physics (scalar, muscle, \
+         skeleton, effector) and tasks are plain Rust over `Scalar`; tensors live in the policy \
+         crate. See ARCHITECTURE.md, \"Planned crates\"."
+    );
+}
+
+#[test]
+fn facade_lib_only_re_exports() {
+    let path = workspace_root().join("crates/motornet/src/lib.rs");
+    let text = read(&path);
+    // Drop comments (doc comments included: their examples may define functions) and
+    // attributes; what remains must be `pub use …;` statements.
+    let mut code = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("//") || line.starts_with("#!") {
+            continue;
+        }
+        assert!(
+            !line.contains("/*"),
+            "{}:{}: block comments are not expected in the facade's lib.rs",
+            path.display(),
+            i + 1
+        );
+        if line.starts_with("#[") {
+            continue;
+        }
+        code.push_str(line.split("//").next().unwrap_or(""));
+        code.push(' ');
+    }
+    let words: Vec<&str> = code
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .collect();
+    assert!(
+        !words.contains(&"fn"),
+        "{} defines a function: the facade crate only re-exports the layer crates; move the \
+         code into the crate it belongs to (see ARCHITECTURE.md, `crates/motornet`)",
+        path.display()
+    );
+    for statement in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        assert!(
+            statement.starts_with("pub use "),
+            "{}: `{statement}` is not a re-export: the facade's lib.rs holds only `pub use` \
+             items (see ARCHITECTURE.md, `crates/motornet`)",
+            path.display()
+        );
+    }
+}
+
+/// The parser above, on the forms it claims to understand.
+#[test]
+fn manifest_reader_understands_the_forms_used() {
+    let manifest = r#"
+[package]
+name = "x" # a comment
+
+[dependencies]
+motornet-scalar.workspace = true
+thiserror = "2"
+tensor = { package = "dfdx", version = "0.13" }
+
+[dependencies.serde]
+version = "1"
+
+[dependencies.nd]
+package = "ndarray"
+
+[dev-dependencies]
+proptest.workspace = true
+
+[target.'cfg(unix)'.dependencies]
+libc = "0.2"
+
+[target.x86_64-pc-windows-msvc.build-dependencies]
+cc = "1"
+
+[[bin]]
+name = "not-a-dependency"
+"#;
+    assert_eq!(package_name(manifest).as_deref(), Some("x"));
+    let normal = dependencies(manifest, Kinds::Normal);
+    let expected = [
+        "dfdx",
+        "libc",
+        "motornet-scalar",
+        "ndarray",
+        "serde",
+        "thiserror",
+    ];
+    assert_eq!(
+        normal,
+        expected
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>()
+    );
+    let all = dependencies(manifest, Kinds::All);
+    assert!(all.contains("proptest") && all.contains("cc") && all.is_superset(&normal));
+    assert!(!all.contains("not-a-dependency"));
+}

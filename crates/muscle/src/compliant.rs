@@ -86,11 +86,12 @@ impl CompliantTendonHillMuscle {
         let b_rel_st = b_rel_st(activation);
         let f_x_a = flce * activation;
         let dfdvcon0 = (f_x_a + activation * a_rel_st) / b_rel_st;
-        let den = c(S_AS) - dfdvcon0 * c(2.0);
-        let p1 = -f_x_a * c(0.5) / den;
-        let p3 = c(-1.5) * f_x_a;
+        // one division shared by p1 and the p2 term (divisions dominate this function)
+        let inv_den = S::one() / (c(S_AS) - dfdvcon0 * c(2.0));
         let half = f_x_a * c(0.5);
-        let p2_term = c(4.0) * half * half * c(-S_AS) / den;
+        let p1 = -half * inv_den;
+        let p3 = c(-1.5) * f_x_a;
+        let p2_term = c(4.0) * half * half * c(-S_AS) * inv_den;
         let f = active_force;
         let sqrt_term = (f * f
             + c(2.0) * f * p1 * c(S_AS)
@@ -176,7 +177,7 @@ impl MuscleModel for CompliantTendonHillMuscle {
     fn derivative<S: Scalar>(&self, m: usize, excitation: S, state: &[S], derivative: &mut [S]) {
         let a = state[0];
         derivative[0] = self.activation.derivative(excitation, a);
-        derivative[1] = self.normalized_velocity(state[1] / S::c(self.k[m].l0_ce), a, state[5]);
+        derivative[1] = self.normalized_velocity(state[1] * S::c(self.k[m].inv_l0_ce), a, state[5]);
     }
 
     fn integrate<S: Scalar>(
@@ -192,14 +193,14 @@ impl MuscleModel for CompliantTendonHillMuscle {
         let k = &self.k[m];
         let c = S::c;
         let len = state[1];
-        let tendon_strain = ((mt_len - len - c(k.l0_se)) / c(k.l0_se)).clamp_min(S::zero());
-        let muscle_strain = ((len - c(k.l0_pe)) / c(k.l0_ce)).clamp_min(S::zero());
+        let tendon_strain = ((mt_len - len - c(k.l0_se)) * c(k.inv_l0_se)).clamp_min(S::zero());
+        let muscle_strain = ((len - c(k.l0_pe)) * c(k.inv_l0_ce)).clamp_min(S::zero());
         let flse = (c(K_SE) * tendon_strain * tendon_strain).clamp_max(S::one());
         let flpe = c(k.k_pe) * muscle_strain * muscle_strain;
         let active = (flse - flpe).clamp_min(S::zero());
         let vel_n = derivative[1];
         new_state[0] = self.activation.step(dt, state[0], derivative[0]);
-        new_state[1] = (len / c(k.l0_ce) + c(dt) * vel_n) * c(k.l0_ce);
+        new_state[1] = (len * c(k.inv_l0_ce) + c(dt) * vel_n) * c(k.l0_ce);
         new_state[2] = vel_n * c(k.vmax);
         new_state[3] = flpe;
         new_state[4] = flse;

@@ -32,6 +32,8 @@ pub(crate) struct HillConstants {
     pub inv_l0_ce: f64,
     /// 1 / vmax (s/m).
     pub inv_vmax: f64,
+    /// 1 / l0_se (1/m).
+    pub inv_l0_se: f64,
 }
 
 impl HillConstants {
@@ -46,6 +48,7 @@ impl HillConstants {
             vmax: 10.0 * p.optimal_muscle_length,
             inv_l0_ce: 1.0 / p.optimal_muscle_length,
             inv_vmax: 1.0 / (10.0 * p.optimal_muscle_length),
+            inv_l0_se: 1.0 / p.tendon_length,
         }
     }
 }

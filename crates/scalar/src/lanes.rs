@@ -14,45 +14,50 @@ use std::ops::{
 #[repr(transparent)]
 pub struct Lanes<T, const N: usize>(pub [T; N]);
 
-/// One flag per lane: the result of comparing two [`Lanes`].
+/// One flag per lane, the result of comparing two [`Lanes`]: all bits set (true) or clear
+/// (false) in an integer as wide as the lane's float, so that a comparison and a blend compile
+/// to the processor's packed compare and bitwise select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(transparent)]
-pub struct LaneMask<const N: usize>(pub [bool; N]);
+pub struct LaneMask<B, const N: usize>(pub [B; N]);
 
-impl<const N: usize> Mask for LaneMask<N> {
-    #[inline(always)]
-    fn any(self) -> bool {
-        self.0.iter().any(|&b| b)
-    }
-    #[inline(always)]
-    fn all(self) -> bool {
-        self.0.iter().all(|&b| b)
-    }
+macro_rules! impl_mask {
+    ($b:ty) => {
+        impl<const N: usize> Mask for LaneMask<$b, N> {
+            #[inline(always)]
+            fn any(self) -> bool {
+                self.0.iter().any(|&b| b != 0)
+            }
+            #[inline(always)]
+            fn all(self) -> bool {
+                self.0.iter().all(|&b| b != 0)
+            }
+        }
+        impl<const N: usize> BitAnd for LaneMask<$b, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn bitand(self, o: Self) -> Self {
+                LaneMask(std::array::from_fn(|i| self.0[i] & o.0[i]))
+            }
+        }
+        impl<const N: usize> BitOr for LaneMask<$b, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn bitor(self, o: Self) -> Self {
+                LaneMask(std::array::from_fn(|i| self.0[i] | o.0[i]))
+            }
+        }
+        impl<const N: usize> Not for LaneMask<$b, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn not(self) -> Self {
+                LaneMask(std::array::from_fn(|i| !self.0[i]))
+            }
+        }
+    };
 }
-
-impl<const N: usize> BitAnd for LaneMask<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn bitand(self, o: Self) -> Self {
-        LaneMask(std::array::from_fn(|i| self.0[i] & o.0[i]))
-    }
-}
-
-impl<const N: usize> BitOr for LaneMask<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn bitor(self, o: Self) -> Self {
-        LaneMask(std::array::from_fn(|i| self.0[i] | o.0[i]))
-    }
-}
-
-impl<const N: usize> Not for LaneMask<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn not(self) -> Self {
-        LaneMask(std::array::from_fn(|i| !self.0[i]))
-    }
-}
+impl_mask!(u32);
+impl_mask!(u64);
 
 macro_rules! binop {
     ($t:ty, $tr:ident, $f:ident, $atr:ident, $af:ident, $op:tt) => {
@@ -81,7 +86,7 @@ macro_rules! map {
 }
 
 macro_rules! impl_lanes {
-    ($t:ty) => {
+    ($t:ty, $b:ty) => {
         binop!($t, Add, add, AddAssign, add_assign, +);
         binop!($t, Sub, sub, SubAssign, sub_assign, -);
         binop!($t, Mul, mul, MulAssign, mul_assign, *);
@@ -102,7 +107,7 @@ macro_rules! impl_lanes {
         }
 
         impl<const N: usize> Scalar for Lanes<$t, N> {
-            type Mask = LaneMask<N>;
+            type Mask = LaneMask<$b, N>;
             const LANES: usize = N;
             #[inline(always)]
             fn c(x: f64) -> Self {
@@ -117,16 +122,18 @@ macro_rules! impl_lanes {
                 Lanes(std::array::from_fn(|i| value(i) as $t))
             }
             #[inline(always)]
-            fn lt(self, o: Self) -> LaneMask<N> {
-                LaneMask(std::array::from_fn(|i| self.0[i] < o.0[i]))
+            fn lt(self, o: Self) -> LaneMask<$b, N> {
+                LaneMask(std::array::from_fn(|i| if self.0[i] < o.0[i] { <$b>::MAX } else { 0 }))
             }
             #[inline(always)]
-            fn le(self, o: Self) -> LaneMask<N> {
-                LaneMask(std::array::from_fn(|i| self.0[i] <= o.0[i]))
+            fn le(self, o: Self) -> LaneMask<$b, N> {
+                LaneMask(std::array::from_fn(|i| if self.0[i] <= o.0[i] { <$b>::MAX } else { 0 }))
             }
             #[inline(always)]
-            fn select(m: LaneMask<N>, a: Self, b: Self) -> Self {
-                Lanes(std::array::from_fn(|i| if m.0[i] { a.0[i] } else { b.0[i] }))
+            fn select(m: LaneMask<$b, N>, a: Self, b: Self) -> Self {
+                Lanes(std::array::from_fn(|i| {
+                    <$t>::from_bits((a.0[i].to_bits() & m.0[i]) | (b.0[i].to_bits() & !m.0[i]))
+                }))
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -149,6 +156,15 @@ macro_rules! impl_lanes {
                 map!(self, <$t>::cos)
             }
             #[inline(always)]
+            fn sin_cos(self) -> (Self, Self) {
+                let mut s = self;
+                let mut c = self;
+                for i in 0..N {
+                    (s.0[i], c.0[i]) = self.0[i].sin_cos();
+                }
+                (s, c)
+            }
+            #[inline(always)]
             fn tanh(self) -> Self {
                 map!(self, <$t>::tanh)
             }
@@ -164,5 +180,5 @@ macro_rules! impl_lanes {
     };
 }
 
-impl_lanes!(f32);
-impl_lanes!(f64);
+impl_lanes!(f32, u32);
+impl_lanes!(f64, u64);

@@ -145,6 +145,11 @@ pub trait Scalar:
     fn sin(self) -> Self;
     /// Cosine (argument in rad).
     fn cos(self) -> Self;
+    /// Sine and cosine together (one call where the platform has one).
+    #[inline]
+    fn sin_cos(self) -> (Self, Self) {
+        (self.sin(), self.cos())
+    }
     /// Hyperbolic tangent.
     fn tanh(self) -> Self;
     /// Integer power.
@@ -237,6 +242,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn cos(self) -> Self {
                 <$t>::cos(self)
+            }
+            #[inline(always)]
+            fn sin_cos(self) -> (Self, Self) {
+                <$t>::sin_cos(self)
             }
             #[inline(always)]
             fn tanh(self) -> Self {

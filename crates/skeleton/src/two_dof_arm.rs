@@ -162,7 +162,11 @@ impl TwoDofArm {
     /// `Mm11 = 2 m2 l1 l2g`, `Mm12 = Mm21 = m2 l1 l2g`, `Mm22 = 0`.
     pub fn inertia_matrix<S: Scalar>(&self, q: &[S]) -> [[S; 2]; 2] {
         debug_assert_eq!(q.len(), 2);
-        let c = q[1].cos();
+        self.inertia_from_cos_elbow(q[1].cos())
+    }
+
+    /// [`TwoDofArm::inertia_matrix`] from cos(q1).
+    fn inertia_from_cos_elbow<S: Scalar>(&self, c: S) -> [[S; 2]; 2] {
         let a = S::c(self.a);
         let m11 = S::c(self.c11) + c * (S::c(2.0) * a);
         let m12 = S::c(self.c12) + c * a;
@@ -177,7 +181,12 @@ impl TwoDofArm {
     pub fn coriolis<S: Scalar>(&self, q: &[S], qd: &[S]) -> [S; 2] {
         debug_assert_eq!(q.len(), 2);
         debug_assert_eq!(qd.len(), 2);
-        let as1 = S::c(self.a) * q[1].sin();
+        self.coriolis_from_sin_elbow(q[1].sin(), qd)
+    }
+
+    /// [`TwoDofArm::coriolis`] from sin(q1).
+    fn coriolis_from_sin_elbow<S: Scalar>(&self, s1: S, qd: &[S]) -> [S; 2] {
+        let as1 = S::c(self.a) * s1;
         let visc = S::c(self.params.viscosity);
         let c1 = -as1 * (S::c(2.0) * qd[0] + qd[1]) * qd[1] + visc * qd[0];
         let c2 = as1 * qd[0] * qd[0] + visc * qd[1];
@@ -240,8 +249,9 @@ impl Skeleton for TwoDofArm {
         debug_assert_eq!(tau.len(), 2);
         debug_assert!(endpoint_load.is_empty() || endpoint_load.len() == 2);
         debug_assert_eq!(qdd.len(), 2);
-        let m = self.inertia_matrix(q);
-        let c = self.coriolis(q, qd);
+        let (s1, c1) = q[1].sin_cos();
+        let m = self.inertia_from_cos_elbow(c1);
+        let c = self.coriolis_from_sin_elbow(s1, qd);
         let (mut r0, mut r1) = (tau[0] - c[0], tau[1] - c[1]);
         if let [f0, f1] = *endpoint_load {
             // no load, no Jacobian (saves two sin/cos pairs per step)

@@ -9,9 +9,14 @@ Both run float32 with 2 threads, constant excitation 0.5 from random initial joi
 report sample-steps per second (batch x steps / wall seconds of the stepping loop).
 """
 import argparse
+import os
 import re
 import subprocess
 import time
+
+# PyTorch's OpenMP workers spin after each parallel region and would steal the cores from the
+# motornet-rs run that follows; let them sleep instead.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 import motornet as mn

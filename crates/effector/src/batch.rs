@@ -99,23 +99,29 @@ pub fn run_constant<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
         .collect();
     let u = vec![S::c(excitation); effector.n_muscles()];
     let start = Instant::now();
+    // one contiguous share of packs per worker: packs are few (B / lanes) and equally costly,
+    // so an even split balances better than adaptive splitting
+    let per_worker = states.len().div_ceil(rayon::current_num_threads().max(1));
     let errors: Vec<Option<EffectorError>> = states
-        .par_iter_mut()
+        .par_chunks_mut(per_worker)
         .enumerate()
-        .map_init(
-            || effector.workspace::<S>(),
-            |ws, (p, s)| {
-                let first = p * lanes;
+        .map(|(c, chunk)| {
+            let mut ws = effector.workspace::<S>();
+            for (k, s) in chunk.iter_mut().enumerate() {
+                let first = (c * per_worker + k) * lanes;
                 for t in 0..steps {
-                    effector.step(s, &u, &[], &[], ws);
+                    effector.step(s, &u, &[], &[], &mut ws);
                     // a cheap check of the joint state every step, the full check at the end
                     if s.joint.iter().any(|v| !v.is_finite()) {
                         return effector.find_non_finite(s, t + 1, first);
                     }
                 }
-                effector.find_non_finite(s, steps, first)
-            },
-        )
+                if let Some(e) = effector.find_non_finite(s, steps, first) {
+                    return Some(e);
+                }
+            }
+            None
+        })
         .collect();
     let seconds = start.elapsed().as_secs_f64();
     if let Some(mut e) = errors.into_iter().flatten().next() {

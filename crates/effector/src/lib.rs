@@ -33,6 +33,7 @@ pub mod batch;
 mod effector;
 mod error;
 mod geometry;
+pub mod grad;
 pub mod presets;
 mod simulate;
 mod skeleton;
@@ -43,6 +44,7 @@ pub use error::EffectorError;
 pub use geometry::{
     AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
 };
+pub use grad::{RolloutGradient, StepGradient};
 pub use simulate::{check_scenario, simulate, StateNames, Trajectory};
 pub use skeleton::AnySkeleton;
 pub use spec::{

@@ -60,6 +60,9 @@ impl MuscleModel for AnyMuscle {
     fn n_derivatives(&self) -> usize {
         dispatch!(self, m => m.n_derivatives())
     }
+    fn read_states(&self) -> &'static [usize] {
+        dispatch!(self, m => m.read_states())
+    }
     fn n_muscles(&self) -> usize {
         dispatch!(self, m => m.n_muscles())
     }

@@ -127,6 +127,9 @@ impl MuscleModel for CompliantTendonHillMuscle {
             "force",
         ]
     }
+    fn read_states(&self) -> &'static [usize] {
+        &[0, 1, 5]
+    }
     fn n_derivatives(&self) -> usize {
         2
     }

@@ -195,6 +195,14 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     fn force<S: Scalar>(&self, state: &[S]) -> S {
         state[self.force_index()]
     }
+
+    /// Indices of the state entries that [`MuscleModel::derivative`] and
+    /// [`MuscleModel::integrate`] read (the others are outputs only). Exact derivatives of a
+    /// step need derivatives with respect to these entries only. The default, every entry, is
+    /// always correct; models override it to make derivatives cheaper.
+    fn read_states(&self) -> &'static [usize] {
+        &[0, 1, 2, 3, 4, 5, 6, 7][..self.n_states()]
+    }
 }
 
 #[cfg(test)]

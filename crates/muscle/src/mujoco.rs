@@ -109,6 +109,9 @@ impl MuscleModel for MujocoHillMuscle {
             "force",
         ]
     }
+    fn read_states(&self) -> &'static [usize] {
+        &[0]
+    }
     fn n_derivatives(&self) -> usize {
         1
     }

@@ -54,6 +54,9 @@ impl MuscleModel for ReluMuscle {
     fn state_names(&self) -> &'static [&'static str] {
         &["activation", "muscle length", "muscle velocity", "force"]
     }
+    fn read_states(&self) -> &'static [usize] {
+        &[0]
+    }
     fn n_derivatives(&self) -> usize {
         1
     }

@@ -151,6 +151,9 @@ impl MuscleModel for RigidTendonHillMuscle {
             "force",
         ]
     }
+    fn read_states(&self) -> &'static [usize] {
+        &[0]
+    }
     fn n_derivatives(&self) -> usize {
         1
     }

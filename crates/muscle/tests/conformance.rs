@@ -203,3 +203,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// `read_states` is what derivative and integrate read: changing any other entry of the
+    /// state changes neither (exact derivatives rely on it).
+    #[test]
+    fn state_entries_outside_read_states_are_not_read(x in inputs(), junk in -10.0..10.0f64) {
+        for model in models() {
+            for m in 0..model.n_muscles() {
+                let ns = model.n_states();
+                let mut state = vec![0.0; ns];
+                model.initial_state(m, x.mt_len, x.mt_vel, 0.001, &mut state);
+                state[0] = x.activation;
+                let mut other = state.clone();
+                for (k, v) in other.iter_mut().enumerate() {
+                    if !model.read_states().contains(&k) {
+                        *v += junk;
+                    }
+                }
+                let run = |s: &[f64]| {
+                    let mut d = vec![0.0; model.n_derivatives()];
+                    model.derivative(m, x.excitation, s, &mut d);
+                    let mut out = vec![0.0; ns];
+                    model.integrate(m, 0.001, &d, s, x.mt_len, x.mt_vel, &mut out);
+                    (d, out)
+                };
+                prop_assert_eq!(run(&state), run(&other), "{}", model.name());
+            }
+        }
+    }
+}

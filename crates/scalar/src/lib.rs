@@ -5,6 +5,7 @@
 //! - `f32`: fast simulation and training,
 //! - `f64`: reference-precision simulation (MotorNet parity is checked in `f64`),
 //! - [`Dual64`] (forward-mode dual numbers from `num-dual`): exact first derivatives,
+//! - [`DualN`]`<N>`: N directional derivatives per evaluation (Jacobian columns, in `f64`),
 //! - [`Lanes`]`<f32, N>` / `Lanes<f64, N>`: N independent batch elements at once, laid out
 //!   struct-of-arrays so that the compiler vectorises the model code (SIMD).
 //!
@@ -43,8 +44,10 @@ use std::ops::{
     Add, AddAssign, BitAnd, BitOr, Div, DivAssign, Mul, MulAssign, Neg, Not, Sub, SubAssign,
 };
 
+mod dual_n;
 mod lanes;
 
+pub use dual_n::DualN;
 pub use lanes::{LaneMask, Lanes};
 pub use num_dual::{Dual, Dual64};
 
@@ -388,6 +391,32 @@ mod tests {
     fn dual_non_finite_derivative_is_reported() {
         let d = Dual64::new(0.0, 1.0).sqrt();
         assert!(!Scalar::is_finite(&d));
+    }
+
+    #[test]
+    fn dual_n_matches_dual64_direction_by_direction() {
+        let f = |x: DualN<3>, y: DualN<3>, z: DualN<3>| {
+            branchy(x) * poly(y) / (z.exp() + z.tanh()) - (x * y).sqrt() + z.powi(3)
+        };
+        let g = |x: Dual64, y: Dual64, z: Dual64| {
+            branchy(x) * poly(y) / (z.exp() + z.tanh()) - (x * y).sqrt() + z.powi(3)
+        };
+        for &(a, b, c) in &[(0.7, 1.3, 0.2), (1.5, 2.0, -0.4), (2.9, 0.4, 1.1)] {
+            let d = f(
+                DualN::variable(a, 0),
+                DualN::variable(b, 1),
+                DualN::variable(c, 2),
+            );
+            for k in 0..3 {
+                let seed = |i: usize, v: f64| Dual64::new(v, if i == k { 1.0 } else { 0.0 });
+                let e = g(seed(0, a), seed(1, b), seed(2, c));
+                assert!((d.re - e.re).abs() <= 1e-14 * e.re.abs().max(1.0));
+                assert!(
+                    (d.eps[k] - e.eps).abs() <= 1e-12 * e.eps.abs().max(1.0),
+                    "direction {k}"
+                );
+            }
+        }
     }
 
     #[test]

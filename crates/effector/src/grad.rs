@@ -1,0 +1,343 @@
+//! Exact derivatives of effector steps and rollouts, without a tensor library.
+//!
+//! A step is a function of the state, the excitation and the loads. Its vector–Jacobian product
+//! (VJP) — what backpropagation through time needs — is computed here from the very same
+//! scalar-generic code that simulates, evaluated on [`DualN`] forward-mode dual numbers a few
+//! input directions at a time. Derivatives through clipping and branches follow the branch the
+//! values select, as autodiff does in MotorNet.
+//!
+//! Inputs of a step, in this order (their number is [`Effector::n_step_inputs`]):
+//! 1. the joint state `[q, q̇]` (`2·dof`),
+//! 2. the muscle state entries the muscle model reads ([`MuscleModel::read_states`], plus the
+//!    force), muscle by muscle,
+//! 3. the excitation (`M`), 4. the endpoint load (`space_dim`), 5. the joint load (`dof`).
+//!
+//! The geometry part of a state is a function of its joint state (every state made by
+//! [`Effector::reset`] or [`Effector::step`] satisfies this); the step's derivative with respect
+//! to it is therefore carried by the joint state, and the geometry entries of a state gradient
+//! returned here are zero.
+//!
+//! ```
+//! use motornet_effector::presets;
+//!
+//! let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
+//! // loss = elbow angle after 10 steps (0.1 s) of weak co-contraction, biceps a little more
+//! let excitation = vec![vec![0.05, 0.05, 0.05, 0.05, 0.1, 0.05]; 10];
+//! let g = arm
+//!     .rollout_vjp(&[0.8, 1.2, 0.0, 0.0], &excitation, None, None, |t, _s, grad| {
+//!         if t == 10 {
+//!             grad.joint[1] = 1.0;
+//!         }
+//!     })
+//!     .unwrap();
+//! // more biceps early on flexes the elbow more; more triceps extends it (an excitation
+//! // below min_activation would be clipped, and get no gradient)
+//! assert!(g.excitation[0][4] > 0.0);
+//! assert!(g.excitation[0][3] < 0.0);
+//! ```
+
+use crate::effector::{Effector, State};
+use crate::error::EffectorError;
+use crate::geometry::Geometry;
+use motornet_muscle::MuscleModel;
+use motornet_scalar::{DualN, Scalar};
+use motornet_skeleton::Skeleton;
+
+/// Number of input directions carried by one dual evaluation.
+const DIRECTIONS: usize = 8;
+type D = DualN<DIRECTIONS>;
+
+/// Gradient with respect to the inputs of one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepGradient {
+    /// Gradient with respect to the state (same layout as [`State`]; geometry entries are zero,
+    /// see the module docs).
+    pub state: State<f64>,
+    /// Gradient with respect to the excitation (`[M]`).
+    pub excitation: Vec<f64>,
+    /// Gradient with respect to the endpoint load (`[space_dim]`).
+    pub endpoint_load: Vec<f64>,
+    /// Gradient with respect to the joint load (`[dof]`).
+    pub joint_load: Vec<f64>,
+}
+
+/// Gradient of a scalar function of a rollout with respect to its inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutGradient {
+    /// With respect to the initial joint state `[q, q̇]`.
+    pub initial_joint: Vec<f64>,
+    /// With respect to every step's excitation, `[T][M]`.
+    pub excitation: Vec<Vec<f64>>,
+    /// With respect to every step's endpoint load, `[T][space_dim]`.
+    pub endpoint_load: Vec<Vec<f64>>,
+    /// With respect to every step's joint load, `[T][dof]`.
+    pub joint_load: Vec<Vec<f64>>,
+}
+
+/// Where each differentiable input lives.
+#[derive(Debug, Clone, Copy)]
+enum Input {
+    Joint(usize),
+    Muscle(usize),
+    Excitation(usize),
+    EndpointLoad(usize),
+    JointLoad(usize),
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
+    /// Indices into [`State::muscle`] that a step reads.
+    fn muscle_inputs(&self) -> Vec<usize> {
+        let ns = self.muscle().n_states();
+        let fi = self.muscle().force_index();
+        let mut per: Vec<usize> = self.muscle().read_states().to_vec();
+        if !per.contains(&fi) {
+            per.push(fi);
+        }
+        (0..self.n_muscles())
+            .flat_map(|m| per.iter().map(move |&s| m * ns + s))
+            .collect()
+    }
+
+    fn step_inputs(&self) -> Vec<Input> {
+        let mut v: Vec<Input> = (0..2 * self.dof()).map(Input::Joint).collect();
+        v.extend(self.muscle_inputs().into_iter().map(Input::Muscle));
+        v.extend((0..self.n_muscles()).map(Input::Excitation));
+        v.extend((0..self.space_dim()).map(Input::EndpointLoad));
+        v.extend((0..self.dof()).map(Input::JointLoad));
+        v
+    }
+
+    /// Number of differentiable inputs of one step (see the [`crate::grad`] module docs).
+    pub fn n_step_inputs(&self) -> usize {
+        self.step_inputs().len()
+    }
+
+    /// Vector–Jacobian product of one step: given the state before the step, its inputs and
+    /// `grad_next` = ∂L/∂(state after the step), returns ∂L/∂(state before, excitation, loads).
+    /// An empty load slice means zero load (its gradient is still returned).
+    pub fn step_vjp(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+    ) -> StepGradient {
+        let inputs = self.step_inputs();
+        let (dof, d, n_m) = (self.dof(), self.space_dim(), self.n_muscles());
+        let el = if endpoint_load.is_empty() {
+            vec![0.0; d]
+        } else {
+            endpoint_load.to_vec()
+        };
+        let jl = if joint_load.is_empty() {
+            vec![0.0; dof]
+        } else {
+            joint_load.to_vec()
+        };
+        let mut out = StepGradient {
+            state: State {
+                joint: vec![0.0; state.joint.len()],
+                muscle: vec![0.0; state.muscle.len()],
+                geometry: vec![0.0; state.geometry.len()],
+            },
+            excitation: vec![0.0; n_m],
+            endpoint_load: vec![0.0; d],
+            joint_load: vec![0.0; dof],
+        };
+        let mut ws = self.workspace::<D>();
+        for chunk_start in (0..inputs.len()).step_by(DIRECTIONS) {
+            let seed = |input_index: usize, v: f64| -> D {
+                if input_index >= chunk_start && input_index < chunk_start + DIRECTIONS {
+                    D::variable(v, input_index - chunk_start)
+                } else {
+                    D::constant(v)
+                }
+            };
+            let mut s = State {
+                joint: state.joint.iter().map(|&v| D::constant(v)).collect(),
+                muscle: state.muscle.iter().map(|&v| D::constant(v)).collect(),
+                geometry: vec![D::constant(0.0); state.geometry.len()],
+            };
+            let mut u: Vec<D> = excitation.iter().map(|&v| D::constant(v)).collect();
+            let mut e: Vec<D> = el.iter().map(|&v| D::constant(v)).collect();
+            let mut j: Vec<D> = jl.iter().map(|&v| D::constant(v)).collect();
+            for (i, input) in inputs.iter().enumerate().skip(chunk_start).take(DIRECTIONS) {
+                match *input {
+                    Input::Joint(k) => s.joint[k] = seed(i, state.joint[k]),
+                    Input::Muscle(k) => s.muscle[k] = seed(i, state.muscle[k]),
+                    Input::Excitation(k) => u[k] = seed(i, excitation[k]),
+                    Input::EndpointLoad(k) => e[k] = seed(i, el[k]),
+                    Input::JointLoad(k) => j[k] = seed(i, jl[k]),
+                }
+            }
+            // the geometry is a function of the joint state: recompute it so that it carries
+            // the joint directions
+            self.refresh_geometry(&mut s);
+            self.step(&mut s, &u, &e, &j, &mut ws);
+            // accumulate grad_nextᵀ · (d next / d input) for this chunk's inputs
+            let mut acc = [0.0; DIRECTIONS];
+            let parts = [
+                (&s.joint, &grad_next.joint),
+                (&s.muscle, &grad_next.muscle),
+                (&s.geometry, &grad_next.geometry),
+            ];
+            for (vals, grads) in parts {
+                for (v, &g) in vals.iter().zip(grads.iter()) {
+                    if g != 0.0 {
+                        for (a, &e) in acc.iter_mut().zip(&v.eps) {
+                            *a += g * e;
+                        }
+                    }
+                }
+            }
+            for (i, input) in inputs.iter().enumerate().skip(chunk_start).take(DIRECTIONS) {
+                let g = acc[i - chunk_start];
+                match *input {
+                    Input::Joint(k) => out.state.joint[k] += g,
+                    Input::Muscle(k) => out.state.muscle[k] += g,
+                    Input::Excitation(k) => out.excitation[k] += g,
+                    Input::EndpointLoad(k) => out.endpoint_load[k] += g,
+                    Input::JointLoad(k) => out.joint_load[k] += g,
+                }
+            }
+        }
+        out
+    }
+
+    /// Vector–Jacobian product of [`Effector::reset`]: ∂L/∂(initial joint state `[q, q̇]`) from
+    /// `grad_state` = ∂L/∂(state after reset), all of it (joint, muscle and geometry).
+    pub fn reset_vjp(&self, joint: &[f64], grad_state: &State<f64>) -> Vec<f64> {
+        let n = 2 * self.dof();
+        let mut out = vec![0.0; n];
+        for chunk_start in (0..n).step_by(DIRECTIONS) {
+            let j: Vec<D> = (0..n)
+                .map(|k| {
+                    let v = joint.get(k).copied().unwrap_or(0.0);
+                    if k >= chunk_start && k < chunk_start + DIRECTIONS {
+                        D::variable(v, k - chunk_start)
+                    } else {
+                        D::constant(v)
+                    }
+                })
+                .collect();
+            let mut s = self.zero_state::<D>();
+            self.reset(&j, &mut s);
+            let parts = [
+                (&s.joint, &grad_state.joint),
+                (&s.muscle, &grad_state.muscle),
+                (&s.geometry, &grad_state.geometry),
+            ];
+            for (vals, grads) in parts {
+                for (v, &g) in vals.iter().zip(grads.iter()) {
+                    for k in chunk_start..(chunk_start + DIRECTIONS).min(n) {
+                        out[k] += g * v.eps[k - chunk_start];
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Gradient of a scalar loss of an open-loop rollout (backpropagation through time).
+    ///
+    /// The rollout starts from `joint0` (`[q, q̇]`) and takes one step per row of `excitation`
+    /// (`[T][M]`), with optional per-step loads (`[T][space_dim]`, `[T][dof]`). `loss_grad(t,
+    /// state_t, grad)` is called for t = T, T−1, …, 0 and must *add* ∂L/∂state_t (the loss's
+    /// direct dependence on that state) into `grad`, which already holds what flows back from
+    /// later steps. Returns ∂L/∂ of the initial joint state, every excitation and
+    /// every load. Errors if an input has the wrong size or a state becomes non-finite.
+    pub fn rollout_vjp(
+        &self,
+        joint0: &[f64],
+        excitation: &[Vec<f64>],
+        endpoint_load: Option<&[Vec<f64>]>,
+        joint_load: Option<&[Vec<f64>]>,
+        mut loss_grad: impl FnMut(usize, &State<f64>, &mut State<f64>),
+    ) -> Result<RolloutGradient, EffectorError> {
+        self.check_joint_state(joint0, "initial_joint_state")?;
+        let t_len = excitation.len();
+        let (dof, d, n_m) = (self.dof(), self.space_dim(), self.n_muscles());
+        let row = |name: &str, v: &[f64], n: usize, t: usize| -> Result<(), EffectorError> {
+            if v.len() == n && v.iter().all(|x| x.is_finite()) {
+                Ok(())
+            } else {
+                Err(EffectorError::Input {
+                    input: format!("{name}[{t}]"),
+                    reason: format!("needs {n} finite values, got {v:?}"),
+                })
+            }
+        };
+        for t in 0..t_len {
+            row("excitation", &excitation[t], n_m, t)?;
+            if let Some(l) = endpoint_load {
+                row("endpoint_load", l.get(t).map_or(&[][..], |r| r), d, t)?;
+            }
+            if let Some(l) = joint_load {
+                row("joint_load", l.get(t).map_or(&[][..], |r| r), dof, t)?;
+            }
+        }
+        let mut joint = joint0.to_vec();
+        joint.resize(2 * dof, 0.0);
+        // forward pass, keeping every state
+        let mut states = Vec::with_capacity(t_len + 1);
+        let mut s = self.zero_state::<f64>();
+        self.reset(&joint, &mut s);
+        let mut ws = self.workspace::<f64>();
+        let load = |l: Option<&[Vec<f64>]>, t: usize| l.map_or(Vec::new(), |l| l[t].clone());
+        states.push(s.clone());
+        for t in 0..t_len {
+            self.step(
+                &mut s,
+                &excitation[t],
+                &load(endpoint_load, t),
+                &load(joint_load, t),
+                &mut ws,
+            );
+            if let Some(e) = self.find_non_finite(&s, t + 1, 0) {
+                return Err(e);
+            }
+            states.push(s.clone());
+        }
+        // backward pass
+        let zero = |st: &State<f64>| State {
+            joint: vec![0.0; st.joint.len()],
+            muscle: vec![0.0; st.muscle.len()],
+            geometry: vec![0.0; st.geometry.len()],
+        };
+        let mut grad = zero(&states[t_len]);
+        loss_grad(t_len, &states[t_len], &mut grad);
+        let mut out = RolloutGradient {
+            initial_joint: vec![],
+            excitation: vec![vec![]; t_len],
+            endpoint_load: vec![vec![]; t_len],
+            joint_load: vec![vec![]; t_len],
+        };
+        for t in (0..t_len).rev() {
+            let g = self.step_vjp(
+                &states[t],
+                &excitation[t],
+                &load(endpoint_load, t),
+                &load(joint_load, t),
+                &grad,
+            );
+            out.excitation[t] = g.excitation;
+            out.endpoint_load[t] = g.endpoint_load;
+            out.joint_load[t] = g.joint_load;
+            grad = g.state;
+            loss_grad(t, &states[t], &mut grad);
+        }
+        out.initial_joint = self.reset_vjp(&joint, &grad);
+        Ok(out)
+    }
+
+    /// Recompute the geometry part of `state` from its joint part.
+    pub(crate) fn refresh_geometry<S: Scalar>(&self, state: &mut State<S>) {
+        let (dof, m) = (self.dof(), self.n_muscles());
+        let (q, qd) = state.joint.split_at(dof);
+        let (len, rest) = state.geometry.split_at_mut(m);
+        let (vel, moment) = rest.split_at_mut(m);
+        self.geometry()
+            .compute(self.skeleton(), q, qd, len, vel, moment);
+    }
+}

@@ -1,0 +1,277 @@
+//! Exact gradients: the rollout VJP (forward-mode duals, backpropagated through time) equals
+//! central finite differences in f64 for every preset and for custom path effectors, for a
+//! scalar loss of a 50-step rollout, with respect to every excitation and the initial state.
+//!
+//! Finite differences are no reference where a clip or branch switches within ±h (the loss has
+//! a kink there): such entries are detected (the one-sided differences disagree) and skipped,
+//! and the test requires that nearly all entries were compared.
+
+use motornet_effector::{presets, DynEffector, EffectorSpec, Scenario, State};
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+/// A fixed smooth loss of a trajectory: Σ_t Σ_i w(t, i) · tanh(state_t[i] · scale_i), with
+/// weights from a hash of (t, i), over joint, muscle and geometry entries.
+struct Loss {
+    seed: u64,
+}
+
+impl Loss {
+    fn w(&self, t: usize, i: usize) -> f64 {
+        let mut x = self.seed ^ ((t as u64) << 32) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        (x % 2001) as f64 / 1000.0 - 1.0
+    }
+    /// entries of the flattened state (joint, muscle, geometry) with their scale
+    fn flatten(s: &State<f64>) -> Vec<f64> {
+        s.joint
+            .iter()
+            .chain(&s.muscle)
+            .chain(&s.geometry)
+            .copied()
+            .collect()
+    }
+    fn value(&self, states: &[State<f64>]) -> f64 {
+        let mut l = 0.0;
+        for (t, s) in states.iter().enumerate() {
+            for (i, v) in Self::flatten(s).iter().enumerate() {
+                l += self.w(t, i) * (v / scale(i)).tanh();
+            }
+        }
+        l
+    }
+    fn grad(&self, t: usize, s: &State<f64>, g: &mut State<f64>) {
+        let flat = Self::flatten(s);
+        let (nj, nm) = (s.joint.len(), s.muscle.len());
+        for (i, v) in flat.iter().enumerate() {
+            let th = (v / scale(i)).tanh();
+            let d = self.w(t, i) * (1.0 - th * th) / scale(i);
+            if i < nj {
+                g.joint[i] += d;
+            } else if i < nj + nm {
+                g.muscle[i - nj] += d;
+            } else {
+                g.geometry[i - nj - nm] += d;
+            }
+        }
+    }
+}
+
+/// Scale entries so that forces (hundreds of N) and lengths (cm) both matter.
+fn scale(i: usize) -> f64 {
+    [1.0, 0.1, 300.0][i % 3]
+}
+
+fn rollout(eff: &DynEffector, joint0: &[f64], exc: &[Vec<f64>]) -> Vec<State<f64>> {
+    let mut s = eff.zero_state::<f64>();
+    let mut ws = eff.workspace::<f64>();
+    eff.reset(joint0, &mut s);
+    let mut out = vec![s.clone()];
+    for u in exc {
+        eff.step(&mut s, u, &[], &[], &mut ws);
+        out.push(s.clone());
+    }
+    out
+}
+
+struct Compared {
+    compared: usize,
+    skipped: usize,
+}
+
+/// Compare the VJP gradient of `loss` with central differences for every excitation entry and
+/// the initial joint positions.
+fn check(name: &str, eff: &DynEffector, joint0: &[f64], exc: &[Vec<f64>], loss: &Loss) -> Compared {
+    let g = eff
+        .rollout_vjp(joint0, exc, None, None, |t, s, grad| loss.grad(t, s, grad))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let f = |j: &[f64], e: &[Vec<f64>]| loss.value(&rollout(eff, j, e));
+    let base = f(joint0, exc);
+    let mut all = vec![];
+    for t in 0..exc.len() {
+        for m in 0..exc[t].len() {
+            all.push((
+                format!("excitation[{t}][{m}]"),
+                g.excitation[t][m],
+                Some((t, m)),
+                None,
+            ));
+        }
+    }
+    for k in 0..eff.dof() {
+        all.push((format!("initial q[{k}]"), g.initial_joint[k], None, Some(k)));
+    }
+    let max_grad = all.iter().map(|a| a.1.abs()).fold(0.0, f64::max);
+    let mut c = Compared {
+        compared: 0,
+        skipped: 0,
+    };
+    for (what, ad, e_idx, j_idx) in all {
+        // 1e-5: truncation error ~h² is far below the tolerance, and rounding noise (amplified
+        // by the stiff compliant tendon over 50 RK4 steps) stays below it too
+        let h = 1e-5;
+        let eval = |delta: f64| {
+            let mut e = exc.to_vec();
+            let mut j = joint0.to_vec();
+            if let Some((t, m)) = e_idx {
+                e[t][m] += delta;
+            }
+            if let Some(k) = j_idx {
+                j[k] += delta;
+            }
+            f(&j, &e)
+        };
+        let (p, m) = (eval(h), eval(-h));
+        let (fwd, bwd, central) = ((p - base) / h, (base - m) / h, (p - m) / (2.0 * h));
+        if (fwd - bwd).abs() > 1e-3 * (fwd.abs() + bwd.abs()) + 1e-6 * max_grad {
+            c.skipped += 1; // a kink within ±h
+            continue;
+        }
+        let tol = 1e-5 * ad.abs().max(central.abs()) + 1e-7 * max_grad;
+        assert!(
+            (ad - central).abs() <= tol,
+            "{name}: d loss / d {what}: VJP {ad:e} vs finite difference {central:e}"
+        );
+        c.compared += 1;
+    }
+    c
+}
+
+fn fixture_spec(file: &str) -> EffectorSpec {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/parity")
+        .join(file);
+    Scenario::from_path(&p).unwrap().effector
+}
+
+fn effectors() -> Vec<(String, DynEffector)> {
+    let mut v: Vec<(String, DynEffector)> = presets::NAMES
+        .iter()
+        .map(|n| {
+            (
+                n.to_string(),
+                presets::spec(n, None).unwrap().build().unwrap(),
+            )
+        })
+        .collect();
+    for m in ["RigidTendonHillMuscleThelen", "MujocoHillMuscle"] {
+        v.push((
+            format!("RigidTendonArm26/{m}"),
+            presets::spec("RigidTendonArm26", Some(m))
+                .unwrap()
+                .build()
+                .unwrap(),
+        ));
+    }
+    for f in [
+        "custom_paths_arm_RigidTendonHillMuscle_euler.json",
+        "pointmass_x_RigidTendonHillMuscle_euler.json",
+    ] {
+        v.push((f.to_string(), fixture_spec(f).build().unwrap()));
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rollout_gradients_match_finite_differences(seed in any::<u64>(), frac in prop::array::uniform2(0.2..0.8f64), level in 0.05..0.6f64) {
+        let mut total = Compared { compared: 0, skipped: 0 };
+        for (name, eff) in effectors() {
+            let b = &eff.options().bounds;
+            let dof = eff.dof();
+            let mut joint0 = vec![0.0; 2 * dof];
+            for k in 0..dof {
+                joint0[k] = b.pos_lower[k] + frac[k % 2] * (b.pos_upper[k] - b.pos_lower[k]);
+            }
+            let loss = Loss { seed };
+            let steps = 50;
+            // smooth, varied excitations away from the clip limits
+            let exc: Vec<Vec<f64>> = (0..steps)
+                .map(|t| (0..eff.n_muscles())
+                    .map(|m| level + 0.3 * (0.5 + 0.5 * ((t as f64) * 0.21 + m as f64 * 1.7 + seed as f64 % 7.0).sin()))
+                    .collect())
+                .collect();
+            let c = check(&name, &eff, &joint0, &exc, &loss);
+            total.compared += c.compared;
+            total.skipped += c.skipped;
+        }
+        prop_assert!(
+            total.skipped * 10 <= total.compared,
+            "too many entries skipped as kinks: {} of {}", total.skipped, total.compared + total.skipped
+        );
+    }
+}
+
+#[test]
+fn step_vjp_with_loads_matches_finite_differences() {
+    // gradients with respect to endpoint and joint loads, on the arm and the point mass
+    for name in ["RigidTendonArm26", "ReluPointMass24"] {
+        let eff = presets::spec(name, None).unwrap().build().unwrap();
+        let dof = eff.dof();
+        let b = &eff.options().bounds;
+        let joint0: Vec<f64> = (0..2 * dof)
+            .map(|k| {
+                if k < dof {
+                    0.5 * (b.pos_lower[k] + b.pos_upper[k])
+                } else {
+                    0.1
+                }
+            })
+            .collect();
+        let exc = vec![vec![0.3; eff.n_muscles()]; 10];
+        let el: Vec<Vec<f64>> = (0..10).map(|t| vec![1.0 + t as f64 * 0.1, -0.5]).collect();
+        let jl: Vec<Vec<f64>> = (0..10).map(|t| vec![0.2 - t as f64 * 0.03; dof]).collect();
+        let weights: Vec<f64> = (0..2 * dof).map(|k| 1.0 + k as f64).collect();
+        let loss = |el: &[Vec<f64>], jl: &[Vec<f64>]| {
+            let mut s = eff.zero_state::<f64>();
+            let mut ws = eff.workspace::<f64>();
+            eff.reset(&joint0, &mut s);
+            for t in 0..10 {
+                eff.step(&mut s, &exc[t], &el[t], &jl[t], &mut ws);
+            }
+            s.joint
+                .iter()
+                .zip(&weights)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+        };
+        let g = eff
+            .rollout_vjp(&joint0, &exc, Some(&el), Some(&jl), |t, _s, grad| {
+                if t == 10 {
+                    for (k, w) in weights.iter().enumerate() {
+                        grad.joint[k] += w;
+                    }
+                }
+            })
+            .unwrap();
+        let h = 1e-6;
+        for t in 0..10 {
+            for k in 0..2 {
+                let (mut p, mut m) = (el.clone(), el.clone());
+                p[t][k] += h;
+                m[t][k] -= h;
+                let fd = (loss(&p, &jl) - loss(&m, &jl)) / (2.0 * h);
+                let ad = g.endpoint_load[t][k];
+                assert!(
+                    (ad - fd).abs() <= 1e-5 * fd.abs().max(ad.abs()) + 1e-9,
+                    "{name} endpoint_load[{t}][{k}]: {ad} vs {fd}"
+                );
+            }
+            for k in 0..dof {
+                let (mut p, mut m) = (jl.clone(), jl.clone());
+                p[t][k] += h;
+                m[t][k] -= h;
+                let fd = (loss(&el, &p) - loss(&el, &m)) / (2.0 * h);
+                let ad = g.joint_load[t][k];
+                assert!(
+                    (ad - fd).abs() <= 1e-5 * fd.abs().max(ad.abs()) + 1e-9,
+                    "{name} joint_load[{t}][{k}]: {ad} vs {fd}"
+                );
+            }
+        }
+    }
+}

@@ -44,7 +44,7 @@ pub use error::EffectorError;
 pub use geometry::{
     AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
 };
-pub use grad::{RolloutGradient, StepGradient};
+pub use grad::{check_gradients, GradientCheck, RolloutGradient, StepGradient};
 pub use simulate::{check_scenario, simulate, StateNames, Trajectory};
 pub use skeleton::AnySkeleton;
 pub use spec::{

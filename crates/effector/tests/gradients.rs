@@ -275,3 +275,71 @@ fn step_vjp_with_loads_matches_finite_differences() {
         }
     }
 }
+
+/// A muscle model that misdeclares what it reads (it reads the activation but says it does not):
+/// its gradients are wrong, and the gradient check must say so.
+#[derive(Debug)]
+struct Misdeclared(motornet_muscle::RigidTendonHillMuscle);
+
+impl motornet_muscle::MuscleModel for Misdeclared {
+    fn name(&self) -> &'static str {
+        "Misdeclared"
+    }
+    fn state_names(&self) -> &'static [&'static str] {
+        self.0.state_names()
+    }
+    fn n_derivatives(&self) -> usize {
+        1
+    }
+    fn n_muscles(&self) -> usize {
+        self.0.n_muscles()
+    }
+    fn muscle_name(&self, m: usize) -> &str {
+        self.0.muscle_name(m)
+    }
+    fn activation(&self) -> &motornet_muscle::ActivationDynamics {
+        self.0.activation()
+    }
+    fn max_isometric_force(&self, m: usize) -> f64 {
+        self.0.max_isometric_force(m)
+    }
+    fn read_states(&self) -> &'static [usize] {
+        &[] // wrong: integrate and derivative read the activation
+    }
+    fn integrate<S: motornet_scalar::Scalar>(
+        &self,
+        m: usize,
+        dt: f64,
+        d: &[S],
+        s: &[S],
+        len: S,
+        vel: S,
+        out: &mut [S],
+    ) {
+        self.0.integrate(m, dt, d, s, len, vel, out)
+    }
+}
+
+#[test]
+fn the_gradient_check_catches_a_wrong_gradient() {
+    use motornet_muscle::MuscleModel;
+    let good = presets::spec("RigidTendonArm26", None)
+        .unwrap()
+        .build()
+        .unwrap();
+    let ok = motornet_effector::check_gradients(&good, 2, 4, 1).unwrap();
+    assert!(ok.max_rel_grad_ok() && ok.max_rel_err < 1e-6, "{ok:?}");
+    let motornet_muscle::AnyMuscle::RigidTendonHill(hill) = good.muscle().clone() else {
+        panic!()
+    };
+    assert_eq!(hill.n_muscles(), 6);
+    let bad = motornet_effector::Effector::new(
+        good.skeleton().clone(),
+        Misdeclared(hill),
+        good.geometry().clone(),
+        good.options().clone(),
+    )
+    .unwrap();
+    let c = motornet_effector::check_gradients(&bad, 2, 4, 1).unwrap();
+    assert!(!c.max_rel_grad_ok() && c.max_rel_err > 1e-2, "{c:?}");
+}

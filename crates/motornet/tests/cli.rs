@@ -186,3 +186,57 @@ fn bad_input_is_an_error_message_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+fn number_after(text: &str, key: &str) -> f64 {
+    text.split(key)
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} number in {text}"))
+}
+
+#[test]
+fn check_reports_gradient_agreement_for_fixtures_and_spec_files() {
+    let fixture = parity_dir().join("custom_paths_arm_RigidTendonHillMuscle_euler.json");
+    let toml = std::env::temp_dir().join(format!("motornet-check-{}.toml", std::process::id()));
+    let o = bin()
+        .args(["spec", "--preset", "ReluPointMass24", "--format", "toml"])
+        .output()
+        .unwrap();
+    std::fs::write(&toml, &o.stdout).unwrap();
+    for file in [fixture, toml.clone()] {
+        let o = bin()
+            .arg("check")
+            .arg(&file)
+            .args(["--states", "2", "--steps", "4"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{}: {stderr}", file.display());
+        let err = number_after(&stderr, "max_rel_grad_err=");
+        assert!(err < 1e-5, "{}: {stderr}", file.display());
+        assert!(number_after(&stderr, "compared=") > 0.0);
+    }
+    std::fs::remove_file(&toml).ok();
+}
+
+#[test]
+fn check_rejects_an_invalid_spec_with_the_field_named() {
+    let bad = std::env::temp_dir().join(format!("motornet-bad-{}.json", std::process::id()));
+    let o = bin()
+        .args(["spec", "--preset", "RigidTendonArm26"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout)
+        .unwrap()
+        .replace("\"timestep\": 0.01", "\"timestep\": -0.01");
+    std::fs::write(&bad, text).unwrap();
+    let o = bin().arg("check").arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        stderr.starts_with("error:") && stderr.contains("timestep"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&bad).ok();
+}

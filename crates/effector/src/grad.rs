@@ -166,15 +166,13 @@ pub fn check_gradients<K: Skeleton, M: MuscleModel, G: Geometry>(
         let max_grad = entries.iter().map(|e| e.0.abs()).fold(0.0, f64::max);
         let base = loss(&joint0, &exc);
         let b = &effector.options().bounds;
-        for (ad, e_idx, j_idx) in entries {
+        for (ad, wrt) in entries {
             let h = 1e-4;
             let eval = |delta: f64| {
                 let (mut e, mut j) = (exc.clone(), joint0.clone());
-                if let Some((t, m)) = e_idx {
-                    e[t][m] += delta;
-                }
-                if let Some(k) = j_idx {
-                    j[k] = (j[k] + delta).clamp(b.pos_lower[k], b.pos_upper[k]);
+                match wrt {
+                    Wrt::Excitation(t, m) => e[t][m] += delta,
+                    Wrt::Position(k) => j[k] = (j[k] + delta).clamp(b.pos_lower[k], b.pos_upper[k]),
                 }
                 loss(&j, &e)
             };

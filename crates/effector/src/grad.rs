@@ -154,15 +154,20 @@ pub fn check_gradients<K: Skeleton, M: MuscleModel, G: Geometry>(
                 }
             }
         })?;
-        let mut entries: Vec<(f64, Option<(usize, usize)>, Option<usize>)> = vec![];
+        /// What an entry is the derivative with respect to.
+        enum Wrt {
+            Excitation(usize, usize),
+            Position(usize),
+        }
+        let mut entries: Vec<(f64, Wrt)> = vec![];
         for (t, row) in g.excitation.iter().enumerate() {
             entries.extend(
                 row.iter()
                     .enumerate()
-                    .map(|(m, &v)| (v, Some((t, m)), None)),
+                    .map(|(m, &v)| (v, Wrt::Excitation(t, m))),
             );
         }
-        entries.extend((0..effector.dof()).map(|k| (g.initial_joint[k], None, Some(k))));
+        entries.extend((0..effector.dof()).map(|k| (g.initial_joint[k], Wrt::Position(k))));
         let max_grad = entries.iter().map(|e| e.0.abs()).fold(0.0, f64::max);
         let base = loss(&joint0, &exc);
         let b = &effector.options().bounds;

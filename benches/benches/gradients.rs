@@ -1,0 +1,45 @@
+//! Cost of exact gradients: a 100-step arm26 rollout (rigid Hill muscles) forward, and forward +
+//! backward (`rollout_vjp`), for one batch element and for B = 64 (elements in parallel).
+//!
+//! `cargo bench -p motornet-benches --bench gradients`.
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use motornet_effector::{batch, presets, State};
+use rayon::prelude::*;
+
+fn gradients(c: &mut Criterion) {
+    let arm = presets::spec("RigidTendonArm26", None)
+        .unwrap()
+        .build()
+        .unwrap();
+    let steps = 100;
+    let exc = vec![vec![0.3; arm.n_muscles()]; steps];
+    let starts = batch::random_joint_states(&arm, 64, 0);
+    let loss = |t: usize, _s: &State<f64>, g: &mut State<f64>| {
+        if t == steps {
+            g.joint[0] += 1.0;
+        }
+    };
+    let mut group = c.benchmark_group("arm26_rollout_100_steps");
+    group.sample_size(10);
+    group.bench_function("forward_f64_B1", |b| {
+        b.iter(|| batch::run_constant::<f64, _, _, _>(&arm, &starts[..1], 0.3, steps).unwrap())
+    });
+    group.bench_function("forward_backward_B1", |b| {
+        b.iter(|| arm.rollout_vjp(&starts[0], &exc, None, None, loss).unwrap())
+    });
+    group.bench_function("forward_backward_B64", |b| {
+        b.iter(|| {
+            starts
+                .par_iter()
+                .map(|j| arm.rollout_vjp(j, &exc, None, None, loss).unwrap())
+                .collect::<Vec<_>>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, gradients);
+criterion_main!(benches);

@@ -1,0 +1,234 @@
+//! Effectors as fused differentiable ops for dfdx 0.13.
+//!
+//! Training backpropagates through closed-loop rollouts: network → excitation → effector step →
+//! state → observation → network. Written as individual dfdx ops, one muscle-driven step is
+//! hundreds of small tensor ops (about 3 µs each here, forward + backward); this crate instead
+//! records **one** op per step on the dfdx tape. Its forward pass is the effector's own
+//! allocation-free code over the batch, and its backward pass is the effector's exact
+//! vector–Jacobian product ([`Effector::step_vjp`]), so a dfdx tape backpropagates through any
+//! number of steps, ministeps and RK4 stages included.
+//!
+//! The effector, skeleton and muscle crates stay free of dfdx; this is the only place that
+//! names dfdx types for them.
+//!
+//! # Tensors
+//! - state: `[B, n]` with `n = `[`state_len`]: the flattened [`State`] of each batch element —
+//!   joint (`2·dof`), muscle (`M·n_states`, muscle-major) and geometry (`(2 + dof)·M`) — so
+//!   losses and observations can read any of it ([`StateLayout`] gives the offsets);
+//! - excitation: `[B, M]`; joint states for [`reset`]: `[B, 2·dof]`.
+//!
+//! ```
+//! use dfdx::prelude::*;
+//! use motornet_dfdx::{reset, step, StateLayout};
+//! use motornet_effector::presets;
+//! use std::sync::Arc;
+//!
+//! let dev = Cpu::default();
+//! let arm = Arc::new(presets::spec("RigidTendonArm26", None).unwrap().build().unwrap());
+//! let joint0 = dev.tensor_from_vec(vec![0.8, 1.2, 0.0, 0.0], (1usize, 4usize));
+//! let exc = dev.tensor_from_vec(vec![0.2; 6], (1usize, 6usize));
+//! let mut s = reset(&arm, joint0.leaky_trace());
+//! for _ in 0..5 {
+//!     s = step(&arm, s, exc.clone());
+//! }
+//! let layout = StateLayout::new(&*arm);
+//! let mut w = vec![0.0; layout.len];
+//! w[layout.joint + 1] = 1.0; // loss = elbow angle after 5 steps
+//! let loss = (s * dev.tensor_from_vec(w, (1usize, layout.len))).sum::<Rank0, _>();
+//! let grads = loss.backward();
+//! let g = grads.get(&joint0).as_vec(); // d elbow / d [q0, q1, q̇0, q̇1]
+//! assert!(g[1] > 0.0 && g[3] > 0.0);
+//! ```
+#![warn(missing_docs)]
+
+use dfdx::prelude::*;
+use dfdx::tensor::{Merge, Tape};
+use motornet_effector::{Effector, Geometry, State};
+use motornet_muscle::MuscleModel;
+use motornet_skeleton::Skeleton;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Where each part of a flattened state lives in a state tensor row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateLayout {
+    /// Offset of the joint state (`2·dof` entries: positions then velocities).
+    pub joint: usize,
+    /// Offset of the muscle state (`M·n_states`, muscle-major).
+    pub muscle: usize,
+    /// Offset of the geometry (`(2 + dof)·M`: lengths, velocities, moment arms per joint).
+    pub geometry: usize,
+    /// Row length.
+    pub len: usize,
+}
+
+impl StateLayout {
+    /// The layout of `effector`'s states.
+    pub fn new<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K, M, G>) -> Self {
+        let s = effector.zero_state::<f64>();
+        let (j, m, g) = (s.joint.len(), s.muscle.len(), s.geometry.len());
+        Self {
+            joint: 0,
+            muscle: j,
+            geometry: j + m,
+            len: j + m + g,
+        }
+    }
+
+    fn split(&self, row: &[f64], into: &mut State<f64>) {
+        into.joint.copy_from_slice(&row[self.joint..self.muscle]);
+        into.muscle
+            .copy_from_slice(&row[self.muscle..self.geometry]);
+        into.geometry.copy_from_slice(&row[self.geometry..self.len]);
+    }
+
+    fn join(&self, s: &State<f64>, row: &mut [f64]) {
+        row[self.joint..self.muscle].copy_from_slice(&s.joint);
+        row[self.muscle..self.geometry].copy_from_slice(&s.muscle);
+        row[self.geometry..self.len].copy_from_slice(&s.geometry);
+    }
+}
+
+/// Length of a flattened state row of `effector`.
+pub fn state_len<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K, M, G>) -> usize {
+    StateLayout::new(effector).len
+}
+
+type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
+
+/// Differentiable reset: joint states `[B, 2·dof]` → states `[B, state_len]` (geometry and the
+/// muscles' initial states computed as [`Effector::reset`] does). Backward: ∂/∂joint through
+/// [`Effector::reset_vjp`].
+///
+/// Panics if `joint` is not `[B, 2·dof]`.
+pub fn reset<K, M, G, T>(effector: &Arc<Effector<K, M, G>>, joint: Mat<T>) -> Mat<T>
+where
+    K: Skeleton + 'static,
+    M: MuscleModel + 'static,
+    G: Geometry + 'static,
+    T: Tape<f64, Cpu>,
+{
+    let layout = StateLayout::new(&**effector);
+    let (b, n) = *joint.shape();
+    assert_eq!(
+        n,
+        2 * effector.dof(),
+        "reset: joint tensor must be [B, 2·dof]"
+    );
+    let (joint, mut tape) = joint.split_tape();
+    let j = joint.as_vec();
+    let mut out = vec![0.0; b * layout.len];
+    out.par_chunks_mut(layout.len)
+        .zip(j.par_chunks(n))
+        .for_each(|(row, j)| {
+            let mut s = effector.zero_state::<f64>();
+            effector.reset(j, &mut s);
+            layout.join(&s, row);
+        });
+    let out = joint.device().tensor_from_vec(out, (b, layout.len));
+    if T::OWNS_TAPE {
+        let (in_ghost, out_ghost) = (joint.ghost(), out.ghost());
+        let eff = Arc::clone(effector);
+        tape.add_backward_op(move |grads| {
+            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let g_in = grads.get_or_alloc_mut(&in_ghost)?;
+            let per: Vec<Vec<f64>> = j
+                .par_chunks(n)
+                .zip(g_out.par_chunks(layout.len))
+                .map(|(j, g)| {
+                    let mut grad = eff.zero_state::<f64>();
+                    layout.split(g, &mut grad);
+                    eff.reset_vjp(j, &grad)
+                })
+                .collect();
+            for (dst, src) in g_in.chunks_mut(n).zip(per) {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += s;
+                }
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
+/// Differentiable effector step: states `[B, state_len]` and excitations `[B, M]` → next
+/// states `[B, state_len]`, one fused op on the tape (all ministeps and integration stages).
+/// Backward: ∂/∂state and ∂/∂excitation through [`Effector::step_vjp`].
+///
+/// The input states must be consistent (geometry computed from the joint state), as every
+/// state made by [`reset`] or [`step`] is. Panics on shape mismatch.
+pub fn step<K, M, G, T1, T2>(
+    effector: &Arc<Effector<K, M, G>>,
+    state: Mat<T1>,
+    excitation: Mat<T2>,
+) -> Mat<T1>
+where
+    K: Skeleton + 'static,
+    M: MuscleModel + 'static,
+    G: Geometry + 'static,
+    T1: Tape<f64, Cpu> + Merge<T2>,
+    T2: Tape<f64, Cpu>,
+{
+    let layout = StateLayout::new(&**effector);
+    let (b, n) = *state.shape();
+    let m = effector.n_muscles();
+    assert_eq!(n, layout.len, "step: state tensor must be [B, state_len]");
+    assert_eq!(
+        *excitation.shape(),
+        (b, m),
+        "step: excitation tensor must be [B, M]"
+    );
+    let (state, tape_s) = state.split_tape();
+    let (excitation, tape_e) = excitation.split_tape();
+    let mut tape = tape_s.merge(tape_e);
+    let (s_in, u_in) = (state.as_vec(), excitation.as_vec());
+    let mut out = vec![0.0; b * n];
+    out.par_chunks_mut(n)
+        .zip(s_in.par_chunks(n).zip(u_in.par_chunks(m)))
+        .for_each_init(
+            || (effector.zero_state::<f64>(), effector.workspace::<f64>()),
+            |(s, ws), (row, (s_row, u))| {
+                layout.split(s_row, s);
+                effector.step(s, u, &[], &[], ws);
+                layout.join(s, row);
+            },
+        );
+    let out = state.device().tensor_from_vec(out, (b, n));
+    if T1::OWNS_TAPE {
+        let (s_ghost, u_ghost, out_ghost) = (state.ghost(), excitation.ghost(), out.ghost());
+        let eff = Arc::clone(effector);
+        tape.add_backward_op(move |grads| {
+            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let per: Vec<(Vec<f64>, Vec<f64>)> = s_in
+                .par_chunks(n)
+                .zip(u_in.par_chunks(m))
+                .zip(g_out.par_chunks(n))
+                .map(|((s_row, u), g)| {
+                    let (mut s, mut g_next) = (eff.zero_state::<f64>(), eff.zero_state::<f64>());
+                    layout.split(s_row, &mut s);
+                    layout.split(g, &mut g_next);
+                    let vjp = eff.step_vjp(&s, u, &[], &[], &g_next);
+                    let mut row = vec![0.0; n];
+                    layout.join(&vjp.state, &mut row);
+                    (row, vjp.excitation)
+                })
+                .collect();
+            // add (never assign): the inputs may have other users on the tape
+            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
+            for (dst, (src, _)) in g_s.chunks_mut(n).zip(&per) {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += s;
+                }
+            }
+            let g_u = grads.get_or_alloc_mut(&u_ghost)?;
+            for (dst, (_, src)) in g_u.chunks_mut(m).zip(&per) {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += s;
+                }
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}

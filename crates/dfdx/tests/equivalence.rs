@@ -1,0 +1,119 @@
+//! The fused dfdx op and the standalone VJP give the same gradients (1e-10 relative, f64):
+//! a tape through reset and T steps, with a loss on an intermediate state (so the state tensor
+//! has two users on the tape) and on the final state, against `Effector::rollout_vjp`.
+
+use dfdx::prelude::*;
+use motornet_dfdx::{reset, step, StateLayout};
+use motornet_effector::{presets, State};
+use std::sync::Arc;
+
+fn weights(len: usize, seed: usize) -> Vec<f64> {
+    (0..len)
+        .map(|i| (((i * 7919 + seed * 104729) % 1000) as f64 / 500.0 - 1.0) * 1e-2)
+        .collect()
+}
+
+#[test]
+fn dfdx_tape_gradients_equal_the_standalone_vjp() {
+    let dev = Cpu::default();
+    for (name, steps) in [
+        ("RigidTendonArm26", 20),
+        ("ReluPointMass24", 20),
+        ("CompliantTendonArm26", 30),
+    ] {
+        let arm = Arc::new(presets::spec(name, None).unwrap().build().unwrap());
+        let layout = StateLayout::new(&*arm);
+        let (b, m, dof) = (3usize, arm.n_muscles(), arm.dof());
+        let starts = motornet_effector::batch::random_joint_states(&*arm, b, 5);
+        let exc: Vec<Vec<Vec<f64>>> = (0..steps)
+            .map(|t| {
+                (0..b)
+                    .map(|e| {
+                        (0..m)
+                            .map(|k| 0.2 + 0.5 * (((t * 3 + e * 5 + k * 7) % 11) as f64 / 11.0))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mid = steps / 2;
+        let (w_mid, w_end) = (weights(layout.len, 1), weights(layout.len, 2));
+
+        // dfdx: every input a leaf on one tape
+        let joint0 = dev.tensor_from_vec(starts.concat(), (b, 2 * dof));
+        let u: Vec<_> = exc
+            .iter()
+            .map(|e| dev.tensor_from_vec(e.concat(), (b, m)))
+            .collect();
+        let mut s = reset(&arm, joint0.leaky_trace());
+        let mut mid_state = None;
+        let mut mid_term = None;
+        for t in 0..steps {
+            s = step(&arm, s, u[t].leaky_trace());
+            if t + 1 == mid {
+                // keep a handle on this state: it gets a second user below
+                let (plain, tape) = s.split_tape();
+                mid_state = Some(plain.clone());
+                s = plain.put_tape(tape);
+            }
+            if t == mid {
+                // the loss term is recorded *after* the step that consumed the state, so its
+                // backward runs first: the step's backward must add to the state's gradient,
+                // not overwrite it
+                let w = dev.tensor_from_vec(w_mid.repeat(b), (b, layout.len));
+                let plain = mid_state.take().unwrap();
+                mid_term = Some((plain.retaped::<OwnedTape<f64, Cpu>>() * w).sum::<Rank0, _>());
+            }
+        }
+        let w = dev.tensor_from_vec(w_end.repeat(b), (b, layout.len));
+        let loss = (s * w).sum::<Rank0, _>() + mid_term.unwrap();
+        let grads = loss.backward();
+        let g_joint = grads.get(&joint0).as_vec();
+        let g_u: Vec<Vec<f64>> = u.iter().map(|t| grads.get(t).as_vec()).collect();
+
+        // standalone VJP, element by element
+        for e in 0..b {
+            let exc_e: Vec<Vec<f64>> = exc.iter().map(|x| x[e].clone()).collect();
+            let add = |w: &[f64], g: &mut State<f64>| {
+                for (k, v) in g.joint.iter_mut().enumerate() {
+                    *v += w[layout.joint + k];
+                }
+                for (k, v) in g.muscle.iter_mut().enumerate() {
+                    *v += w[layout.muscle + k];
+                }
+                for (k, v) in g.geometry.iter_mut().enumerate() {
+                    *v += w[layout.geometry + k];
+                }
+            };
+            let r = arm
+                .rollout_vjp(&starts[e], &exc_e, None, None, |t, _s, g| {
+                    if t == steps {
+                        add(&w_end, g);
+                    }
+                    if t == mid {
+                        add(&w_mid, g);
+                    }
+                })
+                .unwrap();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * a.abs().max(b.abs()) + 1e-14;
+            for k in 0..2 * dof {
+                let a = g_joint[e * 2 * dof + k];
+                assert!(
+                    close(a, r.initial_joint[k]),
+                    "{name}: joint0[{e}][{k}]: dfdx {a:e} vs vjp {:e}",
+                    r.initial_joint[k]
+                );
+            }
+            for t in 0..steps {
+                for k in 0..m {
+                    let a = g_u[t][e * m + k];
+                    assert!(
+                        close(a, r.excitation[t][k]),
+                        "{name}: excitation[{t}][{e}][{k}]: dfdx {a:e} vs vjp {:e}",
+                        r.excitation[t][k]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,13 +1,17 @@
 //! Cost of exact gradients: a 100-step arm26 rollout (rigid Hill muscles) forward, and forward +
-//! backward (`rollout_vjp`), for one batch element and for B = 64 (elements in parallel).
+//! backward (`rollout_vjp`), for one batch element and for B = 64 (elements in parallel); and
+//! the same B = 64 rollout through the fused dfdx op (`motornet-dfdx`), forward only and
+//! forward + backward (issue 4's measure).
 //!
 //! `cargo bench -p motornet-benches --bench gradients`.
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use dfdx::prelude::*;
 use motornet_effector::{batch, presets, State};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 fn gradients(c: &mut Criterion) {
     let arm = presets::spec("RigidTendonArm26", None)
@@ -36,6 +40,31 @@ fn gradients(c: &mut Criterion) {
                 .par_iter()
                 .map(|j| arm.rollout_vjp(j, &exc, None, None, loss).unwrap())
                 .collect::<Vec<_>>()
+        })
+    });
+    let dev = Cpu::default();
+    let arm = Arc::new(arm);
+    let b = starts.len();
+    let joint0 = dev.tensor_from_vec(starts.concat(), (b, 4usize));
+    let u = dev.tensor_from_vec(vec![0.3; b * arm.n_muscles()], (b, arm.n_muscles()));
+    let layout = motornet_dfdx::StateLayout::new(&*arm);
+    let w = dev.tensor_from_vec(vec![1e-3; b * layout.len], (b, layout.len));
+    group.bench_function("dfdx_op_forward_B64", |bench| {
+        bench.iter(|| {
+            let mut s = motornet_dfdx::reset(&arm, joint0.clone());
+            for _ in 0..steps {
+                s = motornet_dfdx::step(&arm, s, u.clone());
+            }
+            s
+        })
+    });
+    group.bench_function("dfdx_op_forward_backward_B64", |bench| {
+        bench.iter(|| {
+            let mut s = motornet_dfdx::reset(&arm, joint0.leaky_trace());
+            for _ in 0..steps {
+                s = motornet_dfdx::step(&arm, s, u.clone());
+            }
+            (s * w.clone()).sum::<Rank0, _>().backward()
         })
     });
     group.finish();

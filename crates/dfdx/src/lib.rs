@@ -96,6 +96,9 @@ pub fn state_len<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K
 
 type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
 
+/// Smallest number of batch elements per parallel task in forward passes.
+const FORWARD_MIN_ELEMENTS: usize = 64;
+
 /// Differentiable reset: joint states `[B, 2·dof]` → states `[B, state_len]` (geometry and the
 /// muscles' initial states computed as [`Effector::reset`] does). Backward: ∂/∂joint through
 /// [`Effector::reset_vjp`].
@@ -184,8 +187,11 @@ where
     let mut tape = tape_s.merge(tape_e);
     let (s_in, u_in) = (state.as_vec(), excitation.as_vec());
     let mut out = vec![0.0; b * n];
+    // a step is ~0.2 µs per element: split the batch into few large tasks, or thread
+    // dispatch costs more than the work
     out.par_chunks_mut(n)
         .zip(s_in.par_chunks(n).zip(u_in.par_chunks(m)))
+        .with_min_len(FORWARD_MIN_ELEMENTS)
         .for_each_init(
             || (effector.zero_state::<f64>(), effector.workspace::<f64>()),
             |(s, ws), (row, (s_row, u))| {
@@ -225,6 +231,53 @@ where
             for (dst, (_, src)) in g_u.chunks_mut(m).zip(&per) {
                 for (d, s) in dst.iter_mut().zip(src) {
                     *d += s;
+                }
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
+/// Differentiable endpoint (fingertip) position and velocity: states `[B, state_len]` →
+/// `[B, 2·space_dim]` (position then velocity), for losses and observations on the fingertip.
+/// Backward through [`Effector::cartesian_vjp`].
+pub fn cartesian<K, M, G, T>(effector: &Arc<Effector<K, M, G>>, state: Mat<T>) -> Mat<T>
+where
+    K: Skeleton + 'static,
+    M: MuscleModel + 'static,
+    G: Geometry + 'static,
+    T: Tape<f64, Cpu>,
+{
+    let layout = StateLayout::new(&**effector);
+    let (b, n) = *state.shape();
+    assert_eq!(
+        n, layout.len,
+        "cartesian: state tensor must be [B, state_len]"
+    );
+    let c = 2 * effector.space_dim();
+    let (state, mut tape) = state.split_tape();
+    let s_in = state.as_vec();
+    let mut out = vec![0.0; b * c];
+    out.par_chunks_mut(c).zip(s_in.par_chunks(n)).for_each_init(
+        || effector.zero_state::<f64>(),
+        |s, (row, s_row)| {
+            layout.split(s_row, s);
+            effector.cartesian(s, row);
+        },
+    );
+    let out = state.device().tensor_from_vec(out, (b, c));
+    if T::OWNS_TAPE {
+        let (s_ghost, out_ghost) = (state.ghost(), out.ghost());
+        let eff = Arc::clone(effector);
+        tape.add_backward_op(move |grads| {
+            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
+            for ((dst, s_row), g) in g_s.chunks_mut(n).zip(s_in.chunks(n)).zip(g_out.chunks(c)) {
+                let joint = &s_row[layout.joint..layout.muscle];
+                let g_joint = eff.cartesian_vjp(joint, g);
+                for (d, v) in dst[layout.joint..layout.muscle].iter_mut().zip(g_joint) {
+                    *d += v;
                 }
             }
             Ok(())

@@ -117,3 +117,45 @@ fn dfdx_tape_gradients_equal_the_standalone_vjp() {
         }
     }
 }
+
+#[test]
+fn cartesian_op_gradient_equals_the_standalone_vjp() {
+    // loss = Σ w · fingertip(position, velocity) after 10 steps, through the cartesian op
+    let dev = Cpu::default();
+    let arm = Arc::new(
+        presets::spec("RigidTendonArm26", None)
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let start = vec![0.7, 1.1, 0.2, -0.1];
+    let exc = vec![vec![0.1, 0.3, 0.2, 0.1, 0.4, 0.2]; 10];
+    let w = [1.0, -2.0, 0.5, 0.25];
+    let joint0 = dev.tensor_from_vec(start.clone(), (1usize, 4usize));
+    let mut s = reset(&arm, joint0.leaky_trace());
+    for u in &exc {
+        s = step(&arm, s, dev.tensor_from_vec(u.clone(), (1usize, 6usize)));
+    }
+    let c = motornet_dfdx::cartesian(&arm, s);
+    let loss = (c * dev.tensor_from_vec(w.to_vec(), (1usize, 4usize))).sum::<Rank0, _>();
+    let g = loss.backward().get(&joint0).as_vec();
+    let r = arm
+        .rollout_vjp(&start, &exc, None, None, |t, st, grad| {
+            if t == 10 {
+                for (d, v) in grad.joint.iter_mut().zip(arm.cartesian_vjp(&st.joint, &w)) {
+                    *d += v;
+                }
+            }
+        })
+        .unwrap();
+    for k in 0..4 {
+        assert!(
+            (g[k] - r.initial_joint[k]).abs() <= 1e-10 * g[k].abs().max(1e-6),
+            "{k}: {} vs {}",
+            g[k],
+            r.initial_joint[k]
+        );
+    }
+    // and the fingertip velocity part really carries gradient
+    assert!(g.iter().any(|v| v.abs() > 1e-3));
+}

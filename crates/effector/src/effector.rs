@@ -415,6 +415,20 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
     }
 
+    /// One ministep of length `h` under an already clipped excitation `u`.
+    pub(crate) fn ministep_with_clipped<S: Scalar>(
+        &self,
+        h: f64,
+        state: &mut State<S>,
+        u: &[S],
+        endpoint_load: &[S],
+        joint_load: &[S],
+        ws: &mut Workspace<S>,
+    ) {
+        ws.u.copy_from_slice(u);
+        self.ministep_once(h, state, endpoint_load, joint_load, ws);
+    }
+
     fn ministep_once<S: Scalar>(
         &self,
         h: f64,

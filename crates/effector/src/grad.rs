@@ -26,7 +26,7 @@
 //! let g = arm
 //!     .rollout_vjp(&[0.8, 1.2, 0.0, 0.0], &excitation, None, None, |t, _s, grad| {
 //!         if t == 10 {
-//!             grad.joint[1] = 1.0;
+//!             grad.joint[1] += 1.0;
 //!         }
 //!     })
 //!     .unwrap();
@@ -267,7 +267,28 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `grad_next` = ∂L/∂(state after the step), returns ∂L/∂(state before, excitation, loads).
     /// An empty load slice means no load: the step then does not differentiate with respect to
     /// it (cheaper), and the corresponding gradient vector is empty.
+    ///
+    /// Euler steps are differentiated in reverse mode, part by part (see `adjoint.rs`); other
+    /// integrators by [`Effector::step_vjp_forward_mode`].
     pub fn step_vjp(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+    ) -> StepGradient {
+        if self.options().integration == crate::Integration::Euler {
+            self.euler_step_vjp(state, excitation, endpoint_load, joint_load, grad_next)
+        } else {
+            self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next)
+        }
+    }
+
+    /// [`Effector::step_vjp`] computed by differentiating the whole step in forward mode,
+    /// [`DualN`] passes over all of its inputs: works for every integrator, and is the
+    /// reference the faster reverse-mode Euler VJP is tested against.
+    pub fn step_vjp_forward_mode(
         &self,
         state: &State<f64>,
         excitation: &[f64],

@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod adjoint;
 pub mod batch;
 mod effector;
 mod error;

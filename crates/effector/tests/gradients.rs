@@ -7,6 +7,7 @@
 //! and the test requires that nearly all entries were compared.
 
 use motornet_effector::{presets, DynEffector, EffectorSpec, Scenario, State};
+use motornet_scalar::Dual64;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -124,9 +125,19 @@ fn check(name: &str, eff: &DynEffector, joint0: &[f64], exc: &[Vec<f64>], loss: 
             f(&j, &e)
         };
         let (p, m) = (eval(h), eval(-h));
-        let (fwd, bwd, central) = ((p - base) / h, (base - m) / h, (p - m) / (2.0 * h));
-        if (fwd - bwd).abs() > 1e-3 * (fwd.abs() + bwd.abs()) + 1e-6 * max_grad {
-            c.skipped += 1; // a kink within ±h
+        let (fwd, bwd) = ((p - base) / h, (base - m) / h);
+        // Richardson extrapolation of central differences at h and h/2 (truncation O(h⁴)):
+        // some rollouts are sensitive enough (gradients ~1e2) that plain central differences
+        // are off by 1e-5 from curvature alone
+        let c1 = (p - m) / (2.0 * h);
+        let c2 = (eval(h / 2.0) - eval(-h / 2.0)) / h;
+        let central = (4.0 * c2 - c1) / 3.0;
+        // a kink within ±h (one-sided slopes differ), or a derivative jump that makes central
+        // differences depend on h beyond their O(h²) error: no reference there
+        let kink = (fwd - bwd).abs() > 1e-3 * (fwd.abs() + bwd.abs()) + 1e-6 * max_grad
+            || (c1 - c2).abs() > 1e-4 * (c1.abs() + c2.abs()) + 1e-7 * max_grad;
+        if kink {
+            c.skipped += 1;
             continue;
         }
         let tol = 1e-5 * ad.abs().max(central.abs()) + 1e-7 * max_grad;
@@ -174,8 +185,19 @@ fn effectors() -> Vec<(String, DynEffector)> {
     v
 }
 
+const SEED: u64 = 1;
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed generator seed: finite differences of 50-step rollouts are sometimes too
+    // ill-conditioned for 1e-5 (stiff compliant tendons, near-kinks that slip past the
+    // detection), which would make CI flaky. The exact oracle is
+    // `rollout_vjp_equals_forward_mode_dual_numbers` below (Dual64, no finite differences).
+    #![proptest_config(ProptestConfig {
+        cases: 4,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(SEED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn rollout_gradients_match_finite_differences(seed in any::<u64>(), frac in prop::array::uniform2(0.2..0.8f64), level in 0.05..0.6f64) {
@@ -342,4 +364,140 @@ fn the_gradient_check_catches_a_wrong_gradient() {
     .unwrap();
     let c = motornet_effector::check_gradients(&bad, 2, 4, 1).unwrap();
     assert!(!c.max_rel_grad_ok() && c.max_rel_err > 1e-2, "{c:?}");
+}
+
+/// The reverse-mode Euler VJP equals the forward-mode reference on every Euler effector, with
+/// and without loads, one and several ministeps.
+#[test]
+fn reverse_mode_euler_vjp_equals_forward_mode() {
+    let mut cases: Vec<(String, DynEffector)> = effectors()
+        .into_iter()
+        .filter(|(_, e)| e.options().integration == motornet_effector::Integration::Euler)
+        .collect();
+    let mut spec = presets::spec("RigidTendonArm26", None).unwrap();
+    spec.n_ministeps = 3.0;
+    spec.damping = 0.3;
+    cases.push(("arm26, 3 ministeps, damping".into(), spec.build().unwrap()));
+    assert!(cases.len() >= 7);
+    for (name, eff) in cases {
+        let starts = motornet_effector::batch::random_joint_states(&eff, 3, 11);
+        for (k, j0) in starts.iter().enumerate() {
+            let mut s = eff.zero_state::<f64>();
+            let mut ws = eff.workspace::<f64>();
+            eff.reset(j0, &mut s);
+            // move a little so that velocities and activations are not at rest
+            for t in 0..5 {
+                let u: Vec<f64> = (0..eff.n_muscles())
+                    .map(|m| 0.1 + 0.1 * ((t + m + k) % 5) as f64)
+                    .collect();
+                eff.step(&mut s, &u, &[], &[], &mut ws);
+            }
+            let g_next = State {
+                joint: (0..s.joint.len()).map(|i| 0.3 - 0.1 * i as f64).collect(),
+                muscle: (0..s.muscle.len())
+                    .map(|i| ((i * 7) % 5) as f64 * 1e-3 - 2e-3)
+                    .collect(),
+                geometry: (0..s.geometry.len())
+                    .map(|i| ((i * 3) % 4) as f64 * 0.1 - 0.15)
+                    .collect(),
+            };
+            let u: Vec<f64> = (0..eff.n_muscles())
+                .map(|m| 0.2 + 0.15 * (m % 4) as f64)
+                .collect();
+            let (el, jl) = (vec![0.7; eff.space_dim()], vec![-0.2; eff.dof()]);
+            for (el, jl) in [(&el[..], &jl[..]), (&[][..], &[][..])] {
+                let a = eff.step_vjp(&s, &u, el, jl, &g_next);
+                let b = eff.step_vjp_forward_mode(&s, &u, el, jl, &g_next);
+                let pairs = [
+                    ("joint", &a.state.joint, &b.state.joint),
+                    ("muscle", &a.state.muscle, &b.state.muscle),
+                    ("excitation", &a.excitation, &b.excitation),
+                    ("endpoint_load", &a.endpoint_load, &b.endpoint_load),
+                    ("joint_load", &a.joint_load, &b.joint_load),
+                ];
+                for (what, x, y) in pairs {
+                    assert_eq!(x.len(), y.len(), "{name}: {what} length");
+                    let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    for (i, (p, q)) in x.iter().zip(y.iter()).enumerate() {
+                        assert!(
+                            (p - q).abs() <= 1e-12 * scale + 1e-15,
+                            "{name}: {what}[{i}]: reverse {p:e} vs forward {q:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An exact oracle, free of finite-difference error: the rollout VJP equals forward-mode
+/// Dual64 derivatives of the whole rollout (seeded on one input at a time), for every effector,
+/// to 1e-10 relative.
+#[test]
+fn rollout_vjp_equals_forward_mode_dual_numbers() {
+    for (name, eff) in effectors() {
+        let starts = motornet_effector::batch::random_joint_states(&eff, 2, 3);
+        let steps = 30;
+        for (case, j0) in starts.iter().enumerate() {
+            let exc: Vec<Vec<f64>> = (0..steps)
+                .map(|t| {
+                    (0..eff.n_muscles())
+                        .map(|m| 0.15 + 0.1 * ((t * 3 + m + case) % 6) as f64)
+                        .collect()
+                })
+                .collect();
+            // loss = Σ_t (q0 + 0.1 q̇0 + 1e-3 · force of muscle 0)
+            let fi = motornet_muscle::MuscleModel::force_index(eff.muscle());
+            let g = eff
+                .rollout_vjp(j0, &exc, None, None, |_t, _s, gr| {
+                    gr.joint[0] += 1.0;
+                    gr.joint[eff.dof()] += 0.1;
+                    gr.muscle[fi] += 1e-3;
+                })
+                .unwrap();
+            let forward = |seed_joint: Option<usize>, seed_exc: Option<(usize, usize)>| {
+                let mut s = eff.zero_state::<Dual64>();
+                let mut ws = eff.workspace::<Dual64>();
+                let jd: Vec<Dual64> = j0
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &v)| Dual64::new(v, if Some(k) == seed_joint { 1.0 } else { 0.0 }))
+                    .collect();
+                eff.reset(&jd, &mut s);
+                let term = |s: &State<Dual64>| {
+                    s.joint[0].eps + 0.1 * s.joint[eff.dof()].eps + 1e-3 * s.muscle[fi].eps
+                };
+                let mut acc = term(&s);
+                for (t, u) in exc.iter().enumerate() {
+                    let ud: Vec<Dual64> = u
+                        .iter()
+                        .enumerate()
+                        .map(|(m, &v)| {
+                            Dual64::new(v, if Some((t, m)) == seed_exc { 1.0 } else { 0.0 })
+                        })
+                        .collect();
+                    eff.step(&mut s, &ud, &[], &[], &mut ws);
+                    acc += term(&s);
+                }
+                acc
+            };
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * a.abs().max(b.abs()) + 1e-12;
+            for k in 0..2 * eff.dof() {
+                let d = forward(Some(k), None);
+                assert!(
+                    close(g.initial_joint[k], d),
+                    "{name}: joint0[{k}]: vjp {} vs dual {d}",
+                    g.initial_joint[k]
+                );
+            }
+            for (t, m) in [(0, 0), (steps / 2, eff.n_muscles() - 1), (steps - 1, 0)] {
+                let d = forward(None, Some((t, m)));
+                assert!(
+                    close(g.excitation[t][m], d),
+                    "{name}: excitation[{t}][{m}]: vjp {} vs dual {d}",
+                    g.excitation[t][m]
+                );
+            }
+        }
+    }
 }

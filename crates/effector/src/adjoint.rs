@@ -12,17 +12,28 @@ use crate::effector::{Effector, State};
 use crate::geometry::Geometry;
 use crate::grad::StepGradient;
 use motornet_muscle::{MuscleModel, MAX_MUSCLE_STATES};
-use motornet_scalar::DualN;
+use motornet_scalar::{DualN, Scalar};
 use motornet_skeleton::Skeleton;
 
+/// Directions per forward-mode pass for the parts with more inputs (joint update, dynamics).
 const W: usize = 8;
 type D = DualN<W>;
+/// Narrow duals for parts with at most 4 inputs (a rigid muscle, a 2-joint geometry).
+type D4 = DualN<4>;
 
-/// Reusable buffers of the adjoint, so that it allocates once per step, not per part.
+thread_local! {
+    /// The adjoint's buffers, kept per thread so that steady-state VJPs allocate only their
+    /// result.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Reusable buffers of the adjoint.
 #[derive(Default)]
 pub(crate) struct Scratch {
     xd: Vec<D>,
     yd: Vec<D>,
+    xd4: Vec<D4>,
+    yd4: Vec<D4>,
     jac: Vec<f64>,
     x: Vec<f64>,
     g_x: Vec<f64>,
@@ -37,37 +48,75 @@ pub(crate) struct Scratch {
 }
 
 /// Dense Jacobian (`n_out × n_in`, row-major, into `jac`) of `f` at `x`, by forward-mode passes
-/// of `W` directions. `f` maps `x` (len `n_in`) into its output slice (len `n_out`).
-fn jacobian(
+/// of `N` directions. `f` maps `x` (len `n_in`) into its output slice (len `n_out`).
+fn jacobian<const N: usize>(
     x: &[f64],
     n_out: usize,
     jac: &mut Vec<f64>,
-    xd: &mut Vec<D>,
-    yd: &mut Vec<D>,
-    mut f: impl FnMut(&[D], &mut [D]),
+    xd: &mut Vec<DualN<N>>,
+    yd: &mut Vec<DualN<N>>,
+    mut f: impl FnMut(&[DualN<N>], &mut [DualN<N>]),
 ) {
     let n_in = x.len();
     jac.clear();
     jac.resize(n_out * n_in, 0.0);
     xd.clear();
-    xd.resize(n_in, D::constant(0.0));
+    xd.resize(n_in, DualN::constant(0.0));
     yd.clear();
-    yd.resize(n_out, D::constant(0.0));
-    for start in (0..n_in).step_by(W) {
+    yd.resize(n_out, DualN::constant(0.0));
+    for start in (0..n_in).step_by(N) {
         for (i, (d, &v)) in xd.iter_mut().zip(x).enumerate() {
-            *d = if i >= start && i < start + W {
-                D::variable(v, i - start)
+            *d = if i >= start && i < start + N {
+                DualN::variable(v, i - start)
             } else {
-                D::constant(v)
+                DualN::constant(v)
             };
         }
         f(xd, yd);
         for (o, y) in yd.iter().enumerate() {
-            for i in start..(start + W).min(n_in) {
+            for i in start..(start + N).min(n_in) {
                 jac[o * n_in + i] = y.eps[i - start];
             }
         }
     }
+}
+
+/// The geometry as a function of the joint state `x = [q, q̇]`, into `out`.
+fn geometry_fn<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
+    e: &Effector<K, M, G>,
+    x: &[S],
+    out: &mut [S],
+) {
+    let n_m = e.n_muscles();
+    let (q, qd) = x.split_at(e.dof());
+    let (len, rest) = out.split_at_mut(n_m);
+    let (vel, moment) = rest.split_at_mut(n_m);
+    e.geometry().compute(e.skeleton(), q, qd, len, vel, moment);
+}
+
+/// Muscle `m`'s new state from `x = [u_m, the state entries it reads, length, velocity]`, the
+/// other entries of its state held at `state_m`.
+fn muscle_fn<S: Scalar, M: MuscleModel>(
+    muscle: &M,
+    m: usize,
+    h: f64,
+    state_m: &[f64],
+    x: &[S],
+    y: &mut [S],
+) {
+    let (ns, nd) = (muscle.n_states(), muscle.n_derivatives());
+    let reads = muscle.read_states();
+    let nr = reads.len();
+    let mut st = [S::zero(); MAX_MUSCLE_STATES];
+    for (k, v) in state_m.iter().enumerate() {
+        st[k] = S::c(*v);
+    }
+    for (k, &r) in reads.iter().enumerate() {
+        st[r] = x[1 + k];
+    }
+    let mut der = [S::zero(); MAX_MUSCLE_STATES];
+    muscle.derivative(m, x[0], &st[..ns], &mut der[..nd]);
+    muscle.integrate(m, h, &der[..nd], &st[..ns], x[1 + nr], x[2 + nr], y);
 }
 
 /// `acc += Jᵀ g` for a row-major `n_out × n_in` Jacobian.
@@ -91,21 +140,28 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         g_joint: &mut [f64],
         sc: &mut Scratch,
     ) {
-        let (dof, n_m) = (self.dof(), self.n_muscles());
-        jacobian(
-            joint,
-            g_geom.len(),
-            &mut sc.jac,
-            &mut sc.xd,
-            &mut sc.yd,
-            |x, out| {
-                let (q, qd) = x.split_at(dof);
-                let (len, rest) = out.split_at_mut(n_m);
-                let (vel, moment) = rest.split_at_mut(n_m);
-                self.geometry()
-                    .compute(self.skeleton(), q, qd, len, vel, moment);
-            },
-        );
+        if g_geom.iter().all(|&v| v == 0.0) {
+            return; // nothing depends on this geometry
+        }
+        if 2 * self.dof() <= 4 {
+            jacobian(
+                joint,
+                g_geom.len(),
+                &mut sc.jac,
+                &mut sc.xd4,
+                &mut sc.yd4,
+                |x, out| geometry_fn(self, x, out),
+            );
+        } else {
+            jacobian(
+                joint,
+                g_geom.len(),
+                &mut sc.jac,
+                &mut sc.xd,
+                &mut sc.yd,
+                |x, out| geometry_fn(self, x, out),
+            );
+        }
         add_jt_g(&sc.jac, g_geom, g_joint);
     }
 
@@ -125,7 +181,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         sc: &mut Scratch,
     ) {
         let (dof, n_m, d) = (self.dof(), self.n_muscles(), self.space_dim());
-        let (ns, nd) = (self.muscle().n_states(), self.muscle().n_derivatives());
+        let ns = self.muscle().n_states();
         let fi = self.muscle().force_index();
         let reads = self.muscle().read_states();
         let damping = self.options().damping;
@@ -240,19 +296,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             sc.x.extend(reads.iter().map(|&r| state_m[r]));
             sc.x.push(s.geometry[m]);
             sc.x.push(s.geometry[n_m + m]);
-            jacobian(&sc.x, ns, &mut sc.jac, &mut sc.xd, &mut sc.yd, |x, y| {
-                let mut st = [D::constant(0.0); MAX_MUSCLE_STATES];
-                for (k, v) in state_m.iter().enumerate() {
-                    st[k] = D::constant(*v);
-                }
-                for (k, &r) in reads.iter().enumerate() {
-                    st[r] = x[1 + k];
-                }
-                let mut der = [D::constant(0.0); MAX_MUSCLE_STATES];
-                self.muscle().derivative(m, x[0], &st[..ns], &mut der[..nd]);
-                self.muscle()
-                    .integrate(m, h, &der[..nd], &st[..ns], x[1 + nr], x[2 + nr], y);
-            });
+            if sc.x.len() <= 4 {
+                jacobian(&sc.x, ns, &mut sc.jac, &mut sc.xd4, &mut sc.yd4, |x, y| {
+                    muscle_fn(self.muscle(), m, h, state_m, x, y)
+                });
+            } else {
+                jacobian(&sc.x, ns, &mut sc.jac, &mut sc.xd, &mut sc.yd, |x, y| {
+                    muscle_fn(self.muscle(), m, h, state_m, x, y)
+                });
+            }
             sc.g_x.clear();
             sc.g_x.resize(sc.x.len(), 0.0);
             add_jt_g(&sc.jac, g_new, &mut sc.g_x);
@@ -287,46 +339,60 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let u: Vec<f64> = excitation.iter().map(|&e| act.clip(e)).collect();
         let h = self.ministep();
         let n = self.options().n_ministeps;
-        // forward: the state before each ministep
-        let mut states = Vec::with_capacity(n);
-        let mut s = state.clone();
-        let mut ws = self.workspace::<f64>();
-        for k in 0..n {
-            states.push(s.clone());
-            if k + 1 < n {
-                self.ministep_with_clipped(h, &mut s, &u, endpoint_load, joint_load, &mut ws);
-            }
-        }
-        // backward through the ministeps
         let zero = |st: &State<f64>| State {
             joint: vec![0.0; st.joint.len()],
             muscle: vec![0.0; st.muscle.len()],
             geometry: vec![0.0; st.geometry.len()],
         };
-        let mut g = grad_next.clone();
         let mut out = StepGradient {
             state: zero(state),
             excitation: vec![0.0; u.len()],
             endpoint_load: vec![0.0; endpoint_load.len()],
             joint_load: vec![0.0; joint_load.len()],
         };
-        let mut sc = Scratch::default();
-        for (k, s_k) in states.iter().enumerate().rev() {
-            out.state = zero(state);
-            self.euler_ministep_adjoint(
-                h,
-                s_k,
-                &u,
-                endpoint_load,
-                joint_load,
-                &g,
-                &mut out,
-                &mut sc,
-            );
-            if k > 0 {
-                g = out.state.clone();
+        SCRATCH.with(|sc| {
+            let sc = &mut *sc.borrow_mut();
+            if n == 1 {
+                self.euler_ministep_adjoint(
+                    h,
+                    state,
+                    &u,
+                    endpoint_load,
+                    joint_load,
+                    grad_next,
+                    &mut out,
+                    sc,
+                );
+                return;
             }
-        }
+            // several ministeps: re-simulate to get the state before each, then walk back
+            let mut states = Vec::with_capacity(n);
+            let mut s = state.clone();
+            let mut ws = self.workspace::<f64>();
+            for k in 0..n {
+                states.push(s.clone());
+                if k + 1 < n {
+                    self.ministep_with_clipped(h, &mut s, &u, endpoint_load, joint_load, &mut ws);
+                }
+            }
+            let mut g = grad_next.clone();
+            for (k, s_k) in states.iter().enumerate().rev() {
+                out.state = zero(state);
+                self.euler_ministep_adjoint(
+                    h,
+                    s_k,
+                    &u,
+                    endpoint_load,
+                    joint_load,
+                    &g,
+                    &mut out,
+                    sc,
+                );
+                if k > 0 {
+                    g = out.state.clone();
+                }
+            }
+        });
         // the excitation was clipped once per step: its gradient passes inside the bounds
         // (and at them, as torch.clamp does)
         for (gu, &e) in out.excitation.iter_mut().zip(excitation) {

@@ -58,6 +58,20 @@ fn gradients(c: &mut Criterion) {
             s
         })
     });
+    // a training loop runs inside the thread pool: ops then split the batch without handing
+    // work across threads
+    let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
+    group.bench_function("dfdx_op_forward_backward_B64_in_pool", |bench| {
+        bench.iter(|| {
+            pool.install(|| {
+                let mut s = motornet_dfdx::reset(&arm, joint0.leaky_trace());
+                for _ in 0..steps {
+                    s = motornet_dfdx::step(&arm, s, u.clone());
+                }
+                (s * w.clone()).sum::<Rank0, _>().backward()
+            })
+        })
+    });
     group.bench_function("dfdx_op_forward_backward_B64", |bench| {
         bench.iter(|| {
             let mut s = motornet_dfdx::reset(&arm, joint0.leaky_trace());

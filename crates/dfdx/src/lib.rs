@@ -110,7 +110,10 @@ fn rows<T>(
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, usize, &mut [f64]) + Sync + Send,
 ) {
-    if out.len() / width.max(1) >= PARALLEL_MIN_BATCH {
+    // inside a rayon pool (e.g. a training loop under `ThreadPool::install`), splitting the
+    // batch is cheap; from outside, each parallel op would hand its work to the pool and wait
+    let in_pool = rayon::current_thread_index().is_some();
+    if in_pool || out.len() / width.max(1) >= PARALLEL_MIN_BATCH {
         out.par_chunks_mut(width)
             .enumerate()
             .for_each_init(&init, |t, (i, row)| f(t, i, row));

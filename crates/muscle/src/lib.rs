@@ -114,6 +114,18 @@ pub use relu::ReluMuscle;
 pub use rigid_hill::RigidTendonHillMuscle;
 pub use thelen::RigidTendonHillMuscleThelen;
 
+/// The state names of the rigid-tendon Hill models (Kistemaker, Thelen, MuJoCo), as MotorNet
+/// names them.
+pub const RIGID_HILL_STATE_NAMES: [&str; 7] = [
+    "activation",
+    "muscle length",
+    "muscle velocity",
+    "force-length PE",
+    "force-length CE",
+    "force-velocity CE",
+    "force",
+];
+
 /// The largest number of states any model in this crate has per muscle. Scratch buffers of this
 /// size let models work without allocating.
 pub const MAX_MUSCLE_STATES: usize = 8;

@@ -99,15 +99,7 @@ impl MuscleModel for RigidTendonHillMuscleThelen {
         "RigidTendonHillMuscleThelen"
     }
     fn state_names(&self) -> &'static [&'static str] {
-        &[
-            "activation",
-            "muscle length",
-            "muscle velocity",
-            "force-length PE",
-            "force-length CE",
-            "force-velocity CE",
-            "force",
-        ]
+        &crate::RIGID_HILL_STATE_NAMES
     }
     fn read_states(&self) -> &'static [usize] {
         &[0]

@@ -43,7 +43,7 @@
 
 use dfdx::prelude::*;
 use dfdx::tensor::{Merge, Tape};
-use motornet_effector::{Effector, Geometry, State};
+use motornet_effector::{Effector, Geometry, State, StepGradient};
 use motornet_muscle::MuscleModel;
 use motornet_skeleton::Skeleton;
 use rayon::prelude::*;
@@ -228,11 +228,19 @@ where
             let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
             // the VJP of every element: state part then excitation part, per row
             let mut d = vec![0.0; b * (n + m)];
-            let scratch = || (eff.zero_state::<f64>(), eff.zero_state::<f64>());
-            rows(&mut d, n + m, scratch, |(st, g_next), i, row| {
+            let scratch = || {
+                let vjp = StepGradient {
+                    state: eff.zero_state::<f64>(),
+                    excitation: vec![0.0; m],
+                    endpoint_load: vec![],
+                    joint_load: vec![],
+                };
+                (eff.zero_state::<f64>(), eff.zero_state::<f64>(), vjp)
+            };
+            rows(&mut d, n + m, scratch, |(st, g_next, vjp), i, row| {
                 layout.split(&s_in[i * n..(i + 1) * n], st);
                 layout.split(&g_out[i * n..(i + 1) * n], g_next);
-                let vjp = eff.step_vjp(st, &u_in[i * m..(i + 1) * m], &[], &[], g_next);
+                eff.step_vjp_into(st, &u_in[i * m..(i + 1) * m], &[], &[], g_next, vjp);
                 let (ds, du) = row.split_at_mut(n);
                 layout.join(&vjp.state, ds);
                 du.copy_from_slice(&vjp.excitation);

@@ -21,6 +21,27 @@ type D = DualN<W>;
 /// Narrow duals for parts with at most 4 inputs (a rigid muscle, a 2-joint geometry).
 type D4 = DualN<4>;
 
+/// Resize `out` for `state` and zero it, keeping its allocations.
+pub(crate) fn reset_gradient(
+    out: &mut StepGradient,
+    state: &State<f64>,
+    m: usize,
+    el: usize,
+    jl: usize,
+) {
+    for (v, n) in [
+        (&mut out.state.joint, state.joint.len()),
+        (&mut out.state.muscle, state.muscle.len()),
+        (&mut out.state.geometry, state.geometry.len()),
+        (&mut out.excitation, m),
+        (&mut out.endpoint_load, el),
+        (&mut out.joint_load, jl),
+    ] {
+        v.clear();
+        v.resize(n, 0.0);
+    }
+}
+
 thread_local! {
     /// The adjoint's buffers, kept per thread so that steady-state VJPs allocate only their
     /// result.
@@ -30,6 +51,7 @@ thread_local! {
 /// Reusable buffers of the adjoint.
 #[derive(Default)]
 pub(crate) struct Scratch {
+    u: Vec<f64>,
     xd: Vec<D>,
     yd: Vec<D>,
     xd4: Vec<D4>,
@@ -327,16 +349,18 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     }
 
     /// Reverse-mode VJP of a whole Euler step (all ministeps); see [`Effector::step_vjp`].
-    pub(crate) fn euler_step_vjp(
+    /// Into `out`, whose buffers are resized, zeroed and reused (no allocation in the common
+    /// one-ministep case).
+    pub(crate) fn euler_step_vjp_into(
         &self,
         state: &State<f64>,
         excitation: &[f64],
         endpoint_load: &[f64],
         joint_load: &[f64],
         grad_next: &State<f64>,
-    ) -> StepGradient {
+        out: &mut StepGradient,
+    ) {
         let act = *self.muscle().activation();
-        let u: Vec<f64> = excitation.iter().map(|&e| act.clip(e)).collect();
         let h = self.ministep();
         let n = self.options().n_ministeps;
         let zero = |st: &State<f64>| State {
@@ -344,14 +368,18 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             muscle: vec![0.0; st.muscle.len()],
             geometry: vec![0.0; st.geometry.len()],
         };
-        let mut out = StepGradient {
-            state: zero(state),
-            excitation: vec![0.0; u.len()],
-            endpoint_load: vec![0.0; endpoint_load.len()],
-            joint_load: vec![0.0; joint_load.len()],
-        };
+        reset_gradient(
+            out,
+            state,
+            excitation.len(),
+            endpoint_load.len(),
+            joint_load.len(),
+        );
         SCRATCH.with(|sc| {
             let sc = &mut *sc.borrow_mut();
+            let mut u = std::mem::take(&mut sc.u);
+            u.clear();
+            u.extend(excitation.iter().map(|&e| act.clip(e)));
             if n == 1 {
                 self.euler_ministep_adjoint(
                     h,
@@ -360,9 +388,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                     endpoint_load,
                     joint_load,
                     grad_next,
-                    &mut out,
+                    out,
                     sc,
                 );
+                sc.u = u;
                 return;
             }
             // several ministeps: re-simulate to get the state before each, then walk back
@@ -378,20 +407,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             let mut g = grad_next.clone();
             for (k, s_k) in states.iter().enumerate().rev() {
                 out.state = zero(state);
-                self.euler_ministep_adjoint(
-                    h,
-                    s_k,
-                    &u,
-                    endpoint_load,
-                    joint_load,
-                    &g,
-                    &mut out,
-                    sc,
-                );
+                self.euler_ministep_adjoint(h, s_k, &u, endpoint_load, joint_load, &g, out, sc);
                 if k > 0 {
                     g = out.state.clone();
                 }
             }
+            sc.u = u;
         });
         // the excitation was clipped once per step: its gradient passes inside the bounds
         // (and at them, as torch.clamp does)
@@ -400,6 +421,5 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 *gu = 0.0;
             }
         }
-        out
     }
 }

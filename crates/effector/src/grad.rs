@@ -278,10 +278,43 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         grad_next: &State<f64>,
     ) -> StepGradient {
+        let mut out = StepGradient {
+            state: State {
+                joint: vec![],
+                muscle: vec![],
+                geometry: vec![],
+            },
+            excitation: vec![],
+            endpoint_load: vec![],
+            joint_load: vec![],
+        };
+        self.step_vjp_into(
+            state,
+            excitation,
+            endpoint_load,
+            joint_load,
+            grad_next,
+            &mut out,
+        );
+        out
+    }
+
+    /// [`Effector::step_vjp`] into `out`, reusing its buffers (for loops over many steps: an
+    /// Euler step's VJP then allocates nothing).
+    pub fn step_vjp_into(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+        out: &mut StepGradient,
+    ) {
         if self.options().integration == crate::Integration::Euler {
-            self.euler_step_vjp(state, excitation, endpoint_load, joint_load, grad_next)
+            self.euler_step_vjp_into(state, excitation, endpoint_load, joint_load, grad_next, out)
         } else {
-            self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next)
+            *out =
+                self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next);
         }
     }
 
@@ -477,18 +510,19 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             endpoint_load: vec![vec![]; t_len],
             joint_load: vec![vec![]; t_len],
         };
+        let mut g = StepGradient {
+            state: zero(&states[t_len]),
+            excitation: vec![],
+            endpoint_load: vec![],
+            joint_load: vec![],
+        };
         for t in (0..t_len).rev() {
-            let g = self.step_vjp(
-                &states[t],
-                &excitation[t],
-                &load(endpoint_load, t),
-                &load(joint_load, t),
-                &grad,
-            );
-            out.excitation[t] = g.excitation;
-            out.endpoint_load[t] = g.endpoint_load;
-            out.joint_load[t] = g.joint_load;
-            grad = g.state;
+            let (el, jl) = (load(endpoint_load, t), load(joint_load, t));
+            self.step_vjp_into(&states[t], &excitation[t], &el, &jl, &grad, &mut g);
+            out.excitation[t].clone_from(&g.excitation);
+            out.endpoint_load[t].clone_from(&g.endpoint_load);
+            out.joint_load[t].clone_from(&g.joint_load);
+            std::mem::swap(&mut grad, &mut g.state);
             loss_grad(t, &states[t], &mut grad);
         }
         out.initial_joint = self.reset_vjp(&joint, &grad);

@@ -225,9 +225,10 @@ where
         let (s_ghost, u_ghost, out_ghost) = (state.ghost(), excitation.ghost(), out.ghost());
         let eff = Arc::clone(effector);
         tape.add_backward_op(move |grads| {
-            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
-            // the VJP of every element: state part then excitation part, per row
+            // the VJP of every element: state part then excitation part, per row (the output
+            // gradient is borrowed, not copied, while the VJPs are computed)
             let mut d = vec![0.0; b * (n + m)];
+            let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
             let scratch = || {
                 let vjp = StepGradient {
                     state: eff.zero_state::<f64>(),

@@ -36,13 +36,17 @@ enum Command {
     ///
     /// With SCENARIO (a file in the parity-fixture format; an `expected` block is ignored), write
     /// the trajectories (keys joint, cartesian, fingertip, muscle, geometry, state_names) to -o
-    /// or stdout. With --preset, simulate a batch from random initial states (fixed seed) under
-    /// a constant excitation and report the throughput. Both print one summary line to stderr
-    /// with `sample_steps_per_s=`.
+    /// or stdout. With --preset (or --spec FILE for your own effector), simulate a batch from
+    /// random initial states (fixed seed) under a constant excitation and report the throughput.
+    /// Both print one summary line to stderr with `sample_steps_per_s=`.
     Simulate {
         /// Scenario file (JSON).
-        #[arg(conflicts_with = "preset", required_unless_present = "preset")]
+        #[arg(conflicts_with_all = ["preset", "spec"], required_unless_present_any = ["preset", "spec"])]
         scenario: Option<PathBuf>,
+        /// Effector spec file (JSON or TOML; a scenario file's effector also works), instead of
+        /// a preset.
+        #[arg(long, conflicts_with = "preset")]
+        spec: Option<PathBuf>,
         /// Output file for the trajectories (default: stdout).
         #[arg(short, long, requires = "scenario")]
         output: Option<PathBuf>,
@@ -161,6 +165,7 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             precision,
             threads,
+            spec,
         } => {
             let mut pool = rayon::ThreadPoolBuilder::new();
             if let Some(n) = threads {
@@ -170,14 +175,18 @@ fn run(cli: Cli) -> Result<()> {
                 pool = pool.num_threads(n);
             }
             let pool = pool.build().map_err(|e| e.to_string())?;
-            pool.install(|| match (scenario, preset) {
-                (Some(path), _) => simulate_scenario(&path, output, precision),
-                (None, Some(preset)) => {
+            pool.install(|| match (scenario, preset, spec) {
+                (Some(path), _, _) => simulate_scenario(&path, output, precision),
+                (None, Some(preset), _) => {
                     let spec =
                         presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
                     simulate_batch(&spec, batch, steps, excitation, seed, precision)
                 }
-                (None, None) => Err("give a SCENARIO file or --preset".into()),
+                (None, None, Some(file)) => {
+                    let spec = read_spec(&file)?;
+                    simulate_batch(&spec, batch, steps, excitation, seed, precision)
+                }
+                (None, None, None) => Err("give a SCENARIO file, --preset or --spec".into()),
             })
         }
     }

@@ -240,3 +240,37 @@ fn check_rejects_an_invalid_spec_with_the_field_named() {
     );
     std::fs::remove_file(&bad).ok();
 }
+
+#[test]
+fn simulate_a_spec_file_for_throughput() {
+    let fixture = parity_dir().join("custom_paths_arm_RigidTendonHillMuscle_euler.json");
+    let o = bin()
+        .args(["simulate", "--spec"])
+        .arg(&fixture)
+        .args([
+            "--batch",
+            "5",
+            "--steps",
+            "10",
+            "--precision",
+            "f32",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("preset=custom") && stderr.contains("batch=5"),
+        "{stderr}"
+    );
+    assert!(number_after(&stderr, "sample_steps_per_s=") > 0.0);
+    // --spec and --preset exclude each other
+    let o = bin()
+        .args(["simulate", "--preset", "Reacher", "--spec"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}

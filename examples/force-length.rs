@@ -2,7 +2,7 @@
 //! `motornet-muscle`, for the arm26 biceps parameters: the kind of thing a user of only the
 //! muscle crate does inside their own simulator.
 //!
-//! `cargo run -p example-force-length`
+//! `cargo run --release --example force-length`
 
 use motornet_muscle::{
     AnyMuscle, HillParams, MujocoHillMuscle, MujocoParams, MuscleError, MuscleModel,

@@ -9,7 +9,7 @@
 //!   fingertip loss into a joint-state gradient,
 //! - excitations are parameterised as `sigmoid(z)` so they stay in (0, 1), and Adam updates `z`.
 //!
-//! `cargo run --release -p example-open-loop-reach` (a few seconds; debug builds are ~20x
+//! `cargo run --release --example open-loop-reach` (a few seconds; debug builds are ~20x
 //! slower).
 
 use motornet::effector::{presets, State};

@@ -2,7 +2,7 @@
 //! (agonist–antagonist) excitation pattern applied to a batch of four arms that start in different
 //! postures.
 //!
-//! `cargo run -p example-simulate-preset`
+//! `cargo run --release --example simulate-preset`
 //!
 //! What this shows:
 //! - a preset is an [`EffectorSpec`](motornet::effector::EffectorSpec) with every default written

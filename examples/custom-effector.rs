@@ -2,7 +2,7 @@
 //! rigid-tendon Hill muscles anchored 120° apart, each a straight path from a world anchor to
 //! the mass.
 //!
-//! `cargo run -p example-custom-effector`
+//! `cargo run --release --example custom-effector`
 //!
 //! What this shows:
 //! - the spec format (`docs/spec-format.md`): skeleton, muscle model, per-muscle parameters,

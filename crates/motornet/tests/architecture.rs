@@ -361,3 +361,104 @@ name = "not-a-dependency"
     assert!(all.contains("proptest") && all.contains("cc") && all.is_superset(&normal));
     assert!(!all.contains("not-a-dependency"));
 }
+
+/// The same invariants on the *resolved* dependency graph from `cargo metadata`: what a crate
+/// pulls in transitively through normal (non-dev) dependencies.
+#[test]
+fn resolved_normal_dependencies_respect_the_layering() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // package id -> name, and id -> normal dependency ids
+    let names: BTreeMap<String, String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut normal: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in meta["resolve"]["nodes"].as_array().unwrap() {
+        let deps = node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| d["pkg"].as_str().unwrap().to_string())
+            .collect();
+        normal.insert(node["id"].as_str().unwrap().to_string(), deps);
+    }
+    let closure = |crate_name: &str| -> BTreeSet<String> {
+        let start = names
+            .iter()
+            .find(|(_, n)| *n == crate_name)
+            .map(|(id, _)| id.clone())
+            .unwrap();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![start];
+        while let Some(id) = stack.pop() {
+            for d in normal.get(&id).into_iter().flatten() {
+                if seen.insert(names[d].clone()) {
+                    stack.push(d.clone());
+                }
+            }
+        }
+        seen
+    };
+    let forbidden: [(&str, &[&str]); 4] = [
+        (
+            "motornet-scalar",
+            &[
+                "motornet-muscle",
+                "motornet-skeleton",
+                "motornet-effector",
+                "dfdx",
+            ],
+        ),
+        (
+            "motornet-muscle",
+            &["motornet-skeleton", "motornet-effector", "dfdx"],
+        ),
+        (
+            "motornet-skeleton",
+            &["motornet-muscle", "motornet-effector", "dfdx"],
+        ),
+        ("motornet-effector", &["dfdx", "motornet-dfdx"]),
+    ];
+    for (krate, never) in forbidden {
+        let deps = closure(krate);
+        for n in never {
+            assert!(
+                !deps.contains(*n),
+                "{krate} depends (transitively) on {n}: {deps:?}"
+            );
+        }
+    }
+    // and the bridge really is where dfdx comes in
+    assert!(closure("motornet-dfdx").contains("dfdx"));
+}

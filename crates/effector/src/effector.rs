@@ -323,7 +323,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
     }
 
-    fn update_geometry<S: Scalar>(&self, state: &mut State<S>) {
+    /// Recompute the geometry part of `state` from its joint part.
+    pub(crate) fn update_geometry<S: Scalar>(&self, state: &mut State<S>) {
         let (dof, m) = (self.dof(), self.n_muscles());
         let (q, qd) = state.joint.split_at(dof);
         let (len, rest) = state.geometry.split_at_mut(m);

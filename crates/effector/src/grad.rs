@@ -370,7 +370,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
             // the geometry is a function of the joint state: recompute it so that it carries
             // the joint directions
-            self.refresh_geometry(&mut s);
+            self.update_geometry(&mut s);
             self.step(&mut s, &u, &e, &j, &mut ws);
             // accumulate grad_nextᵀ · (d next / d input) for this chunk's inputs
             let mut acc = [0.0; DIRECTIONS];
@@ -557,15 +557,5 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
         }
         out
-    }
-
-    /// Recompute the geometry part of `state` from its joint part.
-    pub(crate) fn refresh_geometry<S: Scalar>(&self, state: &mut State<S>) {
-        let (dof, m) = (self.dof(), self.n_muscles());
-        let (q, qd) = state.joint.split_at(dof);
-        let (len, rest) = state.geometry.split_at_mut(m);
-        let (vel, moment) = rest.split_at_mut(m);
-        self.geometry()
-            .compute(self.skeleton(), q, qd, len, vel, moment);
     }
 }

@@ -72,22 +72,8 @@ fn point_mass(mass: f64) -> SkeletonSpec {
 
 /// The muscle-model section with every default of `model` written out.
 pub fn muscle_model_spec(model: &str) -> Result<MuscleModelSpec, EffectorError> {
-    let act = match model {
-        "ReluMuscle" => ReluMuscle::DEFAULT_ACTIVATION,
-        "RigidTendonHillMuscle" => RigidTendonHillMuscle::DEFAULT_ACTIVATION,
-        "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::DEFAULT_ACTIVATION,
-        "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::DEFAULT_ACTIVATION,
-        "MujocoHillMuscle" => MujocoHillMuscle::DEFAULT_ACTIVATION,
-        other => {
-            return Err(EffectorError::invalid(
-                "muscle.type",
-                &format!(
-                    "unknown muscle model '{other}' (expected one of {})",
-                    AnyMuscle::NAMES.join(", ")
-                ),
-            ))
-        }
-    };
+    let act = AnyMuscle::default_activation(model)
+        .ok_or_else(|| crate::spec::unknown_muscle_model(model))?;
     Ok(MuscleModelSpec {
         kind: model.into(),
         min_activation: Some(act.min_activation),
@@ -115,16 +101,10 @@ fn muscles(
                 max_isometric_force: f_max[i],
                 ..Default::default()
             };
-            if model != "ReluMuscle" {
+            if let Some(slack) = AnyMuscle::default_normalized_slack_muscle_length(model) {
                 m.tendon_length = tendon.map(|t| t[i]);
                 m.optimal_muscle_length = optimal.map(|o| o[i]);
-                m.normalized_slack_muscle_length = Some(match model {
-                    "RigidTendonHillMuscleThelen" => {
-                        RigidTendonHillMuscleThelen::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH
-                    }
-                    "MujocoHillMuscle" => 1.3,
-                    _ => RigidTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
-                });
+                m.normalized_slack_muscle_length = Some(slack);
             }
             if model == "MujocoHillMuscle" {
                 let d = MujocoParams::new("", 1.0, 1.0, 1.0);

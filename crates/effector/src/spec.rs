@@ -235,6 +235,17 @@ fn muscle_error(e: MuscleError) -> EffectorError {
     }
 }
 
+/// The error for a muscle model name that is not one of [`AnyMuscle::NAMES`].
+pub(crate) fn unknown_muscle_model(name: &str) -> EffectorError {
+    EffectorError::invalid(
+        "muscle.type",
+        &format!(
+            "unknown muscle model '{name}' (expected one of {})",
+            AnyMuscle::NAMES.join(", ")
+        ),
+    )
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -355,22 +366,8 @@ impl EffectorSpec {
 
     fn build_muscle(&self) -> Result<AnyMuscle, EffectorError> {
         let ms = &self.muscle;
-        let default_act = match ms.kind.as_str() {
-            "ReluMuscle" => ReluMuscle::DEFAULT_ACTIVATION,
-            "RigidTendonHillMuscle" => RigidTendonHillMuscle::DEFAULT_ACTIVATION,
-            "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::DEFAULT_ACTIVATION,
-            "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::DEFAULT_ACTIVATION,
-            "MujocoHillMuscle" => MujocoHillMuscle::DEFAULT_ACTIVATION,
-            other => {
-                return Err(EffectorError::invalid(
-                    "muscle.type",
-                    &format!(
-                        "unknown muscle model '{other}' (expected one of {})",
-                        AnyMuscle::NAMES.join(", ")
-                    ),
-                ))
-            }
-        };
+        let default_act = AnyMuscle::default_activation(&ms.kind)
+            .ok_or_else(|| unknown_muscle_model(&ms.kind))?;
         let act = ActivationDynamics {
             min_activation: ms.min_activation.unwrap_or(default_act.min_activation),
             tau_activation: ms.tau_activation.unwrap_or(default_act.tau_activation),
@@ -427,7 +424,9 @@ impl EffectorSpec {
                 reason: format!("is required by {}", ms.kind),
             })
         };
-        let hill = |slack: f64| -> Result<Vec<HillParams>, EffectorError> {
+        // the Hill models' default (the ReLU model has no slack length and never uses it)
+        let slack = AnyMuscle::default_normalized_slack_muscle_length(&ms.kind).unwrap_or(1.0);
+        let hill = || -> Result<Vec<HillParams>, EffectorError> {
             self.muscles
                 .iter()
                 .enumerate()
@@ -451,21 +450,9 @@ impl EffectorSpec {
                     .collect(),
             )?
             .into(),
-            "RigidTendonHillMuscle" => RigidTendonHillMuscle::new(
-                act,
-                hill(RigidTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH)?,
-            )?
-            .into(),
-            "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::new(
-                act,
-                hill(RigidTendonHillMuscleThelen::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH)?,
-            )?
-            .into(),
-            "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::new(
-                act,
-                hill(CompliantTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH)?,
-            )?
-            .into(),
+            "RigidTendonHillMuscle" => RigidTendonHillMuscle::new(act, hill()?)?.into(),
+            "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::new(act, hill()?)?.into(),
+            "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::new(act, hill()?)?.into(),
             "MujocoHillMuscle" => {
                 let params = self
                     .muscles

@@ -24,15 +24,6 @@ pub enum AnyMuscle {
     MujocoHill(MujocoHillMuscle),
 }
 
-/// The names of the built-in models, as spec files spell them.
-pub const MODEL_NAMES: [&str; 5] = [
-    "ReluMuscle",
-    "RigidTendonHillMuscle",
-    "RigidTendonHillMuscleThelen",
-    "CompliantTendonHillMuscle",
-    "MujocoHillMuscle",
-];
-
 macro_rules! dispatch {
     ($self:ident, $m:ident => $e:expr) => {
         match $self {
@@ -47,7 +38,44 @@ macro_rules! dispatch {
 
 impl AnyMuscle {
     /// The names of the built-in models, as spec files spell them.
-    pub const NAMES: [&'static str; 5] = MODEL_NAMES;
+    pub const NAMES: [&'static str; 5] = [
+        "ReluMuscle",
+        "RigidTendonHillMuscle",
+        "RigidTendonHillMuscleThelen",
+        "CompliantTendonHillMuscle",
+        "MujocoHillMuscle",
+    ];
+
+    /// MotorNet's default activation dynamics for the model named `model` (`None` for a name
+    /// not in [`AnyMuscle::NAMES`]).
+    pub fn default_activation(model: &str) -> Option<ActivationDynamics> {
+        Some(match model {
+            "ReluMuscle" => ReluMuscle::DEFAULT_ACTIVATION,
+            "RigidTendonHillMuscle" => RigidTendonHillMuscle::DEFAULT_ACTIVATION,
+            "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::DEFAULT_ACTIVATION,
+            "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::DEFAULT_ACTIVATION,
+            "MujocoHillMuscle" => MujocoHillMuscle::DEFAULT_ACTIVATION,
+            _ => return None,
+        })
+    }
+
+    /// MotorNet's default `normalized_slack_muscle_length` for the model named `model` (`None`
+    /// for `ReluMuscle`, which has none, and for unknown names).
+    pub fn default_normalized_slack_muscle_length(model: &str) -> Option<f64> {
+        Some(match model {
+            "RigidTendonHillMuscle" => {
+                RigidTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH
+            }
+            "RigidTendonHillMuscleThelen" => {
+                RigidTendonHillMuscleThelen::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH
+            }
+            "CompliantTendonHillMuscle" => {
+                CompliantTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH
+            }
+            "MujocoHillMuscle" => MujocoHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
+            _ => return None,
+        })
+    }
 }
 
 impl MuscleModel for AnyMuscle {

@@ -35,6 +35,8 @@ impl MujocoHillMuscle {
         tau_activation: 0.01,
         tau_deactivation: 0.04,
     };
+    /// MotorNet's default `normalized_slack_muscle_length` (the passive curve's scale).
+    pub const DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH: f64 = 1.3;
     /// MotorNet's default gain of the passive force.
     pub const DEFAULT_PASSIVE_FORCES: f64 = 1.0;
 

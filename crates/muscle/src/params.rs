@@ -172,7 +172,8 @@ impl MujocoParams {
             max_isometric_force,
             tendon_length,
             optimal_muscle_length,
-            normalized_slack_muscle_length: 1.3,
+            normalized_slack_muscle_length:
+                crate::MujocoHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
             lmin: 0.5,
             lmax: 1.6,
             vmax: 1.5,

@@ -363,11 +363,6 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let act = *self.muscle().activation();
         let h = self.ministep();
         let n = self.options().n_ministeps;
-        let zero = |st: &State<f64>| State {
-            joint: vec![0.0; st.joint.len()],
-            muscle: vec![0.0; st.muscle.len()],
-            geometry: vec![0.0; st.geometry.len()],
-        };
         reset_gradient(
             out,
             state,
@@ -406,7 +401,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
             let mut g = grad_next.clone();
             for (k, s_k) in states.iter().enumerate().rev() {
-                out.state = zero(state);
+                out.state = self.zero_state::<f64>();
                 self.euler_ministep_adjoint(h, s_k, &u, endpoint_load, joint_load, &g, out, sc);
                 if k > 0 {
                     g = out.state.clone();

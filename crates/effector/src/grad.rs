@@ -333,11 +333,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let n_m = self.n_muscles();
         let (el, jl) = (endpoint_load, joint_load);
         let mut out = StepGradient {
-            state: State {
-                joint: vec![0.0; state.joint.len()],
-                muscle: vec![0.0; state.muscle.len()],
-                geometry: vec![0.0; state.geometry.len()],
-            },
+            state: self.zero_state::<f64>(),
             excitation: vec![0.0; n_m],
             endpoint_load: vec![0.0; el.len()],
             joint_load: vec![0.0; jl.len()],
@@ -497,12 +493,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             states.push(s.clone());
         }
         // backward pass
-        let zero = |st: &State<f64>| State {
-            joint: vec![0.0; st.joint.len()],
-            muscle: vec![0.0; st.muscle.len()],
-            geometry: vec![0.0; st.geometry.len()],
-        };
-        let mut grad = zero(&states[t_len]);
+        let mut grad = self.zero_state::<f64>();
         loss_grad(t_len, &states[t_len], &mut grad);
         let mut out = RolloutGradient {
             initial_joint: vec![],
@@ -511,7 +502,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             joint_load: vec![vec![]; t_len],
         };
         let mut g = StepGradient {
-            state: zero(&states[t_len]),
+            state: self.zero_state::<f64>(),
             excitation: vec![],
             endpoint_load: vec![],
             joint_load: vec![],

@@ -120,13 +120,7 @@ fn simulate_preset_reports_throughput() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{stderr}");
-        let value: f64 = stderr
-            .split("sample_steps_per_s=")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no sample_steps_per_s number in {stderr}"));
-        assert!(value > 0.0);
+        assert!(number_after(&stderr, "sample_steps_per_s=") > 0.0);
     }
 }
 

@@ -46,7 +46,7 @@ pub use geometry::{
     AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
 };
 pub use grad::{check_gradients, GradientCheck, RolloutGradient, StepGradient};
-pub use simulate::{check_scenario, simulate, StateNames, Trajectory};
+pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
 pub use skeleton::AnySkeleton;
 pub use spec::{
     DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, PathSpec, Scenario,

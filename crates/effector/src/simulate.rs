@@ -9,10 +9,10 @@ use motornet_muscle::MuscleModel;
 use motornet_scalar::Real;
 use motornet_skeleton::Skeleton;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// State names of a trajectory, as MotorNet names them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateNames {
     /// Muscle state names.
     pub muscle: Vec<String>,
@@ -22,7 +22,7 @@ pub struct StateNames {
 
 /// Trajectories of a batch, index 0 being the state after reset. Shapes as in the parity
 /// fixtures' `expected` block.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trajectory {
     /// `[T+1][B][2·dof]`: joint positions then velocities.
     pub joint: Vec<Vec<Vec<f64>>>,
@@ -36,6 +36,100 @@ pub struct Trajectory {
     pub geometry: Vec<Vec<Vec<Vec<f64>>>>,
     /// State names.
     pub state_names: StateNames,
+}
+
+/// The worst deviation of one state key of a trajectory from a reference, located.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    /// The key: `joint`, `cartesian`, `fingertip`, `muscle` or `geometry`.
+    pub key: &'static str,
+    /// Worst |got − expected| / (max |expected| of that component + 1e-9); `inf` for a
+    /// non-finite value.
+    pub relative_error: f64,
+    /// The state component (flat index over the key's last axes).
+    pub component: usize,
+    /// Step (0 = after reset).
+    pub step: usize,
+    /// Batch element.
+    pub batch: usize,
+    /// The value computed.
+    pub got: f64,
+    /// The reference value.
+    pub expected: f64,
+}
+
+/// `[T][B][component]` values of one key, flattened per (step, element).
+fn flat_rows(key: &str, t: &Trajectory) -> Vec<Vec<f64>> {
+    let rows3 = |v: &Vec<Vec<Vec<f64>>>| -> Vec<Vec<f64>> { v.iter().flatten().cloned().collect() };
+    let rows4 = |v: &Vec<Vec<Vec<Vec<f64>>>>| -> Vec<Vec<f64>> {
+        v.iter()
+            .flatten()
+            .map(|r| r.iter().flatten().copied().collect())
+            .collect()
+    };
+    match key {
+        "joint" => rows3(&t.joint),
+        "cartesian" => rows3(&t.cartesian),
+        "fingertip" => rows3(&t.fingertip),
+        "muscle" => rows4(&t.muscle),
+        _ => rows4(&t.geometry),
+    }
+}
+
+impl Trajectory {
+    /// Compare with a reference trajectory by the rule of MotorNet's parity fixtures: for each
+    /// state key and each state component (the last axes), scale = max |expected| over time and
+    /// batch, error = |got − expected| / (scale + 1e-9). Returns the worst deviation of each key
+    /// (`joint`, `cartesian`, `fingertip`, `muscle`, `geometry`), or an error message if the
+    /// shapes differ. The fixtures require every `relative_error` ≤ 1e-6 in f64.
+    pub fn compare(&self, expected: &Trajectory) -> Result<Vec<Deviation>, String> {
+        let mut out = vec![];
+        for key in ["joint", "cartesian", "fingertip", "muscle", "geometry"] {
+            let (g, e) = (flat_rows(key, self), flat_rows(key, expected));
+            if g.len() != e.len() || g.iter().zip(&e).any(|(a, b)| a.len() != b.len()) {
+                return Err(format!("{key}: shapes differ"));
+            }
+            let batch = expected.joint.first().map_or(1, |s| s.len().max(1));
+            let per = e.first().map_or(0, Vec::len);
+            let mut scale = vec![0.0f64; per];
+            for row in &e {
+                for (s, v) in scale.iter_mut().zip(row) {
+                    *s = s.max(v.abs());
+                }
+            }
+            let mut worst = Deviation {
+                key,
+                relative_error: 0.0,
+                component: 0,
+                step: 0,
+                batch: 0,
+                got: 0.0,
+                expected: 0.0,
+            };
+            for (r, (gr, er)) in g.iter().zip(&e).enumerate() {
+                for (c, (&x, &y)) in gr.iter().zip(er).enumerate() {
+                    let err = if x.is_finite() {
+                        (x - y).abs() / (scale[c] + 1e-9)
+                    } else {
+                        f64::INFINITY
+                    };
+                    if err > worst.relative_error {
+                        worst = Deviation {
+                            key,
+                            relative_error: err,
+                            component: c,
+                            step: r / batch,
+                            batch: r % batch,
+                            got: x,
+                            expected: y,
+                        };
+                    }
+                }
+            }
+            out.push(worst);
+        }
+        Ok(out)
+    }
 }
 
 /// One batch element's trajectory, `[T+1]` snapshots.

@@ -11,90 +11,23 @@ fn parity_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/parity")
 }
 
-/// Flatten `[T][B][...]` into (t, b, component index, value).
-fn leaves(v: &Value, out: &mut Vec<f64>) {
-    match v {
-        Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
-        Value::Number(n) => out.push(n.as_f64().unwrap()),
-        _ => panic!("unexpected value in trajectory"),
-    }
-}
-
-struct Worst {
-    err: f64,
-    key: String,
-    component: usize,
-    step: usize,
-    batch: usize,
-    got: f64,
-    expected: f64,
-}
-
-/// Compare one key; returns the worst error with its location.
-fn compare(key: &str, got: &Value, expected: &Value) -> Worst {
-    let steps = expected.as_array().unwrap();
-    let got_steps = got.as_array().unwrap();
-    assert_eq!(got_steps.len(), steps.len(), "{key}: number of steps");
-    let batch = steps[0].as_array().unwrap().len();
-    let mut e = Vec::new();
-    let mut g = Vec::new();
-    leaves(expected, &mut e);
-    leaves(got, &mut g);
-    assert_eq!(e.len(), g.len(), "{key}: shapes differ");
-    let per = e.len() / (steps.len() * batch);
-    let mut scale = vec![0.0f64; per];
-    for (i, v) in e.iter().enumerate() {
-        scale[i % per] = scale[i % per].max(v.abs());
-    }
-    let mut w = Worst {
-        err: -1.0,
-        key: key.into(),
-        component: 0,
-        step: 0,
-        batch: 0,
-        got: 0.0,
-        expected: 0.0,
-    };
-    for (i, (x, y)) in g.iter().zip(&e).enumerate() {
-        let c = i % per;
-        let err = if x.is_finite() {
-            (x - y).abs() / (scale[c] + 1e-9)
-        } else {
-            f64::INFINITY
-        };
-        if err > w.err {
-            w = Worst {
-                err,
-                key: key.into(),
-                component: c,
-                step: i / (per * batch),
-                batch: (i / per) % batch,
-                got: *x,
-                expected: *y,
-            };
-        }
-    }
-    w
-}
-
 fn check_fixture(name: &str, traj: &Trajectory, fixture: &Value) -> Vec<String> {
-    let expected = &fixture["expected"];
-    let got = serde_json::to_value(traj).unwrap();
-    let mut failures = vec![];
-    for key in ["joint", "cartesian", "fingertip", "muscle", "geometry"] {
-        let w = compare(key, &got[key], &expected[key]);
-        if w.err > 1e-6 {
-            failures.push(format!(
-                "{name}: key '{}', component {}, step {}, batch element {}: got {} expected {} (relative error {:e})",
-                w.key, w.component, w.step, w.batch, w.got, w.expected, w.err
-            ));
-        }
-    }
+    let expected: Trajectory = serde_json::from_value(fixture["expected"].clone()).unwrap();
     assert_eq!(
-        got["state_names"], expected["state_names"],
+        traj.state_names, expected.state_names,
         "{name}: state names"
     );
-    failures
+    traj.compare(&expected)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .into_iter()
+        .filter(|w| w.relative_error > 1e-6)
+        .map(|w| {
+            format!(
+                "{name}: key '{}', component {}, step {}, batch element {}: got {} expected {} (relative error {:e})",
+                w.key, w.component, w.step, w.batch, w.got, w.expected, w.relative_error
+            )
+        })
+        .collect()
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! trajectories, `simulate --preset` reports its throughput, `spec` prints a spec that builds,
 //! and bad input gives an error message, not a panic.
 
+use motornet::effector::Trajectory;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -14,32 +15,17 @@ fn parity_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/parity")
 }
 
-fn leaves(v: &Value, out: &mut Vec<f64>) {
-    match v {
-        Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
-        Value::Number(n) => out.push(n.as_f64().unwrap()),
-        other => panic!("unexpected {other}"),
-    }
-}
-
-/// Worst error per the parity README's rule (per component of the last axes).
-fn worst_error(got: &Value, expected: &Value) -> f64 {
-    let (mut g, mut e) = (vec![], vec![]);
-    leaves(got, &mut g);
-    leaves(expected, &mut e);
-    assert_eq!(g.len(), e.len(), "shapes differ");
-    let steps = expected.as_array().unwrap().len();
-    let batch = expected[0].as_array().unwrap().len();
-    let per = e.len() / (steps * batch);
-    let mut scale = vec![0.0f64; per];
-    for (i, v) in e.iter().enumerate() {
-        scale[i % per] = scale[i % per].max(v.abs());
-    }
-    g.iter()
-        .zip(&e)
-        .enumerate()
-        .map(|(i, (x, y))| (x - y).abs() / (scale[i % per] + 1e-9))
-        .fold(0.0, f64::max)
+/// The worst relative error per key of a `motornet simulate` output against a fixture's
+/// `expected` block, by the parity rule (`Trajectory::compare`).
+fn deviations(got: &str, fixture: &Value) -> Vec<(&'static str, f64)> {
+    let got: Trajectory = serde_json::from_str(got).unwrap();
+    let expected: Trajectory = serde_json::from_value(fixture["expected"].clone()).unwrap();
+    assert_eq!(got.state_names, expected.state_names);
+    got.compare(&expected)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.key, d.relative_error))
+        .collect()
 }
 
 #[test]
@@ -66,19 +52,16 @@ fn simulate_fixture_reproduces_motornet_trajectories() {
             stderr.contains("sample_steps_per_s="),
             "summary line: {stderr}"
         );
-        let got: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         let fixture: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let expected = &fixture["expected"];
-        for key in ["joint", "cartesian", "fingertip", "muscle", "geometry"] {
-            let err = worst_error(&got[key], &expected[key]);
+        let got = std::fs::read_to_string(&out).unwrap();
+        for (key, err) in deviations(&got, &fixture) {
             assert!(
                 err <= 1e-6,
                 "{}: key {key}: worst relative error {err:e}",
                 path.display()
             );
         }
-        assert_eq!(got["state_names"], expected["state_names"]);
         n += 1;
     }
     assert!(n >= 9);
@@ -94,9 +77,9 @@ fn simulate_fixture_in_f32_stays_close() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let err = worst_error(&got["joint"], &fixture["expected"]["joint"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let (_, err) = deviations(&got, &fixture)[0]; // joint
     assert!(err < 1e-3, "f32 joint error {err:e}");
 }
 

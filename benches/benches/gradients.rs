@@ -1,7 +1,8 @@
 //! Cost of exact gradients: a 100-step arm26 rollout (rigid Hill muscles) forward, and forward +
 //! backward (`rollout_vjp`), for one batch element and for B = 64 (elements in parallel); and
 //! the same B = 64 rollout through the fused dfdx op (`motornet-dfdx`), forward only and
-//! forward + backward (issue 4's measure).
+//! forward + backward (issue 4's measure), once with one op per step and once with the whole
+//! rollout as one op.
 //!
 //! `cargo bench -p motornet-benches --bench gradients`.
 // criterion_group! generates an undocumented public function.
@@ -79,6 +80,26 @@ fn gradients(c: &mut Criterion) {
                 s = motornet_dfdx::step(&arm, s, u.clone());
             }
             (s * w.clone()).sum::<Rank0, _>().backward()
+        })
+    });
+    // the whole open-loop rollout as one op: one tape entry, one split of the batch; the loss
+    // is the plain sum of the [B, T, n] trajectory (a weighted sum costs two more passes of
+    // dfdx over its 2.6 MB, several ms here)
+    let u_all = dev.tensor_from_vec(
+        vec![0.3; b * steps * arm.n_muscles()],
+        (b, steps, arm.n_muscles()),
+    );
+    group.bench_function("dfdx_rollout_op_forward_B64", |bench| {
+        bench.iter(|| {
+            let s = motornet_dfdx::reset(&arm, joint0.clone());
+            motornet_dfdx::rollout(&arm, s, u_all.clone())
+        })
+    });
+    group.bench_function("dfdx_rollout_op_forward_backward_B64", |bench| {
+        bench.iter(|| {
+            let s = motornet_dfdx::reset(&arm, joint0.leaky_trace());
+            let states = motornet_dfdx::rollout(&arm, s, u_all.leaky_trace());
+            states.sum::<Rank0, _>().backward()
         })
     });
     group.finish();

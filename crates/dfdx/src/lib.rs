@@ -96,33 +96,51 @@ pub fn state_len<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K
 
 type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
 
-/// Batches smaller than this are processed on the calling thread: a step is ~0.2 µs and a VJP
-/// ~1 µs per element, while handing an op to the thread pool and back costs tens of µs on
-/// this kind of machine (measured: B = 64, 100 steps forward + backward 26 ms with a hand-off
-/// per op, single-threaded).
+/// Batches smaller than this are processed on the calling thread by the per-step ops: a step is
+/// ~0.2 µs and a VJP ~1 µs per element, while handing an op to the thread pool and back costs
+/// tens of µs on this kind of machine (measured: B = 64, 100 steps forward + backward 26 ms
+/// with a hand-off per op, single-threaded).
 const PARALLEL_MIN_BATCH: usize = 256;
 
-/// Fill `out` row by row (`width` numbers per batch element) with `f(scratch, element, row)`,
-/// in parallel for large batches; `init` makes the scratch once per task, not per element.
+/// Fill `out` row by row (`width` numbers per batch element) with `f(scratch, element, row)`.
+///
+/// With `parallel`, the rows are cut into a few contiguous chunks per thread of the current
+/// rayon pool and `init` makes one scratch per chunk (not per element, and not per rayon
+/// split). Every row is computed the same way whatever the chunking, so results do not depend
+/// on the thread count.
 fn rows<T>(
     out: &mut [f64],
     width: usize,
+    parallel: bool,
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, usize, &mut [f64]) + Sync + Send,
 ) {
-    // inside a rayon pool (e.g. a training loop under `ThreadPool::install`), splitting the
-    // batch is cheap; from outside, each parallel op would hand its work to the pool and wait
-    let in_pool = rayon::current_thread_index().is_some();
-    if in_pool || out.len() / width.max(1) >= PARALLEL_MIN_BATCH {
-        out.par_chunks_mut(width)
+    let width = width.max(1);
+    let n_rows = out.len() / width;
+    let threads = rayon::current_num_threads();
+    if parallel && threads > 1 && n_rows > 1 {
+        let per = n_rows.div_ceil(2 * threads).max(1);
+        out.par_chunks_mut(width * per)
             .enumerate()
-            .for_each_init(&init, |t, (i, row)| f(t, i, row));
+            .for_each(|(c, chunk)| {
+                let mut t = init();
+                for (k, row) in chunk.chunks_mut(width).enumerate() {
+                    f(&mut t, c * per + k, row);
+                }
+            });
     } else {
         let mut t = init();
         for (i, row) in out.chunks_mut(width).enumerate() {
             f(&mut t, i, row);
         }
     }
+}
+
+/// Whether a per-step op over `b` elements should split the batch across threads: inside a
+/// rayon pool (e.g. a training loop under `ThreadPool::install`) splitting is cheap; from
+/// outside, each op would hand its work to the pool and wait, which only pays for big batches.
+fn split_steps(b: usize) -> bool {
+    rayon::current_thread_index().is_some() || b >= PARALLEL_MIN_BATCH
 }
 
 /// Differentiable reset: joint states `[B, 2·dof]` → states `[B, state_len]` (geometry and the
@@ -150,6 +168,7 @@ where
     rows(
         &mut out,
         layout.len,
+        split_steps(b),
         || effector.zero_state::<f64>(),
         |s, i, row| {
             effector.reset(&j[i * n..(i + 1) * n], s);
@@ -166,6 +185,7 @@ where
             rows(
                 &mut d_j,
                 n,
+                split_steps(b),
                 || eff.zero_state::<f64>(),
                 |grad, i, row| {
                     layout.split(&g_out[i * layout.len..(i + 1) * layout.len], grad);
@@ -215,7 +235,7 @@ where
     let (s_in, u_in) = (state.as_vec(), excitation.as_vec());
     let mut out = vec![0.0; b * n];
     let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
-    rows(&mut out, n, scratch, |(st, ws), i, row| {
+    rows(&mut out, n, split_steps(b), scratch, |(st, ws), i, row| {
         layout.split(&s_in[i * n..(i + 1) * n], st);
         effector.step(st, &u_in[i * m..(i + 1) * m], &[], &[], ws);
         layout.join(st, row);
@@ -238,14 +258,20 @@ where
                 };
                 (eff.zero_state::<f64>(), eff.zero_state::<f64>(), vjp)
             };
-            rows(&mut d, n + m, scratch, |(st, g_next, vjp), i, row| {
-                layout.split(&s_in[i * n..(i + 1) * n], st);
-                layout.split(&g_out[i * n..(i + 1) * n], g_next);
-                eff.step_vjp_into(st, &u_in[i * m..(i + 1) * m], &[], &[], g_next, vjp);
-                let (ds, du) = row.split_at_mut(n);
-                layout.join(&vjp.state, ds);
-                du.copy_from_slice(&vjp.excitation);
-            });
+            rows(
+                &mut d,
+                n + m,
+                split_steps(b),
+                scratch,
+                |(st, g_next, vjp), i, row| {
+                    layout.split(&s_in[i * n..(i + 1) * n], st);
+                    layout.split(&g_out[i * n..(i + 1) * n], g_next);
+                    eff.step_vjp_into(st, &u_in[i * m..(i + 1) * m], &[], &[], g_next, vjp);
+                    let (ds, du) = row.split_at_mut(n);
+                    layout.join(&vjp.state, ds);
+                    du.copy_from_slice(&vjp.excitation);
+                },
+            );
             // add (never assign): the inputs may have other users on the tape
             let g_s = grads.get_or_alloc_mut(&s_ghost)?;
             for (dst, row) in g_s.chunks_mut(n).zip(d.chunks(n + m)) {
@@ -255,6 +281,145 @@ where
             }
             let g_u = grads.get_or_alloc_mut(&u_ghost)?;
             for (dst, row) in g_u.chunks_mut(m).zip(d.chunks(n + m)) {
+                for (x, v) in dst.iter_mut().zip(&row[n..]) {
+                    *x += v;
+                }
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
+type Mat3<T> = Tensor<(usize, usize, usize), f64, Cpu, T>;
+
+/// Differentiable open-loop rollout: the states `[B, n]` (`n = `[`state_len`]) and `T` steps of
+/// excitations `[B, T, M]` → the state after every step, `[B, T, n]`, as **one** fused op on
+/// the tape.
+///
+/// This is [`step`] applied `T` times, with the same numbers, but it records one tape entry
+/// instead of `T` and splits the batch across threads once per rollout instead of once per
+/// step: use it whenever the excitations are known before the rollout starts (open-loop
+/// control, system identification). Closed loops, where each excitation depends on the state
+/// before it, need [`step`].
+///
+/// Backward: each batch element walks its steps in reverse through
+/// [`Effector::step_vjp_into`], adding every step's output gradient on the way, and yields
+/// ∂/∂(initial state) and ∂/∂(every excitation).
+///
+/// Panics on shape mismatch.
+pub fn rollout<K, M, G, T1, T2>(
+    effector: &Arc<Effector<K, M, G>>,
+    state: Mat<T1>,
+    excitations: Mat3<T2>,
+) -> Mat3<T1>
+where
+    K: Skeleton + 'static,
+    M: MuscleModel + 'static,
+    G: Geometry + 'static,
+    T1: Tape<f64, Cpu> + Merge<T2>,
+    T2: Tape<f64, Cpu>,
+{
+    let layout = StateLayout::new(&**effector);
+    let (b, n) = *state.shape();
+    let m = effector.n_muscles();
+    let (b_u, t_len, m_u) = *excitations.shape();
+    assert_eq!(
+        n, layout.len,
+        "rollout: state tensor must be [B, state_len]"
+    );
+    assert_eq!(
+        (b_u, m_u),
+        (b, m),
+        "rollout: excitation tensor must be [B, T, M]"
+    );
+    let (state, tape_s) = state.split_tape();
+    let (excitations, tape_e) = excitations.split_tape();
+    let mut tape = tape_s.merge(tape_e);
+    let (s_in, u_in) = (state.as_vec(), excitations.as_vec());
+    let mut out = vec![0.0; b * t_len * n];
+    let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
+    rows(&mut out, t_len * n, true, scratch, |(st, ws), i, row| {
+        layout.split(&s_in[i * n..(i + 1) * n], st);
+        for (t, row_t) in row.chunks_mut(n).enumerate() {
+            let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
+            effector.step(st, u, &[], &[], ws);
+            layout.join(st, row_t);
+        }
+    });
+    let out = state.device().tensor_from_vec(out, (b, t_len, n));
+    if T1::OWNS_TAPE {
+        let (s_ghost, u_ghost, out_ghost) = (state.ghost(), excitations.ghost(), out.ghost());
+        let eff = Arc::clone(effector);
+        tape.add_backward_op(move |grads| {
+            // per element: ∂/∂(initial state) then ∂/∂(excitations), T·M of them
+            let width = n + t_len * m;
+            let mut d = vec![0.0; b * width];
+            let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
+            let scratch = || {
+                let vjp = StepGradient {
+                    state: eff.zero_state::<f64>(),
+                    excitation: vec![0.0; m],
+                    endpoint_load: vec![],
+                    joint_load: vec![],
+                };
+                let states = vec![0.0; t_len * n];
+                let ws = eff.workspace::<f64>();
+                (
+                    eff.zero_state::<f64>(),
+                    eff.zero_state::<f64>(),
+                    vjp,
+                    vec![0.0; n],
+                    states,
+                    ws,
+                )
+            };
+            rows(
+                &mut d,
+                width,
+                true,
+                scratch,
+                |(st, g_next, vjp, g, states, ws), i, row| {
+                    let (ds, du) = row.split_at_mut(n);
+                    // the element's states again: recomputing them (~0.2 µs a step) costs less than
+                    // keeping every element's trajectory from the forward pass in memory
+                    layout.split(&s_in[i * n..(i + 1) * n], st);
+                    for (t, row_t) in states.chunks_mut(n).enumerate() {
+                        let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
+                        eff.step(st, u, &[], &[], ws);
+                        layout.join(st, row_t);
+                    }
+                    // g = ∂L/∂(state after step t), from later steps and from step t's own output
+                    g.iter_mut().for_each(|v| *v = 0.0);
+                    for t in (0..t_len).rev() {
+                        let at = (i * t_len + t) * n;
+                        for (a, b) in g.iter_mut().zip(&g_out[at..at + n]) {
+                            *a += b;
+                        }
+                        layout.split(g, g_next);
+                        let before = if t == 0 {
+                            &s_in[i * n..(i + 1) * n]
+                        } else {
+                            &states[(t - 1) * n..t * n]
+                        };
+                        layout.split(before, st);
+                        let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
+                        eff.step_vjp_into(st, u, &[], &[], g_next, vjp);
+                        layout.join(&vjp.state, g);
+                        du[t * m..(t + 1) * m].copy_from_slice(&vjp.excitation);
+                    }
+                    ds.copy_from_slice(g);
+                },
+            );
+            // add (never assign): the inputs may have other users on the tape
+            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
+            for (dst, row) in g_s.chunks_mut(n).zip(d.chunks(width)) {
+                for (x, v) in dst.iter_mut().zip(&row[..n]) {
+                    *x += v;
+                }
+            }
+            let g_u = grads.get_or_alloc_mut(&u_ghost)?;
+            for (dst, row) in g_u.chunks_mut(t_len * m).zip(d.chunks(width)) {
                 for (x, v) in dst.iter_mut().zip(&row[n..]) {
                     *x += v;
                 }

@@ -3,9 +3,11 @@
 //! has two users on the tape) and on the final state, against `Effector::rollout_vjp`.
 
 use dfdx::prelude::*;
-use motornet_dfdx::{reset, step, StateLayout};
+use motornet_dfdx::{reset, rollout, step, StateLayout};
 use motornet_effector::{presets, State};
 use std::sync::Arc;
+
+type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
 
 fn weights(len: usize, seed: usize) -> Vec<f64> {
     (0..len)
@@ -158,4 +160,94 @@ fn cartesian_op_gradient_equals_the_standalone_vjp() {
     }
     // and the fingertip velocity part really carries gradient
     assert!(g.iter().any(|v| v.abs() > 1e-3));
+}
+
+#[test]
+fn rollout_op_equals_step_ops() {
+    // loss = Σ_t w_t · state_t over every step's state, plus w₀ · (initial state), which gives
+    // the initial state a second user on the tape: one rollout op against T step ops, same
+    // values and the same gradients
+    let dev = Cpu::default();
+    for (name, steps) in [
+        ("RigidTendonArm26", 15),
+        ("ReluPointMass24", 15),
+        ("CompliantTendonArm26", 10),
+    ] {
+        let arm = Arc::new(presets::spec(name, None).unwrap().build().unwrap());
+        let layout = StateLayout::new(&*arm);
+        let (b, m, n) = (5usize, arm.n_muscles(), layout.len);
+        let starts = motornet_effector::batch::random_joint_states(&*arm, b, 9);
+        let joint0 = dev.tensor_from_vec(starts.concat(), (b, 2 * arm.dof()));
+        // [B, T, M] and [B, T, n], element-major
+        let u: Vec<f64> = (0..b * steps * m)
+            .map(|i| 0.1 + 0.8 * ((i * 37 % 101) as f64 / 101.0))
+            .collect();
+        let w = weights(b * steps * n, 3);
+        let w0 = dev.tensor_from_vec(weights(b * n, 4), (b, n));
+        let at = |v: &[f64], width: usize, e: usize, t: usize| {
+            v[(e * steps + t) * width..(e * steps + t + 1) * width].to_vec()
+        };
+        let initial_term = |s: Mat<OwnedTape<f64, Cpu>>| {
+            let (plain, tape) = s.split_tape();
+            let term =
+                (plain.clone().retaped::<OwnedTape<f64, Cpu>>() * w0.clone()).sum::<Rank0, _>();
+            (plain.put_tape(tape), term)
+        };
+
+        // T step ops
+        let (mut s, mut loss) = initial_term(reset(&arm, joint0.leaky_trace()));
+        let mut values = vec![0.0; b * steps * n];
+        let mut u_t = Vec::new();
+        for t in 0..steps {
+            let ut: Vec<f64> = (0..b).flat_map(|e| at(&u, m, e, t)).collect();
+            let ut = dev.tensor_from_vec(ut, (b, m));
+            s = step(&arm, s, ut.leaky_trace());
+            u_t.push(ut);
+            let (plain, tape) = s.split_tape();
+            let v = plain.as_vec();
+            for e in 0..b {
+                values[(e * steps + t) * n..(e * steps + t + 1) * n]
+                    .copy_from_slice(&v[e * n..(e + 1) * n]);
+            }
+            let wt: Vec<f64> = (0..b).flat_map(|e| at(&w, n, e, t)).collect();
+            let wt = dev.tensor_from_vec(wt, (b, n));
+            loss = loss + (plain.clone().put_tape(tape) * wt).sum::<Rank0, _>();
+            s = plain.retaped();
+        }
+        let g = loss.backward();
+        let g_joint_steps = g.get(&joint0).as_vec();
+        let g_u_steps: Vec<Vec<f64>> = u_t.iter().map(|t| g.get(t).as_vec()).collect();
+
+        // one rollout op
+        let u_all = dev.tensor_from_vec(u.clone(), (b, steps, m));
+        // the initial-state term is recorded after the rollout, so its backward runs first:
+        // the rollout's backward must add to the initial state's gradient, not overwrite it
+        let (s0, tape) = reset(&arm, joint0.leaky_trace()).split_tape();
+        let states = rollout(&arm, s0.clone().put_tape(tape), u_all.leaky_trace());
+        let initial = (s0.retaped::<OwnedTape<f64, Cpu>>() * w0.clone()).sum::<Rank0, _>();
+        assert_eq!(states.as_vec(), values, "{name}: rollout values");
+        let loss =
+            (states * dev.tensor_from_vec(w.clone(), (b, steps, n))).sum::<Rank0, _>() + initial;
+        let g = loss.backward();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()) + 1e-15;
+        let g_joint = g.get(&joint0).as_vec();
+        for (k, (a, b)) in g_joint.iter().zip(&g_joint_steps).enumerate() {
+            assert!(
+                close(*a, *b),
+                "{name}: joint0[{k}]: rollout {a:e} vs steps {b:e}"
+            );
+        }
+        let g_u = g.get(&u_all).as_vec();
+        for e in 0..b {
+            for t in 0..steps {
+                for k in 0..m {
+                    let (a, b) = (g_u[(e * steps + t) * m + k], g_u_steps[t][e * m + k]);
+                    assert!(
+                        close(a, b),
+                        "{name}: u[{e}][{t}][{k}]: rollout {a:e} vs steps {b:e}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -103,6 +103,9 @@ impl MuscleModel for AnyMuscle {
     fn max_isometric_force(&self, i: usize) -> f64 {
         dispatch!(self, m => m.max_isometric_force(i))
     }
+    fn proprioception_scale(&self, i: usize) -> (f64, f64) {
+        dispatch!(self, m => m.proprioception_scale(i))
+    }
     fn initial_state<S: Scalar>(&self, i: usize, mt_len: S, mt_vel: S, dt: f64, state: &mut [S]) {
         dispatch!(self, m => m.initial_state(i, mt_len, mt_vel, dt, state))
     }

@@ -145,6 +145,9 @@ impl MuscleModel for CompliantTendonHillMuscle {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.k[m].f_max
     }
+    fn proprioception_scale(&self, m: usize) -> (f64, f64) {
+        (self.k[m].l0_ce, self.k[m].vmax)
+    }
 
     fn initial_state<S: Scalar>(&self, m: usize, mt_len: S, _mt_vel: S, dt: f64, state: &mut [S]) {
         let k = &self.k[m];

@@ -163,6 +163,13 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     fn activation(&self) -> &ActivationDynamics;
     /// Maximum isometric force of muscle `m` (N).
     fn max_isometric_force(&self, m: usize) -> f64;
+    /// The scales that proprioception divides muscle `m`'s fibre length and velocity by, as
+    /// MotorNet's `l0_ce` and `vmax`: `(optimal fibre length (m), maximal contraction velocity
+    /// (m/s))`. The default, `(1, 1)`, is MotorNet's for models without fibres (ReLU).
+    fn proprioception_scale(&self, m: usize) -> (f64, f64) {
+        let _ = m;
+        (1.0, 1.0)
+    }
 
     /// State of muscle `m` at rest (activation = `min_activation`) for a musculotendon length
     /// `mt_len` (m) and velocity `mt_vel` (m/s). `dt` (s) is the muscle's integration step; the

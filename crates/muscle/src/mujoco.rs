@@ -121,6 +121,9 @@ impl MuscleModel for MujocoHillMuscle {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.params[m].max_isometric_force
     }
+    fn proprioception_scale(&self, m: usize) -> (f64, f64) {
+        (self.params[m].optimal_muscle_length, self.params[m].vmax)
+    }
 
     fn integrate<S: Scalar>(
         &self,

@@ -458,3 +458,23 @@ fn rigid_initial_state_has_min_activation() {
     assert_eq!(s[0], 0.001);
     assert!((s[6] - 0.001 * 414.0).abs() < 1e-9);
 }
+
+#[test]
+fn proprioception_scales_are_motornets_l0_ce_and_vmax() {
+    // MotorNet: l0_ce = optimal fibre length and vmax = 10·l0_ce for the Hill models
+    // (Kistemaker, Thelen, compliant); vmax is the MuJoCo model's own parameter (1.5 by
+    // default); ReLU muscles have no fibre and use 1 and 1
+    let ce = BICEPS.2;
+    assert_eq!(rigid().proprioception_scale(0), (ce, 10.0 * ce));
+    assert_eq!(thelen().proprioception_scale(0), (ce, 10.0 * ce));
+    assert_eq!(compliant().proprioception_scale(0), (ce, 10.0 * ce));
+    assert_eq!(mujoco().proprioception_scale(0), (ce, 1.5));
+    let relu = ReluMuscle::new(
+        ReluMuscle::DEFAULT_ACTIVATION,
+        vec![ReluParams::new("m", 500.0)],
+    )
+    .unwrap();
+    assert_eq!(relu.proprioception_scale(0), (1.0, 1.0));
+    let any = AnyMuscle::MujocoHill(mujoco());
+    assert_eq!(any.proprioception_scale(0), (ce, 1.5));
+}

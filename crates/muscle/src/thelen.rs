@@ -119,6 +119,9 @@ impl MuscleModel for RigidTendonHillMuscleThelen {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.k[m].f_max
     }
+    fn proprioception_scale(&self, m: usize) -> (f64, f64) {
+        (self.k[m].l0_ce, self.k[m].vmax)
+    }
 
     fn integrate<S: Scalar>(
         &self,

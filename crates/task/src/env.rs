@@ -1,0 +1,603 @@
+//! The environment: an effector plus a task, stepped one batch element at a time.
+//!
+//! MotorNet 0.3.0 semantics, kept on purpose:
+//! - **Observation** = goal (then the go cue for tasks that have one), vision (fingertip
+//!   position), proprioception (every muscle's fibre length / `l0_ce`, then every muscle's fibre
+//!   velocity / `vmax`), then the last `action_frame_stacking` actions (oldest first).
+//! - **Delays.** A delay of `k·dt` holds a `k`-element buffer per sense, so the observation
+//!   after step `t` shows the state of step `t − (k − 1)`; the default delay, `dt`, means no lag.
+//!   The buffers start filled with the reset state, so early observations show the reset state.
+//!   A delay that is not a whole multiple of `dt` is an error naming it.
+//! - **Noise.** Action noise is added to the command before the effector sees it (and the noisy
+//!   command is what the action buffer holds); proprioception and vision noise are drawn when a
+//!   sample enters its delay buffer; observation noise is added to every observation entry
+//!   except the goal and the go cue.
+//!
+//! Randomness is per batch element: element `i` of a batch reset with seed `s` draws from its
+//! own generator, seeded from `(s, i)`, so an element's episode does not depend on the batch
+//! size or on how the batch is split across threads.
+
+use crate::error::TaskError;
+use crate::task::{Task, Trial, TrialContext};
+use motornet_effector::{Effector, Geometry, State, Workspace};
+use motornet_muscle::MuscleModel;
+use motornet_skeleton::Skeleton;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A curl force field on the fingertip: endpoint load = `strength · [[0, 1], [−1, 0]] · v`
+/// (N), with `v` the fingertip velocity (m/s). Positive strengths push clockwise of the
+/// movement, negative ones anticlockwise. Planar effectors only.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurlField {
+    /// Field strength k (N·s/m); its sign sets the direction.
+    pub strength: f64,
+    /// Probability (0 to 1) that the field is on in a trial (drawn per trial at reset).
+    #[serde(default = "one")]
+    pub probability: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Environment settings (MotorNet's `Environment` keyword arguments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvConfig {
+    /// Episode length (s); an episode has `ceil(max_ep_duration / dt)` steps.
+    pub max_ep_duration: f64,
+    /// Standard deviation of the Gaussian noise added to each action entry (dimensionless).
+    pub action_noise: f64,
+    /// Standard deviation of the Gaussian noise added to each observation entry but the goal
+    /// and go cue: one number for all, or one per observation entry (goal entries ignored).
+    pub obs_noise: NoiseStd,
+    /// Standard deviation of the noise on each proprioceptive sample (normalised units).
+    pub proprioception_noise: f64,
+    /// Standard deviation of the noise on each visual sample (m).
+    pub vision_noise: f64,
+    /// Proprioceptive delay (s), a whole multiple of dt; `None` = dt, i.e. no lag. A delay of
+    /// `k·dt` makes the observation after step `t` show the state of step `t − (k − 1)`.
+    pub proprioception_delay: Option<f64>,
+    /// Visual delay (s), as `proprioception_delay`.
+    pub vision_delay: Option<f64>,
+    /// Number of past actions appended to the observation.
+    pub action_frame_stacking: usize,
+    /// An optional curl force field, on in each trial with its probability.
+    pub curl_field: Option<CurlField>,
+}
+
+impl Default for EnvConfig {
+    fn default() -> Self {
+        Self {
+            max_ep_duration: 1.0,
+            action_noise: 0.0,
+            obs_noise: NoiseStd::Same(0.0),
+            proprioception_noise: 0.0,
+            vision_noise: 0.0,
+            proprioception_delay: None,
+            vision_delay: None,
+            action_frame_stacking: 0,
+            curl_field: None,
+        }
+    }
+}
+
+/// A noise level: the same standard deviation for every entry, or one per entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NoiseStd {
+    /// One standard deviation for every entry.
+    Same(f64),
+    /// One standard deviation per entry.
+    PerEntry(Vec<f64>),
+}
+
+/// Where each part of an observation row lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObsLayout {
+    /// Offset of the goal (`space_dim` entries, m).
+    pub goal: usize,
+    /// Offset of the go cue (1 entry: 0 before the cue, 1 from it on), if the task has one.
+    pub go_cue: Option<usize>,
+    /// Offset of the (delayed) fingertip position (`space_dim` entries, m).
+    pub vision: usize,
+    /// Offset of the (delayed) proprioception: `M` normalised fibre lengths then `M`
+    /// normalised fibre velocities.
+    pub proprioception: usize,
+    /// Offset of the stacked actions (`action_frame_stacking · M`, oldest first).
+    pub actions: usize,
+    /// Row length.
+    pub len: usize,
+}
+
+/// An effector and a task, with delays and noise: resets and steps episodes.
+pub struct Environment<K, M, G> {
+    effector: Arc<Effector<K, M, G>>,
+    task: Arc<dyn Task>,
+    config: EnvConfig,
+    steps: usize,
+    k_vision: usize,
+    k_proprioception: usize,
+    /// Index of the fibre length and fibre velocity in a muscle's state.
+    length_index: usize,
+    velocity_index: usize,
+    /// l0_ce and vmax per muscle.
+    scale: Vec<(f64, f64)>,
+    layout: ObsLayout,
+    obs_std: Vec<f64>,
+}
+
+/// One batch element's episode: its trial, its effector state and its delay buffers.
+#[derive(Debug, Clone)]
+pub struct Episode {
+    /// What was drawn for this element at reset.
+    pub trial: Trial,
+    /// Fingertip position at reset (m): the goal before the go cue.
+    pub start: Vec<f64>,
+    /// The effector state now.
+    pub state: State<f64>,
+    /// Steps taken so far.
+    pub t: usize,
+    /// Whether the curl field is on in this trial.
+    pub curl_on: bool,
+    vision: Ring,
+    proprioception: Ring,
+    actions: Ring,
+    rng: StdRng,
+    ws: Workspace<f64>,
+    cart: Vec<f64>,
+}
+
+/// A fixed-length buffer of samples, oldest first.
+#[derive(Debug, Clone)]
+struct Ring {
+    width: usize,
+    data: Vec<f64>,
+    head: usize,
+}
+
+impl Ring {
+    fn filled(k: usize, sample: &[f64]) -> Self {
+        Self {
+            width: sample.len(),
+            data: sample.repeat(k),
+            head: 0,
+        }
+    }
+    fn len(&self) -> usize {
+        self.data.len().checked_div(self.width).unwrap_or(0)
+    }
+    /// Drop the oldest sample and append `sample`.
+    fn push(&mut self, sample: &[f64]) {
+        let k = self.len();
+        if k == 0 {
+            return;
+        }
+        self.data[self.head * self.width..(self.head + 1) * self.width].copy_from_slice(sample);
+        self.head = (self.head + 1) % k;
+    }
+    /// The `j`-th oldest sample.
+    fn get(&self, j: usize) -> &[f64] {
+        let i = (self.head + j) % self.len();
+        &self.data[i * self.width..(i + 1) * self.width]
+    }
+}
+
+/// Per-element seed: element `i` of a batch reset with `seed`.
+pub fn element_seed(seed: u64, i: usize) -> u64 {
+    // splitmix64 of the pair
+    let mut z = seed
+        ^ (i as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(17);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn delay_steps(name: &'static str, delay: Option<f64>, dt: f64) -> Result<usize, TaskError> {
+    let Some(d) = delay else { return Ok(1) };
+    let k = d / dt;
+    if !d.is_finite() || d < dt * (1.0 - 1e-9) || (k - k.round()).abs() > 1e-6 {
+        return Err(TaskError::Config {
+            field: name.into(),
+            reason: format!("must be a whole multiple (at least 1) of dt = {dt} s, got {d} s"),
+        });
+    }
+    Ok(k.round() as usize)
+}
+
+fn non_negative(field: &str, v: f64) -> Result<(), TaskError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(TaskError::Config {
+            field: field.into(),
+            reason: format!("must be finite and >= 0, got {v}"),
+        })
+    }
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
+    /// An environment for `task` on `effector`. Errors name the offending setting: a delay
+    /// that is not a whole multiple of dt, a negative or non-finite noise level or duration,
+    /// a per-entry noise of the wrong length, a curl field on a non-planar effector, or a
+    /// muscle model without `muscle length` / `muscle velocity` states.
+    pub fn new(
+        effector: Arc<Effector<K, M, G>>,
+        task: Arc<dyn Task>,
+        config: EnvConfig,
+    ) -> Result<Self, TaskError> {
+        let dt = effector.options().timestep;
+        let d = effector.space_dim();
+        let m = effector.n_muscles();
+        if !(config.max_ep_duration.is_finite() && config.max_ep_duration >= dt) {
+            return Err(TaskError::Config {
+                field: "max_ep_duration".into(),
+                reason: format!(
+                    "must be at least one step (dt = {dt} s), got {}",
+                    config.max_ep_duration
+                ),
+            });
+        }
+        let steps = (config.max_ep_duration / dt - 1e-9).ceil() as usize;
+        non_negative("action_noise", config.action_noise)?;
+        non_negative("proprioception_noise", config.proprioception_noise)?;
+        non_negative("vision_noise", config.vision_noise)?;
+        let k_vision = delay_steps("vision_delay", config.vision_delay, dt)?;
+        let k_proprioception =
+            delay_steps("proprioception_delay", config.proprioception_delay, dt)?;
+        if let Some(c) = config.curl_field {
+            if d != 2 {
+                return Err(TaskError::Config {
+                    field: "curl_field".into(),
+                    reason: format!("needs a planar effector (space_dim 2), this one has {d}"),
+                });
+            }
+            if !c.strength.is_finite() {
+                return Err(TaskError::Config {
+                    field: "curl_field.strength".into(),
+                    reason: format!("must be finite, got {}", c.strength),
+                });
+            }
+            if !(0.0..=1.0).contains(&c.probability) {
+                return Err(TaskError::Config {
+                    field: "curl_field.probability".into(),
+                    reason: format!("must be in [0, 1], got {}", c.probability),
+                });
+            }
+        }
+        let names = effector.muscle().state_names();
+        let find = |want: &str| {
+            names
+                .iter()
+                .position(|n| *n == want)
+                .ok_or_else(|| TaskError::Config {
+                    field: "effector.muscle".into(),
+                    reason: format!(
+                        "proprioception needs a `{want}` state; {} has {names:?}",
+                        effector.muscle().name()
+                    ),
+                })
+        };
+        let (length_index, velocity_index) = (find("muscle length")?, find("muscle velocity")?);
+        let scale = (0..m)
+            .map(|i| effector.muscle().proprioception_scale(i))
+            .collect();
+        let cue = usize::from(task.go_cue());
+        let layout = ObsLayout {
+            goal: 0,
+            go_cue: (cue == 1).then_some(d),
+            vision: d + cue,
+            proprioception: 2 * d + cue,
+            actions: 2 * d + cue + 2 * m,
+            len: 2 * d + cue + 2 * m + config.action_frame_stacking * m,
+        };
+        let mut obs_std = match &config.obs_noise {
+            NoiseStd::Same(s) => {
+                non_negative("obs_noise", *s)?;
+                vec![*s; layout.len]
+            }
+            NoiseStd::PerEntry(v) => {
+                if v.len() != layout.len {
+                    return Err(TaskError::Config {
+                        field: "obs_noise".into(),
+                        reason: format!(
+                            "needs one standard deviation per observation entry ({}), got {}",
+                            layout.len,
+                            v.len()
+                        ),
+                    });
+                }
+                for (i, s) in v.iter().enumerate() {
+                    non_negative(&format!("obs_noise[{i}]"), *s)?;
+                }
+                v.clone()
+            }
+        };
+        // the goal and the go cue stay noiseless
+        obs_std[..layout.vision].iter_mut().for_each(|s| *s = 0.0);
+        Ok(Self {
+            effector,
+            task,
+            config,
+            steps,
+            k_vision,
+            k_proprioception,
+            length_index,
+            velocity_index,
+            scale,
+            layout,
+            obs_std,
+        })
+    }
+
+    /// The effector.
+    pub fn effector(&self) -> &Arc<Effector<K, M, G>> {
+        &self.effector
+    }
+    /// The task.
+    pub fn task(&self) -> &Arc<dyn Task> {
+        &self.task
+    }
+    /// The settings.
+    pub fn config(&self) -> &EnvConfig {
+        &self.config
+    }
+    /// Time step (s).
+    pub fn dt(&self) -> f64 {
+        self.effector.options().timestep
+    }
+    /// Steps per episode: `ceil(max_ep_duration / dt)`.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+    /// Observation layout.
+    pub fn layout(&self) -> ObsLayout {
+        self.layout
+    }
+    /// Observation length.
+    pub fn obs_len(&self) -> usize {
+        self.layout.len
+    }
+    /// Standard deviation of the observation noise per entry (0 for goal and go cue).
+    pub fn obs_noise_std(&self) -> &[f64] {
+        &self.obs_std
+    }
+    /// Buffer lengths `(vision, proprioception)` in steps: the observation after step `t`
+    /// shows the state of step `max(0, t + 1 − k)`.
+    pub fn delays(&self) -> (usize, usize) {
+        (self.k_vision, self.k_proprioception)
+    }
+    /// Index of the state whose vision (`k = delays().0`) or proprioception (`delays().1`) the
+    /// observation after step `t` shows.
+    pub fn delayed_state(t: usize, k: usize) -> usize {
+        (t + 1).saturating_sub(k)
+    }
+
+    /// Proprioception of `state` (no noise): `M` fibre lengths / l0_ce then `M` fibre
+    /// velocities / vmax, into `out` (`[2M]`).
+    pub fn proprioception(&self, state: &State<f64>, out: &mut [f64]) {
+        let m = self.effector.n_muscles();
+        let ns = self.effector.muscle().n_states();
+        for i in 0..m {
+            let (l0, vmax) = self.scale[i];
+            out[i] = state.muscle[i * ns + self.length_index] / l0;
+            out[m + i] = state.muscle[i * ns + self.velocity_index] / vmax;
+        }
+    }
+
+    /// Adds the gradient of [`Environment::proprioception`] (`g_prop`, `[2M]`) into the
+    /// muscle part of a state gradient (`g_muscle`, `[M · n_states]`).
+    pub fn proprioception_vjp(&self, g_prop: &[f64], g_muscle: &mut [f64]) {
+        let m = self.effector.n_muscles();
+        let ns = self.effector.muscle().n_states();
+        for i in 0..m {
+            let (l0, vmax) = self.scale[i];
+            g_muscle[i * ns + self.length_index] += g_prop[i] / l0;
+            g_muscle[i * ns + self.velocity_index] += g_prop[m + i] / vmax;
+        }
+    }
+
+    /// The endpoint load (N, `[space_dim]`, empty if none) applied during the step from the
+    /// episode's current state: the trial's constant load plus the curl field if it is on.
+    pub fn endpoint_load(&self, ep: &Episode, out: &mut Vec<f64>) {
+        out.clear();
+        let d = self.effector.space_dim();
+        let curl = self.config.curl_field.filter(|_| ep.curl_on);
+        if ep.trial.endpoint_load.is_empty() && curl.is_none() {
+            return;
+        }
+        out.resize(d, 0.0);
+        for (o, l) in out.iter_mut().zip(&ep.trial.endpoint_load) {
+            *o = *l;
+        }
+        if let Some(c) = curl {
+            let (vx, vy) = (ep.cart[d], ep.cart[d + 1]);
+            out[0] += c.strength * vy;
+            out[1] -= c.strength * vx;
+        }
+    }
+
+    /// Curl field strength in this episode (N·s/m; 0 when off).
+    pub fn curl_strength(&self, ep: &Episode) -> f64 {
+        match self.config.curl_field {
+            Some(c) if ep.curl_on => c.strength,
+            _ => 0.0,
+        }
+    }
+
+    /// The goal (m) for the fingertip at state `t` of `ep`: the target from the go cue on,
+    /// the start position before it (and throughout a catch trial).
+    pub fn goal<'a>(&self, ep: &'a Episode, t: usize) -> &'a [f64] {
+        match ep.trial.go_cue {
+            Some(c) if t >= c => &ep.trial.target,
+            _ => &ep.start,
+        }
+    }
+
+    /// Start element `i` of a batch of `batch` with `seed`; `initial` fixes its initial joint
+    /// state (`[2·dof]`), otherwise the task draws one. Writes the first observation into
+    /// `obs` (`[obs_len]`).
+    pub fn reset(
+        &self,
+        i: usize,
+        batch: usize,
+        seed: u64,
+        initial: Option<&[f64]>,
+        obs: &mut [f64],
+    ) -> Result<Episode, TaskError> {
+        let eff = &*self.effector;
+        let mut rng = StdRng::seed_from_u64(element_seed(seed, i));
+        let fingertip = |joint: &[f64]| {
+            let mut s = eff.zero_state::<f64>();
+            eff.reset(joint, &mut s);
+            let mut c = vec![0.0; 2 * eff.space_dim()];
+            eff.cartesian(&s, &mut c);
+            c.truncate(eff.space_dim());
+            c
+        };
+        let ctx = TrialContext {
+            element: i,
+            batch,
+            dt: self.dt(),
+            steps: self.steps,
+            dof: eff.dof(),
+            space_dim: eff.space_dim(),
+            bounds: &eff.options().bounds,
+            initial,
+            fingertip: &fingertip,
+        };
+        let trial = self.task.trial(&ctx, &mut rng)?;
+        trial.check(eff.dof(), eff.space_dim(), self.task.name())?;
+        eff.check_joint_state(&trial.initial_joint, "initial joint state")
+            .map_err(|e| TaskError::Config {
+                field: "initial joint state".into(),
+                reason: e.to_string(),
+            })?;
+        let curl_on = match self.config.curl_field {
+            Some(c) => rng.gen::<f64>() < c.probability,
+            None => false,
+        };
+        let mut state = eff.zero_state::<f64>();
+        eff.reset(&trial.initial_joint, &mut state);
+        let mut cart = vec![0.0; 2 * eff.space_dim()];
+        eff.cartesian(&state, &mut cart);
+        let start = cart[..eff.space_dim()].to_vec();
+        let (vis, prop) = self.senses(&state, &cart, &mut rng);
+        let m = eff.n_muscles();
+        let mut ep = Episode {
+            trial,
+            start,
+            state,
+            t: 0,
+            curl_on,
+            vision: Ring::filled(self.k_vision, &vis),
+            proprioception: Ring::filled(self.k_proprioception, &prop),
+            actions: Ring::filled(self.config.action_frame_stacking, &vec![0.0; m]),
+            rng,
+            ws: eff.workspace::<f64>(),
+            cart,
+        };
+        self.observe(&mut ep, None, obs);
+        Ok(ep)
+    }
+
+    /// Noisy vision and proprioception samples of `state`.
+    fn senses(&self, state: &State<f64>, cart: &[f64], rng: &mut StdRng) -> (Vec<f64>, Vec<f64>) {
+        let d = self.effector.space_dim();
+        let mut vis = cart[..d].to_vec();
+        let mut prop = vec![0.0; 2 * self.effector.n_muscles()];
+        self.proprioception(state, &mut prop);
+        add_noise(&mut vis, self.config.vision_noise, rng);
+        add_noise(&mut prop, self.config.proprioception_noise, rng);
+        (vis, prop)
+    }
+
+    /// Push new samples of the current state (and `action`) into the buffers, then compose
+    /// the observation.
+    fn observe(&self, ep: &mut Episode, action: Option<&[f64]>, obs: &mut [f64]) {
+        let l = self.layout;
+        let d = self.effector.space_dim();
+        let (vis, prop) = self.senses(&ep.state, &ep.cart, &mut ep.rng);
+        ep.vision.push(&vis);
+        ep.proprioception.push(&prop);
+        if let Some(a) = action {
+            ep.actions.push(a);
+        }
+        let goal = if l.go_cue.is_some() {
+            ep.trial.target.clone()
+        } else {
+            self.goal(ep, ep.t).to_vec()
+        };
+        obs[l.goal..l.goal + d].copy_from_slice(&goal);
+        if let Some(c) = l.go_cue {
+            obs[c] = match ep.trial.go_cue {
+                Some(cue) if ep.t >= cue => 1.0,
+                _ => 0.0,
+            };
+        }
+        obs[l.vision..l.vision + d].copy_from_slice(ep.vision.get(0));
+        obs[l.proprioception..l.actions].copy_from_slice(ep.proprioception.get(0));
+        let m = self.effector.n_muscles();
+        for j in 0..self.config.action_frame_stacking {
+            obs[l.actions + j * m..l.actions + (j + 1) * m].copy_from_slice(ep.actions.get(j));
+        }
+        for (o, s) in obs.iter_mut().zip(&self.obs_std) {
+            if *s > 0.0 {
+                *o += s * ep.rng.sample::<f64, _>(StandardNormal);
+            }
+        }
+    }
+
+    /// One step of `ep` under `action` (`[M]`, the network's command): action noise, the
+    /// trial's endpoint load and curl field, the effector step, then the next observation
+    /// into `obs`. Writes the noisy command the effector received into `noisy_action`.
+    /// Returns whether the episode has ended (`steps()` steps taken).
+    pub fn step(
+        &self,
+        ep: &mut Episode,
+        action: &[f64],
+        noisy_action: &mut [f64],
+        obs: &mut [f64],
+    ) -> Result<bool, TaskError> {
+        let m = self.effector.n_muscles();
+        if action.len() != m || action.iter().any(|a| !a.is_finite()) {
+            return Err(TaskError::Input {
+                input: "action".into(),
+                reason: format!("needs {m} finite values, got {action:?}"),
+            });
+        }
+        noisy_action.copy_from_slice(action);
+        add_noise(noisy_action, self.config.action_noise, &mut ep.rng);
+        let mut load = Vec::new();
+        self.endpoint_load(ep, &mut load);
+        self.effector
+            .step(&mut ep.state, noisy_action, &load, &[], &mut ep.ws);
+        self.effector.cartesian(&ep.state, &mut ep.cart);
+        ep.t += 1;
+        self.observe(ep, Some(noisy_action), obs);
+        Ok(ep.t >= self.steps)
+    }
+}
+
+impl Episode {
+    /// Fingertip position then velocity (`[2·space_dim]`, m and m/s) now.
+    pub fn fingertip(&self) -> &[f64] {
+        &self.cart
+    }
+}
+
+fn add_noise(v: &mut [f64], std: f64, rng: &mut StdRng) {
+    if std > 0.0 {
+        for x in v {
+            *x += std * rng.sample::<f64, _>(StandardNormal);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Tasks: what turns an effector into an episode.
+//!
+//! A [`Task`] draws each trial (initial state, target, go cue, loads); an [`Environment`]
+//! combines it with an effector, observation delays and noise and steps episodes one batch
+//! element at a time, with MotorNet 0.3.0's semantics (see the [`env`] module for the
+//! observation layout, the delay convention and where noise enters). The [`loss`] module has
+//! the training losses, each with its exact gradient. Like the effector crates, this crate has
+//! no tensor library: training reaches it through fused ops.
+//!
+//! ```
+//! use motornet_effector::presets;
+//! use motornet_task::{EnvConfig, Environment, RandomTargetReach};
+//! use std::sync::Arc;
+//!
+//! let arm = Arc::new(presets::spec("ReluPointMass24", None).unwrap().build().unwrap());
+//! let env = Environment::new(arm, Arc::new(RandomTargetReach), EnvConfig::default()).unwrap();
+//! let mut obs = vec![0.0; env.obs_len()]; // goal 2, vision 2, proprioception 8
+//! let mut ep = env.reset(0, 1, 42, None, &mut obs).unwrap();
+//! let (mut noisy, mut done) = (vec![0.0; 4], false);
+//! while !done {
+//!     done = env.step(&mut ep, &[0.1, 0.0, 0.1, 0.0], &mut noisy, &mut obs).unwrap();
+//! }
+//! assert_eq!(ep.t, 100); // 1 s at dt = 0.01 s
+//! ```
+#![warn(missing_docs)]
+
+pub mod env;
+mod error;
+pub mod loss;
+pub mod task;
+
+pub use env::{CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
+pub use error::TaskError;
+pub use task::{
+    CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach, RandomTargetReachWithLoads,
+    Task, TaskConfig, Trial, TrialContext,
+};

@@ -1,0 +1,517 @@
+//! Training losses for motor tasks, each with an exact hand-written gradient.
+//!
+//! A loss sees one batch element's episode through an [`EpisodeView`] (plain row-major,
+//! time-major slices) and returns its value; when given an [`EpisodeGrad`] it also *adds*
+//! `scale · ∂loss/∂input` into it, so several losses (and several calls) can accumulate into the
+//! same buffers. Call [`EpisodeView::check`] (and [`EpisodeGrad::check`]) once per episode before
+//! evaluating losses: a loss given an inconsistent view or gradient buffer does not panic, it
+//! returns NaN and leaves the buffers untouched.
+//!
+//! Built-in losses: [`PositionL1`], [`ClippedPosition`], [`ActivationL2`], [`HiddenL2`],
+//! [`Speed`], [`Jerk`], combined with weights by [`LossSum`]; [`LossConfig`] lists them in
+//! training config files.
+
+use serde::{Deserialize, Serialize};
+
+/// Errors from building a loss or checking an episode view.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LossError {
+    /// A loss parameter (radius, weight, derivative_weight) is out of range.
+    #[error("{loss}: `{parameter}` must be finite and >= 0, got {value}")]
+    Parameter {
+        /// The loss being built (its config `kind`, or `loss_sum`).
+        loss: &'static str,
+        /// The bad parameter's name, as spelled in config files.
+        parameter: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A slice of the episode (or of the gradient buffers) has the wrong length.
+    #[error("episode: `{field}` has length {actual}, expected {expected}")]
+    Length {
+        /// The field, e.g. `fingertip` or `grad.hidden`.
+        field: &'static str,
+        /// The length implied by T, d, M and H.
+        expected: usize,
+        /// The slice's actual length.
+        actual: usize,
+    },
+    /// `goal` is not a whole, non-empty number of rows of `space_dim`, or `space_dim` is 0.
+    #[error(
+        "episode: `goal` has length {len}, not a positive multiple of space_dim = {space_dim}"
+    )]
+    Goal {
+        /// `goal.len()`.
+        len: usize,
+        /// The declared space dimension d.
+        space_dim: usize,
+    },
+    /// `dt` is not finite and positive.
+    #[error("episode: `dt` must be finite and > 0, got {0}")]
+    Dt(f64),
+}
+
+/// One batch element's episode, as the losses see it. T = number of steps, so there are T + 1
+/// states `s_0..s_T`; arrays are row-major and time-major (one row per state or step).
+#[derive(Debug, Clone, Copy)]
+pub struct EpisodeView<'a> {
+    /// Time step between consecutive states (s).
+    pub dt: f64,
+    /// Space dimension d of the fingertip.
+    pub space_dim: usize,
+    /// `[(T+1) × 2d]`: fingertip position (m) then velocity (m/s) at every state `s_0..s_T`.
+    pub fingertip: &'a [f64],
+    /// `[(T+1) × d]`: where the fingertip should be at each state (m). Defines T.
+    pub goal: &'a [f64],
+    /// `[(T+1) × M]`: muscle activations at each state (dimensionless).
+    pub activation: &'a [f64],
+    /// `[T × H]`: the network's hidden state after each of its T steps (H may be 0).
+    pub hidden: &'a [f64],
+    /// Number of muscles M.
+    pub n_muscles: usize,
+    /// Hidden size H.
+    pub hidden_size: usize,
+}
+
+impl EpisodeView<'_> {
+    /// Checks every slice length against T (from `goal.len() / d − 1`), d, M and H, and that `dt`
+    /// is finite and positive. Returns T. Call it before evaluating losses.
+    pub fn check(&self) -> Result<usize, LossError> {
+        let d = self.space_dim;
+        if d == 0 || self.goal.is_empty() || !self.goal.len().is_multiple_of(d) {
+            let len = self.goal.len();
+            return Err(LossError::Goal { len, space_dim: d });
+        }
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return Err(LossError::Dt(self.dt));
+        }
+        let t = self.goal.len() / d - 1;
+        let (m, h) = (self.n_muscles, self.hidden_size);
+        lengths([
+            ("fingertip", self.fingertip.len(), (t + 1) * 2 * d),
+            ("activation", self.activation.len(), (t + 1) * m),
+            ("hidden", self.hidden.len(), t * h),
+        ])?;
+        Ok(t)
+    }
+}
+
+/// The first `(field, actual, expected)` whose lengths differ, as an error.
+fn lengths(fields: [(&'static str, usize, usize); 3]) -> Result<(), LossError> {
+    match fields
+        .into_iter()
+        .find(|(_, actual, expected)| actual != expected)
+    {
+        Some((field, actual, expected)) => Err(LossError::Length {
+            field,
+            expected,
+            actual,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Gradient buffers with the same shapes as the differentiable fields of [`EpisodeView`]
+/// (the goal and dt are not differentiated). Losses add into them.
+#[derive(Debug)]
+pub struct EpisodeGrad<'a> {
+    /// `[(T+1) × 2d]`: ∂/∂ fingertip position (1/m) and velocity (s/m).
+    pub fingertip: &'a mut [f64],
+    /// `[(T+1) × M]`: ∂/∂ activation.
+    pub activation: &'a mut [f64],
+    /// `[T × H]`: ∂/∂ hidden state.
+    pub hidden: &'a mut [f64],
+}
+
+impl EpisodeGrad<'_> {
+    /// Checks that each buffer has the length of the matching field of `ep`.
+    pub fn check(&self, ep: &EpisodeView) -> Result<(), LossError> {
+        let (f, a, h) = (ep.fingertip.len(), ep.activation.len(), ep.hidden.len());
+        lengths([
+            ("grad.fingertip", self.fingertip.len(), f),
+            ("grad.activation", self.activation.len(), a),
+            ("grad.hidden", self.hidden.len(), h),
+        ])
+    }
+}
+
+/// A training loss of one batch element's episode.
+pub trait Loss: Send + Sync {
+    /// Short name, as the config `kind` (e.g. `position_l1`).
+    fn name(&self) -> &str;
+    /// The loss of one element; when `grad` is given, ADD (never assign) `scale ·` ∂loss/∂input
+    /// into it. Returns NaN, touching nothing, if `ep` or `grad` fails its `check`.
+    fn value_and_grad(&self, ep: &EpisodeView, grad: Option<&mut EpisodeGrad>, scale: f64) -> f64;
+}
+
+/// T if the view and the buffers are consistent.
+fn prepare(ep: &EpisodeView, grad: Option<&EpisodeGrad>) -> Option<usize> {
+    let t = ep.check().ok()?;
+    grad.map_or(Ok(()), |g| g.check(ep)).ok().map(|_| t)
+}
+
+fn nonneg(loss: &'static str, parameter: &'static str, value: f64) -> Result<f64, LossError> {
+    let ok = value.is_finite() && value >= 0.0;
+    ok.then_some(value).ok_or(LossError::Parameter {
+        loss,
+        parameter,
+        value,
+    })
+}
+
+type Grad<'g, 'a> = Option<&'g mut EpisodeGrad<'a>>;
+
+/// Implements [`Loss`] for a type with a private `eval(ep, T, grad, scale)` that may assume a
+/// checked view and checked buffers.
+macro_rules! impl_loss {
+    ($ty:ty, $name:literal) => {
+        impl Loss for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+            fn value_and_grad(&self, ep: &EpisodeView, grad: Grad, scale: f64) -> f64 {
+                match prepare(ep, grad.as_deref()) {
+                    Some(t) => self.eval(ep, t, grad, scale),
+                    None => f64::NAN,
+                }
+            }
+        }
+    };
+}
+
+/// Mean over `rows` rows of width `w` of Σ x² plus `dw ·` mean over the `rows − 1` consecutive
+/// pairs of Σ ((x_r − x_{r−1})/dt)²; each term is 0 when it has no rows. Adds `scale ·` gradient.
+fn l2_with_derivative(
+    x: &[f64],
+    mut g: Option<&mut [f64]>,
+    rows: usize,
+    w: usize,
+    dt: f64,
+    dw: f64,
+    scale: f64,
+) -> f64 {
+    let mut value = 0.0;
+    if rows > 0 {
+        let n = rows as f64;
+        for i in 0..rows * w {
+            value += x[i] * x[i] / n;
+            if let Some(g) = g.as_deref_mut() {
+                g[i] += scale * 2.0 * x[i] / n;
+            }
+        }
+    }
+    if rows > 1 && dw != 0.0 {
+        let n = (rows - 1) as f64;
+        for i in w..rows * w {
+            let rate = (x[i] - x[i - w]) / dt;
+            value += dw * rate * rate / n;
+            if let Some(g) = g.as_deref_mut() {
+                let c = scale * dw * 2.0 * rate / (dt * n);
+                g[i] += c;
+                g[i - w] -= c;
+            }
+        }
+    }
+    value
+}
+
+/// MotorNet's tutorial loss: mean over the T+1 states of Σ_k |x_k − g_k| (m), x the fingertip
+/// position and g the goal. Gradient sign(x − g)/(T+1), taken as 0 where x = g exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PositionL1;
+
+impl_loss!(PositionL1, "position_l1");
+impl PositionL1 {
+    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
+        let (d, n) = (ep.space_dim, (t + 1) as f64);
+        let mut value = 0.0;
+        for s in 0..=t {
+            for k in 0..d {
+                let e = ep.fingertip[s * 2 * d + k] - ep.goal[s * d + k];
+                value += e.abs() / n;
+                if let Some(g) = grad.as_deref_mut() {
+                    let sign = if e == 0.0 { 0.0 } else { e.signum() };
+                    g.fingertip[s * 2 * d + k] += scale * sign / n;
+                }
+            }
+        }
+        value
+    }
+}
+
+/// Mean over the T+1 states of max(0, ‖x − g‖₂ − radius) (m): no penalty inside the target.
+/// Gradient (x − g)/‖x − g‖ outside the radius, 0 inside (and at x = g, without NaN).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClippedPosition {
+    radius: f64,
+}
+
+impl_loss!(ClippedPosition, "clipped_position");
+impl ClippedPosition {
+    /// A clipped position loss with the target's `radius` (m, finite, ≥ 0).
+    pub fn new(radius: f64) -> Result<Self, LossError> {
+        let radius = nonneg("clipped_position", "radius", radius)?;
+        Ok(Self { radius })
+    }
+    /// The target radius (m).
+    pub fn radius(&self) -> f64 {
+        self.radius
+    }
+    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
+        let (d, n) = (ep.space_dim, (t + 1) as f64);
+        let mut value = 0.0;
+        for s in 0..=t {
+            let (x, goal) = (&ep.fingertip[s * 2 * d..], &ep.goal[s * d..]);
+            let dist = (0..d).map(|k| (x[k] - goal[k]).powi(2)).sum::<f64>().sqrt();
+            if dist <= self.radius || dist == 0.0 {
+                continue;
+            }
+            value += (dist - self.radius) / n;
+            if let Some(gr) = grad.as_deref_mut() {
+                for k in 0..d {
+                    gr.fingertip[s * 2 * d + k] += scale * (x[k] - goal[k]) / (dist * n);
+                }
+            }
+        }
+        value
+    }
+}
+
+/// Mean over the T+1 states of Σ_m a_m², plus `derivative_weight ·` mean over the T consecutive
+/// pairs of Σ_m ((a_t − a_{t−1})/dt)² (1/s²), a the muscle activations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActivationL2 {
+    derivative_weight: f64,
+}
+
+impl_loss!(ActivationL2, "activation_l2");
+impl ActivationL2 {
+    /// An activation penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
+    pub fn new(derivative_weight: f64) -> Result<Self, LossError> {
+        let derivative_weight = nonneg("activation_l2", "derivative_weight", derivative_weight)?;
+        Ok(Self { derivative_weight })
+    }
+    /// The weight of the activation-rate term (s²).
+    pub fn derivative_weight(&self) -> f64 {
+        self.derivative_weight
+    }
+    fn eval(&self, ep: &EpisodeView, t: usize, grad: Grad, scale: f64) -> f64 {
+        let (g, dw) = (grad.map(|g| &mut *g.activation), self.derivative_weight);
+        l2_with_derivative(ep.activation, g, t + 1, ep.n_muscles, ep.dt, dw, scale)
+    }
+}
+
+/// Mean over the T hidden states of Σ_h h², plus `derivative_weight ·` mean over the T − 1
+/// consecutive pairs of Σ_h ((h_t − h_{t−1})/dt)². Terms without states (H = 0, T ≤ 1) are 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HiddenL2 {
+    derivative_weight: f64,
+}
+
+impl_loss!(HiddenL2, "hidden_l2");
+impl HiddenL2 {
+    /// A hidden-state penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
+    pub fn new(derivative_weight: f64) -> Result<Self, LossError> {
+        let derivative_weight = nonneg("hidden_l2", "derivative_weight", derivative_weight)?;
+        Ok(Self { derivative_weight })
+    }
+    /// The weight of the hidden-rate term (s²).
+    pub fn derivative_weight(&self) -> f64 {
+        self.derivative_weight
+    }
+    fn eval(&self, ep: &EpisodeView, t: usize, grad: Grad, scale: f64) -> f64 {
+        let (g, dw) = (grad.map(|g| &mut *g.hidden), self.derivative_weight);
+        l2_with_derivative(ep.hidden, g, t, ep.hidden_size, ep.dt, dw, scale)
+    }
+}
+
+/// Mean over the T+1 states of ‖v‖² (m²/s²), v the fingertip velocity.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Speed;
+
+impl_loss!(Speed, "speed");
+impl Speed {
+    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
+        let (d, n) = (ep.space_dim, (t + 1) as f64);
+        let mut value = 0.0;
+        for i in (0..=t).flat_map(|s| s * 2 * d + d..(s + 1) * 2 * d) {
+            value += ep.fingertip[i] * ep.fingertip[i] / n;
+            if let Some(g) = grad.as_deref_mut() {
+                g.fingertip[i] += scale * 2.0 * ep.fingertip[i] / n;
+            }
+        }
+        value
+    }
+}
+
+/// Mean over the T − 1 interior states of ‖(v_{t+1} − 2 v_t + v_{t−1}) / dt²‖² (m²/s⁶), a
+/// finite-difference estimate of the fingertip's squared jerk; 0 when T < 2.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Jerk;
+
+impl_loss!(Jerk, "jerk");
+impl Jerk {
+    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
+        let (d, dt2, f) = (ep.space_dim, ep.dt * ep.dt, ep.fingertip);
+        let n = t.saturating_sub(1) as f64;
+        let v = |s: usize, k: usize| s * 2 * d + d + k;
+        let mut value = 0.0;
+        for (s, k) in (1..t).flat_map(|s| (0..d).map(move |k| (s, k))) {
+            let j = (f[v(s + 1, k)] - 2.0 * f[v(s, k)] + f[v(s - 1, k)]) / dt2;
+            value += j * j / n;
+            if let Some(g) = grad.as_deref_mut() {
+                let c = scale * 2.0 * j / (dt2 * n);
+                g.fingertip[v(s + 1, k)] += c;
+                g.fingertip[v(s, k)] -= 2.0 * c;
+                g.fingertip[v(s - 1, k)] += c;
+            }
+        }
+        value
+    }
+}
+
+/// A weighted sum of losses: value Σ w·loss, gradient Σ w·grad. Weights are finite and ≥ 0.
+#[derive(Default)]
+pub struct LossSum {
+    terms: Vec<(f64, Box<dyn Loss>)>,
+}
+
+impl LossSum {
+    /// An empty sum (value 0).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds `weight · loss`; `weight` must be finite and ≥ 0.
+    pub fn push(&mut self, weight: f64, loss: Box<dyn Loss>) -> Result<(), LossError> {
+        self.terms
+            .push((nonneg("loss_sum", "weight", weight)?, loss));
+        Ok(())
+    }
+    /// Builder form of [`LossSum::push`].
+    pub fn with(mut self, weight: f64, loss: impl Loss + 'static) -> Result<Self, LossError> {
+        self.push(weight, Box::new(loss))?;
+        Ok(self)
+    }
+    /// The (weight, loss) pairs, in order.
+    pub fn losses(&self) -> &[(f64, Box<dyn Loss>)] {
+        &self.terms
+    }
+    /// Each term's name and weighted value `w · loss`, in order, for logging.
+    pub fn terms(&self, ep: &EpisodeView) -> Vec<(String, f64)> {
+        let terms = self.terms.iter();
+        terms
+            .map(|(w, l)| (l.name().to_owned(), w * l.value_and_grad(ep, None, 1.0)))
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for LossSum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.terms.iter().map(|(w, l)| (w, l.name())))
+            .finish()
+    }
+}
+
+impl Loss for LossSum {
+    fn name(&self) -> &str {
+        "loss_sum"
+    }
+    fn value_and_grad(&self, ep: &EpisodeView, mut grad: Grad, scale: f64) -> f64 {
+        if prepare(ep, grad.as_deref()).is_none() {
+            return f64::NAN;
+        }
+        let terms = self.terms.iter();
+        terms
+            .map(|(w, l)| w * l.value_and_grad(ep, grad.as_deref_mut(), scale * w))
+            .sum()
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One loss term of a training config file, tagged by `kind`, e.g.
+/// `{"kind": "clipped_position", "weight": 1, "radius": 0.01}`. `weight` defaults to 1 and
+/// `derivative_weight` to 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LossConfig {
+    /// [`PositionL1`].
+    PositionL1 {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+    },
+    /// [`ClippedPosition`].
+    ClippedPosition {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+        /// Target radius (m).
+        radius: f64,
+    },
+    /// [`ActivationL2`].
+    ActivationL2 {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+        /// Weight of the activation-rate term (s²).
+        #[serde(default)]
+        derivative_weight: f64,
+    },
+    /// [`HiddenL2`].
+    HiddenL2 {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+        /// Weight of the hidden-rate term (s²).
+        #[serde(default)]
+        derivative_weight: f64,
+    },
+    /// [`Speed`].
+    Speed {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+    },
+    /// [`Jerk`].
+    Jerk {
+        /// Weight in the sum.
+        #[serde(default = "one")]
+        weight: f64,
+    },
+}
+
+impl LossConfig {
+    /// This term's weight and loss, validated.
+    pub fn build(&self) -> Result<(f64, Box<dyn Loss>), LossError> {
+        Ok(match *self {
+            Self::PositionL1 { weight } => (weight, Box::new(PositionL1)),
+            Self::ClippedPosition { weight, radius } => {
+                (weight, Box::new(ClippedPosition::new(radius)?))
+            }
+            Self::ActivationL2 {
+                weight,
+                derivative_weight: dw,
+            } => (weight, Box::new(ActivationL2::new(dw)?)),
+            Self::HiddenL2 {
+                weight,
+                derivative_weight: dw,
+            } => (weight, Box::new(HiddenL2::new(dw)?)),
+            Self::Speed { weight } => (weight, Box::new(Speed)),
+            Self::Jerk { weight } => (weight, Box::new(Jerk)),
+        })
+    }
+}
+
+/// Builds the weighted sum of the listed losses, validating every parameter and weight.
+pub fn build(configs: &[LossConfig]) -> Result<LossSum, LossError> {
+    let mut sum = LossSum::new();
+    for c in configs {
+        let (weight, loss) = c.build()?;
+        sum.push(weight, loss)?;
+    }
+    Ok(sum)
+}

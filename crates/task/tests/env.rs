@@ -1,0 +1,550 @@
+//! Environment and task behaviour: observation layout, exact delay shifts, noise statistics,
+//! go cues and catch trials, centre-out geometry, curl field direction, reproducibility.
+
+use motornet_effector::{presets, DynEffector, State};
+use motornet_muscle::MuscleModel;
+use motornet_task::*;
+use std::sync::Arc;
+
+type Env = Environment<
+    motornet_effector::AnySkeleton,
+    motornet_muscle::AnyMuscle,
+    motornet_effector::AnyGeometry,
+>;
+
+fn effector(name: &str) -> Arc<DynEffector> {
+    Arc::new(presets::spec(name, None).unwrap().build().unwrap())
+}
+
+fn env(name: &str, task: Arc<dyn Task>, config: EnvConfig) -> Env {
+    Environment::new(effector(name), task, config).unwrap()
+}
+
+/// Deterministic, varied actions for element `e` at step `t`.
+fn action(m: usize, e: usize, t: usize) -> Vec<f64> {
+    (0..m)
+        .map(|k| 0.5 + 0.45 * (0.37 * (t as f64) + 1.3 * k as f64 + 0.7 * e as f64).sin())
+        .collect()
+}
+
+#[test]
+fn observation_layout_and_size_for_each_task() {
+    let cfg = EnvConfig::default();
+    // ReluPointMass24: 2-D, 4 muscles → goal 2, vision 2, proprioception 8
+    let e = env("ReluPointMass24", Arc::new(RandomTargetReach), cfg.clone());
+    let l = e.layout();
+    assert_eq!(
+        (
+            l.goal,
+            l.go_cue,
+            l.vision,
+            l.proprioception,
+            l.actions,
+            l.len
+        ),
+        (0, None, 2, 4, 12, 12)
+    );
+    let e = env(
+        "ReluPointMass24",
+        Arc::new(RandomTargetReachWithLoads {
+            magnitude: (1.0, 2.0),
+        }),
+        cfg.clone(),
+    );
+    assert_eq!(e.obs_len(), 12);
+    // tasks with a go cue carry one more entry, right after the goal
+    for task in [
+        TaskConfig::default_for("DelayedReach").unwrap(),
+        TaskConfig::default_for("CentreOutReach").unwrap(),
+    ] {
+        let e = env("ReluPointMass24", task.build(), cfg.clone());
+        let l = e.layout();
+        assert_eq!(
+            (l.go_cue, l.vision, l.proprioception, l.len),
+            (Some(2), 3, 5, 13)
+        );
+    }
+    // arm26: 6 muscles, two stacked actions
+    let e = env(
+        "RigidTendonArm26",
+        Arc::new(RandomTargetReach),
+        EnvConfig {
+            action_frame_stacking: 2,
+            ..cfg
+        },
+    );
+    let l = e.layout();
+    assert_eq!((l.proprioception, l.actions, l.len), (4, 16, 28));
+}
+
+#[test]
+fn delays_shift_observations_exactly() {
+    // vision 3·dt, proprioception 2·dt, two stacked actions, no noise: the observation after
+    // step t shows the fingertip of state t − 2, the proprioception of state t − 1 (never
+    // before the reset state) and the last two commands
+    for name in ["ReluPointMass24", "RigidTendonArm26"] {
+        let arm = effector(name);
+        let dt = arm.options().timestep;
+        let cfg = EnvConfig {
+            vision_delay: Some(3.0 * dt),
+            proprioception_delay: Some(2.0 * dt),
+            action_frame_stacking: 2,
+            ..EnvConfig::default()
+        };
+        let e = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg).unwrap();
+        let l = e.layout();
+        let (m, d) = (arm.n_muscles(), arm.space_dim());
+        let mut obs = vec![0.0; l.len];
+        let mut ep = e.reset(0, 1, 7, None, &mut obs).unwrap();
+
+        // the same trajectory simulated directly on the effector
+        let mut states: Vec<State<f64>> = vec![ep.state.clone()];
+        let mut s = ep.state.clone();
+        let mut ws = arm.workspace::<f64>();
+        let mut noisy = vec![0.0; m];
+        let names = arm.muscle().state_names();
+        let li = names.iter().position(|n| *n == "muscle length").unwrap();
+        let vi = names.iter().position(|n| *n == "muscle velocity").unwrap();
+        let ns = names.len();
+        let mut actions: Vec<Vec<f64>> = vec![];
+        for t in 0..=20 {
+            if t > 0 {
+                let a = action(m, 0, t);
+                e.step(&mut ep, &a, &mut noisy, &mut obs).unwrap();
+                assert_eq!(noisy, a, "no action noise");
+                arm.step(&mut s, &a, &[], &[], &mut ws);
+                states.push(s.clone());
+                actions.push(a);
+            }
+            let sv = &states[t.saturating_sub(2)];
+            let mut cart = vec![0.0; 2 * d];
+            arm.cartesian(sv, &mut cart);
+            assert_eq!(
+                &obs[l.vision..l.vision + d],
+                &cart[..d],
+                "{name}: vision at t={t}"
+            );
+            let sp = &states[t.saturating_sub(1)];
+            for k in 0..m {
+                let (l0, vmax) = arm.muscle().proprioception_scale(k);
+                let len = sp.muscle[k * ns + li] / l0;
+                let vel = sp.muscle[k * ns + vi] / vmax;
+                assert_eq!(
+                    obs[l.proprioception + k],
+                    len,
+                    "{name}: length {k} at t={t}"
+                );
+                assert_eq!(
+                    obs[l.proprioception + m + k],
+                    vel,
+                    "{name}: velocity {k} at t={t}"
+                );
+            }
+            for j in 0..2 {
+                // oldest first; zeros before the first steps
+                let want = if t + j >= 2 {
+                    actions[t + j - 2].clone()
+                } else {
+                    vec![0.0; m]
+                };
+                assert_eq!(&obs[l.actions + j * m..l.actions + (j + 1) * m], &want[..]);
+            }
+            assert_eq!(&obs[..d], &ep.trial.target[..], "goal");
+        }
+    }
+}
+
+#[test]
+fn a_delay_that_is_not_a_multiple_of_dt_is_an_error_naming_it() {
+    let arm = effector("ReluPointMass24");
+    for (cfg, field) in [
+        (
+            EnvConfig {
+                vision_delay: Some(0.025),
+                ..EnvConfig::default()
+            },
+            "vision_delay",
+        ),
+        (
+            EnvConfig {
+                proprioception_delay: Some(0.005),
+                ..EnvConfig::default()
+            },
+            "proprioception_delay",
+        ),
+        (
+            EnvConfig {
+                action_noise: -0.1,
+                ..EnvConfig::default()
+            },
+            "action_noise",
+        ),
+        (
+            EnvConfig {
+                obs_noise: NoiseStd::PerEntry(vec![0.1; 3]),
+                ..EnvConfig::default()
+            },
+            "obs_noise",
+        ),
+        (
+            EnvConfig {
+                max_ep_duration: f64::NAN,
+                ..EnvConfig::default()
+            },
+            "max_ep_duration",
+        ),
+    ] {
+        let err = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(field), "{err}");
+    }
+    // a whole multiple is fine, and sets the buffer length
+    let e = Environment::new(
+        arm,
+        Arc::new(RandomTargetReach),
+        EnvConfig {
+            vision_delay: Some(0.05),
+            ..EnvConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.delays(), (5, 1));
+}
+
+/// Mean and standard deviation of samples.
+fn stats(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+#[test]
+fn noise_has_the_configured_mean_and_standard_deviation() {
+    // one process, noise on; another, same seed, noise off: differences are the noise
+    let (sa, so, sv, sp) = (0.05, 0.02, 0.01, 0.03);
+    let noisy_cfg = EnvConfig {
+        action_noise: sa,
+        obs_noise: NoiseStd::Same(so),
+        ..EnvConfig::default()
+    };
+    let e = env("ReluPointMass24", Arc::new(RandomTargetReach), noisy_cfg);
+    let l = e.layout();
+    let m = 4;
+    let (mut d_action, mut d_obs) = (vec![], vec![]);
+    let mut obs = vec![0.0; l.len];
+    let mut noisy = vec![0.0; m];
+    for el in 0..200 {
+        let mut ep = e.reset(el, 200, 3, None, &mut obs).unwrap();
+        for t in 0..10 {
+            let a = action(m, el, t);
+            e.step(&mut ep, &a, &mut noisy, &mut obs).unwrap();
+            d_action.extend(noisy.iter().zip(&a).map(|(n, a)| n - a));
+            // the goal is noiseless
+            assert_eq!(&obs[..2], &ep.trial.target[..]);
+            // noiseless vision is the fingertip now (no delay): the difference is obs noise
+            d_obs.extend((0..2).map(|k| obs[l.vision + k] - ep.fingertip()[k]));
+        }
+    }
+    let (mean, std) = stats(&d_action);
+    let n = d_action.len() as f64;
+    assert!(mean.abs() < 4.0 * sa / n.sqrt(), "action noise mean {mean}");
+    assert!((std / sa - 1.0).abs() < 0.05, "action noise std {std}");
+    let (mean, std) = stats(&d_obs);
+    let n = d_obs.len() as f64;
+    assert!(mean.abs() < 4.0 * so / n.sqrt(), "obs noise mean {mean}");
+    assert!((std / so - 1.0).abs() < 0.06, "obs noise std {std}");
+
+    // vision and proprioception noise, no observation noise: vision minus the fingertip
+    let e = env(
+        "ReluPointMass24",
+        Arc::new(RandomTargetReach),
+        EnvConfig {
+            vision_noise: sv,
+            proprioception_noise: sp,
+            ..EnvConfig::default()
+        },
+    );
+    let (mut d_vis, mut d_prop) = (vec![], vec![]);
+    let mut prop = vec![0.0; 8];
+    for el in 0..300 {
+        let mut ep = e.reset(el, 300, 4, None, &mut obs).unwrap();
+        for t in 0..5 {
+            e.step(&mut ep, &action(m, el, t), &mut noisy, &mut obs)
+                .unwrap();
+            d_vis.extend((0..2).map(|k| obs[l.vision + k] - ep.fingertip()[k]));
+            e.proprioception(&ep.state, &mut prop);
+            d_prop.extend((0..8).map(|k| obs[l.proprioception + k] - prop[k]));
+        }
+    }
+    for (d, s, what) in [(&d_vis, sv, "vision"), (&d_prop, sp, "proprioception")] {
+        let (mean, std) = stats(d);
+        let n = d.len() as f64;
+        assert!(mean.abs() < 4.0 * s / n.sqrt(), "{what} noise mean {mean}");
+        assert!((std / s - 1.0).abs() < 0.06, "{what} noise std {std}");
+    }
+}
+
+#[test]
+fn go_cue_timing_and_catch_trials() {
+    let task = DelayedReach {
+        cue_range: (0.1, 0.3),
+        catch_probability: 0.25,
+    };
+    let e = env("ReluPointMass24", Arc::new(task), EnvConfig::default());
+    let l = e.layout();
+    let cue_at = l.go_cue.unwrap();
+    let mut obs = vec![0.0; l.len];
+    let mut noisy = vec![0.0; 4];
+    let (mut catches, n) = (0, 800);
+    let mut cues = vec![];
+    for el in 0..n {
+        let mut ep = e.reset(el, n, 11, None, &mut obs).unwrap();
+        match ep.trial.go_cue {
+            None => catches += 1,
+            Some(c) => {
+                assert!((10..=30).contains(&c), "cue step {c}");
+                cues.push(c);
+            }
+        }
+        if el < 40 {
+            // walk the episode: cue entry and goal switch exactly at the cue
+            for t in 0..=35 {
+                if t > 0 {
+                    e.step(&mut ep, &[0.0; 4], &mut noisy, &mut obs).unwrap();
+                }
+                let cued = ep.trial.go_cue.is_some_and(|c| t >= c);
+                assert_eq!(obs[cue_at], if cued { 1.0 } else { 0.0 }, "t={t}");
+                assert_eq!(
+                    &obs[..2],
+                    &ep.trial.target[..],
+                    "the target is shown throughout"
+                );
+                let want = if cued { &ep.trial.target } else { &ep.start };
+                assert_eq!(e.goal(&ep, t), &want[..]);
+            }
+        }
+    }
+    let p = catches as f64 / n as f64;
+    let sd = (0.25 * 0.75 / n as f64).sqrt();
+    assert!((p - 0.25).abs() < 4.0 * sd, "catch fraction {p}");
+    // cues cover the range
+    assert!(cues.iter().min().unwrap() <= &12 && cues.iter().max().unwrap() >= &28);
+}
+
+#[test]
+fn centre_out_targets_are_at_the_right_angles_and_radius() {
+    for name in ["RigidTendonArm26", "ReluPointMass24"] {
+        let task = CentreOutReach::validation(8, 0.1);
+        let e = env(name, Arc::new(task.clone()), EnvConfig::default());
+        let mut obs = vec![0.0; e.obs_len()];
+        let centre_joint = task.centre_joint(&e.effector().options().bounds);
+        for el in 0..16 {
+            let ep = e.reset(el, 16, 0, None, &mut obs).unwrap();
+            assert_eq!(ep.trial.initial_joint, centre_joint);
+            let angle = 2.0 * std::f64::consts::PI * (el % 8) as f64 / 8.0;
+            let (dx, dy) = (
+                ep.trial.target[0] - ep.start[0],
+                ep.trial.target[1] - ep.start[1],
+            );
+            assert!(
+                ((dx * dx + dy * dy).sqrt() - 0.1).abs() < 1e-12,
+                "{name} radius"
+            );
+            assert!(
+                (dx - 0.1 * angle.cos()).abs() < 1e-12 && (dy - 0.1 * angle.sin()).abs() < 1e-12
+            );
+            assert_eq!(ep.trial.go_cue, Some(0));
+        }
+    }
+}
+
+#[test]
+fn curl_field_is_perpendicular_to_velocity_with_the_configured_sign() {
+    for k in [15.0, -8.0] {
+        let cfg = EnvConfig {
+            curl_field: Some(CurlField {
+                strength: k,
+                probability: 1.0,
+            }),
+            ..EnvConfig::default()
+        };
+        let e = env("ReluPointMass24", Arc::new(RandomTargetReach), cfg);
+        let mut obs = vec![0.0; e.obs_len()];
+        let mut noisy = vec![0.0; 4];
+        let mut ep = e.reset(0, 1, 5, None, &mut obs).unwrap();
+        let mut load = vec![];
+        let mut moving = 0;
+        for t in 0..20 {
+            e.step(&mut ep, &action(4, 0, t), &mut noisy, &mut obs)
+                .unwrap();
+            e.endpoint_load(&ep, &mut load);
+            let v = &ep.fingertip()[2..4];
+            moving += usize::from(v[0].abs() + v[1].abs() > 1e-6);
+            let dot = load[0] * v[0] + load[1] * v[1];
+            assert!(dot.abs() < 1e-12 * (1.0 + k.abs()), "perpendicular: {dot}");
+            // k·[[0, 1], [−1, 0]]·v: moving along +x with k > 0 pushes along −y
+            assert!((load[0] - k * v[1]).abs() < 1e-12 && (load[1] + k * v[0]).abs() < 1e-12);
+        }
+        assert!(moving >= 15, "the point mass moves ({moving} of 20 steps)");
+    }
+    // the field changes the movement, and is on in about `probability` of the trials
+    let cfg = |p| EnvConfig {
+        curl_field: Some(CurlField {
+            strength: 20.0,
+            probability: p,
+        }),
+        ..EnvConfig::default()
+    };
+    let (on, off) = (
+        env("ReluPointMass24", Arc::new(RandomTargetReach), cfg(1.0)),
+        env(
+            "ReluPointMass24",
+            Arc::new(RandomTargetReach),
+            EnvConfig::default(),
+        ),
+    );
+    let mut obs = vec![0.0; 12];
+    let mut noisy = vec![0.0; 4];
+    let (mut a, mut b) = (
+        on.reset(0, 1, 9, None, &mut obs).unwrap(),
+        off.reset(0, 1, 9, None, &mut obs).unwrap(),
+    );
+    for t in 0..30 {
+        on.step(&mut a, &action(4, 0, t), &mut noisy, &mut obs)
+            .unwrap();
+        off.step(&mut b, &action(4, 0, t), &mut noisy, &mut obs)
+            .unwrap();
+    }
+    assert!(
+        (a.fingertip()[0] - b.fingertip()[0]).abs() + (a.fingertip()[1] - b.fingertip()[1]).abs()
+            > 1e-4
+    );
+    let half = env("ReluPointMass24", Arc::new(RandomTargetReach), cfg(0.3));
+    let n = 1000;
+    let count = (0..n)
+        .filter(|&i| half.reset(i, n, 2, None, &mut obs).unwrap().curl_on)
+        .count();
+    let p = count as f64 / n as f64;
+    assert!(
+        (p - 0.3).abs() < 4.0 * (0.21f64 / n as f64).sqrt(),
+        "curl on in {p}"
+    );
+    // a curl field needs a planar effector; probabilities must be in [0, 1]
+    let bad = Environment::new(
+        effector("ReluPointMass24"),
+        Arc::new(RandomTargetReach),
+        cfg(1.5),
+    );
+    assert!(bad
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("curl_field.probability"));
+}
+
+#[test]
+fn loads_task_draws_loads_in_range_and_the_effector_feels_them() {
+    let e = env(
+        "ReluPointMass24",
+        Arc::new(RandomTargetReachWithLoads {
+            magnitude: (2.0, 4.0),
+        }),
+        EnvConfig::default(),
+    );
+    let plain = env(
+        "ReluPointMass24",
+        Arc::new(RandomTargetReach),
+        EnvConfig::default(),
+    );
+    let mut obs = vec![0.0; 12];
+    let mut noisy = vec![0.0; 4];
+    for el in 0..50 {
+        let mut ep = e.reset(el, 50, 1, None, &mut obs).unwrap();
+        let size = ep
+            .trial
+            .endpoint_load
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt();
+        assert!((2.0..=4.0).contains(&size), "{size}");
+        if el == 0 {
+            let mut q = plain
+                .reset(el, 50, 1, Some(&ep.trial.initial_joint), &mut obs)
+                .unwrap();
+            for t in 0..10 {
+                e.step(&mut ep, &action(4, 0, t), &mut noisy, &mut obs)
+                    .unwrap();
+                plain
+                    .step(&mut q, &action(4, 0, t), &mut noisy, &mut obs)
+                    .unwrap();
+            }
+            assert!((ep.fingertip()[0] - q.fingertip()[0]).abs() > 1e-5);
+        }
+    }
+}
+
+#[test]
+fn episodes_are_reproducible_and_independent_of_batch_size() {
+    let cfg = EnvConfig {
+        action_noise: 0.1,
+        obs_noise: NoiseStd::Same(0.01),
+        vision_noise: 0.01,
+        ..EnvConfig::default()
+    };
+    let e = env("RigidTendonArm26", Arc::new(RandomTargetReach), cfg);
+    let run = |el: usize, batch: usize, seed: u64| {
+        let mut obs = vec![0.0; e.obs_len()];
+        let mut noisy = vec![0.0; 6];
+        let mut ep = e.reset(el, batch, seed, None, &mut obs).unwrap();
+        let mut all = obs.clone();
+        for t in 0..10 {
+            e.step(&mut ep, &action(6, el, t), &mut noisy, &mut obs)
+                .unwrap();
+            all.extend(&obs);
+        }
+        all
+    };
+    assert_eq!(run(3, 8, 42), run(3, 8, 42));
+    assert_eq!(
+        run(3, 8, 42),
+        run(3, 64, 42),
+        "element 3 does not depend on the batch size"
+    );
+    assert_ne!(run(3, 8, 42), run(3, 8, 43));
+    assert_ne!(run(3, 8, 42), run(4, 8, 42));
+}
+
+#[test]
+fn fixed_initial_state_and_episode_length() {
+    let e = env(
+        "RigidTendonArm26",
+        Arc::new(RandomTargetReach),
+        EnvConfig::default(),
+    );
+    let mut obs = vec![0.0; e.obs_len()];
+    let q0 = [0.8, 1.4, 0.0, 0.0];
+    let mut ep = e.reset(0, 1, 0, Some(&q0), &mut obs).unwrap();
+    assert_eq!(ep.trial.initial_joint, q0);
+    assert_eq!(&ep.state.joint[..], &q0[..]);
+    let mut noisy = vec![0.0; 6];
+    let mut steps = 0;
+    while !e.step(&mut ep, &[0.0; 6], &mut noisy, &mut obs).unwrap() {
+        steps += 1;
+    }
+    assert_eq!(steps + 1, e.steps());
+    assert_eq!(e.steps(), 100, "1 s at 10 ms");
+    // bad inputs are errors, not panics
+    assert!(e.step(&mut ep, &[0.0; 5], &mut noisy, &mut obs).is_err());
+    assert!(e
+        .step(&mut ep, &[f64::NAN; 6], &mut noisy, &mut obs)
+        .is_err());
+    let err = e
+        .reset(0, 1, 0, Some(&[9.0, 9.0, 0.0, 0.0]), &mut obs)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("initial joint state"), "{err}");
+}

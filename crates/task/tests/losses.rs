@@ -1,0 +1,615 @@
+//! Losses: gradients against central finite differences, hand-computed values, accumulation,
+//! validation and config round trips.
+
+use motornet_task::loss::{
+    self, ActivationL2, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss,
+    LossConfig, LossError, LossSum, PositionL1, Speed,
+};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+/// An owned episode; `view()` lends it to the losses.
+#[derive(Debug, Clone)]
+struct Ep {
+    dt: f64,
+    d: usize,
+    m: usize,
+    h: usize,
+    fingertip: Vec<f64>,
+    goal: Vec<f64>,
+    activation: Vec<f64>,
+    hidden: Vec<f64>,
+}
+
+impl Ep {
+    fn view(&self) -> EpisodeView<'_> {
+        EpisodeView {
+            dt: self.dt,
+            space_dim: self.d,
+            fingertip: &self.fingertip,
+            goal: &self.goal,
+            activation: &self.activation,
+            hidden: &self.hidden,
+            n_muscles: self.m,
+            hidden_size: self.h,
+        }
+    }
+    /// The differentiable fields: 0 fingertip, 1 activation, 2 hidden.
+    fn field(&mut self, f: usize) -> &mut Vec<f64> {
+        [&mut self.fingertip, &mut self.activation, &mut self.hidden][f]
+    }
+    fn zeros(&self) -> [Vec<f64>; 3] {
+        self.filled(0.0)
+    }
+    fn filled(&self, x: f64) -> [Vec<f64>; 3] {
+        [
+            self.fingertip.len(),
+            self.activation.len(),
+            self.hidden.len(),
+        ]
+        .map(|n| vec![x; n])
+    }
+    /// Value and gradient of `loss`, accumulated into `g` with `scale`.
+    fn eval(&self, loss: &dyn Loss, g: &mut [Vec<f64>; 3], scale: f64) -> f64 {
+        let [f, a, h] = g;
+        let mut grad = EpisodeGrad {
+            fingertip: f,
+            activation: a,
+            hidden: h,
+        };
+        loss.value_and_grad(&self.view(), Some(&mut grad), scale)
+    }
+    /// Distance from the goal at each state.
+    fn distances(&self) -> Vec<f64> {
+        (0..self.goal.len() / self.d)
+            .map(|s| {
+                let x = &self.fingertip[s * 2 * self.d..s * 2 * self.d + self.d];
+                let g = &self.goal[s * self.d..(s + 1) * self.d];
+                x.iter()
+                    .zip(g)
+                    .map(|(x, g)| (x - g) * (x - g))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    }
+}
+
+/// Hand-built episode: rows of fingertip `[pos, vel]`, goal rows, activation rows, hidden rows.
+fn ep(dt: f64, d: usize, ft: &[&[f64]], goal: &[&[f64]], act: &[&[f64]], hid: &[&[f64]]) -> Ep {
+    Ep {
+        dt,
+        d,
+        m: act.first().map_or(0, |r| r.len()),
+        h: hid.first().map_or(0, |r| r.len()),
+        fingertip: ft.concat(),
+        goal: goal.concat(),
+        activation: act.concat(),
+        hidden: hid.concat(),
+    }
+}
+
+fn away_from_zero() -> impl Strategy<Value = f64> {
+    (0.05f64..1.0, any::<bool>()).prop_map(|(x, neg)| if neg { -x } else { x })
+}
+
+/// Random episodes with T in 1..6, d in 1..3, M in 1..4, H in 0..4, every position error
+/// component at least 0.05 from 0.
+fn episode() -> impl Strategy<Value = Ep> {
+    (1usize..6, 1usize..3, 1usize..4, 0usize..4, 0.05f64..0.2)
+        .prop_flat_map(|(t, d, m, h, dt)| {
+            let n = (t + 1) * d;
+            (
+                Just((d, m, h, dt)),
+                vec(-1.0f64..1.0, n),
+                vec(away_from_zero(), n),
+                vec(-1.0f64..1.0, n),
+                vec(0.0f64..1.0, (t + 1) * m),
+                vec(-1.0f64..1.0, t * h),
+            )
+        })
+        .prop_map(|((d, m, h, dt), goal, offset, vel, activation, hidden)| {
+            let mut fingertip = Vec::new();
+            for s in 0..goal.len() / d {
+                fingertip.extend((0..d).map(|k| goal[s * d + k] + offset[s * d + k]));
+                fingertip.extend_from_slice(&vel[s * d..(s + 1) * d]);
+            }
+            Ep {
+                dt,
+                d,
+                m,
+                h,
+                fingertip,
+                goal,
+                activation,
+                hidden,
+            }
+        })
+}
+
+/// Every loss, with the ClippedPosition radius given.
+fn all_losses(radius: f64) -> Vec<Box<dyn Loss>> {
+    vec![
+        Box::new(PositionL1),
+        Box::new(ClippedPosition::new(radius).unwrap()),
+        Box::new(ActivationL2::new(0.3).unwrap()),
+        Box::new(HiddenL2::new(0.2).unwrap()),
+        Box::new(Speed),
+        Box::new(Jerk),
+    ]
+}
+
+fn weighted_sum(radius: f64) -> LossSum {
+    let weights = [0.7, 1.3, 0.5, 2.0, 0.25, 1e-3];
+    let mut sum = LossSum::new();
+    for (w, l) in weights.into_iter().zip(all_losses(radius)) {
+        sum.push(w, l).unwrap();
+    }
+    sum
+}
+
+/// Compares the analytic gradient with central finite differences over every input.
+fn check_fd(loss: &dyn Loss, ep: &Ep) -> Result<(), TestCaseError> {
+    let mut g = ep.zeros();
+    let value = ep.eval(loss, &mut g, 1.0);
+    prop_assert!(value.is_finite());
+    prop_assert_eq!(value, loss.value_and_grad(&ep.view(), None, 1.0));
+    let step = 1e-5;
+    let mut p = ep.clone();
+    for f in 0..3 {
+        for i in 0..g[f].len() {
+            let x = p.field(f)[i];
+            p.field(f)[i] = x + step;
+            let up = loss.value_and_grad(&p.view(), None, 1.0);
+            p.field(f)[i] = x - step;
+            let down = loss.value_and_grad(&p.view(), None, 1.0);
+            p.field(f)[i] = x;
+            let (a, n) = (g[f][i], (up - down) / (2.0 * step));
+            let tol = 1e-6 * a.abs().max(n.abs()) + 1e-9 * (1.0 + value.abs());
+            prop_assert!(
+                (a - n).abs() <= tol,
+                "{}: field {} [{}]: analytic {} vs numeric {}",
+                loss.name(),
+                f,
+                i,
+                a,
+                n
+            );
+        }
+    }
+    Ok(())
+}
+
+fn radius_away_from(ep: &Ep, radius: f64) -> bool {
+    ep.distances().iter().all(|r| (r - radius).abs() > 1e-3)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn gradients_match_finite_differences(ep in episode(), radius in 0.0f64..1.2) {
+        prop_assume!(radius_away_from(&ep, radius));
+        for l in all_losses(radius) {
+            check_fd(l.as_ref(), &ep)?;
+        }
+        check_fd(&weighted_sum(radius), &ep)?;
+    }
+
+    #[test]
+    fn scale_multiplies_and_gradients_add(ep in episode(), radius in 0.0f64..1.2, scale in -3.0f64..3.0) {
+        let mut losses = all_losses(radius);
+        losses.push(Box::new(weighted_sum(radius)));
+        for l in losses {
+            let mut g0 = ep.zeros();
+            let v0 = ep.eval(l.as_ref(), &mut g0, 1.0);
+            let mut g1 = ep.filled(1.0);
+            let v1 = ep.eval(l.as_ref(), &mut g1, scale);
+            prop_assert_eq!(v0, v1, "{}: scale changed the value", l.name());
+            for f in 0..3 {
+                for (a, b) in g0[f].iter().zip(&g1[f]) {
+                    let want = 1.0 + scale * a;
+                    prop_assert!((b - want).abs() <= 1e-12 * (1.0 + want.abs()), "{}: {} vs {}", l.name(), b, want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sum_is_weighted_sum_of_terms(ep in episode(), radius in 0.0f64..1.2) {
+        let sum = weighted_sum(radius);
+        let terms = sum.terms(&ep.view());
+        let names: Vec<_> = terms.iter().map(|(n, _)| n.as_str()).collect();
+        prop_assert_eq!(names, ["position_l1", "clipped_position", "activation_l2", "hidden_l2", "speed", "jerk"]);
+        let total: f64 = terms.iter().map(|(_, v)| v).sum();
+        let mut by_hand = 0.0;
+        for ((w, l), (_, term)) in sum.losses().iter().zip(&terms) {
+            let v = l.value_and_grad(&ep.view(), None, 1.0);
+            prop_assert!((w * v - term).abs() <= 1e-12 * (1.0 + term.abs()));
+            by_hand += w * v;
+        }
+        let v = sum.value_and_grad(&ep.view(), None, 1.0);
+        prop_assert!((v - total).abs() <= 1e-12 * (1.0 + v.abs()) && (v - by_hand).abs() <= 1e-12 * (1.0 + v.abs()));
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + b.abs())
+}
+
+fn assert_all_close(got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            close(*g, *w),
+            "[{i}]: {g} vs {w}\n got {got:?}\nwant {want:?}"
+        );
+    }
+}
+
+/// A 2-step 2-D episode: rows `[x, y, vx, vy]`.
+fn two_step_2d() -> Ep {
+    ep(
+        0.1,
+        2,
+        &[
+            &[0.0, 0.0, 3.0, 4.0],
+            &[1.0, 2.0, 1.0, 0.0],
+            &[3.0, -1.0, 0.0, -2.0],
+        ],
+        &[&[0.5, 0.5], &[1.0, 1.0], &[1.0, 1.0]],
+        &[&[0.1], &[0.3], &[0.2]],
+        &[&[1.0, 0.0], &[0.0, 2.0]],
+    )
+}
+
+#[test]
+fn position_l1_by_hand() {
+    let e = two_step_2d();
+    // |errors|: s0 0.5 + 0.5, s1 0 + 1, s2 2 + 2 → (1 + 1 + 4) / 3 states.
+    let mut g = e.zeros();
+    assert!(close(e.eval(&PositionL1, &mut g, 1.0), 2.0));
+    let third = 1.0 / 3.0;
+    // sign(x − g)/3 on positions (0 where x = g exactly), nothing on velocities.
+    #[rustfmt::skip]
+    let want = [-third, -third, 0.0, 0.0,  0.0, third, 0.0, 0.0,  third, -third, 0.0, 0.0];
+    assert_all_close(&g[0], &want);
+    assert!(g[1].iter().chain(&g[2]).all(|&x| x == 0.0));
+}
+
+#[test]
+fn clipped_position_by_hand() {
+    // Radius 1: s0 at distance 5 (3-4-5) costs 4; s1 at distance 0.5 costs nothing.
+    let e = ep(
+        0.1,
+        2,
+        &[&[3.0, 4.0, 0.0, 0.0], &[0.3, 0.4, 0.0, 0.0]],
+        &[&[0.0; 2], &[0.0; 2]],
+        &[],
+        &[],
+    );
+    let mut g = e.zeros();
+    let l = ClippedPosition::new(1.0).unwrap();
+    assert!(close(e.eval(&l, &mut g, 1.0), 2.0));
+    assert_all_close(&g[0], &[0.6 / 2.0, 0.8 / 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    // Exactly on the goal with radius 0: value and gradient 0, no NaN.
+    let e = ep(
+        0.1,
+        2,
+        &[&[1.0, 1.0, 0.0, 0.0], &[1.0, 1.0, 0.0, 0.0]],
+        &[&[1.0; 2], &[1.0; 2]],
+        &[],
+        &[],
+    );
+    let mut g = e.zeros();
+    assert_eq!(
+        e.eval(&ClippedPosition::new(0.0).unwrap(), &mut g, 1.0),
+        0.0
+    );
+    assert!(g[0].iter().all(|&x| x == 0.0));
+}
+
+#[test]
+fn activation_l2_by_hand() {
+    let e = two_step_2d(); // a = 0.1, 0.3, 0.2; dt = 0.1
+    let mut g = e.zeros();
+    let v = e.eval(&ActivationL2::new(0.5).unwrap(), &mut g, 1.0);
+    // (0.01 + 0.09 + 0.04)/3 + 0.5 · (2² + (−1)²)/2
+    assert!(close(v, 0.14 / 3.0 + 1.25), "{v}");
+    // 2a/3, then rates r1 = 2, r2 = −1: 0.5 · 2 r / (dt · 2) = 5 r, + on a_t, − on a_{t−1}.
+    assert_all_close(
+        &g[1],
+        &[0.2 / 3.0 - 10.0, 0.6 / 3.0 + 10.0 + 5.0, 0.4 / 3.0 - 5.0],
+    );
+    assert!(close(
+        ActivationL2::new(0.0)
+            .unwrap()
+            .value_and_grad(&e.view(), None, 1.0),
+        0.14 / 3.0
+    ));
+}
+
+#[test]
+fn hidden_l2_by_hand() {
+    let mut e = two_step_2d(); // h = [1, 0], [0, 2]
+    e.dt = 0.5;
+    let mut g = e.zeros();
+    // (1 + 4)/2 + 2 · ((−1/0.5)² + (2/0.5)²)/1 = 2.5 + 40
+    assert!(close(
+        e.eval(&HiddenL2::new(2.0).unwrap(), &mut g, 1.0),
+        42.5
+    ));
+    // 2h/2 = h, then 2 · 2 · rate / dt = 8 · rate with rate = (−2, 4).
+    assert_all_close(&g[2], &[1.0 + 16.0, -32.0, -16.0, 2.0 + 32.0]);
+    // T = 1: one hidden state, no pairs.
+    let e = ep(
+        0.5,
+        1,
+        &[&[0.0, 0.0], &[0.0, 0.0]],
+        &[&[0.0], &[0.0]],
+        &[],
+        &[&[3.0, -1.0]],
+    );
+    assert_eq!(
+        HiddenL2::new(2.0)
+            .unwrap()
+            .value_and_grad(&e.view(), None, 1.0),
+        10.0
+    );
+    // H = 0.
+    let e = ep(
+        0.5,
+        1,
+        &[&[0.0, 0.0], &[0.0, 0.0], &[0.0, 0.0]],
+        &[&[0.0], &[0.0], &[0.0]],
+        &[],
+        &[],
+    );
+    assert_eq!(
+        HiddenL2::new(2.0)
+            .unwrap()
+            .value_and_grad(&e.view(), None, 1.0),
+        0.0
+    );
+}
+
+#[test]
+fn speed_and_jerk_by_hand() {
+    let e = two_step_2d(); // v = (3, 4), (1, 0), (0, −2); dt = 0.1
+    let mut g = e.zeros();
+    assert!(close(e.eval(&Speed, &mut g, 1.0), (25.0 + 1.0 + 4.0) / 3.0));
+    #[rustfmt::skip]
+    let want = [0.0, 0.0, 2.0, 8.0 / 3.0,  0.0, 0.0, 2.0 / 3.0, 0.0,  0.0, 0.0, 0.0, -4.0 / 3.0];
+    assert_all_close(&g[0], &want);
+    // One interior state: j = (v2 − 2 v1 + v0)/dt² = (1, 2)/0.01 = (100, 200).
+    let mut g = e.zeros();
+    assert!(close(
+        e.eval(&Jerk, &mut g, 1.0),
+        100.0f64.powi(2) + 200.0f64.powi(2)
+    ));
+    // 2j/dt² = (2e4, 4e4), weighted (1, −2, 1) over v0, v1, v2.
+    #[rustfmt::skip]
+    let want = [0.0, 0.0, 2e4, 4e4,  0.0, 0.0, -4e4, -8e4,  0.0, 0.0, 2e4, 4e4];
+    assert_all_close(&g[0], &want);
+    // T = 1: no interior state.
+    let e = ep(
+        0.1,
+        1,
+        &[&[0.0, 1.0], &[0.0, 5.0]],
+        &[&[0.0], &[0.0]],
+        &[],
+        &[],
+    );
+    assert_eq!(Jerk.value_and_grad(&e.view(), None, 1.0), 0.0);
+}
+
+#[test]
+fn sum_by_hand() {
+    let e = two_step_2d();
+    let sum = LossSum::new()
+        .with(2.0, PositionL1)
+        .unwrap()
+        .with(0.5, Speed)
+        .unwrap();
+    let mut g = e.zeros();
+    assert!(close(e.eval(&sum, &mut g, 1.0), 2.0 * 2.0 + 0.5 * 10.0));
+    assert_eq!(
+        sum.terms(&e.view()),
+        vec![("position_l1".into(), 4.0), ("speed".into(), 5.0)]
+    );
+    let t = 2.0 / 3.0;
+    #[rustfmt::skip]
+    let want = [-t, -t, 1.0, 4.0 / 3.0,  0.0, t, 1.0 / 3.0, 0.0,  t, -t, 0.0, -2.0 / 3.0];
+    assert_all_close(&g[0], &want);
+}
+
+fn names_param(r: Result<impl std::fmt::Debug, LossError>, param: &str) {
+    let e = r.expect_err("expected an error");
+    assert!(
+        matches!(e, LossError::Parameter { parameter, .. } if parameter == param),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(param), "{e}");
+}
+
+#[test]
+fn bad_parameters_are_rejected() {
+    names_param(ClippedPosition::new(-0.01), "radius");
+    names_param(ClippedPosition::new(f64::INFINITY), "radius");
+    names_param(ActivationL2::new(-1.0), "derivative_weight");
+    names_param(HiddenL2::new(f64::NAN), "derivative_weight");
+    names_param(LossSum::new().with(f64::NAN, Speed), "weight");
+    names_param(LossSum::new().with(-1.0, Speed), "weight");
+    names_param(
+        loss::build(&[LossConfig::ClippedPosition {
+            weight: 1.0,
+            radius: -1.0,
+        }]),
+        "radius",
+    );
+    names_param(
+        loss::build(&[LossConfig::Jerk { weight: f64::NAN }]),
+        "weight",
+    );
+    assert!(ClippedPosition::new(0.0).is_ok() && LossSum::new().with(0.0, Jerk).is_ok());
+}
+
+#[test]
+fn check_reports_mismatched_lengths() {
+    let e = two_step_2d();
+    assert_eq!(e.view().check(), Ok(2));
+    let length = |mut e: Ep, f: usize, field: &str| {
+        e.field(f).push(0.0);
+        let err = e.view().check().unwrap_err();
+        assert!(
+            matches!(err, LossError::Length { field: got, .. } if got == field),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(field));
+        // Losses do not panic on the bad view: NaN, buffers untouched.
+        let mut g = e.filled(1.0);
+        for l in all_losses(0.1)
+            .into_iter()
+            .chain([Box::new(weighted_sum(0.1)) as Box<dyn Loss>])
+        {
+            assert!(e.eval(l.as_ref(), &mut g, 1.0).is_nan());
+        }
+        assert!(g.iter().flatten().all(|&x| x == 1.0));
+    };
+    length(e.clone(), 0, "fingertip");
+    length(e.clone(), 1, "activation");
+    length(e.clone(), 2, "hidden");
+    let mut bad = e.clone();
+    bad.goal.push(0.0);
+    assert!(matches!(
+        bad.view().check(),
+        Err(LossError::Goal {
+            len: 7,
+            space_dim: 2
+        })
+    ));
+    bad.d = 0;
+    assert!(matches!(bad.view().check(), Err(LossError::Goal { .. })));
+    let empty = Ep {
+        goal: vec![],
+        ..e.clone()
+    };
+    assert!(matches!(
+        empty.view().check(),
+        Err(LossError::Goal { len: 0, .. })
+    ));
+    assert!(Jerk.value_and_grad(&empty.view(), None, 1.0).is_nan());
+    for dt in [0.0, -0.1, f64::NAN] {
+        assert!(matches!(
+            Ep { dt, ..e.clone() }.view().check(),
+            Err(LossError::Dt(_))
+        ));
+    }
+    // A gradient buffer of the wrong length: reported, and the losses leave the buffers alone.
+    let mut g = e.filled(1.0);
+    g[2].pop();
+    let [f, a, h] = &mut g;
+    let mut grad = EpisodeGrad {
+        fingertip: f,
+        activation: a,
+        hidden: h,
+    };
+    let err = grad.check(&e.view()).unwrap_err();
+    assert!(err.to_string().contains("grad.hidden"), "{err}");
+    for l in all_losses(0.1) {
+        assert!(l.value_and_grad(&e.view(), Some(&mut grad), 1.0).is_nan());
+    }
+    assert!(g.iter().flatten().all(|&x| x == 1.0));
+}
+
+fn all_configs() -> Vec<LossConfig> {
+    vec![
+        LossConfig::PositionL1 { weight: 1.0 },
+        LossConfig::ClippedPosition {
+            weight: 0.5,
+            radius: 0.01,
+        },
+        LossConfig::ActivationL2 {
+            weight: 0.1,
+            derivative_weight: 0.02,
+        },
+        LossConfig::HiddenL2 {
+            weight: 0.3,
+            derivative_weight: 0.0,
+        },
+        LossConfig::Speed { weight: 0.25 },
+        LossConfig::Jerk { weight: 1e-6 },
+    ]
+}
+
+#[test]
+fn config_round_trips_and_builds_the_same_losses() {
+    let configs = all_configs();
+    let json = serde_json::to_string(&configs).unwrap();
+    let back: Vec<LossConfig> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, configs);
+    let e = two_step_2d();
+    let (a, b) = (loss::build(&configs).unwrap(), loss::build(&back).unwrap());
+    assert_eq!(a.terms(&e.view()), b.terms(&e.view()));
+    // The built sum equals the losses assembled by hand.
+    let by_hand = LossSum::new()
+        .with(1.0, PositionL1)
+        .and_then(|s| s.with(0.5, ClippedPosition::new(0.01)?))
+        .and_then(|s| s.with(0.1, ActivationL2::new(0.02)?))
+        .and_then(|s| s.with(0.3, HiddenL2::new(0.0)?))
+        .and_then(|s| s.with(0.25, Speed))
+        .and_then(|s| s.with(1e-6, Jerk))
+        .unwrap();
+    assert_eq!(a.terms(&e.view()), by_hand.terms(&e.view()));
+    let (mut ga, mut gb) = (e.zeros(), e.zeros());
+    assert_eq!(e.eval(&a, &mut ga, 1.0), e.eval(&by_hand, &mut gb, 1.0));
+    assert_eq!(ga, gb);
+}
+
+#[test]
+fn config_parses_the_documented_form() {
+    let json = r#"[{"kind": "position_l1", "weight": 1.0},
+                   {"kind": "clipped_position", "weight": 1, "radius": 0.01},
+                   {"kind": "activation_l2"}]"#;
+    let configs: Vec<LossConfig> = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        configs,
+        [
+            LossConfig::PositionL1 { weight: 1.0 },
+            LossConfig::ClippedPosition {
+                weight: 1.0,
+                radius: 0.01
+            },
+            LossConfig::ActivationL2 {
+                weight: 1.0,
+                derivative_weight: 0.0
+            },
+        ]
+    );
+    assert!(serde_json::from_str::<LossConfig>(r#"{"kind": "clipped_position"}"#).is_err());
+    assert!(serde_json::from_str::<LossConfig>(r#"{"kind": "speed", "radius": 1}"#).is_err());
+    assert!(serde_json::from_str::<LossConfig>(r#"{"kind": "acceleration"}"#).is_err());
+}
+
+#[test]
+fn a_single_state_episode_is_valid() {
+    // T = 0: one state, no steps, no hidden states; every loss is finite, rate terms are 0.
+    let e = ep(
+        0.1,
+        2,
+        &[&[1.0, 2.0, 3.0, 4.0]],
+        &[&[0.0, 0.0]],
+        &[&[0.5]],
+        &[],
+    );
+    assert_eq!(e.view().check(), Ok(0));
+    let values: Vec<f64> = all_losses(0.0)
+        .iter()
+        .map(|l| e.eval(l.as_ref(), &mut e.zeros(), 1.0))
+        .collect();
+    let want = [3.0, 5.0f64.sqrt(), 0.25, 0.0, 25.0, 0.0];
+    assert!(
+        values.iter().zip(want).all(|(v, w)| close(*v, w)),
+        "{values:?}"
+    );
+}

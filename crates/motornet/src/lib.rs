@@ -10,6 +10,9 @@
 //! | [`muscle`] | `motornet-muscle` | muscle models and activation dynamics |
 //! | [`skeleton`] | `motornet-skeleton` | point mass, two-joint arm, joint bounds |
 //! | [`effector`] | `motornet-effector` | effectors, geometry, integration, presets, spec files |
+//! | [`task`] | `motornet-task` | environments, reaching tasks, force fields, losses |
+//! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes |
+//! | [`train`] | `motornet-train` | closed-loop episodes, the dfdx op, Adam, checkpoints |
 //!
 //! The `motornet` binary in this crate is the command-line program (`motornet --help`).
 //!
@@ -22,5 +25,8 @@
 
 pub use motornet_effector as effector;
 pub use motornet_muscle as muscle;
+pub use motornet_policy as policy;
 pub use motornet_scalar as scalar;
 pub use motornet_skeleton as skeleton;
+pub use motornet_task as task;
+pub use motornet_train as train;

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod plot;
+mod train_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "motornet",
@@ -93,6 +96,80 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Train a policy network to control an effector on a task (backpropagation through
+    /// closed-loop episodes). Defaults reproduce MotorNet's tutorial: ReluPointMass24,
+    /// RandomTargetReach (1 s episodes, dt 0.01 s), GRU 32, batch 32, 6000 batches, Adam 1e-3,
+    /// gradient norm clipped to 1, position L1 loss. Writes config.json, log.csv,
+    /// checkpoint.bin and plots into --out, and prints a line with `seconds_per_batch=` and
+    /// `final_loss=` (mean loss of the last 250 batches). Ctrl-C stops cleanly and saves a
+    /// checkpoint; a non-finite loss or gradient stops with the batch named, keeping the last
+    /// good checkpoint, and exits non-zero.
+    Train {
+        /// Run config (JSON or TOML, the format of a run's config.json); flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Preset effector.
+        #[arg(long, conflicts_with = "effector_spec")]
+        effector: Option<String>,
+        /// Effector spec file (JSON or TOML) instead of a preset.
+        #[arg(long)]
+        effector_spec: Option<PathBuf>,
+        /// Muscle model, for effectors that take one.
+        #[arg(long)]
+        muscle: Option<String>,
+        /// Task: RandomTargetReach, RandomTargetReachWithLoads, DelayedReach, CentreOutReach.
+        #[arg(long)]
+        task: Option<String>,
+        /// Curl force field strength (N·s/m), on in every trial; negative turns the other way.
+        #[arg(long, allow_negative_numbers = true)]
+        curl_field: Option<f64>,
+        /// Hidden units per layer.
+        #[arg(long)]
+        hidden: Option<usize>,
+        /// Network layers.
+        #[arg(long)]
+        layers: Option<usize>,
+        /// Episodes per batch.
+        #[arg(long)]
+        batch_size: Option<usize>,
+        /// Number of batches.
+        #[arg(long)]
+        batches: Option<usize>,
+        /// Learning rate.
+        #[arg(long)]
+        lr: Option<f64>,
+        /// Seed of the initial network and of the episodes.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run directory (default: runs/run-<unix time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Continue the run in --out from its checkpoint (its config.json; --batches and
+        /// --threads may change).
+        #[arg(long)]
+        resume: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Reload a trained run from its directory, run a validation batch (centre-out reaches for
+    /// planar effectors, noiseless), print metrics and write trajectories (JSON and .npy) and
+    /// plots into RUN_DIR/eval.
+    Eval {
+        /// Run directory.
+        run_dir: PathBuf,
+        /// Evaluate on this task (default settings) instead.
+        #[arg(long)]
+        task: Option<String>,
+    },
+    /// Regenerate a run's plots from its directory.
+    Plot {
+        /// Run directory.
+        run_dir: PathBuf,
+    },
     /// Print a preset's effector spec, to start a custom effector from.
     Spec {
         /// Preset name.
@@ -107,7 +184,7 @@ enum Command {
     },
 }
 
-type Result<T> = std::result::Result<T, String>;
+pub(crate) type Result<T> = std::result::Result<T, String>;
 
 /// Write to stdout; a closed pipe (`motornet ... | head`) ends output quietly instead of
 /// panicking.
@@ -136,6 +213,49 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Train {
+            config,
+            effector,
+            effector_spec,
+            muscle,
+            task,
+            curl_field,
+            hidden,
+            layers,
+            batch_size,
+            batches,
+            lr,
+            seed,
+            threads,
+            out,
+            resume,
+            quiet,
+        } => train_cmd::train(train_cmd::TrainArgs {
+            config,
+            effector,
+            effector_spec,
+            muscle,
+            task,
+            curl_field,
+            hidden,
+            layers,
+            batch_size,
+            batches,
+            lr,
+            seed,
+            threads,
+            out,
+            resume,
+            quiet,
+        }),
+        Command::Eval { run_dir, task } => train_cmd::eval(&run_dir, task.as_deref()),
+        Command::Plot { run_dir } => {
+            let trainer = train_cmd::load_run(&run_dir)?;
+            for p in train_cmd::plot_run(&run_dir, &trainer)? {
+                eprintln!("wrote {}", p.display());
+            }
+            Ok(())
+        }
         Command::Spec {
             preset,
             muscle,
@@ -193,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// Read a spec from a spec file (JSON or TOML) or from the `effector` of a scenario file.
-fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
+pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let is_scenario = serde_json::from_str::<serde_json::Value>(&text)

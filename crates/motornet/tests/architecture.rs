@@ -4,8 +4,8 @@
 //! - motornet-muscle's `[dependencies]` are only motornet-scalar and thiserror;
 //! - motornet-skeleton's `[dependencies]` are only motornet-scalar and thiserror;
 //! - motornet-scalar's `[dependencies]` are only num-dual;
-//! - no crate under `crates/` except motornet-dfdx (the bridge) and motornet-policy depends on
-//!   dfdx, in any dependency table;
+//! - no crate under `crates/` except motornet-dfdx (the bridge) and motornet-train (the
+//!   episode op) depends on dfdx, in any dependency table;
 //! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items).
 //!
 //! The `Cargo.toml` reading is deliberately small: it understands the forms this workspace uses
@@ -16,9 +16,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Crates that may depend on dfdx (the tensor library of the planned policy crate). Adding a
+/// Crates that may depend on dfdx (the tensor library training records its fused ops on). Adding a
 /// crate here (a dfdx bridge, say) is a deliberate change: update `ARCHITECTURE.md` with it.
-const DFDX_ALLOWED: &[&str] = &["motornet-dfdx", "motornet-policy"];
+const DFDX_ALLOWED: &[&str] = &["motornet-dfdx", "motornet-train"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -245,7 +245,7 @@ fn scalar_is_the_bottom_of_the_graph() {
 }
 
 #[test]
-fn only_the_bridge_and_policy_crates_depend_on_dfdx() {
+fn only_the_bridge_and_training_crates_depend_on_dfdx() {
     let mut offenders = Vec::new();
     for krate in crates() {
         if DFDX_ALLOWED.contains(&krate.name.as_str()) {
@@ -262,8 +262,8 @@ fn only_the_bridge_and_policy_crates_depend_on_dfdx() {
     assert!(
         offenders.is_empty(),
         "{offenders:?} depend on dfdx; only {DFDX_ALLOWED:?} may. Physics (scalar, muscle, \
-         skeleton, effector) and tasks are plain Rust over `Scalar`; tensors live in the policy \
-         crate. See ARCHITECTURE.md, \"Planned crates\"."
+         skeleton, effector), tasks and networks are plain Rust; dfdx enters at the fused ops \
+         (motornet-dfdx, motornet-train). See ARCHITECTURE.md."
     );
 }
 
@@ -367,12 +367,24 @@ name = "not-a-dependency"
 #[test]
 fn resolved_normal_dependencies_respect_the_layering() {
     use std::collections::{BTreeMap, BTreeSet};
+    // this machine's target: the resolve is read for it alone, so that `--offline` needs no
+    // other platform's packages (ctrlc pulls macOS- and Windows-only crates)
+    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
     let out = std::process::Command::new(env!("CARGO"))
         .args([
             "metadata",
             "--format-version",
             "1",
             "--offline",
+            "--filter-platform",
+            &host,
             "--manifest-path",
         ])
         .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
@@ -430,7 +442,7 @@ fn resolved_normal_dependencies_respect_the_layering() {
         }
         seen
     };
-    let forbidden: [(&str, &[&str]); 4] = [
+    let forbidden: [(&str, &[&str]); 6] = [
         (
             "motornet-scalar",
             &[
@@ -449,6 +461,22 @@ fn resolved_normal_dependencies_respect_the_layering() {
             &["motornet-muscle", "motornet-effector", "dfdx"],
         ),
         ("motornet-effector", &["dfdx", "motornet-dfdx"]),
+        // tasks reach training through fused ops, like the effector
+        (
+            "motornet-task",
+            &["dfdx", "motornet-dfdx", "motornet-policy", "motornet-train"],
+        ),
+        // the networks are plain math: no physics, no tensor library
+        (
+            "motornet-policy",
+            &[
+                "dfdx",
+                "motornet-effector",
+                "motornet-task",
+                "motornet-skeleton",
+                "motornet-muscle",
+            ],
+        ),
     ];
     for (krate, never) in forbidden {
         let deps = closure(krate);
@@ -459,6 +487,7 @@ fn resolved_normal_dependencies_respect_the_layering() {
             );
         }
     }
-    // and the bridge really is where dfdx comes in
+    // and the bridges really are where dfdx comes in
     assert!(closure("motornet-dfdx").contains("dfdx"));
+    assert!(closure("motornet-train").contains("dfdx"));
 }

@@ -2,7 +2,7 @@
 //!
 //! A [`Task`] draws each trial (initial state, target, go cue, loads); an [`Environment`]
 //! combines it with an effector, observation delays and noise and steps episodes one batch
-//! element at a time, with MotorNet 0.3.0's semantics (see the [`env`] module for the
+//! element at a time, with MotorNet 0.3.0's semantics (see the [`mod@env`] module for the
 //! observation layout, the delay convention and where noise enters). The [`loss`] module has
 //! the training losses, each with its exact gradient. Like the effector crates, this crate has
 //! no tensor library: training reaches it through fused ops.

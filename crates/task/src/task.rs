@@ -253,6 +253,15 @@ pub struct CentreOutReach {
     pub centre: Option<Vec<f64>>,
     /// Validation or training trials.
     pub mode: CentreOutMode,
+    /// Whether the observation has the go-cue entry (default true); false lets a network
+    /// trained on a task without one (e.g. [`RandomTargetReach`]) be validated on centre-out
+    /// reaches with the cue at 0 s.
+    #[serde(default = "yes")]
+    pub cue_input: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl CentreOutReach {
@@ -264,6 +273,7 @@ impl CentreOutReach {
             radius,
             centre: None,
             mode: CentreOutMode::Validation { cue: 0.0 },
+            cue_input: true,
         }
     }
 
@@ -293,7 +303,7 @@ impl Task for CentreOutReach {
         "CentreOutReach"
     }
     fn go_cue(&self) -> bool {
-        true
+        self.cue_input
     }
     fn trial(&self, ctx: &TrialContext, rng: &mut StdRng) -> Result<Trial, TaskError> {
         if self.n_targets == 0 || !(self.radius.is_finite() && self.radius >= 0.0) {
@@ -385,6 +395,9 @@ pub enum TaskConfig {
         centre: Option<Vec<f64>>,
         /// Validation or training.
         mode: CentreOutMode,
+        /// Whether the observation has the go-cue entry (default true).
+        #[serde(default = "yes")]
+        cue_input: bool,
     },
 }
 
@@ -417,6 +430,7 @@ impl TaskConfig {
                     cue_range: (0.1, 0.3),
                     catch_probability: 0.1,
                 },
+                cue_input: true,
             },
             other => {
                 return Err(TaskError::Config {
@@ -446,11 +460,13 @@ impl TaskConfig {
                 radius,
                 centre,
                 mode,
+                cue_input,
             } => Arc::new(CentreOutReach {
                 n_targets,
                 radius,
                 centre,
                 mode,
+                cue_input,
             }),
         }
     }

@@ -1,0 +1,1212 @@
+//! Plots of training runs: loss curves, reach paths, arm stick figures and speed profiles.
+//!
+//! Every plot is written twice, as `<dir>/<stem>.png` and `<dir>/<stem>.svg`, by `plotters` in
+//! pure Rust. Text is drawn with DejaVu Sans, bundled in `crates/motornet/assets` (licence in
+//! `LICENSE-DejaVu.txt` there) and registered with `plotters::style::register_font`, so nothing
+//! needs fontconfig, freetype or any other system library.
+//!
+//! The functions never panic on bad data: non-finite points are skipped (a line is broken where
+//! they were), and a plot with nothing finite to show says "no data".
+
+use std::error::Error as StdError;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The family name the bundled font is registered under; plotters' default family, so every
+/// text (titles, tick labels, axis descriptions) uses it.
+const FONT_FAMILY: &str = "sans-serif";
+/// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/LICENSE-DejaVu.txt`).
+static FONT_TTF: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Size in pixels of plots in the plane (reaches, arm), square so that equal scaling fills it.
+const PLANAR_SIZE: (u32, u32) = (800, 800);
+/// Size in pixels of plots against batch or time.
+const CURVE_SIZE: (u32, u32) = (900, 500);
+
+// Font sizes as plotters takes them (the glyphs' em is 1/1.24 of this, in pixels).
+const TITLE_SIZE: f64 = 28.0;
+const LABEL_SIZE: f64 = 19.0;
+const AXIS_DESC_SIZE: f64 = 22.0;
+/// Margin around the chart, in pixels.
+const MARGIN: u32 = 20;
+const X_LABEL_AREA: u32 = 55;
+const Y_LABEL_AREA: u32 = 85;
+
+/// Matplotlib's "tab10" colours, cycled over the reaches.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+/// The per-batch loss: thin and light (opaque, so that dense noisy segments do not darken).
+const RAW_LOSS_COLOR: RGBColor = RGBColor(166, 196, 228);
+/// The running mean of the loss: thick and dark.
+const SMOOTH_LOSS_COLOR: RGBColor = RGBColor(16, 72, 140);
+
+/// Why a plot could not be written. Every message names the file concerned.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PlotError {
+    /// The output directory could not be created.
+    #[error("cannot create the plot directory {}: {source}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The arguments cannot describe a plot (lengths that disagree, a bad time step, …).
+    #[error("cannot plot {}: {message}", path.display())]
+    Input {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// What is wrong with the input.
+        message: String,
+    },
+    /// Drawing or writing the file failed.
+    #[error("cannot draw {}: {message}", path.display())]
+    Draw {
+        /// The file being written.
+        path: PathBuf,
+        /// The backend's error.
+        message: String,
+    },
+}
+
+/// Plots the per-batch training loss (thin, light) and its running mean over the last
+/// `smoothed_window` finite losses (thick; none when the window is 0 or 1), against the batch
+/// number. The loss axis is logarithmic
+/// when every finite loss is positive. `batches[i]` is the batch of `losses[i]`.
+pub(crate) fn loss_curve(
+    dir: &Path,
+    stem: &str,
+    batches: &[usize],
+    losses: &[f64],
+    smoothed_window: usize,
+) -> Result<Vec<PathBuf>, PlotError> {
+    if batches.len() != losses.len() {
+        return Err(PlotError::Input {
+            path: dir.join(format!("{stem}.png")),
+            message: format!(
+                "{} batch numbers but {} losses",
+                batches.len(),
+                losses.len()
+            ),
+        });
+    }
+    let raw: Vec<(f64, f64)> = batches
+        .iter()
+        .zip(losses)
+        .map(|(&b, &l)| (b as f64, l))
+        .collect();
+    let finite: Vec<(f64, f64)> = raw.iter().copied().filter(|p| is_finite(*p)).collect();
+    let log_y = !finite.is_empty() && finite.iter().all(|&(_, l)| l > 0.0);
+    let window = smoothed_window.max(1);
+    let smoothed = if window > 1 {
+        running_mean(&finite, window)
+    } else {
+        Vec::new()
+    };
+    let title = if window > 1 {
+        format!("Training loss (thick: mean over {window} batches)")
+    } else {
+        "Training loss".to_string()
+    };
+    render(
+        dir,
+        stem,
+        &LossFigure {
+            title,
+            raw,
+            smoothed,
+            log_y,
+        },
+    )
+}
+
+/// Plots fingertip paths (m) in the plane, with equal scaling of x and y: `paths[e]` is reach
+/// `e`, drawn in its own colour, with its target `targets[e]` as a circle and its start
+/// `starts[e]` as a small square (`targets` and `starts` may be shorter or longer than `paths`;
+/// colours follow the index).
+pub(crate) fn reaches(
+    dir: &Path,
+    stem: &str,
+    paths: &[Vec<(f64, f64)>],
+    targets: &[(f64, f64)],
+    starts: &[(f64, f64)],
+    title: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
+    render(
+        dir,
+        stem,
+        &ReachFigure {
+            title,
+            paths,
+            targets,
+            starts,
+        },
+    )
+}
+
+/// Plots the arm as stick figures over time, with equal scaling of x and y: `frames[e][k]` is
+/// the polyline (shoulder, elbow, hand, … in m) of reach `e` at its `k`-th shown time. Each
+/// reach has its own colour; earlier frames are fainter.
+pub(crate) fn arm(
+    dir: &Path,
+    stem: &str,
+    frames: &[Vec<Vec<(f64, f64)>>],
+    title: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
+    render(dir, stem, &ArmFigure { title, frames })
+}
+
+/// Plots the fingertip speed (m/s) of each reach against time (s); `speeds[e][i]` is the speed
+/// of reach `e` at time `i · dt`.
+pub(crate) fn speed_profiles(
+    dir: &Path,
+    stem: &str,
+    dt: f64,
+    speeds: &[Vec<f64>],
+) -> Result<Vec<PathBuf>, PlotError> {
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(PlotError::Input {
+            path: dir.join(format!("{stem}.png")),
+            message: format!("the time step must be positive and finite, not {dt}"),
+        });
+    }
+    render(dir, stem, &SpeedFigure { dt, speeds })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering to both backends.
+
+type DrawResult = Result<(), Box<dyn StdError>>;
+
+/// A plot that can be drawn on any plotters backend.
+trait Figure {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `figure` into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
+fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, PlotError> {
+    let png = dir.join(format!("{stem}.png"));
+    let svg = dir.join(format!("{stem}.svg"));
+    if stem.is_empty() {
+        return Err(PlotError::Input {
+            path: png,
+            message: "the file stem is empty".to_string(),
+        });
+    }
+    if !register_bundled_font() {
+        return Err(PlotError::Draw {
+            path: png,
+            message: "the bundled font DejaVuSans.ttf could not be parsed".to_string(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let draw_error = |path: &Path, e: Box<dyn StdError>| PlotError::Draw {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    {
+        let root = BitMapBackend::new(&png, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
+            .and_then(|()| root.present().map_err(Into::into))
+            .map_err(|e| draw_error(&png, e))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
+            .and_then(|()| root.present().map_err(Into::into))
+            .map_err(|e| draw_error(&svg, e))?;
+    }
+    Ok(vec![png, svg])
+}
+
+/// Registers the bundled font once per process; false if it cannot be parsed.
+fn register_bundled_font() -> bool {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT_TTF).is_ok()
+    })
+}
+
+fn text_style(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FONT_FAMILY, size).into_font()).color(&BLACK)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The figures.
+
+struct LossFigure {
+    title: String,
+    raw: Vec<(f64, f64)>,
+    smoothed: Vec<(f64, f64)>,
+    log_y: bool,
+}
+
+impl Figure for LossFigure {
+    fn size(&self) -> (u32, u32) {
+        CURVE_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let area = root
+            .margin(8, 0, 0, 0)
+            .titled(&self.title, text_style(TITLE_SIZE))?;
+        let mut bounds = Bounds::default();
+        for &p in self.raw.iter().chain(&self.smoothed) {
+            bounds.add(p);
+        }
+        let Some((xs, ys)) = bounds.ranges() else {
+            let chart = curve_chart(&area, 0.0..1.0, 0.0..1.0)?;
+            return no_data(&draw_curve_mesh(chart, "batch", "loss", false)?);
+        };
+        let x = padded(xs, 0.02);
+        if self.log_y {
+            // A factor 3 at least, so that the log axis has labelled ticks.
+            let (lo, hi) = (ys.start, ys.end);
+            let (mut lo, mut hi) = (lo / 1.15, hi * 1.15);
+            if hi / lo < 3.0 {
+                let mid = (lo * hi).sqrt();
+                lo = mid / 3f64.sqrt();
+                hi = mid * 3f64.sqrt();
+            }
+            let chart = ChartBuilder::on(&area)
+                .margin(MARGIN)
+                .x_label_area_size(X_LABEL_AREA)
+                .y_label_area_size(Y_LABEL_AREA)
+                .build_cartesian_2d(x, (lo..hi).log_scale())?;
+            let mut chart = draw_curve_mesh(chart, "batch", "loss", true)?;
+            draw_log_minor_ticks(root, &mut chart, lo..hi)?;
+            // Every finite loss is positive here, and so is every mean.
+            self.draw_lines(&mut chart)
+        } else {
+            let chart = curve_chart(&area, x, padded(ys, 0.05))?;
+            let mut chart = draw_curve_mesh(chart, "batch", "loss", false)?;
+            self.draw_lines(&mut chart)
+        }
+    }
+}
+
+impl LossFigure {
+    fn draw_lines<DB, Y>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    ) -> DrawResult
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+        Y: Ranged<ValueType = f64>,
+    {
+        draw_broken_line(chart, &self.raw, RAW_LOSS_COLOR.stroke_width(1))?;
+        draw_broken_line(chart, &self.smoothed, SMOOTH_LOSS_COLOR.stroke_width(3))
+    }
+}
+
+struct ReachFigure<'a> {
+    title: &'a str,
+    paths: &'a [Vec<(f64, f64)>],
+    targets: &'a [(f64, f64)],
+    starts: &'a [(f64, f64)],
+}
+
+impl Figure for ReachFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        PLANAR_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let mut bounds = Bounds::default();
+        let all = self
+            .paths
+            .iter()
+            .flatten()
+            .chain(self.targets)
+            .chain(self.starts);
+        for &p in all {
+            bounds.add(p);
+        }
+        with_planar_chart(root, self.title, &bounds, |chart| {
+            for (e, path) in self.paths.iter().enumerate() {
+                let color = PALETTE[e % PALETTE.len()];
+                draw_broken_line(chart, path, color.stroke_width(2))?;
+            }
+            let targets = self
+                .targets
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| is_finite(**p));
+            chart
+                .draw_series(targets.map(|(e, &p)| {
+                    Circle::new(p, 10, PALETTE[e % PALETTE.len()].stroke_width(2))
+                }))?;
+            let starts = self
+                .starts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| is_finite(**p));
+            chart.draw_series(starts.map(|(e, &p)| {
+                EmptyElement::at(p)
+                    + Rectangle::new([(-5, -5), (5, 5)], PALETTE[e % PALETTE.len()].filled())
+            }))?;
+            Ok(())
+        })
+    }
+}
+
+struct ArmFigure<'a> {
+    title: &'a str,
+    frames: &'a [Vec<Vec<(f64, f64)>>],
+}
+
+impl Figure for ArmFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        PLANAR_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let mut bounds = Bounds::default();
+        for &p in self.frames.iter().flatten().flatten() {
+            bounds.add(p);
+        }
+        with_planar_chart(root, self.title, &bounds, |chart| {
+            for (e, reach) in self.frames.iter().enumerate() {
+                let color = PALETTE[e % PALETTE.len()];
+                let n = reach.len();
+                for (k, polyline) in reach.iter().enumerate() {
+                    // From faint (0.15) at the first frame to opaque at the last.
+                    let alpha = if n > 1 {
+                        0.15 + 0.85 * k as f64 / (n - 1) as f64
+                    } else {
+                        1.0
+                    };
+                    let style = color.mix(alpha);
+                    draw_broken_line(chart, polyline, style.stroke_width(3))?;
+                    let joints = polyline.iter().copied().filter(|&p| is_finite(p));
+                    chart.draw_series(joints.map(|p| Circle::new(p, 4, style.filled())))?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+struct SpeedFigure<'a> {
+    dt: f64,
+    speeds: &'a [Vec<f64>],
+}
+
+impl Figure for SpeedFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        CURVE_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let area = root
+            .margin(8, 0, 0, 0)
+            .titled("Fingertip speed", text_style(TITLE_SIZE))?;
+        let curves: Vec<Vec<(f64, f64)>> = self
+            .speeds
+            .iter()
+            .map(|s| {
+                let t = |i: usize| i as f64 * self.dt;
+                s.iter().enumerate().map(|(i, &v)| (t(i), v)).collect()
+            })
+            .collect();
+        let mut bounds = Bounds::default();
+        for &p in curves.iter().flatten() {
+            bounds.add(p);
+        }
+        let Some((xs, ys)) = bounds.ranges() else {
+            let chart = curve_chart(&area, 0.0..1.0, 0.0..1.0)?;
+            return no_data(&draw_curve_mesh(chart, "time (s)", "speed (m/s)", false)?);
+        };
+        // Speeds are non-negative: start the axis at 0 unless the data say otherwise.
+        let ys = ys.start.min(0.0)..ys.end;
+        let chart = curve_chart(&area, padded(xs, 0.0), padded(ys, 0.05))?;
+        let mut chart = draw_curve_mesh(chart, "time (s)", "speed (m/s)", false)?;
+        for (e, curve) in curves.iter().enumerate() {
+            let color = PALETTE[e % PALETTE.len()];
+            draw_broken_line(&mut chart, curve, color.stroke_width(2))?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts and axes.
+
+fn curve_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Box<dyn StdError>>
+where
+    DB::ErrorType: 'static,
+{
+    Ok(ChartBuilder::on(area)
+        .margin(MARGIN)
+        .x_label_area_size(X_LABEL_AREA)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// Draws the grid, ticks and axis descriptions of a curve chart, and "no data" if it has none.
+fn draw_curve_mesh<'a, DB, Y>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    log_y: bool,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>, Box<dyn StdError>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let xr = chart.x_range();
+    let yr = chart.y_range();
+    let x_fmt = tick_formatter(xr.end - xr.start);
+    // On a log axis plotters puts the (labelled) key points on powers of ten.
+    let y_fmt: Box<dyn Fn(&f64) -> String> = if log_y {
+        Box::new(|v: &f64| tick_label(*v, 12))
+    } else {
+        Box::new(tick_formatter(yr.end - yr.start))
+    };
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
+        .label_style(text_style(LABEL_SIZE))
+        .axis_desc_style(text_style(AXIS_DESC_SIZE))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(10)
+        .y_labels(8)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&*y_fmt)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Adds to a log axis spanning `y` a light grid line at 2…9 times each power of ten (if it spans
+/// 6 decades or fewer) and labels at 2 and 5 times them over fewer than 2.5 decades (and at 3
+/// times them too, over less than one).
+fn draw_log_minor_ticks<DB, Y>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    y: Range<f64>,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    let decades = (y.end / y.start).log10();
+    if !(decades.is_finite() && decades <= 6.0) {
+        return Ok(());
+    }
+    let labelled = |d: i32| (decades < 2.5 && (d == 2 || d == 5)) || (decades < 1.0 && d == 3);
+    let xr = chart.x_range();
+    let style = text_style(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
+    let grid = BLACK.mix(0.05);
+    let (first, last) = (y.start.log10().floor() as i32, y.end.log10().ceil() as i32);
+    for k in first..=last {
+        for d in 2..=9 {
+            let v = f64::from(d) * 10f64.powi(k);
+            if !(y.start < v && v < y.end) {
+                continue;
+            }
+            chart.draw_series(LineSeries::new([(xr.start, v), (xr.end, v)], grid))?;
+            if labelled(d) {
+                // Where plotters puts its labels: right-aligned, 10 pixels left of the axis.
+                let (px, py) = chart.backend_coord(&(xr.start, v));
+                let (bx, by) = root.get_base_pixel();
+                root.draw_text(&tick_label(v, 12), &style, (px - bx - 10, py - by))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws the title, then a chart of the plane around `bounds` with equal scaling of x and y,
+/// and calls `draw` on it (or writes "no data" when `bounds` is empty).
+fn with_planar_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    bounds: &Bounds,
+    draw: impl FnOnce(
+        &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> DrawResult,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let area = root
+        .margin(8, 0, 0, 0)
+        .titled(title, text_style(TITLE_SIZE))?;
+    let build = |x: Range<f64>, y: Range<f64>| {
+        ChartBuilder::on(&area)
+            .margin(MARGIN)
+            .x_label_area_size(X_LABEL_AREA)
+            .y_label_area_size(Y_LABEL_AREA)
+            .build_cartesian_2d(x, y)
+    };
+    // Measure the plotting area (building a chart without a caption draws nothing), then give
+    // both axes the same metres per pixel.
+    let (w, h) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
+    let (w, h) = (f64::from(w.max(1)), f64::from(h.max(1)));
+    let (x, y) = match bounds.ranges() {
+        Some((xs, ys)) => {
+            let (cx, cy) = (mid(&xs), mid(&ys));
+            let span = (xs.end - xs.start).max(ys.end - ys.start);
+            // 8 % margin on each side; a single point gets ±5 cm.
+            let half = if span > 0.0 { 0.58 * span } else { 0.05 };
+            let per_pixel = 2.0 * half / w.min(h);
+            let (hx, hy) = (0.5 * per_pixel * w, 0.5 * per_pixel * h);
+            (cx - hx..cx + hx, cy - hy..cy + hy)
+        }
+        None => {
+            let per_pixel = 2.0 / w.min(h);
+            let (hx, hy) = (0.5 * per_pixel * w, 0.5 * per_pixel * h);
+            (-hx..hx, -hy..hy)
+        }
+    };
+    let mut chart = build(x, y)?;
+    let xr = chart.x_range();
+    let x_fmt = tick_formatter(xr.end - xr.start);
+    let yr = chart.y_range();
+    let y_fmt = tick_formatter(yr.end - yr.start);
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
+        .label_style(text_style(LABEL_SIZE))
+        .axis_desc_style(text_style(AXIS_DESC_SIZE))
+        .x_desc("x (m)")
+        .y_desc("y (m)")
+        .x_labels(8)
+        .y_labels(8)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .draw()?;
+    if bounds.ranges().is_none() {
+        no_data(&chart)?;
+        return Ok(());
+    }
+    draw(&mut chart)
+}
+
+/// Writes "no data" in the middle of the chart's plotting area.
+fn no_data<DB: DrawingBackend, CT: CoordTranslate>(chart: &ChartContext<'_, DB, CT>) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let area = chart.plotting_area().strip_coord_spec();
+    let (w, h) = area.dim_in_pixel();
+    let grey = BLACK.mix(0.5);
+    let style = text_style(28.0)
+        .color(&grey)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw_text("no data", &style, (w as i32 / 2, h as i32 / 2))?;
+    Ok(())
+}
+
+/// Tick labels with as many decimals as a tenth of `span` needs, and no float noise near 0.
+fn tick_formatter(span: f64) -> impl Fn(&f64) -> String {
+    let step = (span / 10.0).abs();
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10().floor()).clamp(0.0, 12.0) as usize + 1
+    } else {
+        3
+    };
+    move |v: &f64| {
+        if v.abs() <= step * 1e-6 {
+            "0".to_string()
+        } else {
+            tick_label(*v, decimals)
+        }
+    }
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros, or in scientific notation when
+/// very large or very small.
+fn tick_label(v: f64, decimals: usize) -> String {
+    let a = v.abs();
+    if v == 0.0 {
+        "0".to_string()
+    } else if !(1e-4..1e6).contains(&a) {
+        format!("{v:.1e}")
+    } else {
+        let s = format!("{v:.decimals$}");
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &s
+        };
+        if s == "-0" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data helpers.
+
+fn is_finite((x, y): (f64, f64)) -> bool {
+    x.is_finite() && y.is_finite()
+}
+
+fn mid(r: &Range<f64>) -> f64 {
+    0.5 * r.start + 0.5 * r.end
+}
+
+/// Draws the finite runs of `points` as lines, and a point alone between gaps as a dot.
+fn draw_broken_line<DB, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    points: &[(f64, f64)],
+    style: ShapeStyle,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    for run in finite_segments(points) {
+        if let [p] = run[..] {
+            let dot = ShapeStyle {
+                filled: true,
+                ..style
+            };
+            chart.draw_series(std::iter::once(Circle::new(
+                p,
+                style.stroke_width.max(1),
+                dot,
+            )))?;
+        } else {
+            chart.draw_series(LineSeries::new(run, style))?;
+        }
+    }
+    Ok(())
+}
+
+/// The runs of consecutive finite points of `points` (a lone finite point between gaps is a
+/// one-point run).
+fn finite_segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    points
+        .split(|&p| !is_finite(p))
+        .filter(|run| !run.is_empty())
+        .map(<[_]>::to_vec)
+        .collect()
+}
+
+/// The trailing mean of `points[..].1` over `window` points (fewer at the start).
+fn running_mean(points: &[(f64, f64)], window: usize) -> Vec<(f64, f64)> {
+    let window = window.max(1);
+    let mut out = Vec::with_capacity(points.len());
+    let mut sum = 0.0;
+    for (i, &(x, y)) in points.iter().enumerate() {
+        let first = (i + 1).saturating_sub(window);
+        let count = (i + 1 - first) as f64;
+        let values = || points[first..=i].iter().map(|p| p.1);
+        sum += y;
+        if i >= window {
+            let removed = points[i - window].1;
+            sum -= removed;
+            // Removing a value much larger than what is left cancels the digits that matter:
+            // sum this window afresh.
+            if removed.abs() > 1e6 * sum.abs() {
+                sum = values().sum();
+            }
+        }
+        if !sum.is_finite() {
+            sum = values().sum();
+        }
+        let mean = if sum.is_finite() {
+            sum / count
+        } else {
+            // The sum overflows: average scaled values.
+            values().map(|v| v / count).sum()
+        };
+        if mean.is_finite() {
+            out.push((x, mean));
+        }
+    }
+    out
+}
+
+/// The bounding box of the finite points added.
+#[derive(Default)]
+struct Bounds {
+    x: Option<(f64, f64)>,
+    y: Option<(f64, f64)>,
+}
+
+impl Bounds {
+    fn add(&mut self, p: (f64, f64)) {
+        if !is_finite(p) {
+            return;
+        }
+        // Keeps spans and centres finite (extreme values are off the chart anyway).
+        let limit = f64::MAX / 8.0;
+        let p = (p.0.clamp(-limit, limit), p.1.clamp(-limit, limit));
+        let grow = |r: Option<(f64, f64)>, v: f64| {
+            Some(r.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+        };
+        self.x = grow(self.x, p.0);
+        self.y = grow(self.y, p.1);
+    }
+
+    fn ranges(&self) -> Option<(Range<f64>, Range<f64>)> {
+        Some(((self.x?.0..self.x?.1), (self.y?.0..self.y?.1)))
+    }
+}
+
+/// `r` widened by `fraction` of its length on each side, and to a non-empty range when `r` is
+/// a single value; always finite.
+fn padded(r: Range<f64>, fraction: f64) -> Range<f64> {
+    let (lo, hi) = (r.start.max(-f64::MAX / 4.0), r.end.min(f64::MAX / 4.0));
+    let span = hi - lo;
+    if span > 1e-12 * lo.abs().max(hi.abs()) && span > 0.0 {
+        let pad = fraction * span;
+        lo - pad..hi + pad
+    } else {
+        let pad = (0.05 * lo.abs()).max(1e-3);
+        lo - pad..hi + pad
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp_dir(name: &str) -> PathBuf {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("motornet-plot-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Width and height from the IHDR chunk of a PNG file.
+    fn png_size(bytes: &[u8]) -> (u32, u32) {
+        assert!(bytes.len() > 24, "PNG too short");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+        assert_eq!(&bytes[12..16], b"IHDR", "first chunk is IHDR");
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        (be(&bytes[16..20]), be(&bytes[20..24]))
+    }
+
+    /// Checks that `written` is exactly `<dir>/<stem>.png` and `.svg`, of the right size, and
+    /// that the SVG has the title.
+    fn check(written: &[PathBuf], dir: &Path, stem: &str, size: (u32, u32), title: &str) {
+        let png = dir.join(format!("{stem}.png"));
+        let svg = dir.join(format!("{stem}.svg"));
+        assert_eq!(written, [png.clone(), svg.clone()]);
+        assert_eq!(png_size(&std::fs::read(&png).unwrap()), size);
+        let svg = std::fs::read_to_string(&svg).unwrap();
+        assert!(svg.contains("<svg"), "not an SVG");
+        assert!(svg.contains(title), "SVG lacks the title {title:?}");
+    }
+
+    fn circle(n: usize, r: f64) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                (r * a.cos(), r * a.sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn loss_curve_writes_png_and_svg() {
+        let dir = temp_dir("loss");
+        let batches: Vec<usize> = (0..500).collect();
+        let losses: Vec<f64> = batches
+            .iter()
+            .map(|&b| 1.0 / (1.0 + b as f64 / 30.0) * (1.0 + 0.3 * (b as f64 * 1.7).sin()))
+            .collect();
+        let written = loss_curve(&dir, "loss", &batches, &losses, 20).unwrap();
+        check(&written, &dir, "loss", CURVE_SIZE, "Training loss");
+        // Linear axis: a loss that goes negative.
+        let shifted: Vec<f64> = losses.iter().map(|l| l - 0.5).collect();
+        let written = loss_curve(&dir, "loss-linear", &batches, &shifted, 1).unwrap();
+        check(&written, &dir, "loss-linear", CURVE_SIZE, "Training loss");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reaches_write_png_and_svg() {
+        let dir = temp_dir("reaches");
+        let targets = circle(8, 0.1);
+        let starts = vec![(0.0, 0.0); 8];
+        let paths: Vec<Vec<(f64, f64)>> = targets
+            .iter()
+            .map(|&(tx, ty)| {
+                (0..=50)
+                    .map(|i| (tx * i as f64 / 50.0, ty * i as f64 / 50.0))
+                    .collect()
+            })
+            .collect();
+        let written = reaches(
+            &dir,
+            "reaches",
+            &paths,
+            &targets,
+            &starts,
+            "Centre-out reaches",
+        )
+        .unwrap();
+        check(&written, &dir, "reaches", PLANAR_SIZE, "Centre-out reaches");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn arm_writes_png_and_svg() {
+        let dir = temp_dir("arm");
+        let frames: Vec<Vec<Vec<(f64, f64)>>> = (0..3)
+            .map(|e| {
+                (0..5)
+                    .map(|k| {
+                        let q1 = 0.5 + 0.2 * e as f64 + 0.1 * k as f64;
+                        let q2 = 1.2 - 0.1 * k as f64;
+                        let elbow = (0.3 * q1.cos(), 0.3 * q1.sin());
+                        let hand = (
+                            elbow.0 + 0.33 * (q1 + q2).cos(),
+                            elbow.1 + 0.33 * (q1 + q2).sin(),
+                        );
+                        vec![(0.0, 0.0), elbow, hand]
+                    })
+                    .collect()
+            })
+            .collect();
+        let written = arm(&dir, "arm", &frames, "Arm during reaches").unwrap();
+        check(&written, &dir, "arm", PLANAR_SIZE, "Arm during reaches");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn speed_profiles_write_png_and_svg() {
+        let dir = temp_dir("speed");
+        let speeds: Vec<Vec<f64>> = (1..4)
+            .map(|e| {
+                (0..100)
+                    .map(|i| {
+                        e as f64 * 0.2 * (std::f64::consts::PI * i as f64 / 99.0).sin().powi(2)
+                    })
+                    .collect()
+            })
+            .collect();
+        let written = speed_profiles(&dir, "speed", 0.01, &speeds).unwrap();
+        check(&written, &dir, "speed", CURVE_SIZE, "Fingertip speed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn empty_inputs_give_no_data_plots() {
+        let dir = temp_dir("empty");
+        let w = loss_curve(&dir, "loss", &[], &[], 10).unwrap();
+        check(&w, &dir, "loss", CURVE_SIZE, "no data");
+        let w = reaches(&dir, "reaches", &[], &[], &[], "Nothing").unwrap();
+        check(&w, &dir, "reaches", PLANAR_SIZE, "no data");
+        let w = reaches(&dir, "reaches2", &[vec![]], &[], &[], "Nothing").unwrap();
+        check(&w, &dir, "reaches2", PLANAR_SIZE, "Nothing");
+        let w = arm(&dir, "arm", &[], "No arm").unwrap();
+        check(&w, &dir, "arm", PLANAR_SIZE, "no data");
+        let w = arm(&dir, "arm2", &[vec![], vec![vec![]]], "No arm").unwrap();
+        check(&w, &dir, "arm2", PLANAR_SIZE, "No arm");
+        let w = speed_profiles(&dir, "speed", 0.01, &[]).unwrap();
+        check(&w, &dir, "speed", CURVE_SIZE, "no data");
+        let w = speed_profiles(&dir, "speed2", 0.01, &[vec![], vec![]]).unwrap();
+        check(&w, &dir, "speed2", CURVE_SIZE, "no data");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn non_finite_inputs_do_not_panic() {
+        let dir = temp_dir("nan");
+        let (nan, inf) = (f64::NAN, f64::INFINITY);
+        // All non-finite: "no data".
+        let w = loss_curve(&dir, "loss-nan", &[0, 1, 2], &[nan, inf, -inf], 2).unwrap();
+        check(&w, &dir, "loss-nan", CURVE_SIZE, "no data");
+        // Some non-finite, a zero (so linear), a huge value, one batch.
+        let w = loss_curve(
+            &dir,
+            "loss-mixed",
+            &[0, 1, 2, 3, 4],
+            &[1.0, nan, 0.0, f64::MAX, 2.0],
+            3,
+        )
+        .unwrap();
+        check(&w, &dir, "loss-mixed", CURVE_SIZE, "Training loss");
+        let w = loss_curve(&dir, "loss-one", &[7], &[0.5], 5).unwrap();
+        check(&w, &dir, "loss-one", CURVE_SIZE, "Training loss");
+        let w = loss_curve(&dir, "loss-flat", &[0, 1, 2], &[2.0, 2.0, 2.0], 0).unwrap();
+        check(&w, &dir, "loss-flat", CURVE_SIZE, "Training loss");
+
+        let paths = vec![vec![
+            (0.0, 0.0),
+            (nan, 0.1),
+            (0.1, 0.1),
+            (0.2, inf),
+            (0.2, 0.2),
+        ]];
+        let w = reaches(
+            &dir,
+            "reaches",
+            &paths,
+            &[(nan, 0.0), (0.1, 0.2)],
+            &[(0.0, 0.0)],
+            "NaN reach",
+        )
+        .unwrap();
+        check(&w, &dir, "reaches", PLANAR_SIZE, "NaN reach");
+        let w = reaches(
+            &dir,
+            "reaches-nan",
+            &[vec![(nan, nan)]],
+            &[(inf, 0.0)],
+            &[],
+            "All NaN",
+        )
+        .unwrap();
+        check(&w, &dir, "reaches-nan", PLANAR_SIZE, "no data");
+        let w = reaches(
+            &dir,
+            "reaches-point",
+            &[vec![(0.3, 0.3)]],
+            &[],
+            &[],
+            "One point",
+        )
+        .unwrap();
+        check(&w, &dir, "reaches-point", PLANAR_SIZE, "One point");
+        let w = reaches(
+            &dir,
+            "reaches-huge",
+            &[vec![(-f64::MAX, 0.0), (f64::MAX, 1.0)]],
+            &[],
+            &[],
+            "Huge",
+        )
+        .unwrap();
+        check(&w, &dir, "reaches-huge", PLANAR_SIZE, "Huge");
+
+        let frames = vec![
+            vec![vec![(0.0, 0.0), (nan, 0.3), (0.3, 0.3)]],
+            vec![vec![(inf, inf)]],
+        ];
+        let w = arm(&dir, "arm", &frames, "NaN arm").unwrap();
+        check(&w, &dir, "arm", PLANAR_SIZE, "NaN arm");
+
+        let w = speed_profiles(
+            &dir,
+            "speed",
+            0.01,
+            &[vec![0.0, nan, 0.2, inf, 0.1], vec![nan]],
+        )
+        .unwrap();
+        check(&w, &dir, "speed", CURVE_SIZE, "Fingertip speed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_naming_the_file() {
+        let dir = temp_dir("bad");
+        let e = loss_curve(&dir, "loss", &[0, 1], &[1.0], 3).unwrap_err();
+        assert!(e.to_string().contains("loss.png"), "{e}");
+        for dt in [0.0, -0.01, f64::NAN] {
+            let e = speed_profiles(&dir, "speed", dt, &[vec![0.0]]).unwrap_err();
+            assert!(e.to_string().contains("speed.png"), "{e}");
+        }
+        let e = arm(&dir, "", &[], "x").unwrap_err();
+        assert!(matches!(e, PlotError::Input { .. }), "{e}");
+        // A directory that cannot be created (below a regular file).
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let e = reaches(&file.join("sub"), "r", &[], &[], &[], "x").unwrap_err();
+        assert!(matches!(e, PlotError::CreateDir { .. }), "{e}");
+        assert!(e.to_string().contains("sub"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn helpers() {
+        let m = running_mean(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0)], 2);
+        assert_eq!(m, [(0.0, 1.0), (1.0, 2.0), (2.0, 4.0), (3.0, 6.0)]);
+        let m = running_mean(
+            &[(0.0, f64::MAX), (1.0, f64::MAX), (2.0, 1.0), (3.0, 1.0)],
+            2,
+        );
+        assert_eq!(m.len(), 4);
+        assert_eq!(m[3], (3.0, 1.0));
+        let s = finite_segments(&[(0.0, 0.0), (1.0, f64::NAN), (2.0, 2.0), (3.0, 3.0)]);
+        assert_eq!(s, [vec![(0.0, 0.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+        assert_eq!(tick_label(0.25, 3), "0.25");
+        assert_eq!(tick_label(2.0, 3), "2");
+        assert_eq!(tick_label(-0.0001, 2), "0");
+        assert_eq!(tick_label(1e-7, 3), "1.0e-7");
+        assert_eq!(tick_formatter(1.0)(&1e-17), "0");
+        assert_eq!(tick_formatter(1.0)(&0.3), "0.3");
+        let r = padded(1.0..1.0, 0.1);
+        assert!(r.start < 1.0 && r.end > 1.0);
+    }
+
+    /// Writes one example of each plot to `$MOTORNET_PLOT_DEMO` (default `/tmp/plot-demo`) and
+    /// prints the time each took. Run with `cargo test --release -- --ignored plot_demo`.
+    #[test]
+    #[ignore = "writes demo images to /tmp/plot-demo; run it to look at them"]
+    fn plot_demo() {
+        let dir = std::env::var_os("MOTORNET_PLOT_DEMO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp/plot-demo"));
+        let mut state = 12345u64;
+        let mut noise = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let time = |name: &str, f: &mut dyn FnMut() -> Result<Vec<PathBuf>, PlotError>| {
+            let t = Instant::now();
+            let written = f().unwrap();
+            println!(
+                "{name}: {:.1} ms -> {written:?}",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        };
+
+        let batches: Vec<usize> = (0..3000).collect();
+        let losses: Vec<f64> = batches
+            .iter()
+            .map(|&b| (0.002 + 0.5 * (-(b as f64) / 400.0).exp()) * (1.0 + 0.8 * noise()))
+            .collect();
+        time("loss", &mut || {
+            loss_curve(&dir, "loss", &batches, &losses, 50)
+        });
+        // Less than a decade: the log axis gets labels at 2 and 5 times the powers of ten.
+        let short: Vec<f64> = batches[..400]
+            .iter()
+            .map(|&b| (0.2 + 0.3 * (-(b as f64) / 100.0).exp()) * (1.0 + 0.3 * noise()))
+            .collect();
+        time("loss-short", &mut || {
+            loss_curve(&dir, "loss-short", &batches[..400], &short, 20)
+        });
+
+        // Centre-out reaches from a start at (0.05, 0.4): curved paths that overshoot a bit.
+        let start = (0.05, 0.4);
+        let targets: Vec<(f64, f64)> = circle(8, 0.1)
+            .into_iter()
+            .map(|(x, y)| (start.0 + x, start.1 + y))
+            .collect();
+        let n = 100;
+        let paths: Vec<Vec<(f64, f64)>> = targets
+            .iter()
+            .map(|&(tx, ty)| {
+                (0..n)
+                    .map(|i| {
+                        let s = i as f64 / (n - 1) as f64;
+                        let p = 10.0 * s.powi(3) - 15.0 * s.powi(4) + 6.0 * s.powi(5);
+                        let bow = 0.15 * (std::f64::consts::PI * p).sin();
+                        let (dx, dy) = (tx - start.0, ty - start.1);
+                        (start.0 + dx * p - dy * bow, start.1 + dy * p + dx * bow)
+                    })
+                    .collect()
+            })
+            .collect();
+        let starts = vec![start; targets.len()];
+        time("reaches", &mut || {
+            reaches(
+                &dir,
+                "reaches",
+                &paths,
+                &targets,
+                &starts,
+                "Centre-out reaches",
+            )
+        });
+
+        let frames: Vec<Vec<Vec<(f64, f64)>>> = (0..4)
+            .map(|e| {
+                (0..6)
+                    .map(|k| {
+                        let s = k as f64 / 5.0;
+                        let q1 = 0.6 + (0.15 * e as f64 - 0.2) * s;
+                        let q2 = 1.6 - (0.5 - 0.2 * e as f64) * s;
+                        let elbow = (0.309 * q1.cos(), 0.309 * q1.sin());
+                        let hand = (
+                            elbow.0 + 0.333 * (q1 + q2).cos(),
+                            elbow.1 + 0.333 * (q1 + q2).sin(),
+                        );
+                        vec![(0.0, 0.0), elbow, hand]
+                    })
+                    .collect()
+            })
+            .collect();
+        time("arm", &mut || {
+            arm(&dir, "arm", &frames, "Arm during four reaches")
+        });
+
+        // Bell-shaped speed profiles of reaches of different durations and distances.
+        let dt = 0.01;
+        let speeds: Vec<Vec<f64>> = (0..5)
+            .map(|e| {
+                let duration = 0.4 + 0.1 * e as f64;
+                let distance = 0.06 + 0.02 * e as f64;
+                (0..=100)
+                    .map(|i| {
+                        let s = (i as f64 * dt / duration).min(1.0);
+                        30.0 * distance / duration * (s * (1.0 - s)).powi(2)
+                    })
+                    .collect()
+            })
+            .collect();
+        time("speed", &mut || speed_profiles(&dir, "speed", dt, &speeds));
+        time("empty", &mut || {
+            reaches(&dir, "empty", &[], &[], &[], "No reaches")
+        });
+    }
+}

@@ -1,0 +1,514 @@
+//! `motornet train`, `motornet eval` and `motornet plot`: the run directory and what goes in it.
+//!
+//! A run directory holds `config.json` (the resolved config: enough to rebuild the run),
+//! `log.csv` (one row per batch), `checkpoint.bin` (parameters, optimiser state, losses) and
+//! the plots (`loss.png`/`.svg`, `reaches.png`/`.svg`, and `arm.png`/`.svg` for arm effectors).
+
+use crate::Result;
+use motornet::effector::{AnySkeleton, DynEffector};
+use motornet::skeleton::Skeleton;
+use motornet::task::{EnvConfig, NoiseStd, TaskConfig};
+use motornet::train::{AnyTrainer, Checkpoint, Rollout, TrainConfig, TrainError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Command-line overrides of a training config.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TrainArgs {
+    pub config: Option<PathBuf>,
+    pub effector: Option<String>,
+    pub effector_spec: Option<PathBuf>,
+    pub muscle: Option<String>,
+    pub task: Option<String>,
+    pub curl_field: Option<f64>,
+    pub hidden: Option<usize>,
+    pub layers: Option<usize>,
+    pub batch_size: Option<usize>,
+    pub batches: Option<usize>,
+    pub lr: Option<f64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub resume: bool,
+    pub quiet: bool,
+}
+
+pub(crate) const CONFIG: &str = "config.json";
+pub(crate) const CHECKPOINT: &str = "checkpoint.bin";
+pub(crate) const LOG: &str = "log.csv";
+
+fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
+    let mut c = match &a.config {
+        Some(p) => TrainConfig::from_file(p).map_err(|e| e.to_string())?,
+        None => TrainConfig::default(),
+    };
+    if let Some(name) = &a.effector {
+        c.effector = motornet::train::EffectorChoice::Preset {
+            preset: name.clone(),
+            muscle: a.muscle.clone(),
+        };
+    } else if let Some(path) = &a.effector_spec {
+        let mut spec = crate::read_spec(path)?;
+        if let Some(m) = &a.muscle {
+            spec.muscle.kind = m.clone();
+        }
+        c.effector = motornet::train::EffectorChoice::Spec {
+            spec: Box::new(spec),
+        };
+    } else if let Some(m) = &a.muscle {
+        if let motornet::train::EffectorChoice::Preset { muscle, .. } = &mut c.effector {
+            *muscle = Some(m.clone());
+        }
+    }
+    if let Some(t) = &a.task {
+        c.task = TaskConfig::default_for(t).map_err(|e| e.to_string())?;
+    }
+    if let Some(k) = a.curl_field {
+        c.env.curl_field = Some(motornet::task::CurlField {
+            strength: k,
+            probability: 1.0,
+        });
+    }
+    macro_rules! set {
+        ($field:ident, $($path:tt)+) => {
+            if let Some(v) = a.$field {
+                c.$($path)+ = v;
+            }
+        };
+    }
+    set!(hidden, network.hidden);
+    set!(layers, network.layers);
+    set!(batch_size, batch_size);
+    set!(batches, batches);
+    set!(lr, lr);
+    set!(seed, seed);
+    set!(threads, threads);
+    c.validate().map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+fn io(path: &Path, e: std::io::Error) -> String {
+    format!("{}: {e}", path.display())
+}
+
+/// Write `text` to `path` atomically (temporary file, then rename).
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| io(path, e))
+}
+
+fn default_out() -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    PathBuf::from("runs").join(format!("run-{secs}"))
+}
+
+pub(crate) fn train(args: TrainArgs) -> Result<()> {
+    let (config, out, resume_from) = if args.resume {
+        let dir = args
+            .out
+            .clone()
+            .ok_or("--resume needs --out RUN_DIR (the run to continue)")?;
+        let mut c = TrainConfig::from_file(&dir.join(CONFIG)).map_err(|e| e.to_string())?;
+        if let Some(n) = args.batches {
+            c.batches = n;
+        }
+        if let Some(t) = args.threads {
+            c.threads = t;
+        }
+        (c, dir.clone(), Some(dir.join(CHECKPOINT)))
+    } else {
+        (
+            config_from_args(&args)?,
+            args.out.clone().unwrap_or_else(default_out),
+            None,
+        )
+    };
+    std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
+    let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+    let hash = trainer.config_hash();
+    if let Some(path) = &resume_from {
+        let c = Checkpoint::load(path, Some(hash)).map_err(|e| e.to_string())?;
+        trainer.restore(c).map_err(|e| e.to_string())?;
+    }
+    let resolved = serde_json::to_string_pretty(trainer.config()).map_err(|e| e.to_string())?;
+    write_atomic(&out.join(CONFIG), &(resolved + "\n"))?;
+    let log_path = out.join(LOG);
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| io(&log_path, e))?;
+    if trainer.batches_done() == 0 {
+        writeln!(log, "batch,loss,grad_norm,lr,seconds").map_err(|e| io(&log_path, e))?;
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // a second Ctrl-C while stopping kills the process as usual
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    let total = config.batches;
+    let first = trainer.batches_done();
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(total as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} batches  {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_position(first as u64);
+    let save = |trainer: &AnyTrainer| -> Result<()> {
+        trainer
+            .checkpoint()
+            .save(&out.join(CHECKPOINT), hash)
+            .map_err(|e| e.to_string())
+    };
+    let start = Instant::now();
+    let mut failure: Option<TrainError> = None;
+    let mut done_here = 0usize;
+    for b in first..total {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let t0 = Instant::now();
+        match trainer.batch() {
+            Ok(s) => {
+                done_here += 1;
+                writeln!(
+                    log,
+                    "{},{},{},{},{:.6}",
+                    s.batch,
+                    s.loss,
+                    s.grad_norm,
+                    s.lr,
+                    t0.elapsed().as_secs_f64()
+                )
+                .map_err(|e| io(&log_path, e))?;
+                if b % 10 == 0 || b + 1 == total {
+                    let rate = done_here as f64 / start.elapsed().as_secs_f64().max(1e-9);
+                    bar.set_message(format!("loss {:.4}  {:.1} batches/s", s.loss, rate));
+                }
+                bar.set_position((b + 1) as u64);
+                if config.checkpoint_every > 0 && (b + 1) % config.checkpoint_every == 0 {
+                    save(&trainer)?;
+                }
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    log.flush().map_err(|e| io(&log_path, e))?;
+    // the parameters are those before any failed batch: the last good state
+    save(&trainer)?;
+    if let Some(e) = failure {
+        return Err(format!(
+            "{e}; the last good checkpoint is {}",
+            out.join(CHECKPOINT).display()
+        ));
+    }
+    let losses = trainer.losses();
+    let tail = &losses[losses.len().saturating_sub(250)..];
+    let final_loss = if tail.is_empty() {
+        f64::NAN
+    } else {
+        tail.iter().sum::<f64>() / tail.len() as f64
+    };
+    let plots = plot_run(&out, &trainer).unwrap_or_else(|e| {
+        eprintln!("warning: plots not written: {e}");
+        vec![]
+    });
+    let stopped = stop.load(Ordering::SeqCst);
+    eprintln!(
+        "train: out={} effector={} task={} params={} batches={} batch_size={} threads={} seconds={seconds:.3} seconds_per_batch={:.6} final_loss={final_loss:.5}{}",
+        out.display(),
+        effector_name(trainer.config()),
+        task_name(&trainer.config().task),
+        trainer.n_params(),
+        trainer.batches_done(),
+        config.batch_size,
+        trainer.threads(),
+        seconds / done_here.max(1) as f64,
+        if stopped { " stopped=ctrl-c" } else { "" }
+    );
+    for p in plots {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn effector_name(c: &TrainConfig) -> String {
+    match &c.effector {
+        motornet::train::EffectorChoice::Preset { preset, .. } => preset.clone(),
+        motornet::train::EffectorChoice::Spec { spec } => {
+            spec.preset.clone().unwrap_or_else(|| "custom".into())
+        }
+    }
+}
+
+fn task_name(t: &TaskConfig) -> &'static str {
+    match t {
+        TaskConfig::RandomTargetReach => "RandomTargetReach",
+        TaskConfig::RandomTargetReachWithLoads { .. } => "RandomTargetReachWithLoads",
+        TaskConfig::DelayedReach { .. } => "DelayedReach",
+        TaskConfig::CentreOutReach { .. } => "CentreOutReach",
+    }
+}
+
+/// Reload a run from its directory alone: config and checkpoint.
+pub(crate) fn load_run(dir: &Path) -> Result<AnyTrainer> {
+    let config = TrainConfig::from_file(&dir.join(CONFIG)).map_err(|e| e.to_string())?;
+    let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+    let c = Checkpoint::load(&dir.join(CHECKPOINT), Some(trainer.config_hash()))
+        .map_err(|e| e.to_string())?;
+    trainer.restore(c).map_err(|e| e.to_string())?;
+    Ok(trainer)
+}
+
+/// The validation batch of a run: centre-out reaches (8 targets, 10 cm, no noise) for planar
+/// effectors, else a noiseless batch of the training task.
+pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Result<Rollout> {
+    let c = trainer.config();
+    let env = EnvConfig {
+        action_noise: 0.0,
+        obs_noise: NoiseStd::Same(0.0),
+        proprioception_noise: 0.0,
+        vision_noise: 0.0,
+        ..c.env.clone()
+    };
+    let planar = trainer.effector().space_dim() == 2;
+    // the validation observation must have the training observation's layout
+    let cue_input = c.task.build().go_cue();
+    let centre_out = TaskConfig::CentreOutReach {
+        n_targets: 8,
+        radius: 0.1,
+        centre: None,
+        mode: motornet::task::CentreOutMode::Validation { cue: 0.0 },
+        cue_input,
+    };
+    let task = match task {
+        Some(t) => t.clone(),
+        None if planar => centre_out,
+        None => c.task.clone(),
+    };
+    trainer
+        .evaluate(Some(&task), Some(&env), 8, 0, None)
+        .map_err(|e| e.to_string())
+}
+
+/// Fingertip paths `(x, y)` of a rollout.
+fn paths(r: &Rollout, d: usize) -> Vec<Vec<(f64, f64)>> {
+    r.fingertip
+        .iter()
+        .map(|f| f.chunks(2 * d).map(|c| (c[0], c[1])).collect())
+        .collect()
+}
+
+/// Write the run's plots; returns the files written.
+pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>> {
+    let mut files = vec![];
+    let losses = trainer.losses();
+    let batches: Vec<usize> = (0..losses.len()).collect();
+    files.extend(
+        crate::plot::loss_curve(dir, "loss", &batches, losses, 50).map_err(|e| e.to_string())?,
+    );
+    let eff = trainer.effector();
+    let d = eff.space_dim();
+    if d != 2 {
+        return Ok(files);
+    }
+    let r = validation(trainer, None)?;
+    let p = paths(&r, d);
+    let targets: Vec<(f64, f64)> = r.target.iter().map(|t| (t[0], t[1])).collect();
+    let starts: Vec<(f64, f64)> = p.iter().map(|p| p[0]).collect();
+    files.extend(
+        crate::plot::reaches(dir, "reaches", &p, &targets, &starts, "validation reaches")
+            .map_err(|e| e.to_string())?,
+    );
+    let dt = eff.options().timestep;
+    let speeds: Vec<Vec<f64>> = r
+        .fingertip
+        .iter()
+        .map(|f| {
+            f.chunks(2 * d)
+                .map(|c| (c[2] * c[2] + c[3] * c[3]).sqrt())
+                .collect()
+        })
+        .collect();
+    files
+        .extend(crate::plot::speed_profiles(dir, "speed", dt, &speeds).map_err(|e| e.to_string())?);
+    if let Some(frames) = arm_frames(eff, &r) {
+        files.extend(
+            crate::plot::arm(dir, "arm", &frames, "arm over time (validation reaches)")
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(files)
+}
+
+/// Points `(x, y)` (m) joined by lines.
+type Polyline = Vec<(f64, f64)>;
+
+/// Stick figures (shoulder, elbow, hand) of a two-joint arm at a few times of each reach.
+fn arm_frames(eff: &DynEffector, r: &Rollout) -> Option<Vec<Vec<Polyline>>> {
+    let AnySkeleton::TwoDofArm(arm) = eff.skeleton() else {
+        return None;
+    };
+    let l1 = arm.params().l1;
+    let shown = 6;
+    let frames = r
+        .joint
+        .iter()
+        .map(|j| {
+            let states: Vec<&[f64]> = j.chunks(4).collect();
+            (0..shown)
+                .map(|k| {
+                    let s = states[k * (states.len() - 1) / (shown - 1)];
+                    let (mut hand, mut vel) = ([0.0; 2], [0.0; 2]);
+                    arm.joint_to_cartesian(&s[..2], &s[2..], &mut hand, &mut vel);
+                    let elbow = (l1 * s[0].cos(), l1 * s[0].sin());
+                    vec![(0.0, 0.0), elbow, (hand[0], hand[1])]
+                })
+                .collect()
+        })
+        .collect();
+    Some(frames)
+}
+
+/// Validation metrics of a rollout: mean final endpoint error (m), mean path length ratio
+/// (path length / straight distance start → target) and mean peak speed (m/s).
+pub(crate) fn metrics(r: &Rollout, d: usize) -> (f64, f64, f64) {
+    let n = r.fingertip.len().max(1) as f64;
+    let (mut err, mut ratio, mut peak) = (0.0, 0.0, 0.0);
+    for (f, t) in r.fingertip.iter().zip(&r.target) {
+        let states: Vec<&[f64]> = f.chunks(2 * d).collect();
+        let dist = |a: &[f64], b: &[f64]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let last = states[states.len() - 1];
+        err += dist(&last[..d], t);
+        let path: f64 = states
+            .windows(2)
+            .map(|w| dist(&w[0][..d], &w[1][..d]))
+            .sum();
+        ratio += path / dist(&states[0][..d], t).max(1e-9);
+        peak += states
+            .iter()
+            .map(|s| s[d..2 * d].iter().map(|v| v * v).sum::<f64>().sqrt())
+            .fold(0.0, f64::max);
+    }
+    (err / n, ratio / n, peak / n)
+}
+
+/// Write `data` (row-major, `shape`) as a NumPy `.npy` file of little-endian f64.
+pub(crate) fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
+    let dims: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+    let shape_txt = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    // magic (6) + version (2) + header length (2) + header, padded to 64 bytes with a newline
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in data {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).map_err(|e| io(path, e))
+}
+
+pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
+    let trainer = load_run(dir)?;
+    let task = task
+        .map(|t| TaskConfig::default_for(t).map_err(|e| e.to_string()))
+        .transpose()?;
+    let r = validation(&trainer, task.as_ref())?;
+    let eff = trainer.effector();
+    let (d, m) = (eff.space_dim(), eff.n_muscles());
+    let out = dir.join("eval");
+    std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
+    let (err, ratio, peak) = metrics(&r, d);
+    let b = r.fingertip.len();
+    let t1 = r.fingertip.first().map_or(0, |f| f.len() / (2 * d));
+    let json = serde_json::json!({
+        "loss": r.loss,
+        "mean_final_error_m": err,
+        "mean_path_length_ratio": ratio,
+        "mean_peak_speed_m_per_s": peak,
+        "dt": eff.options().timestep,
+        "fingertip": r.fingertip,
+        "goal": r.goal,
+        "target": r.target,
+        "joint": r.joint,
+        "excitation": r.excitation,
+    });
+    write_atomic(&out.join("trajectories.json"), &json.to_string())?;
+    write_npy(
+        &out.join("fingertip.npy"),
+        &[b, t1, 2 * d],
+        &r.fingertip.concat(),
+    )?;
+    write_npy(&out.join("target.npy"), &[b, d], &r.target.concat())?;
+    let dof2 = r.joint.first().map_or(0, |j| j.len() / t1.max(1));
+    write_npy(&out.join("joint.npy"), &[b, t1, dof2], &r.joint.concat())?;
+    write_npy(
+        &out.join("excitation.npy"),
+        &[b, t1.saturating_sub(1), m],
+        &r.excitation.concat(),
+    )?;
+    let mut files = vec![];
+    if d == 2 {
+        let p = paths(&r, d);
+        let targets: Vec<(f64, f64)> = r.target.iter().map(|t| (t[0], t[1])).collect();
+        let starts: Vec<(f64, f64)> = p.iter().map(|p| p[0]).collect();
+        files.extend(
+            crate::plot::reaches(&out, "reaches", &p, &targets, &starts, "evaluation reaches")
+                .map_err(|e| e.to_string())?,
+        );
+        if let Some(frames) = arm_frames(eff, &r) {
+            files.extend(
+                crate::plot::arm(&out, "arm", &frames, "arm over time (evaluation)")
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+    }
+    println!(
+        "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3}",
+        dir.display(),
+        r.loss
+    );
+    eprintln!("wrote {}", out.join("trajectories.json").display());
+    for f in files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! `motornet train`, `eval` and `plot` end to end: the run directory's files, the summary
+//! line, resuming, reloading from the directory alone, and clear errors for bad runs.
+
+use motornet::train::{Checkpoint, TrainConfig};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_motornet"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("motornet-train-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn number_after(text: &str, key: &str) -> f64 {
+    let at = text
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        + key.len();
+    let s: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+'))
+        .collect();
+    s.parse()
+        .unwrap_or_else(|_| panic!("bad number after {key}: {text}"))
+}
+
+/// A short run: 0.3 s episodes, batch 8, GRU 16.
+fn small_config(dir: &Path) -> PathBuf {
+    let c = TrainConfig {
+        batch_size: 8,
+        env: motornet::task::EnvConfig {
+            max_ep_duration: 0.3,
+            ..Default::default()
+        },
+        network: motornet::train::NetworkConfig {
+            kind: motornet::train::NetworkKind::Gru,
+            hidden: 16,
+            layers: 1,
+        },
+        checkpoint_every: 4,
+        threads: 2,
+        ..TrainConfig::default()
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("small.json");
+    std::fs::write(&path, serde_json::to_string(&c).unwrap()).unwrap();
+    path
+}
+
+fn train(args: &[&str]) -> Output {
+    bin()
+        .arg("train")
+        .arg("--quiet")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn losses(dir: &Path) -> Vec<f64> {
+    std::fs::read_to_string(dir.join("log.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn train_writes_the_run_directory_and_the_summary_line() {
+    let base = tmp("run");
+    let cfg = small_config(&base);
+    let out = base.join("run");
+    let o = train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--batches",
+        "6",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(number_after(&err, "seconds_per_batch=") > 0.0, "{err}");
+    let final_loss = number_after(&err, "final_loss=");
+    let l = losses(&out);
+    assert_eq!(l.len(), 6);
+    // final_loss is the mean of the last 250 batches, here all 6
+    assert!(
+        (final_loss - l.iter().sum::<f64>() / 6.0).abs() < 1e-4,
+        "{final_loss} vs {l:?}"
+    );
+    for f in [
+        "config.json",
+        "log.csv",
+        "checkpoint.bin",
+        "loss.png",
+        "loss.svg",
+        "reaches.png",
+        "reaches.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing: {err}");
+    }
+    // the resolved config rebuilds the run: the effector is written out in full
+    let c = TrainConfig::from_file(&out.join("config.json")).unwrap();
+    assert!(matches!(
+        c.effector,
+        motornet::train::EffectorChoice::Spec { .. }
+    ));
+
+    // eval reloads it from the directory alone
+    let o = bin().arg("eval").arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(number_after(&text, "mean_final_error_m=") >= 0.0);
+    assert!(number_after(&text, "mean_path_length_ratio=") >= 1.0 - 1e-9);
+    assert!(number_after(&text, "mean_peak_speed_m_per_s=") > 0.0);
+    for f in [
+        "trajectories.json",
+        "fingertip.npy",
+        "target.npy",
+        "joint.npy",
+        "excitation.npy",
+        "reaches.png",
+    ] {
+        assert!(out.join("eval").join(f).exists(), "eval/{f} missing");
+    }
+    let npy = std::fs::read(out.join("eval/fingertip.npy")).unwrap();
+    assert_eq!(&npy[..6], b"\x93NUMPY");
+    let header =
+        String::from_utf8_lossy(&npy[10..10 + u16::from_le_bytes([npy[8], npy[9]]) as usize])
+            .to_string();
+    assert!(header.contains("'shape': (8, 31, 4)"), "{header}");
+    assert_eq!(npy.len(), 10 + header.len() + 8 * 31 * 4 * 8);
+
+    // plot regenerates the plots
+    std::fs::remove_file(out.join("loss.png")).unwrap();
+    let o = bin().arg("plot").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("loss.png").exists());
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn resumed_runs_continue_exactly_and_seeds_reproduce() {
+    let base = tmp("resume");
+    let cfg = small_config(&base);
+    let (a, b) = (base.join("a"), base.join("b"));
+    let run = |out: &Path, n: &str| {
+        train(&[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--batches",
+            n,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert!(run(&a, "8").status.success());
+    assert!(run(&b, "5").status.success());
+    let o = train(&["--resume", "--out", b.to_str().unwrap(), "--batches", "8"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(losses(&a), losses(&b), "5 + 3 batches = 8 batches");
+    let c = base.join("c");
+    assert!(run(&c, "8").status.success());
+    assert_eq!(losses(&a), losses(&c), "same seed and threads, same curve");
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn bad_runs_are_clear_errors() {
+    let base = tmp("bad");
+    let cfg = small_config(&base);
+    let out = base.join("run");
+    assert!(train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--batches",
+        "2",
+        "--out",
+        out.to_str().unwrap()
+    ])
+    .status
+    .success());
+    // a truncated checkpoint
+    let ck = out.join("checkpoint.bin");
+    let bytes = std::fs::read(&ck).unwrap();
+    std::fs::write(&ck, &bytes[..bytes.len() / 2]).unwrap();
+    let o = bin().arg("eval").arg(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("truncated"), "{err}");
+    // a checkpoint from another run
+    std::fs::write(&ck, &bytes).unwrap();
+    let mut c = TrainConfig::from_file(&out.join("config.json")).unwrap();
+    c.seed += 1;
+    std::fs::write(out.join("config.json"), serde_json::to_string(&c).unwrap()).unwrap();
+    let o = bin().arg("eval").arg(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("another run"), "{err}");
+    c.seed -= 1;
+    std::fs::write(out.join("config.json"), serde_json::to_string(&c).unwrap()).unwrap();
+    // non-finite parameters: training stops naming the batch, keeps the checkpoint, fails
+    let mut bad: Checkpoint = Checkpoint::load(&ck, None).unwrap();
+    bad.params[3] = f32::NAN;
+    let hash = c.hash().unwrap();
+    bad.save(&ck, hash).unwrap();
+    let o = train(&["--resume", "--out", out.to_str().unwrap(), "--batches", "5"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("batch 2") && err.contains("not finite") && err.contains("checkpoint"),
+        "{err}"
+    );
+    assert_eq!(Checkpoint::load(&ck, Some(hash)).unwrap().batches_done, 2);
+    // bad flags
+    for args in [
+        vec!["--batch-size", "0"],
+        vec!["--task", "Juggling"],
+        vec!["--effector", "NoSuchArm"],
+        vec!["--lr", "-1"],
+    ] {
+        let o = train(
+            &[
+                &args[..],
+                &["--batches", "1", "--out", base.join("x").to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.starts_with("error:"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    std::fs::remove_dir_all(&base).ok();
+}

@@ -1,0 +1,319 @@
+//! Row-major matrix products over slices.
+//!
+//! The buffers of this crate are row-major and batch-major. A matrix here is a slice with a
+//! shape and two strides ([`Mat`], [`MatMut`]): a row-major `[rows, cols]` matrix with row
+//! stride `ld` has strides `(ld, 1)`, and its transpose is the same numbers with the strides
+//! swapped, so no product needs a transposed copy.
+//!
+//! [`gemm`] hands products whose three dimensions all exceed [`SMALL_DIM`] to nalgebra's `gemm`
+//! on strided views, which passes them, strides and all, to the `matrixmultiply` crate's packed,
+//! vectorised kernels (nalgebra 0.34 does this for `f32`/`f64` when every dimension is above 5).
+//! Smaller products run in the loops below instead of nalgebra's own small-matrix fallback:
+//! that fallback (`gemv` → `axcpy`) iterates over the *memory extent* of a strided vector rather
+//! than its length, indexing out of bounds for any view whose rows are not contiguous (seen
+//! with nalgebra 0.34.2 as a failed `get_unchecked_mut` precondition in debug builds).
+
+use nalgebra::{Dyn, MatrixView, MatrixViewMut};
+
+use crate::Real;
+
+/// Products with a dimension at or below this run in [`small_gemm`]; nalgebra only hands
+/// products with every dimension above 5 to `matrixmultiply`.
+pub(crate) const SMALL_DIM: usize = 5;
+
+/// A read-only matrix: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mat<'a, T> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// A mutable matrix: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Debug)]
+pub(crate) struct MatMut<'a, T> {
+    data: &'a mut [T],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// Index one past the last element of a `rows × cols` matrix with strides `(rs, cs)`.
+#[inline]
+fn extent(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
+    if rows == 0 || cols == 0 {
+        0
+    } else {
+        (rows - 1) * rs + (cols - 1) * cs + 1
+    }
+}
+
+/// The row-major `[rows, cols]` matrix at the start of `data`, row stride `ld`: element
+/// `(i, j)` is `data[i * ld + j]`.
+///
+/// # Panics
+/// If `data` is too short.
+#[inline]
+pub(crate) fn rm<T>(data: &[T], rows: usize, cols: usize, ld: usize) -> Mat<'_, T> {
+    let data = &data[..extent(rows, cols, ld, 1)];
+    Mat {
+        data,
+        rows,
+        cols,
+        rs: ld,
+        cs: 1,
+    }
+}
+
+/// The transpose, `[rows, cols]`, of the row-major `[cols, rows]` matrix at the start of `data`
+/// with row stride `ld`: element `(i, j)` is `data[j * ld + i]`.
+///
+/// # Panics
+/// If `data` is too short.
+#[inline]
+pub(crate) fn rm_t<T>(data: &[T], rows: usize, cols: usize, ld: usize) -> Mat<'_, T> {
+    let data = &data[..extent(rows, cols, 1, ld)];
+    Mat {
+        data,
+        rows,
+        cols,
+        rs: 1,
+        cs: ld,
+    }
+}
+
+/// Mutable row-major `[rows, cols]` matrix at the start of `data`, row stride `ld` (`ld ≥ cols`).
+///
+/// # Panics
+/// If `data` is too short.
+#[inline]
+pub(crate) fn rm_mut<T>(data: &mut [T], rows: usize, cols: usize, ld: usize) -> MatMut<'_, T> {
+    debug_assert!(rows <= 1 || ld >= cols, "rm_mut: rows overlap");
+    let data = &mut data[..extent(rows, cols, ld, 1)];
+    MatMut {
+        data,
+        rows,
+        cols,
+        rs: ld,
+        cs: 1,
+    }
+}
+
+/// `c ← a · b + beta · c` (with `beta = 0`, `c` is only written).
+///
+/// # Panics
+/// If the shapes do not match.
+#[inline]
+pub(crate) fn gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) {
+    assert!(
+        a.rows == c.rows && b.cols == c.cols && a.cols == b.rows,
+        "gemm: [{}, {}] · [{}, {}] into [{}, {}]",
+        a.rows,
+        a.cols,
+        b.rows,
+        b.cols,
+        c.rows,
+        c.cols
+    );
+    if c.rows > SMALL_DIM && c.cols > SMALL_DIM && a.cols > SMALL_DIM {
+        nalgebra_gemm(c, a, b, beta);
+    } else {
+        small_gemm(c, a, b, beta);
+    }
+}
+
+/// [`gemm`] through nalgebra (and so `matrixmultiply`, for `f32`/`f64` with every dimension
+/// above 5).
+fn nalgebra_gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) {
+    type ViewMut<'a, T> = MatrixViewMut<'a, T, Dyn, Dyn, Dyn, Dyn>;
+    let (a, b) = (view(a), view(b));
+    let mut c = ViewMut::from_slice_with_strides_generic(
+        c.data,
+        Dyn(c.rows),
+        Dyn(c.cols),
+        Dyn(c.rs),
+        Dyn(c.cs),
+    );
+    c.gemm(T::one(), &a, &b, beta);
+}
+
+/// [`gemm`] by loops, for small products. Row-major `c` (unit column stride) takes one of two
+/// vectorisable forms: rows of `c` updated by multiples of rows of `b` when `b` is row-major,
+/// dot products of rows of `a` with columns of `b` when those are contiguous.
+pub(crate) fn small_gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) {
+    let MatMut {
+        data: cd,
+        rows: m,
+        cols: n,
+        rs: rsc,
+        cs: csc,
+    } = c;
+    let k = a.cols;
+    if m == 0 || n == 0 {
+        return;
+    }
+    if csc == 1 && b.cs == 1 {
+        for i in 0..m {
+            let crow = &mut cd[i * rsc..][..n];
+            scale(crow, beta);
+            let ai = |p: usize| a.data[i * a.rs + p * a.cs];
+            let brow = |p: usize| &b.data[p * b.rs..][..n];
+            // Four rows of `b` per pass over the row of `c`: a quarter of the loads and stores
+            // of `c`.
+            let mut p = 0;
+            while p + 4 <= k {
+                let (a0, a1, a2, a3) = (ai(p), ai(p + 1), ai(p + 2), ai(p + 3));
+                let (b0, b1, b2, b3) = (brow(p), brow(p + 1), brow(p + 2), brow(p + 3));
+                for j in 0..n {
+                    crow[j] += (a0 * b0[j] + a1 * b1[j]) + (a2 * b2[j] + a3 * b3[j]);
+                }
+                p += 4;
+            }
+            while p < k {
+                let (a0, b0) = (ai(p), brow(p));
+                for j in 0..n {
+                    crow[j] += a0 * b0[j];
+                }
+                p += 1;
+            }
+        }
+    } else if csc == 1 && a.cs == 1 && b.rs == 1 {
+        for i in 0..m {
+            let arow = &a.data[i * a.rs..][..k];
+            let crow = &mut cd[i * rsc..][..n];
+            for (j, cv) in crow.iter_mut().enumerate() {
+                let d = dot(arow, &b.data[j * b.cs..][..k]);
+                *cv = if beta == T::zero() { d } else { beta * *cv + d };
+            }
+        }
+    } else {
+        for i in 0..m {
+            for j in 0..n {
+                let mut d = T::zero();
+                for p in 0..k {
+                    d += a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs];
+                }
+                let cv = &mut cd[i * rsc + j * csc];
+                *cv = if beta == T::zero() { d } else { beta * *cv + d };
+            }
+        }
+    }
+}
+
+/// `m` as a nalgebra view.
+fn view<T: Real>(m: Mat<'_, T>) -> MatrixView<'_, T, Dyn, Dyn, Dyn, Dyn> {
+    MatrixView::from_slice_with_strides_generic(
+        m.data,
+        Dyn(m.rows),
+        Dyn(m.cols),
+        Dyn(m.rs),
+        Dyn(m.cs),
+    )
+}
+
+/// `x ← beta · x`, writing zeros (not reading `x`) when `beta = 0`.
+#[inline]
+fn scale<T: Real>(x: &mut [T], beta: T) {
+    if beta == T::zero() {
+        x.fill(T::zero());
+    } else if beta != T::one() {
+        for v in x {
+            *v *= beta;
+        }
+    }
+}
+
+/// `Σ x_i y_i`, in eight interleaved partial sums so that it vectorises.
+#[inline]
+fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (xs, ys) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += xs[l] * ys[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&a, &b) in xr.iter().zip(yr) {
+        s += a * b;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `c ← a · b + beta · c` by the definition, in f64.
+    fn reference(
+        c: &mut [f64],
+        cm: (usize, usize, usize, usize),
+        a: &[f64],
+        am: (usize, usize),
+        b: &[f64],
+        bm: (usize, usize),
+        k: usize,
+        beta: f64,
+    ) {
+        let (m, n, rsc, csc) = cm;
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0;
+                for p in 0..k {
+                    s += a[i * am.0 + p * am.1] * b[p * bm.0 + j * bm.1];
+                }
+                let v = &mut c[i * rsc + j * csc];
+                *v = beta * *v + s;
+            }
+        }
+    }
+
+    /// Every layout the crate uses (row-major or transposed operands, row-major output with a
+    /// row stride above its width), on every size from 1 to 8 (both sides of [`SMALL_DIM`]),
+    /// through [`gemm`]: the nalgebra path and the loops must both equal the definition.
+    #[test]
+    fn gemm_matches_the_definition_for_all_layouts_and_small_sizes() {
+        let val = |i: usize| ((i * 7919 % 211) as f64 - 105.0) / 50.0;
+        for m in 1..=8 {
+            for n in 1..=8 {
+                for k in 1..=8 {
+                    for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                        for beta in [0.0, 1.0, 0.5] {
+                            let pad = 3;
+                            let a: Vec<f64> = (0..(m + pad) * (k + pad)).map(val).collect();
+                            let b: Vec<f64> =
+                                (0..(k + pad) * (n + pad)).map(|i| val(i + 13)).collect();
+                            let (av, astr) = if ta {
+                                (rm_t(&a, m, k, m + pad), (1, m + pad))
+                            } else {
+                                (rm(&a, m, k, k + pad), (k + pad, 1))
+                            };
+                            let (bv, bstr) = if tb {
+                                (rm_t(&b, k, n, k + pad), (1, k + pad))
+                            } else {
+                                (rm(&b, k, n, n + pad), (n + pad, 1))
+                            };
+                            let ldc = n + pad;
+                            let c0: Vec<f64> = (0..m * ldc).map(|i| val(i + 29)).collect();
+                            let mut want = c0.clone();
+                            reference(&mut want, (m, n, ldc, 1), &a, astr, &b, bstr, k, beta);
+                            let mut got = c0.clone();
+                            gemm(rm_mut(&mut got, m, n, ldc), av, bv, beta);
+                            for (idx, (g, w)) in got.iter().zip(&want).enumerate() {
+                                assert!(
+                                    (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                                    "gemm m={m} n={n} k={k} a transposed {ta} b transposed {tb} \
+                                     beta {beta}: c[{idx}] = {g}, expected {w}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! A training run's settings: effector, task, environment, network, losses and optimiser.
+//! Defaults reproduce MotorNet's tutorial (ReluPointMass24, RandomTargetReach with 1 s
+//! episodes, GRU 32, batch 32, 6000 batches, Adam 1e-3, gradient norm clipped to 1, position
+//! L1 loss).
+
+use crate::error::TrainError;
+use motornet_effector::{presets, EffectorSpec};
+use motornet_task::loss::LossConfig;
+use motornet_task::{EnvConfig, TaskConfig};
+use serde::{Deserialize, Serialize};
+
+/// Which effector to train on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EffectorChoice {
+    /// A preset by name, with an optional muscle model (`{"preset": "RigidTendonArm26",
+    /// "muscle": "MujocoHillMuscle"}`).
+    Preset {
+        /// Preset name.
+        preset: String,
+        /// Muscle model, for presets that take one.
+        #[serde(default)]
+        muscle: Option<String>,
+    },
+    /// A full spec (`{"spec": {...}}`), as `motornet spec` prints.
+    Spec {
+        /// The spec.
+        spec: Box<EffectorSpec>,
+    },
+}
+
+impl EffectorChoice {
+    /// The full spec.
+    pub fn resolve(&self) -> Result<EffectorSpec, TrainError> {
+        match self {
+            Self::Preset { preset, muscle } => Ok(presets::spec(preset, muscle.as_deref())?),
+            Self::Spec { spec } => Ok((**spec).clone()),
+        }
+    }
+}
+
+/// The network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// Stacked GRU with a sigmoid readout (MotorNet's `PolicyGRU`).
+    Gru,
+    /// Feed-forward network (tanh hidden layers, sigmoid output).
+    Mlp,
+}
+
+/// Network shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// GRU or MLP.
+    pub kind: NetworkKind,
+    /// Hidden units per layer.
+    pub hidden: usize,
+    /// Number of layers.
+    pub layers: usize,
+}
+
+/// Learning-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LrSchedule {
+    /// The same rate throughout.
+    Constant,
+    /// Multiply by `factor` every `every` batches.
+    Step {
+        /// Batches between drops.
+        every: usize,
+        /// Factor per drop.
+        factor: f64,
+    },
+    /// Cosine decay from the rate to `min_lr` over the run.
+    Cosine {
+        /// Final rate.
+        min_lr: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The rate at batch `b` (0-based) of `total`, starting from `lr`.
+    pub fn at(&self, lr: f64, b: usize, total: usize) -> f64 {
+        match *self {
+            Self::Constant => lr,
+            Self::Step { every, factor } => lr * factor.powi((b / every.max(1)) as i32),
+            Self::Cosine { min_lr } => {
+                let x = b as f64 / total.max(1) as f64;
+                min_lr + 0.5 * (lr - min_lr) * (1.0 + (std::f64::consts::PI * x).cos())
+            }
+        }
+    }
+}
+
+/// Everything a training run needs; serialised into the run directory as `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// The effector.
+    pub effector: EffectorChoice,
+    /// The task.
+    pub task: TaskConfig,
+    /// Environment: episode length, delays, noise, force field.
+    pub env: EnvConfig,
+    /// The network.
+    pub network: NetworkConfig,
+    /// The loss terms.
+    pub losses: Vec<LossConfig>,
+    /// Episodes per batch.
+    pub batch_size: usize,
+    /// Number of batches.
+    pub batches: usize,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// Learning-rate schedule.
+    pub lr_schedule: LrSchedule,
+    /// Largest gradient norm (clipped above); `None` for no clipping.
+    pub grad_clip: Option<f64>,
+    /// Seed of the initial parameters and of every batch's episodes.
+    pub seed: u64,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Batches between checkpoints (and at the end).
+    pub checkpoint_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            effector: EffectorChoice::Preset {
+                preset: "ReluPointMass24".into(),
+                muscle: None,
+            },
+            task: TaskConfig::RandomTargetReach,
+            env: EnvConfig::default(),
+            network: NetworkConfig {
+                kind: NetworkKind::Gru,
+                hidden: 32,
+                layers: 1,
+            },
+            losses: vec![LossConfig::PositionL1 { weight: 1.0 }],
+            batch_size: 32,
+            batches: 6000,
+            lr: 1e-3,
+            lr_schedule: LrSchedule::Constant,
+            grad_clip: Some(1.0),
+            seed: 0,
+            threads: 0,
+            checkpoint_every: 500,
+        }
+    }
+}
+
+fn bad(field: &str, reason: String) -> TrainError {
+    TrainError::Config {
+        field: field.into(),
+        reason,
+    }
+}
+
+impl TrainConfig {
+    /// Read a config file (JSON or TOML, by extension; unknown fields are errors naming them).
+    pub fn from_file(path: &std::path::Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let parsed = if path.extension().is_some_and(|e| e == "toml") {
+            toml::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        };
+        parsed.map_err(|reason| bad(&path.display().to_string(), reason))
+    }
+
+    /// The config with the effector written out as a full spec: enough to rebuild the run.
+    pub fn resolved(&self) -> Result<Self, TrainError> {
+        let mut c = self.clone();
+        c.effector = EffectorChoice::Spec {
+            spec: Box::new(self.effector.resolve()?),
+        };
+        Ok(c)
+    }
+
+    /// Check the numbers that the other crates do not check.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        if self.batch_size == 0 {
+            return Err(bad("batch_size", "must be at least 1".into()));
+        }
+        if self.network.hidden == 0 || self.network.layers == 0 {
+            return Err(bad(
+                "network",
+                "hidden and layers must be at least 1".into(),
+            ));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(bad(
+                "lr",
+                format!("must be finite and > 0, got {}", self.lr),
+            ));
+        }
+        if let Some(c) = self.grad_clip {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(bad("grad_clip", format!("must be finite and > 0, got {c}")));
+            }
+        }
+        if self.losses.is_empty() {
+            return Err(bad("losses", "needs at least one loss term".into()));
+        }
+        match self.lr_schedule {
+            LrSchedule::Step { every, factor }
+                if every == 0 || factor.is_nan() || factor <= 0.0 =>
+            {
+                Err(bad(
+                    "lr_schedule",
+                    format!("step needs every >= 1 and factor > 0, got {every} and {factor}"),
+                ))
+            }
+            LrSchedule::Cosine { min_lr } if !(0.0..=self.lr).contains(&min_lr) => Err(bad(
+                "lr_schedule",
+                format!("cosine needs 0 <= min_lr <= lr, got {min_lr}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A 64-bit FNV-1a hash of the resolved config's JSON: checkpoints record it so that a
+    /// checkpoint is only loaded into the run it belongs to. The run length, thread count and
+    /// checkpoint interval are left out: a run may be resumed for more batches, or on another
+    /// machine.
+    pub fn hash(&self) -> Result<u64, TrainError> {
+        let mut c = self.resolved()?;
+        (c.batches, c.threads, c.checkpoint_every) = (0, 0, 0);
+        let json = serde_json::to_string(&c).expect("configs serialise");
+        Ok(fnv1a(json.as_bytes()))
+    }
+}
+
+/// 64-bit FNV-1a.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

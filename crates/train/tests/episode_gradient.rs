@@ -1,0 +1,126 @@
+//! The closed-loop episode gradient equals central finite differences of the episode loss
+//! (f64): through the GRU, the effector, delayed proprioception and vision, stacked actions,
+//! action and observation noise (fixed by the seed) and a curl field.
+
+use motornet_effector::presets;
+use motornet_policy::{GruConfig, Policy};
+use motornet_task::loss::{ActivationL2, ClippedPosition, HiddenL2, Jerk, LossSum, Speed};
+use motornet_task::{CurlField, EnvConfig, Environment, NoiseStd, RandomTargetReach};
+use motornet_train::EpisodeRunner;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use std::sync::Arc;
+
+fn smooth_losses() -> LossSum {
+    // smooth terms only, so central differences converge (L1 has kinks)
+    LossSum::new()
+        .with(1.0, ClippedPosition::new(0.0).unwrap())
+        .unwrap()
+        .with(0.1, Speed)
+        .unwrap()
+        .with(1e-6, Jerk)
+        .unwrap()
+        .with(0.1, ActivationL2::new(1e-3).unwrap())
+        .unwrap()
+        .with(0.05, HiddenL2::new(1e-3).unwrap())
+        .unwrap()
+}
+
+fn check(preset: &str, steps_s: f64, chunks: usize) {
+    let arm = Arc::new(presets::spec(preset, None).unwrap().build().unwrap());
+    let dt = arm.options().timestep;
+    let cfg = EnvConfig {
+        max_ep_duration: steps_s,
+        action_noise: 0.02,
+        obs_noise: NoiseStd::Same(0.01),
+        proprioception_noise: 0.01,
+        vision_noise: 0.005,
+        vision_delay: Some(2.0 * dt),
+        proprioception_delay: Some(3.0 * dt),
+        action_frame_stacking: 1,
+        curl_field: Some(CurlField {
+            strength: 5.0,
+            probability: 1.0,
+        }),
+    };
+    let env = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg).unwrap();
+    let (gru, mut params) = GruConfig::new(env.obs_len(), 6, arm.n_muscles())
+        .init::<f64, _>(&mut StdRng::seed_from_u64(3))
+        .unwrap();
+    // move the readout bias off −5 so the commands are in the sigmoid's sensitive range
+    let fc_bias = gru.layout().get("fc.bias").unwrap().offset;
+    for k in 0..arm.n_muscles() {
+        params[fc_bias + k] = -0.5 + 0.2 * k as f64;
+    }
+    let batch = 3;
+    let mut runner =
+        EpisodeRunner::<_, _, _, _, f64>::new(env, gru, smooth_losses(), batch, chunks);
+    let mut grad = vec![0.0; params.len()];
+    let loss = runner
+        .run(&params, 11, None, Some(&mut grad), None)
+        .unwrap();
+    assert!(loss.is_finite() && loss > 0.0);
+
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut worst: f64 = 0.0;
+    let scale = grad.iter().fold(0.0f64, |a, g| a.max(g.abs()));
+    for _ in 0..25 {
+        let k = rng.gen_range(0..params.len());
+        let h = 1e-5;
+        let mut p = params.clone();
+        p[k] += h;
+        let up = runner.run(&p, 11, None, None, None).unwrap();
+        p[k] -= 2.0 * h;
+        let down = runner.run(&p, 11, None, None, None).unwrap();
+        let fd = (up - down) / (2.0 * h);
+        let err = (fd - grad[k]).abs() / (fd.abs().max(grad[k].abs()) + 1e-4 * scale);
+        worst = worst.max(err);
+        assert!(
+            err < 1e-5,
+            "{preset}: param {k}: episode gradient {:e} vs finite difference {fd:e}",
+            grad[k]
+        );
+    }
+    assert!(scale > 0.0);
+    eprintln!("{preset}: worst relative error {worst:e} over 25 parameters");
+}
+
+#[test]
+fn episode_gradient_matches_finite_differences_point_mass() {
+    check("ReluPointMass24", 0.12, 2);
+}
+
+#[test]
+fn episode_gradient_matches_finite_differences_arm26() {
+    check("RigidTendonArm26", 0.08, 1);
+}
+
+#[test]
+fn gradient_does_not_depend_on_the_chunking_beyond_rounding() {
+    let arm = Arc::new(
+        presets::spec("ReluPointMass24", None)
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let cfg = EnvConfig {
+        max_ep_duration: 0.1,
+        ..EnvConfig::default()
+    };
+    let run = |chunks| {
+        let env = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg.clone()).unwrap();
+        let (gru, params) = GruConfig::new(env.obs_len(), 8, 4)
+            .init::<f64, _>(&mut StdRng::seed_from_u64(1))
+            .unwrap();
+        let mut runner =
+            EpisodeRunner::<_, _, _, _, f64>::new(env, gru, smooth_losses(), 5, chunks);
+        let mut g = vec![0.0; params.len()];
+        let l = runner.run(&params, 2, None, Some(&mut g), None).unwrap();
+        (l, g)
+    };
+    let (l1, g1) = run(1);
+    let (l3, g3) = run(3);
+    assert!((l1 - l3).abs() <= 1e-12 * l1.abs());
+    for (a, b) in g1.iter().zip(&g3) {
+        assert!((a - b).abs() <= 1e-10 * (a.abs() + 1e-8), "{a} vs {b}");
+    }
+}

@@ -238,3 +238,64 @@ fn bad_runs_are_clear_errors() {
     }
     std::fs::remove_dir_all(&base).ok();
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_saves_a_checkpoint() {
+    let base = tmp("ctrlc");
+    let cfg = small_config(&base);
+    let out = base.join("run");
+    let child = bin()
+        .args([
+            "train",
+            "--quiet",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--batches",
+            "100000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until a few batches are logged, then send SIGINT as Ctrl-C does
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(out.join("log.csv")).map_or(0, |t| t.lines().count()) < 4 {
+        assert!(start.elapsed().as_secs() < 120, "training did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("stopped=ctrl-c"), "{err}");
+    let logged = losses(&out).len();
+    let c = Checkpoint::load(&out.join("checkpoint.bin"), None).unwrap();
+    assert_eq!(c.batches_done, logged);
+    assert!(logged < 100000);
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn the_config_example_in_docs_training_md_is_a_valid_config() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/training.md"),
+    )
+    .unwrap();
+    let start = doc.find("```toml\n").expect("a toml block") + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = tmp("doc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.toml");
+    std::fs::write(&path, &doc[start..end]).unwrap();
+    let c = TrainConfig::from_file(&path).unwrap();
+    c.validate().unwrap();
+    assert_eq!(c.losses.len(), 3);
+    assert_eq!(c.env.vision_delay, Some(0.05));
+    motornet::train::AnyTrainer::new(&c).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}

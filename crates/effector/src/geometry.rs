@@ -391,6 +391,24 @@ pub enum AnyGeometry {
     ConstantMomentArms(ConstantMomentArms),
 }
 
+impl From<MusclePaths> for AnyGeometry {
+    fn from(g: MusclePaths) -> Self {
+        Self::Paths(g)
+    }
+}
+
+impl From<Arm26Polynomial> for AnyGeometry {
+    fn from(g: Arm26Polynomial) -> Self {
+        Self::Arm26Polynomial(g)
+    }
+}
+
+impl From<ConstantMomentArms> for AnyGeometry {
+    fn from(g: ConstantMomentArms) -> Self {
+        Self::ConstantMomentArms(g)
+    }
+}
+
 macro_rules! dispatch {
     ($self:ident, $g:ident => $e:expr) => {
         match $self {

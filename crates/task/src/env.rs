@@ -587,6 +587,84 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     }
 }
 
+/// A batch of episodes stepped together: the batch form of [`Environment::reset`] and
+/// [`Environment::step`].
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The episodes, one per batch element.
+    pub episodes: Vec<Episode>,
+    /// The latest observations, `[B × obs_len]`.
+    pub obs: Vec<f64>,
+    /// The noisy commands of the latest step, `[B × M]`.
+    pub noisy_action: Vec<f64>,
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
+    /// Start `batch` episodes with `seed` (element `i` as [`Environment::reset`] with index
+    /// `i`); `initial`, if given, fixes every element's initial joint state (one row per
+    /// element, or one row for all).
+    pub fn reset_batch(
+        &self,
+        batch: usize,
+        seed: u64,
+        initial: Option<&[Vec<f64>]>,
+    ) -> Result<Batch, TaskError> {
+        if batch == 0 {
+            return Err(TaskError::Input {
+                input: "batch".into(),
+                reason: "needs at least one element".into(),
+            });
+        }
+        if let Some(rows) = initial {
+            if rows.is_empty() || (rows.len() != 1 && rows.len() != batch) {
+                return Err(TaskError::Input {
+                    input: "initial".into(),
+                    reason: format!("needs 1 or {batch} joint states, got {}", rows.len()),
+                });
+            }
+        }
+        let n = self.obs_len();
+        let mut obs = vec![0.0; batch * n];
+        let episodes = obs
+            .chunks_mut(n)
+            .enumerate()
+            .map(|(i, o)| {
+                let init = initial.map(|r| r[i.min(r.len() - 1)].as_slice());
+                self.reset(i, batch, seed, init, o)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Batch {
+            episodes,
+            obs,
+            noisy_action: vec![0.0; batch * self.effector.n_muscles()],
+        })
+    }
+
+    /// One step of every episode of `batch` under `actions` (`[B × M]`); the observations and
+    /// noisy commands land in `batch.obs` and `batch.noisy_action`. Returns whether the
+    /// episodes have ended.
+    pub fn step_batch(&self, batch: &mut Batch, actions: &[f64]) -> Result<bool, TaskError> {
+        let (m, n) = (self.effector.n_muscles(), self.obs_len());
+        let b = batch.episodes.len();
+        if actions.len() != b * m {
+            return Err(TaskError::Input {
+                input: "actions".into(),
+                reason: format!("needs B × M = {b} × {m} values, got {}", actions.len()),
+            });
+        }
+        let mut done = false;
+        for (i, ep) in batch.episodes.iter_mut().enumerate() {
+            done = self.step(
+                ep,
+                &actions[i * m..(i + 1) * m],
+                &mut batch.noisy_action[i * m..(i + 1) * m],
+                &mut batch.obs[i * n..(i + 1) * n],
+            )?;
+        }
+        Ok(done)
+    }
+}
+
 impl Episode {
     /// Fingertip position then velocity (`[2·space_dim]`, m and m/s) now.
     pub fn fingertip(&self) -> &[f64] {

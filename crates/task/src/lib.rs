@@ -29,7 +29,7 @@ mod error;
 pub mod loss;
 pub mod task;
 
-pub use env::{CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
+pub use env::{Batch, CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
 pub use error::TaskError;
 pub use task::{
     CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach, RandomTargetReachWithLoads,

@@ -548,3 +548,41 @@ fn fixed_initial_state_and_episode_length() {
         .unwrap();
     assert!(err.to_string().contains("initial joint state"), "{err}");
 }
+
+#[test]
+fn batch_api_equals_element_by_element() {
+    let cfg = EnvConfig {
+        action_noise: 0.05,
+        vision_noise: 0.01,
+        ..EnvConfig::default()
+    };
+    let e = env("RigidTendonArm26", Arc::new(RandomTargetReach), cfg);
+    let (b, m, n) = (4, 6, e.obs_len());
+    let mut batch = e.reset_batch(b, 21, None).unwrap();
+    let mut obs = vec![0.0; n];
+    let mut eps: Vec<Episode> = (0..b)
+        .map(|i| e.reset(i, b, 21, None, &mut obs).unwrap())
+        .collect();
+    let mut noisy = vec![0.0; m];
+    for t in 0..5 {
+        let actions: Vec<f64> = (0..b).flat_map(|i| action(m, i, t)).collect();
+        e.step_batch(&mut batch, &actions).unwrap();
+        for (i, ep) in eps.iter_mut().enumerate() {
+            e.step(ep, &action(m, i, t), &mut noisy, &mut obs).unwrap();
+            assert_eq!(&batch.obs[i * n..(i + 1) * n], &obs[..]);
+            assert_eq!(&batch.noisy_action[i * m..(i + 1) * m], &noisy[..]);
+        }
+    }
+    assert!(e.step_batch(&mut batch, &[0.0; 5]).is_err());
+    assert!(e.reset_batch(0, 1, None).is_err());
+    assert!(e
+        .reset_batch(3, 1, Some(&vec![vec![0.8, 1.2, 0.0, 0.0]; 2]))
+        .is_err());
+    let fixed = e
+        .reset_batch(3, 1, Some(&[vec![0.8, 1.2, 0.0, 0.0]]))
+        .unwrap();
+    assert!(fixed
+        .episodes
+        .iter()
+        .all(|ep| ep.trial.initial_joint == [0.8, 1.2, 0.0, 0.0]));
+}

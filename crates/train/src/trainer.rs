@@ -15,7 +15,7 @@ use motornet_effector::{AnyGeometry, AnySkeleton, DynEffector};
 use motornet_muscle::AnyMuscle;
 use motornet_policy::{Activation, Gru, GruConfig, Mlp, MlpConfig, Policy};
 use motornet_task::loss::build as build_losses;
-use motornet_task::{EnvConfig, Environment, TaskConfig, TaskError};
+use motornet_task::{EnvConfig, Environment, Task, TaskConfig, TaskError};
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::Arc;
 
@@ -39,6 +39,7 @@ pub struct Trainer<P: Policy> {
     config: TrainConfig,
     hash: u64,
     effector: Arc<DynEffector>,
+    task: Arc<dyn Task>,
     runner: Runner<P>,
     pool: rayon::ThreadPool,
     params: Vec<f32>,
@@ -53,14 +54,10 @@ pub fn batch_seed(seed: u64, b: usize) -> u64 {
 
 fn environment(
     effector: &Arc<DynEffector>,
-    task: &TaskConfig,
+    task: Arc<dyn Task>,
     env: &EnvConfig,
 ) -> Result<Environment<AnySkeleton, AnyMuscle, AnyGeometry>, TrainError> {
-    Ok(Environment::new(
-        effector.clone(),
-        task.build(),
-        env.clone(),
-    )?)
+    Ok(Environment::new(effector.clone(), task, env.clone())?)
 }
 
 impl<P> Trainer<P>
@@ -69,11 +66,15 @@ where
     P::Cache<f32>: Send,
     P::Workspace<f32>: Send,
 {
-    fn with_policy(config: &TrainConfig, policy: P) -> Result<Self, TrainError> {
+    fn with_policy(
+        config: &TrainConfig,
+        policy: P,
+        task: Arc<dyn Task>,
+    ) -> Result<Self, TrainError> {
         let resolved = config.resolved()?;
         let hash = config.hash()?;
         let effector = Arc::new(resolved.effector.resolve()?.build()?);
-        let env = environment(&effector, &config.task, &config.env)?;
+        let env = environment(&effector, task.clone(), &config.env)?;
         let threads = if config.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -94,6 +95,7 @@ where
             config: resolved,
             hash,
             effector,
+            task,
             runner,
             pool,
             params,
@@ -212,7 +214,8 @@ where
         Ok(())
     }
 
-    /// Run one batch of `batch` episodes of `task` (default: the training task) under `env`
+    /// Run one batch of `batch` episodes of `task` (default: the training task, custom ones
+    /// included) under `env`
     /// (default: the training environment) with the current parameters, without training,
     /// and return the trajectories. `initial` fixes the initial joint states.
     pub fn evaluate(
@@ -223,11 +226,8 @@ where
         seed: u64,
         initial: Option<&[Vec<f64>]>,
     ) -> Result<Rollout, TrainError> {
-        let env = environment(
-            &self.effector,
-            task.unwrap_or(&self.config.task),
-            env.unwrap_or(&self.config.env),
-        )?;
+        let task = task.map_or_else(|| self.task.clone(), TaskConfig::build);
+        let env = environment(&self.effector, task, env.unwrap_or(&self.config.env))?;
         let want = self.runner.env().obs_len();
         if env.obs_len() != want {
             return Err(TrainError::Config {
@@ -271,10 +271,17 @@ impl AnyTrainer {
     /// Build the run `config` describes: effector, task, environment, network (initialised
     /// from the seed), losses and optimiser.
     pub fn new(config: &TrainConfig) -> Result<Self, TrainError> {
+        Self::with_task(config, config.task.build())
+    }
+
+    /// As [`AnyTrainer::new`], but training on `task` (your own [`Task`] implementation)
+    /// instead of `config.task`. The saved config cannot describe a custom task: rebuild such
+    /// a run in code, with the same task, to reload its checkpoint.
+    pub fn with_task(config: &TrainConfig, task: Arc<dyn Task>) -> Result<Self, TrainError> {
         config.validate()?;
         let spec = config.effector.resolve()?;
         let effector = spec.build()?;
-        let env = environment(&Arc::new(effector), &config.task, &config.env)?;
+        let env = environment(&Arc::new(effector), task.clone(), &config.env)?;
         let (obs, m) = (env.obs_len(), env.effector().n_muscles());
         let n = config.network;
         Ok(match n.kind {
@@ -282,13 +289,13 @@ impl AnyTrainer {
                 let gru = GruConfig::new(obs, n.hidden, m)
                     .with_layers(n.layers)
                     .build()?;
-                Self::Gru(Trainer::with_policy(config, gru)?)
+                Self::Gru(Trainer::with_policy(config, gru, task)?)
             }
             NetworkKind::Mlp => {
                 let mlp = MlpConfig::new(obs, vec![n.hidden; n.layers], m)
                     .with_activation(Activation::Tanh)
                     .build()?;
-                Self::Mlp(Trainer::with_policy(config, mlp)?)
+                Self::Mlp(Trainer::with_policy(config, mlp, task)?)
             }
         })
     }

@@ -15,10 +15,10 @@
 //!   time, the six muscle excitations of one reach (named by the effector) and the arm as
 //!   shoulder–elbow–hand stick figures during each reach.
 //!
-//! Two settings matter more than they seem. With the 10 % catch trials of
-//! `TaskConfig::default_for("CentreOutReach")` the network learns to ignore the go cue and to
-//! set off at about the earliest cue time whatever the cue (moving early costs little under a
-//! position loss); with 50 % waiting pays, and it reacts to the cue. The activation-rate term
+//! Two settings matter more than they seem. With 10 % catch trials (MotorNet's tutorials use
+//! few) the network learns to ignore the go cue and to set off at about the earliest cue time
+//! whatever the cue (moving early costs little under a position loss); with 50 % (the default
+//! of `TaskConfig::default_for("CentreOutReach")`) waiting pays, and it reacts to the cue. The activation-rate term
 //! turns bang-bang bursts (peak speeds of 2–3 m/s) into smooth bell-shaped speed profiles. The
 //! learning rate is 3e-3 (MotorNet's tutorial has 1e-3, which learns far more slowly here).
 //!

@@ -104,57 +104,7 @@ enum Command {
     /// `final_loss=` (mean loss of the last 250 batches). Ctrl-C stops cleanly and saves a
     /// checkpoint; a non-finite loss or gradient stops with the batch named, keeping the last
     /// good checkpoint, and exits non-zero.
-    Train {
-        /// Run config (JSON or TOML, the format of a run's config.json); flags override it.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Preset effector.
-        #[arg(long, conflicts_with = "effector_spec")]
-        effector: Option<String>,
-        /// Effector spec file (JSON or TOML) instead of a preset.
-        #[arg(long)]
-        effector_spec: Option<PathBuf>,
-        /// Muscle model, for effectors that take one.
-        #[arg(long)]
-        muscle: Option<String>,
-        /// Task: RandomTargetReach, RandomTargetReachWithLoads, DelayedReach, CentreOutReach.
-        #[arg(long)]
-        task: Option<String>,
-        /// Curl force field strength (N·s/m), on in every trial; negative turns the other way.
-        #[arg(long, allow_negative_numbers = true)]
-        curl_field: Option<f64>,
-        /// Hidden units per layer.
-        #[arg(long)]
-        hidden: Option<usize>,
-        /// Network layers.
-        #[arg(long)]
-        layers: Option<usize>,
-        /// Episodes per batch.
-        #[arg(long)]
-        batch_size: Option<usize>,
-        /// Number of batches.
-        #[arg(long)]
-        batches: Option<usize>,
-        /// Learning rate.
-        #[arg(long)]
-        lr: Option<f64>,
-        /// Seed of the initial network and of the episodes.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run directory (default: runs/run-<unix time>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Continue the run in --out from its checkpoint (its config.json; --batches and
-        /// --threads may change).
-        #[arg(long)]
-        resume: bool,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Train(train_cmd::TrainArgs),
     /// Reload a trained run from its directory, run a validation batch (centre-out reaches for
     /// planar effectors, noiseless), print metrics and write trajectories (JSON and .npy) and
     /// plots into RUN_DIR/eval.
@@ -213,41 +163,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train {
-            config,
-            effector,
-            effector_spec,
-            muscle,
-            task,
-            curl_field,
-            hidden,
-            layers,
-            batch_size,
-            batches,
-            lr,
-            seed,
-            threads,
-            out,
-            resume,
-            quiet,
-        } => train_cmd::train(train_cmd::TrainArgs {
-            config,
-            effector,
-            effector_spec,
-            muscle,
-            task,
-            curl_field,
-            hidden,
-            layers,
-            batch_size,
-            batches,
-            lr,
-            seed,
-            threads,
-            out,
-            resume,
-            quiet,
-        }),
+        Command::Train(args) => train_cmd::train(args),
         Command::Eval { run_dir, task } => train_cmd::eval(&run_dir, task.as_deref()),
         Command::Plot { run_dir } => {
             let trainer = train_cmd::load_run(&run_dir)?;

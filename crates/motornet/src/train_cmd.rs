@@ -15,24 +15,57 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Command-line overrides of a training config.
-#[derive(Debug, Default, Clone)]
+/// Command-line overrides of a training config (`motornet train`).
+#[derive(Debug, Default, Clone, clap::Args)]
 pub(crate) struct TrainArgs {
+    /// Run config (JSON or TOML, the format of a run's config.json); flags override it.
+    #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Preset effector.
+    #[arg(long, conflicts_with = "effector_spec")]
     pub effector: Option<String>,
+    /// Effector spec file (JSON or TOML) instead of a preset.
+    #[arg(long)]
     pub effector_spec: Option<PathBuf>,
+    /// Muscle model, for effectors that take one.
+    #[arg(long)]
     pub muscle: Option<String>,
+    /// Task: RandomTargetReach, RandomTargetReachWithLoads, DelayedReach, CentreOutReach.
+    #[arg(long)]
     pub task: Option<String>,
+    /// Curl force field strength (N·s/m), on in every trial; negative turns the other way.
+    #[arg(long, allow_negative_numbers = true)]
     pub curl_field: Option<f64>,
+    /// Hidden units per layer.
+    #[arg(long)]
     pub hidden: Option<usize>,
+    /// Network layers.
+    #[arg(long)]
     pub layers: Option<usize>,
+    /// Episodes per batch.
+    #[arg(long)]
     pub batch_size: Option<usize>,
+    /// Number of batches.
+    #[arg(long)]
     pub batches: Option<usize>,
+    /// Learning rate.
+    #[arg(long)]
     pub lr: Option<f64>,
+    /// Seed of the initial network and of the episodes.
+    #[arg(long)]
     pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Run directory (default: runs/run-<unix time>).
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Continue the run in --out from its checkpoint (its config.json; --batches and
+    /// --threads may change).
+    #[arg(long)]
     pub resume: bool,
+    /// No progress bar.
+    #[arg(long)]
     pub quiet: bool,
 }
 

@@ -410,7 +410,7 @@ impl TaskConfig {
         "CentreOutReach",
     ];
 
-    /// The task `name` with default settings: loads 0–5 N, go cues 0.1–0.3 s, 10 % catch
+    /// The task `name` with default settings: loads 0–5 N, go cues 0.1–0.3 s, 50 % catch
     /// trials in training, 8 centre-out targets at 10 cm.
     pub fn default_for(name: &str) -> Result<Self, TaskError> {
         Ok(match name {
@@ -420,7 +420,7 @@ impl TaskConfig {
             },
             "DelayedReach" => Self::DelayedReach {
                 cue_range: (0.1, 0.3),
-                catch_probability: 0.1,
+                catch_probability: 0.5,
             },
             "CentreOutReach" => Self::CentreOutReach {
                 n_targets: 8,
@@ -428,7 +428,7 @@ impl TaskConfig {
                 centre: None,
                 mode: CentreOutMode::Training {
                     cue_range: (0.1, 0.3),
-                    catch_probability: 0.1,
+                    catch_probability: 0.5,
                 },
                 cue_input: true,
             },

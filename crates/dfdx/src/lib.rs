@@ -250,12 +250,7 @@ where
             let mut d = vec![0.0; b * (n + m)];
             let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
             let scratch = || {
-                let vjp = StepGradient {
-                    state: eff.zero_state::<f64>(),
-                    excitation: vec![0.0; m],
-                    endpoint_load: vec![],
-                    joint_load: vec![],
-                };
+                let vjp = StepGradient::default();
                 (eff.zero_state::<f64>(), eff.zero_state::<f64>(), vjp)
             };
             rows(
@@ -357,12 +352,7 @@ where
             let mut d = vec![0.0; b * width];
             let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
             let scratch = || {
-                let vjp = StepGradient {
-                    state: eff.zero_state::<f64>(),
-                    excitation: vec![0.0; m],
-                    endpoint_load: vec![],
-                    joint_load: vec![],
-                };
+                let vjp = StepGradient::default();
                 let states = vec![0.0; t_len * n];
                 let ws = eff.workspace::<f64>();
                 (

@@ -71,7 +71,7 @@ pub struct EffectorOptions {
 /// - `muscle`: `[M][n_states]`, muscle-major (state names from the muscle model);
 /// - `geometry`: `[2 + dof][M]`: musculotendon lengths (m), velocities (m/s), then the moment
 ///   arms for each joint.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct State<S> {
     /// Joint positions then velocities.
     pub joint: Vec<S>,

@@ -48,8 +48,9 @@ use motornet_skeleton::Skeleton;
 const DIRECTIONS: usize = 12;
 type D = DualN<DIRECTIONS>;
 
-/// Gradient with respect to the inputs of one step.
-#[derive(Debug, Clone, PartialEq)]
+/// Gradient with respect to the inputs of one step. `StepGradient::default()` (empty buffers)
+/// is a valid `out` for [`Effector::step_vjp_into`], which sizes the buffers itself.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepGradient {
     /// Gradient with respect to the state (same layout as [`State`]; geometry entries are zero,
     /// see the module docs).
@@ -278,16 +279,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         grad_next: &State<f64>,
     ) -> StepGradient {
-        let mut out = StepGradient {
-            state: State {
-                joint: vec![],
-                muscle: vec![],
-                geometry: vec![],
-            },
-            excitation: vec![],
-            endpoint_load: vec![],
-            joint_load: vec![],
-        };
+        let mut out = StepGradient::default();
         self.step_vjp_into(
             state,
             excitation,
@@ -501,12 +493,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             endpoint_load: vec![vec![]; t_len],
             joint_load: vec![vec![]; t_len],
         };
-        let mut g = StepGradient {
-            state: self.zero_state::<f64>(),
-            excitation: vec![],
-            endpoint_load: vec![],
-            joint_load: vec![],
-        };
+        let mut g = StepGradient::default();
         for t in (0..t_len).rev() {
             let (el, jl) = (load(endpoint_load, t), load(joint_load, t));
             self.step_vjp_into(&states[t], &excitation[t], &el, &jl, &grad, &mut g);

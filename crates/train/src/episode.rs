@@ -8,7 +8,7 @@
 //! effector and environment one element at a time), and the chunks' parameter gradients are
 //! summed in chunk order. Results depend on the seed and the thread count only.
 
-use motornet_effector::{Effector, Geometry, State, StepGradient};
+use motornet_effector::{Geometry, State, StepGradient};
 use motornet_muscle::MuscleModel;
 use motornet_policy::{Policy, Real};
 use motornet_skeleton::Skeleton;
@@ -415,7 +415,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_h_new = vec![T::zero(); len * hid];
         let mut g_h = vec![T::zero(); len * hid];
         let mut g_x = vec![T::zero(); len * n_obs];
-        let mut vjp = step_gradient(eff);
+        let mut vjp = StepGradient::default();
         let mut gc = vec![0.0; 2 * d];
         let mut g_prop = vec![0.0; 2 * m];
         for t in (0..t_len).rev() {
@@ -513,17 +513,5 @@ impl<T: Real, C, W> Chunk<T, C, W> {
 fn add(acc: &mut [f64], v: &[f64]) {
     for (a, b) in acc.iter_mut().zip(v) {
         *a += b;
-    }
-}
-
-/// A zeroed step gradient for `eff`.
-pub(crate) fn step_gradient<K: Skeleton, M: MuscleModel, G: Geometry>(
-    eff: &Effector<K, M, G>,
-) -> StepGradient {
-    StepGradient {
-        state: eff.zero_state::<f64>(),
-        excitation: vec![0.0; eff.n_muscles()],
-        endpoint_load: vec![],
-        joint_load: vec![],
     }
 }

@@ -151,6 +151,11 @@ pub struct Episode {
     rng: StdRng,
     ws: Workspace<f64>,
     cart: Vec<f64>,
+    /// The latest sensory samples (reused buffers).
+    vis_sample: Vec<f64>,
+    prop_sample: Vec<f64>,
+    /// The endpoint load applied during the last step.
+    load: Vec<f64>,
 }
 
 /// A fixed-length buffer of samples, oldest first.
@@ -490,8 +495,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         let mut cart = vec![0.0; 2 * eff.space_dim()];
         eff.cartesian(&state, &mut cart);
         let start = cart[..eff.space_dim()].to_vec();
-        let (vis, prop) = self.senses(&state, &cart, &mut rng);
         let m = eff.n_muscles();
+        let (mut vis, mut prop) = (vec![0.0; eff.space_dim()], vec![0.0; 2 * m]);
+        self.senses(&state, &cart, &mut rng, &mut vis, &mut prop);
         let mut ep = Episode {
             trial,
             start,
@@ -504,20 +510,28 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             rng,
             ws: eff.workspace::<f64>(),
             cart,
+            vis_sample: vis,
+            prop_sample: prop,
+            load: Vec::new(),
         };
         self.observe(&mut ep, None, obs);
         Ok(ep)
     }
 
-    /// Noisy vision and proprioception samples of `state`.
-    fn senses(&self, state: &State<f64>, cart: &[f64], rng: &mut StdRng) -> (Vec<f64>, Vec<f64>) {
-        let d = self.effector.space_dim();
-        let mut vis = cart[..d].to_vec();
-        let mut prop = vec![0.0; 2 * self.effector.n_muscles()];
-        self.proprioception(state, &mut prop);
-        add_noise(&mut vis, self.config.vision_noise, rng);
-        add_noise(&mut prop, self.config.proprioception_noise, rng);
-        (vis, prop)
+    /// Noisy vision (`[space_dim]`) and proprioception (`[2M]`) samples of `state`, into
+    /// `vis` and `prop`.
+    fn senses(
+        &self,
+        state: &State<f64>,
+        cart: &[f64],
+        rng: &mut StdRng,
+        vis: &mut [f64],
+        prop: &mut [f64],
+    ) {
+        vis.copy_from_slice(&cart[..vis.len()]);
+        self.proprioception(state, prop);
+        add_noise(vis, self.config.vision_noise, rng);
+        add_noise(prop, self.config.proprioception_noise, rng);
     }
 
     /// Push new samples of the current state (and `action`) into the buffers, then compose
@@ -525,18 +539,31 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     fn observe(&self, ep: &mut Episode, action: Option<&[f64]>, obs: &mut [f64]) {
         let l = self.layout;
         let d = self.effector.space_dim();
-        let (vis, prop) = self.senses(&ep.state, &ep.cart, &mut ep.rng);
-        ep.vision.push(&vis);
-        ep.proprioception.push(&prop);
-        if let Some(a) = action {
-            ep.actions.push(a);
+        {
+            let Episode {
+                state,
+                cart,
+                rng,
+                vis_sample,
+                prop_sample,
+                vision,
+                proprioception,
+                actions,
+                ..
+            } = &mut *ep;
+            self.senses(state, cart, rng, vis_sample, prop_sample);
+            vision.push(vis_sample);
+            proprioception.push(prop_sample);
+            if let Some(a) = action {
+                actions.push(a);
+            }
         }
-        let goal = if l.go_cue.is_some() {
-            ep.trial.target.clone()
+        let goal: &[f64] = if l.go_cue.is_some() {
+            &ep.trial.target
         } else {
-            self.goal(ep, ep.t).to_vec()
+            self.goal(ep, ep.t)
         };
-        obs[l.goal..l.goal + d].copy_from_slice(&goal);
+        obs[l.goal..l.goal + d].copy_from_slice(goal);
         if let Some(c) = l.go_cue {
             obs[c] = match ep.trial.go_cue {
                 Some(cue) if ep.t >= cue => 1.0,
@@ -576,10 +603,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         }
         noisy_action.copy_from_slice(action);
         add_noise(noisy_action, self.config.action_noise, &mut ep.rng);
-        let mut load = Vec::new();
+        let mut load = std::mem::take(&mut ep.load);
         self.endpoint_load(ep, &mut load);
         self.effector
             .step(&mut ep.state, noisy_action, &load, &[], &mut ep.ws);
+        ep.load = load;
         self.effector.cartesian(&ep.state, &mut ep.cart);
         ep.t += 1;
         self.observe(ep, Some(noisy_action), obs);
@@ -666,6 +694,13 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
 }
 
 impl Episode {
+    /// The endpoint load (N, `[space_dim]`; empty if none) applied during the last step: the
+    /// trial's constant load plus the curl field, as [`Environment::endpoint_load`] gave it
+    /// before that step.
+    pub fn last_endpoint_load(&self) -> &[f64] {
+        &self.load
+    }
+
     /// Fingertip position then velocity (`[2·space_dim]`, m and m/s) now.
     pub fn fingertip(&self) -> &[f64] {
         &self.cart

@@ -290,8 +290,10 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                         reason: format!("not finite at step {t} of element {}", self.start + i),
                     });
                 }
-                env.endpoint_load(ep, &mut self.loads[i][t]);
                 env.step(ep, &action, &mut noisy, &mut obs)?;
+                let load = &mut self.loads[i][t];
+                load.clear();
+                load.extend_from_slice(ep.last_endpoint_load());
                 self.noisy[i][t * m..(t + 1) * m].copy_from_slice(&noisy);
                 self.states[i][t + 1].clone_from(&ep.state);
                 self.fingertip[i][(t + 1) * 2 * d..(t + 2) * 2 * d].copy_from_slice(ep.fingertip());

@@ -252,6 +252,19 @@ fn register_bundled_font() -> bool {
     })
 }
 
+/// A white canvas with `title` on top; returns the area below the title.
+fn titled_area<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    root.margin(8, 0, 0, 0)
+        .titled(title, text_style(TITLE_SIZE))
+}
+
 fn text_style(size: f64) -> TextStyle<'static> {
     TextStyle::from((FONT_FAMILY, size).into_font()).color(&BLACK)
 }
@@ -275,10 +288,7 @@ impl Figure for LossFigure {
     where
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let area = root
-            .margin(8, 0, 0, 0)
-            .titled(&self.title, text_style(TITLE_SIZE))?;
+        let area = titled_area(root, &self.title)?;
         let mut bounds = Bounds::default();
         for &p in self.raw.iter().chain(&self.smoothed) {
             bounds.add(p);
@@ -437,10 +447,7 @@ impl Figure for SpeedFigure<'_> {
     where
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let area = root
-            .margin(8, 0, 0, 0)
-            .titled("Fingertip speed", text_style(TITLE_SIZE))?;
+        let area = titled_area(root, "Fingertip speed")?;
         let curves: Vec<Vec<(f64, f64)>> = self
             .speeds
             .iter()
@@ -577,10 +584,7 @@ fn with_planar_chart<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
-    let area = root
-        .margin(8, 0, 0, 0)
-        .titled(title, text_style(TITLE_SIZE))?;
+    let area = titled_area(root, title)?;
     let build = |x: Range<f64>, y: Range<f64>| {
         ChartBuilder::on(&area)
             .margin(MARGIN)

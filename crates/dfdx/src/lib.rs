@@ -456,10 +456,7 @@ where
             let g_s = grads.get_or_alloc_mut(&s_ghost)?;
             for ((dst, s_row), g) in g_s.chunks_mut(n).zip(s_in.chunks(n)).zip(g_out.chunks(c)) {
                 let joint = &s_row[layout.joint..layout.muscle];
-                let g_joint = eff.cartesian_vjp(joint, g);
-                for (d, v) in dst[layout.joint..layout.muscle].iter_mut().zip(g_joint) {
-                    *d += v;
-                }
+                eff.cartesian_vjp_add(joint, g, &mut dst[layout.joint..layout.muscle]);
             }
             Ok(())
         });

@@ -511,29 +511,34 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `grad_cartesian` = ∂L/∂(endpoint position then velocity, `[2·space_dim]`). This is how a
     /// loss on the fingertip enters [`Effector::rollout_vjp`].
     pub fn cartesian_vjp(&self, joint: &[f64], grad_cartesian: &[f64]) -> Vec<f64> {
-        let n = 2 * self.dof();
-        let d = self.space_dim();
-        let mut out = vec![0.0; n];
-        let mut cart = vec![D::constant(0.0); 2 * d];
+        let mut out = vec![0.0; 2 * self.dof()];
+        self.cartesian_vjp_add(joint, grad_cartesian, &mut out);
+        out
+    }
+
+    /// [`Effector::cartesian_vjp`], **added** into `acc` (`[2·dof]`) without allocating: for
+    /// loops that fold fingertip gradients into joint-state gradients step after step.
+    pub fn cartesian_vjp_add(&self, joint: &[f64], grad_cartesian: &[f64], acc: &mut [f64]) {
+        let (dof, d) = (self.dof(), self.space_dim());
+        let n = 2 * dof;
+        let mut j = [D::constant(0.0); 2 * crate::MAX_DOF];
+        let mut cart = [D::constant(0.0); 2 * crate::MAX_SPACE_DIM];
         for chunk_start in (0..n).step_by(DIRECTIONS) {
-            let j: Vec<D> = (0..n)
-                .map(|k| {
-                    if k >= chunk_start && k < chunk_start + DIRECTIONS {
-                        D::variable(joint[k], k - chunk_start)
-                    } else {
-                        D::constant(joint[k])
-                    }
-                })
-                .collect();
-            let (q, qd) = j.split_at(self.dof());
-            let (pos, vel) = cart.split_at_mut(d);
+            for (k, x) in j[..n].iter_mut().enumerate() {
+                *x = if k >= chunk_start && k < chunk_start + DIRECTIONS {
+                    D::variable(joint[k], k - chunk_start)
+                } else {
+                    D::constant(joint[k])
+                };
+            }
+            let (q, qd) = j[..n].split_at(dof);
+            let (pos, vel) = cart[..2 * d].split_at_mut(d);
             self.skeleton().joint_to_cartesian(q, qd, pos, vel);
-            for (c, &g) in cart.iter().zip(grad_cartesian) {
+            for (c, &g) in cart[..2 * d].iter().zip(grad_cartesian) {
                 for k in chunk_start..(chunk_start + DIRECTIONS).min(n) {
-                    out[k] += g * c.eps[k - chunk_start];
+                    acc[k] += g * c.eps[k - chunk_start];
                 }
             }
         }
-        out
     }
 }

@@ -403,8 +403,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             for t in 0..=t_len {
                 let gc = &self.g_fingertip[i][t * 2 * d..(t + 1) * 2 * d];
                 if gc.iter().any(|&v| v != 0.0) {
-                    let gj = eff.cartesian_vjp(&self.states[i][t].joint, gc);
-                    add(&mut gs[t].joint, &gj);
+                    eff.cartesian_vjp_add(&self.states[i][t].joint, gc, &mut gs[t].joint);
                 }
                 for k in 0..m {
                     gs[t].muscle[k * ns] += self.g_activation[i][t * m + k];
@@ -446,8 +445,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     gc.iter_mut().for_each(|v| *v = 0.0);
                     gc[d] = -k * gl[1];
                     gc[d + 1] = k * gl[0];
-                    let gj = eff.cartesian_vjp(&self.states[i][t].joint, &gc);
-                    add(&mut g.joint, &gj);
+                    eff.cartesian_vjp_add(&self.states[i][t].joint, &gc, &mut g.joint);
                 }
                 // action noise is additive: ∂L/∂command = ∂L/∂noisy command
                 for (a, b) in g_u[i * m..(i + 1) * m]
@@ -487,8 +485,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     gc[k] = gx[layout.vision + k].to_f64();
                 }
                 if gc.iter().any(|&v| v != 0.0) {
-                    let gj = eff.cartesian_vjp(&self.states[i][iv].joint, &gc);
-                    add(&mut self.g_state[i][iv].joint, &gj);
+                    let s_iv = &self.states[i][iv].joint;
+                    eff.cartesian_vjp_add(s_iv, &gc, &mut self.g_state[i][iv].joint);
                 }
                 let ip = Environment::<K, M, G>::delayed_state(t, k_prop);
                 for (a, b) in g_prop

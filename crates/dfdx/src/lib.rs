@@ -87,6 +87,13 @@ impl StateLayout {
         row[self.muscle..self.geometry].copy_from_slice(&s.muscle);
         row[self.geometry..self.len].copy_from_slice(&s.geometry);
     }
+
+    /// `row += s`, part by part.
+    fn add(&self, s: &State<f64>, row: &mut [f64]) {
+        add_into(&mut row[self.joint..self.muscle], &s.joint);
+        add_into(&mut row[self.muscle..self.geometry], &s.muscle);
+        add_into(&mut row[self.geometry..self.len], &s.geometry);
+    }
 }
 
 /// Length of a flattened state row of `effector`.
@@ -95,6 +102,7 @@ pub fn state_len<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K
 }
 
 type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
+type Mat3<T> = Tensor<(usize, usize, usize), f64, Cpu, T>;
 
 /// Batches smaller than this are processed on the calling thread by the per-step ops: a step is
 /// ~0.2 µs and a VJP ~1 µs per element, while handing an op to the thread pool and back costs
@@ -102,37 +110,67 @@ type Mat<T> = Tensor<(usize, usize), f64, Cpu, T>;
 /// with a hand-off per op, single-threaded).
 const PARALLEL_MIN_BATCH: usize = 256;
 
-/// Fill `out` row by row (`width` numbers per batch element) with `f(scratch, element, row)`.
+/// Make `t` contiguous and read its numbers in row-major order.
+///
+/// Reshaping a tensor to its own shape is free for a contiguous tensor (same id, same data, no
+/// tape entry); a broadcast or permuted view is copied, with dfdx's own backward for the copy.
+/// Either way the op then sees row-major data, read at memory speed, and its gradient buffer has
+/// one entry per element.
+fn contiguous<S: Shape, T: Tape<f64, Cpu>>(
+    t: Tensor<S, f64, Cpu, T>,
+) -> (Tensor<S, f64, Cpu, T>, Vec<f64>) {
+    let shape = *t.shape();
+    let t = t.reshape_like(&shape);
+    let mut v = vec![0.0; shape.num_elements()];
+    t.copy_into(&mut v);
+    (t, v)
+}
+
+/// Fill `a` and `b` row by row (`wa` and `wb` numbers per batch element, `n_rows` elements)
+/// with `f(scratch, element, row of a, row of b)`; `b` may be empty with `wb = 0`.
 ///
 /// With `parallel`, the rows are cut into a few contiguous chunks per thread of the current
 /// rayon pool and `init` makes one scratch per chunk (not per element, and not per rayon
 /// split). Every row is computed the same way whatever the chunking, so results do not depend
 /// on the thread count.
+#[allow(clippy::too_many_arguments)]
 fn rows<T>(
-    out: &mut [f64],
-    width: usize,
+    a: &mut [f64],
+    wa: usize,
+    b: &mut [f64],
+    wb: usize,
+    n_rows: usize,
     parallel: bool,
     init: impl Fn() -> T + Sync + Send,
-    f: impl Fn(&mut T, usize, &mut [f64]) + Sync + Send,
+    f: impl Fn(&mut T, usize, &mut [f64], &mut [f64]) + Sync + Send,
 ) {
-    let width = width.max(1);
-    let n_rows = out.len() / width;
     let threads = rayon::current_num_threads();
-    if parallel && threads > 1 && n_rows > 1 {
-        let per = n_rows.div_ceil(2 * threads).max(1);
-        out.par_chunks_mut(width * per)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let mut t = init();
-                for (k, row) in chunk.chunks_mut(width).enumerate() {
-                    f(&mut t, c * per + k, row);
-                }
-            });
+    let per = if parallel && threads > 1 && n_rows > 1 {
+        n_rows.div_ceil(2 * threads)
     } else {
+        n_rows.max(1)
+    };
+    let mut chunks = Vec::with_capacity(n_rows.div_ceil(per));
+    let (mut rest_a, mut rest_b, mut start) = (a, b, 0);
+    while start < n_rows {
+        let k = per.min(n_rows - start);
+        let (ca, ta) = rest_a.split_at_mut(k * wa);
+        let (cb, tb) = rest_b.split_at_mut(k * wb);
+        chunks.push((start, k, ca, cb));
+        (rest_a, rest_b, start) = (ta, tb, start + k);
+    }
+    let run = |(start, k, ca, cb): (usize, usize, &mut [f64], &mut [f64])| {
         let mut t = init();
-        for (i, row) in out.chunks_mut(width).enumerate() {
-            f(&mut t, i, row);
+        for r in 0..k {
+            let ra = &mut ca[r * wa..(r + 1) * wa];
+            let rb = &mut cb[r * wb..(r + 1) * wb];
+            f(&mut t, start + r, ra, rb);
         }
+    };
+    if chunks.len() > 1 {
+        chunks.into_par_iter().for_each(run);
+    } else {
+        chunks.into_iter().for_each(run);
     }
 }
 
@@ -143,9 +181,16 @@ fn split_steps(b: usize) -> bool {
     rayon::current_thread_index().is_some() || b >= PARALLEL_MIN_BATCH
 }
 
+/// `dst += src` element by element.
+fn add_into(dst: &mut [f64], src: &[f64]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
 /// Differentiable reset: joint states `[B, 2·dof]` → states `[B, state_len]` (geometry and the
 /// muscles' initial states computed as [`Effector::reset`] does). Backward: ∂/∂joint through
-/// [`Effector::reset_vjp`].
+/// [`Effector::reset_vjp`], which takes the gradient of the whole state, geometry included.
 ///
 /// Panics if `joint` is not `[B, 2·dof]`.
 pub fn reset<K, M, G, T>(effector: &Arc<Effector<K, M, G>>, joint: Mat<T>) -> Mat<T>
@@ -162,15 +207,19 @@ where
         2 * effector.dof(),
         "reset: joint tensor must be [B, 2·dof]"
     );
+    let (joint, j) = contiguous(joint);
     let (joint, mut tape) = joint.split_tape();
-    let j = joint.as_vec();
     let mut out = vec![0.0; b * layout.len];
+    let scratch = || effector.zero_state::<f64>();
     rows(
         &mut out,
         layout.len,
+        &mut [],
+        0,
+        b,
         split_steps(b),
-        || effector.zero_state::<f64>(),
-        |s, i, row| {
+        scratch,
+        |s, i, row, _| {
             effector.reset(&j[i * n..(i + 1) * n], s);
             layout.join(s, row);
         },
@@ -180,22 +229,22 @@ where
         let (in_ghost, out_ghost) = (joint.ghost(), out.ghost());
         let eff = Arc::clone(effector);
         tape.add_backward_op(move |grads| {
-            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
-            let mut d_j = vec![0.0; b * n];
+            let g_out = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let g_in = grads.get_or_alloc_mut(&in_ghost)?;
+            let scratch = || eff.zero_state::<f64>();
             rows(
-                &mut d_j,
+                g_in,
                 n,
+                &mut [],
+                0,
+                b,
                 split_steps(b),
-                || eff.zero_state::<f64>(),
-                |grad, i, row| {
+                scratch,
+                |grad, i, row, _| {
                     layout.split(&g_out[i * layout.len..(i + 1) * layout.len], grad);
-                    row.copy_from_slice(&eff.reset_vjp(&j[i * n..(i + 1) * n], grad));
+                    add_into(row, &eff.reset_vjp(&j[i * n..(i + 1) * n], grad));
                 },
             );
-            let g_in = grads.get_or_alloc_mut(&in_ghost)?;
-            for (d, v) in g_in.iter_mut().zip(&d_j) {
-                *d += v;
-            }
             Ok(())
         });
     }
@@ -204,10 +253,15 @@ where
 
 /// Differentiable effector step: states `[B, state_len]` and excitations `[B, M]` → next
 /// states `[B, state_len]`, one fused op on the tape (all ministeps and integration stages).
-/// Backward: ∂/∂state and ∂/∂excitation through [`Effector::step_vjp`].
+///
+/// Backward: ∂/∂state and ∂/∂excitation through [`Effector::step_vjp_unfolded_into`], the
+/// exact VJP of the step as it reads its input state: the gradient with respect to the input's
+/// geometry entries is passed on as it is, and the op that made the input ([`reset`] or the
+/// previous [`step`]) carries it to the joint state, once per step.
 ///
 /// The input states must be consistent (geometry computed from the joint state), as every
-/// state made by [`reset`] or [`step`] is. Panics on shape mismatch.
+/// state made by [`reset`] or [`step`] is. Inputs may be broadcast or permuted views (they are
+/// made contiguous first). Panics on shape mismatch.
 pub fn step<K, M, G, T1, T2>(
     effector: &Arc<Effector<K, M, G>>,
     state: Mat<T1>,
@@ -229,64 +283,64 @@ where
         (b, m),
         "step: excitation tensor must be [B, M]"
     );
+    let (state, s_in) = contiguous(state);
+    let (excitation, u_in) = contiguous(excitation);
     let (state, tape_s) = state.split_tape();
     let (excitation, tape_e) = excitation.split_tape();
     let mut tape = tape_s.merge(tape_e);
-    let (s_in, u_in) = (state.as_vec(), excitation.as_vec());
     let mut out = vec![0.0; b * n];
     let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
-    rows(&mut out, n, split_steps(b), scratch, |(st, ws), i, row| {
-        layout.split(&s_in[i * n..(i + 1) * n], st);
-        effector.step(st, &u_in[i * m..(i + 1) * m], &[], &[], ws);
-        layout.join(st, row);
-    });
+    rows(
+        &mut out,
+        n,
+        &mut [],
+        0,
+        b,
+        split_steps(b),
+        scratch,
+        |(st, ws), i, row, _| {
+            layout.split(&s_in[i * n..(i + 1) * n], st);
+            effector.step(st, &u_in[i * m..(i + 1) * m], &[], &[], ws);
+            layout.join(st, row);
+        },
+    );
     let out = state.device().tensor_from_vec(out, (b, n));
     if T1::OWNS_TAPE {
         let (s_ghost, u_ghost, out_ghost) = (state.ghost(), excitation.ghost(), out.ghost());
         let eff = Arc::clone(effector);
         tape.add_backward_op(move |grads| {
-            // the VJP of every element: state part then excitation part, per row (the output
-            // gradient is borrowed, not copied, while the VJPs are computed)
-            let mut d = vec![0.0; b * (n + m)];
-            let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
+            let g_out = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let mut d_u = vec![0.0; b * m];
+            // add (never assign): the inputs may have other users on the tape
+            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
             let scratch = || {
                 let vjp = StepGradient::default();
                 (eff.zero_state::<f64>(), eff.zero_state::<f64>(), vjp)
             };
+            let split = split_steps(b);
             rows(
-                &mut d,
-                n + m,
-                split_steps(b),
+                g_s,
+                n,
+                &mut d_u,
+                m,
+                b,
+                split,
                 scratch,
-                |(st, g_next, vjp), i, row| {
+                |(st, g_next, vjp), i, ds, du| {
                     layout.split(&s_in[i * n..(i + 1) * n], st);
                     layout.split(&g_out[i * n..(i + 1) * n], g_next);
-                    eff.step_vjp_into(st, &u_in[i * m..(i + 1) * m], &[], &[], g_next, vjp);
-                    let (ds, du) = row.split_at_mut(n);
-                    layout.join(&vjp.state, ds);
+                    let u = &u_in[i * m..(i + 1) * m];
+                    eff.step_vjp_unfolded_into(st, u, &[], &[], g_next, vjp);
+                    layout.add(&vjp.state, ds);
                     du.copy_from_slice(&vjp.excitation);
                 },
             );
-            // add (never assign): the inputs may have other users on the tape
-            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
-            for (dst, row) in g_s.chunks_mut(n).zip(d.chunks(n + m)) {
-                for (x, v) in dst.iter_mut().zip(&row[..n]) {
-                    *x += v;
-                }
-            }
-            let g_u = grads.get_or_alloc_mut(&u_ghost)?;
-            for (dst, row) in g_u.chunks_mut(m).zip(d.chunks(n + m)) {
-                for (x, v) in dst.iter_mut().zip(&row[n..]) {
-                    *x += v;
-                }
-            }
+            add_into(grads.get_or_alloc_mut(&u_ghost)?, &d_u);
             Ok(())
         });
     }
     out.put_tape(tape)
 }
-
-type Mat3<T> = Tensor<(usize, usize, usize), f64, Cpu, T>;
 
 /// Differentiable open-loop rollout: the states `[B, n]` (`n = `[`state_len`]) and `T` steps of
 /// excitations `[B, T, M]` → the state after every step, `[B, T, n]`, as **one** fused op on
@@ -296,11 +350,13 @@ type Mat3<T> = Tensor<(usize, usize, usize), f64, Cpu, T>;
 /// instead of `T` and splits the batch across threads once per rollout instead of once per
 /// step: use it whenever the excitations are known before the rollout starts (open-loop
 /// control, system identification). Closed loops, where each excitation depends on the state
-/// before it, need [`step`].
+/// before it, need [`step`]. Its output holds `B·T·n` numbers (2.6 MB for arm26 at B = 64,
+/// T = 100), and its gradient as many: on machines where fresh memory is slow to touch (page
+/// faults), per-step ops on `[B, n]` tensors can be faster.
 ///
-/// Backward: each batch element walks its steps in reverse through
-/// [`Effector::step_vjp_into`], adding every step's output gradient on the way, and yields
-/// ∂/∂(initial state) and ∂/∂(every excitation).
+/// Backward: each batch element simulates its steps again and walks them in reverse through
+/// [`Effector::step_vjp_unfolded_into`], adding every step's output gradient on the way, and
+/// yields ∂/∂(initial state) and ∂/∂(every excitation).
 ///
 /// Panics on shape mismatch.
 pub fn rollout<K, M, G, T1, T2>(
@@ -328,73 +384,86 @@ where
         (b, m),
         "rollout: excitation tensor must be [B, T, M]"
     );
+    let (state, s_in) = contiguous(state);
+    let (excitations, u_in) = contiguous(excitations);
     let (state, tape_s) = state.split_tape();
     let (excitations, tape_e) = excitations.split_tape();
     let mut tape = tape_s.merge(tape_e);
-    let (s_in, u_in) = (state.as_vec(), excitations.as_vec());
     let mut out = vec![0.0; b * t_len * n];
     let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
-    rows(&mut out, t_len * n, true, scratch, |(st, ws), i, row| {
-        layout.split(&s_in[i * n..(i + 1) * n], st);
-        for (t, row_t) in row.chunks_mut(n).enumerate() {
-            let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-            effector.step(st, u, &[], &[], ws);
-            layout.join(st, row_t);
-        }
-    });
+    rows(
+        &mut out,
+        t_len * n,
+        &mut [],
+        0,
+        b,
+        true,
+        scratch,
+        |(st, ws), i, row, _| {
+            layout.split(&s_in[i * n..(i + 1) * n], st);
+            for (t, row_t) in row.chunks_mut(n).enumerate() {
+                let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
+                effector.step(st, u, &[], &[], ws);
+                layout.join(st, row_t);
+            }
+        },
+    );
     let out = state.device().tensor_from_vec(out, (b, t_len, n));
     if T1::OWNS_TAPE {
         let (s_ghost, u_ghost, out_ghost) = (state.ghost(), excitations.ghost(), out.ghost());
         let eff = Arc::clone(effector);
         tape.add_backward_op(move |grads| {
-            // per element: ∂/∂(initial state) then ∂/∂(excitations), T·M of them
-            let width = n + t_len * m;
-            let mut d = vec![0.0; b * width];
+            // the output gradient is borrowed (a copy would be B·T·n numbers of fresh memory)
+            let mut d_s = vec![0.0; b * n];
+            let mut d_u = vec![0.0; b * t_len * m];
             let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
             let scratch = || {
-                let vjp = StepGradient::default();
-                let states = vec![0.0; t_len * n];
-                let ws = eff.workspace::<f64>();
                 (
                     eff.zero_state::<f64>(),
                     eff.zero_state::<f64>(),
-                    vjp,
+                    StepGradient::default(),
                     vec![0.0; n],
-                    states,
-                    ws,
+                    vec![0.0; t_len * n],
+                    eff.workspace::<f64>(),
                 )
             };
+            let width = t_len * m;
             rows(
-                &mut d,
+                &mut d_s,
+                n,
+                &mut d_u,
                 width,
+                b,
                 true,
                 scratch,
-                |(st, g_next, vjp, g, states, ws), i, row| {
-                    let (ds, du) = row.split_at_mut(n);
-                    // the element's states again: recomputing them (~0.2 µs a step) costs less than
-                    // keeping every element's trajectory from the forward pass in memory
-                    layout.split(&s_in[i * n..(i + 1) * n], st);
+                |sc, i, ds, du| {
+                    let (st, g_next, vjp, g, states, ws) = sc;
+                    // the element's states again: simulating them (~0.2 µs a step) costs less
+                    // than keeping every element's trajectory from the forward pass in fresh
+                    // memory (page faults)
+                    let s0 = &s_in[i * n..(i + 1) * n];
+                    layout.split(s0, st);
                     for (t, row_t) in states.chunks_mut(n).enumerate() {
                         let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
                         eff.step(st, u, &[], &[], ws);
                         layout.join(st, row_t);
                     }
-                    // g = ∂L/∂(state after step t), from later steps and from step t's own output
+                    // g = ∂L/∂(state after step t), from later steps and from step t's own
+                    // output; the VJPs leave the geometry gradient unfolded, for the step before
+                    // (or the op that made the initial state) to fold
                     g.iter_mut().for_each(|v| *v = 0.0);
                     for t in (0..t_len).rev() {
                         let at = (i * t_len + t) * n;
-                        for (a, b) in g.iter_mut().zip(&g_out[at..at + n]) {
-                            *a += b;
-                        }
+                        add_into(g, &g_out[at..at + n]);
                         layout.split(g, g_next);
                         let before = if t == 0 {
-                            &s_in[i * n..(i + 1) * n]
+                            s0
                         } else {
                             &states[(t - 1) * n..t * n]
                         };
                         layout.split(before, st);
                         let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-                        eff.step_vjp_into(st, u, &[], &[], g_next, vjp);
+                        eff.step_vjp_unfolded_into(st, u, &[], &[], g_next, vjp);
                         layout.join(&vjp.state, g);
                         du[t * m..(t + 1) * m].copy_from_slice(&vjp.excitation);
                     }
@@ -402,18 +471,8 @@ where
                 },
             );
             // add (never assign): the inputs may have other users on the tape
-            let g_s = grads.get_or_alloc_mut(&s_ghost)?;
-            for (dst, row) in g_s.chunks_mut(n).zip(d.chunks(width)) {
-                for (x, v) in dst.iter_mut().zip(&row[..n]) {
-                    *x += v;
-                }
-            }
-            let g_u = grads.get_or_alloc_mut(&u_ghost)?;
-            for (dst, row) in g_u.chunks_mut(t_len * m).zip(d.chunks(width)) {
-                for (x, v) in dst.iter_mut().zip(&row[n..]) {
-                    *x += v;
-                }
-            }
+            add_into(grads.get_or_alloc_mut(&s_ghost)?, &d_s);
+            add_into(grads.get_or_alloc_mut(&u_ghost)?, &d_u);
             Ok(())
         });
     }
@@ -422,7 +481,7 @@ where
 
 /// Differentiable endpoint (fingertip) position and velocity: states `[B, state_len]` →
 /// `[B, 2·space_dim]` (position then velocity), for losses and observations on the fingertip.
-/// Backward through [`Effector::cartesian_vjp`].
+/// Backward through [`Effector::cartesian_vjp_add`].
 pub fn cartesian<K, M, G, T>(effector: &Arc<Effector<K, M, G>>, state: Mat<T>) -> Mat<T>
 where
     K: Skeleton + 'static,
@@ -437,13 +496,20 @@ where
         "cartesian: state tensor must be [B, state_len]"
     );
     let c = 2 * effector.space_dim();
+    let (state, s_in) = contiguous(state);
     let (state, mut tape) = state.split_tape();
-    let s_in = state.as_vec();
     let mut out = vec![0.0; b * c];
-    out.par_chunks_mut(c).zip(s_in.par_chunks(n)).for_each_init(
-        || effector.zero_state::<f64>(),
-        |s, (row, s_row)| {
-            layout.split(s_row, s);
+    let scratch = || effector.zero_state::<f64>();
+    rows(
+        &mut out,
+        c,
+        &mut [],
+        0,
+        b,
+        split_steps(b),
+        scratch,
+        |s, i, row, _| {
+            layout.split(&s_in[i * n..(i + 1) * n], s);
             effector.cartesian(s, row);
         },
     );
@@ -452,7 +518,7 @@ where
         let (s_ghost, out_ghost) = (state.ghost(), out.ghost());
         let eff = Arc::clone(effector);
         tape.add_backward_op(move |grads| {
-            let g_out: Vec<f64> = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
+            let g_out = grads.get_or_alloc_mut(&out_ghost)?.to_vec();
             let g_s = grads.get_or_alloc_mut(&s_ghost)?;
             for ((dst, s_row), g) in g_s.chunks_mut(n).zip(s_in.chunks(n)).zip(g_out.chunks(c)) {
                 let joint = &s_row[layout.joint..layout.muscle];

@@ -251,3 +251,60 @@ fn rollout_op_equals_step_ops() {
         }
     }
 }
+
+/// Regression: the ops read their inputs' raw storage, so a broadcast excitation (one row for
+/// the whole batch) used to give the gradient of the first batch element only. The ops now make
+/// their inputs contiguous first (dfdx's reshape, with its own backward), so a broadcast input
+/// gets the gradient summed over the batch, like an explicit copy per element.
+#[test]
+fn broadcast_excitation_gets_the_gradient_of_every_element() {
+    let dev = Cpu::default();
+    let arm = Arc::new(
+        presets::spec("RigidTendonArm26", None)
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let layout = StateLayout::new(&*arm);
+    let (b, m) = (4usize, arm.n_muscles());
+    let starts = motornet_effector::batch::random_joint_states(&*arm, b, 9);
+    let row: Vec<f64> = (0..m).map(|k| 0.1 + 0.05 * k as f64).collect();
+    let w = dev.tensor_from_vec(weights(b * layout.len, 3), (b, layout.len));
+    let run = |broadcast: bool| {
+        let joint0 = dev.tensor_from_vec(starts.concat(), (b, 4usize));
+        let u_row = dev.tensor_from_vec(row.clone(), (m,));
+        let u_full = dev.tensor_from_vec(row.repeat(b), (b, m));
+        let mut s = reset(&arm, joint0.leaky_trace());
+        for _ in 0..5 {
+            let u: Mat<OwnedTape<f64, Cpu>> = if broadcast {
+                u_row.leaky_trace().broadcast_like::<_, Axis<0>>(&(b, m))
+            } else {
+                u_full.leaky_trace()
+            };
+            s = step(&arm, s, u);
+        }
+        let (plain, tape) = s.split_tape();
+        let values = plain.as_vec();
+        let grads = (plain.put_tape(tape) * w.clone())
+            .sum::<Rank0, _>()
+            .backward();
+        let g = if broadcast {
+            grads.get(&u_row).as_vec()
+        } else {
+            // the explicit copy's gradient, summed over the batch
+            let g = grads.get(&u_full).as_vec();
+            (0..m).map(|k| (0..b).map(|e| g[e * m + k]).sum()).collect()
+        };
+        (values, g)
+    };
+    let (values_b, g_b) = run(true);
+    let (values_f, g_f) = run(false);
+    assert_eq!(values_b, values_f, "same states either way");
+    assert!(g_f.iter().all(|v| v.abs() > 0.0));
+    for (k, (a, e)) in g_b.iter().zip(&g_f).enumerate() {
+        assert!(
+            (a - e).abs() <= 1e-12 * e.abs(),
+            "excitation[{k}]: broadcast {a:e} vs summed {e:e}"
+        );
+    }
+}

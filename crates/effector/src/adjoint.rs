@@ -1,25 +1,30 @@
-//! Reverse-mode VJP of an Euler step, from the local Jacobians of its parts.
+//! Reverse-mode VJP of an Euler step, from the local derivatives of its parts.
 //!
 //! [`Effector::step_vjp`] in general differentiates the whole step in forward mode, several
 //! input directions per pass. For Euler steps (MotorNet's default) this module does much less
-//! work: it walks the step backwards part by part — geometry, joint update, muscles, skeleton
-//! dynamics, torques — and gets each part's small Jacobian from a forward-mode pass over that
-//! part alone (a muscle depends on 4 to 6 numbers, the skeleton on a handful). The parts are the
-//! same scalar-generic functions that simulate, so the derivatives cannot drift from the model;
+//! work: it walks the step backwards part by part — geometry after the step, joint dynamics
+//! (skeleton acceleration and bounded joint update together), torques, muscles — and gets each
+//! part's vector–Jacobian product from forward-mode passes over that part alone, with dual
+//! numbers exactly as wide as the part has inputs (a rigid muscle depends on 4 numbers, the
+//! joint dynamics of a 2-joint arm on 6). All muscles share one pass: each muscle reads only its
+//! own inputs, so the same directions can seed every muscle at once. The parts are the same
+//! scalar-generic functions that simulate, so the derivatives cannot drift from the model;
 //! `tests/gradients.rs` checks the two VJPs agree to 1e-12.
+//!
+//! The step reads the geometry stored in its input state. The adjoint therefore returns the
+//! gradient with respect to that geometry as it is ("unfolded"); [`Effector::step_vjp_into`]
+//! then folds it into the joint state through the geometry's Jacobian, while loops over many
+//! steps ([`Effector::step_vjp_unfolded_into`]) leave it to the previous step's adjoint, which
+//! folds it together with the gradient arriving at that state anyway: one geometry Jacobian per
+//! step instead of two.
 
 use crate::effector::{Effector, State};
 use crate::geometry::Geometry;
 use crate::grad::StepGradient;
-use motornet_muscle::{MuscleModel, MAX_MUSCLE_STATES};
+use crate::MAX_DOF;
+use motornet_muscle::MuscleModel;
 use motornet_scalar::{DualN, Scalar};
 use motornet_skeleton::Skeleton;
-
-/// Directions per forward-mode pass for the parts with more inputs (joint update, dynamics).
-const W: usize = 8;
-type D = DualN<W>;
-/// Narrow duals for parts with at most 4 inputs (a rigid muscle, a 2-joint geometry).
-type D4 = DualN<4>;
 
 /// Resize `out` for `state` and zero it, keeping its allocations.
 pub(crate) fn reset_gradient(
@@ -43,111 +48,221 @@ pub(crate) fn reset_gradient(
 }
 
 thread_local! {
-    /// The adjoint's buffers, kept per thread so that steady-state VJPs allocate only their
-    /// result.
+    /// The adjoint's buffers, kept per thread so that steady-state VJPs allocate nothing.
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Dual-number buffers of one width: the inputs and outputs of a part, and a muscle's state
+/// and derivative.
+struct Duals<const N: usize> {
+    x: Vec<DualN<N>>,
+    y: Vec<DualN<N>>,
+    st: Vec<DualN<N>>,
+    der: Vec<DualN<N>>,
+}
+
+impl<const N: usize> Default for Duals<N> {
+    fn default() -> Self {
+        Self {
+            x: Vec::new(),
+            y: Vec::new(),
+            st: Vec::new(),
+            der: Vec::new(),
+        }
+    }
 }
 
 /// Reusable buffers of the adjoint.
 #[derive(Default)]
 pub(crate) struct Scratch {
+    d2: Duals<2>,
+    d4: Duals<4>,
+    d6: Duals<6>,
+    d8: Duals<8>,
     u: Vec<f64>,
-    xd: Vec<D>,
-    yd: Vec<D>,
-    xd4: Vec<D4>,
-    yd4: Vec<D4>,
-    jac: Vec<f64>,
     x: Vec<f64>,
     g_x: Vec<f64>,
-    tau: Vec<f64>,
-    qdd: Vec<f64>,
-    q_new: Vec<f64>,
-    qd_new: Vec<f64>,
     joint_new: Vec<f64>,
     g_joint_new: Vec<f64>,
-    g_joint: Vec<f64>,
-    g_geom: Vec<f64>,
+    /// Several ministeps: the state before each, and the gradient between them.
+    states: Vec<State<f64>>,
+    g_between: State<f64>,
 }
 
-/// Dense Jacobian (`n_out × n_in`, row-major, into `jac`) of `f` at `x`, by forward-mode passes
-/// of `N` directions. `f` maps `x` (len `n_in`) into its output slice (len `n_out`).
-fn jacobian<const N: usize>(
+/// A part of the step: a function from a few numbers to a few numbers, evaluated on any scalar.
+trait Part {
+    fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]);
+}
+
+/// `acc += (∂y/∂x)ᵀ · g` for `y = part(x)` (`g` has one entry per output), by forward passes
+/// of `N` input directions each.
+fn vjp_passes<const N: usize, P: Part>(
+    part: &P,
     x: &[f64],
-    n_out: usize,
-    jac: &mut Vec<f64>,
-    xd: &mut Vec<DualN<N>>,
-    yd: &mut Vec<DualN<N>>,
-    mut f: impl FnMut(&[DualN<N>], &mut [DualN<N>]),
+    g: &[f64],
+    acc: &mut [f64],
+    d: &mut Duals<N>,
 ) {
     let n_in = x.len();
-    jac.clear();
-    jac.resize(n_out * n_in, 0.0);
-    xd.clear();
-    xd.resize(n_in, DualN::constant(0.0));
-    yd.clear();
-    yd.resize(n_out, DualN::constant(0.0));
+    d.x.clear();
+    d.x.extend(x.iter().map(|&v| DualN::constant(v)));
+    // the part writes every output: no need to clear them
+    d.y.resize(g.len(), DualN::constant(0.0));
     for start in (0..n_in).step_by(N) {
-        for (i, (d, &v)) in xd.iter_mut().zip(x).enumerate() {
-            *d = if i >= start && i < start + N {
-                DualN::variable(v, i - start)
-            } else {
-                DualN::constant(v)
-            };
-        }
-        f(xd, yd);
-        for (o, y) in yd.iter().enumerate() {
-            for i in start..(start + N).min(n_in) {
-                jac[o * n_in + i] = y.eps[i - start];
+        let end = (start + N).min(n_in);
+        if start > 0 {
+            for xi in &mut d.x[start - N..start] {
+                xi.eps = [0.0; N];
             }
         }
+        for (k, xi) in d.x[start..end].iter_mut().enumerate() {
+            xi.eps[k] = 1.0;
+        }
+        part.eval(&d.x, &mut d.y);
+        let mut sum = [0.0; N];
+        for (y, &go) in d.y.iter().zip(g) {
+            if go != 0.0 {
+                for (s, e) in sum.iter_mut().zip(&y.eps) {
+                    *s += go * e;
+                }
+            }
+        }
+        for (a, s) in acc[start..end].iter_mut().zip(&sum) {
+            *a += s;
+        }
     }
 }
 
-/// The geometry as a function of the joint state `x = [q, q̇]`, into `out`.
-fn geometry_fn<S: Scalar, K: Skeleton, M: MuscleModel, G: Geometry>(
-    e: &Effector<K, M, G>,
-    x: &[S],
-    out: &mut [S],
-) {
-    let n_m = e.n_muscles();
-    let (q, qd) = x.split_at(e.dof());
-    let (len, rest) = out.split_at_mut(n_m);
-    let (vel, moment) = rest.split_at_mut(n_m);
-    e.geometry().compute(e.skeleton(), q, qd, len, vel, moment);
+/// [`vjp_passes`] with the narrowest dual numbers that hold all inputs in one pass (chunks of
+/// 8 beyond 8 inputs).
+fn vjp<P: Part>(part: &P, x: &[f64], g: &[f64], acc: &mut [f64], sc: &mut Scratch) {
+    match x.len() {
+        0 => {}
+        1..=2 => vjp_passes(part, x, g, acc, &mut sc.d2),
+        3..=4 => vjp_passes(part, x, g, acc, &mut sc.d4),
+        5..=6 => vjp_passes(part, x, g, acc, &mut sc.d6),
+        _ => vjp_passes(part, x, g, acc, &mut sc.d8),
+    }
 }
 
-/// Muscle `m`'s new state from `x = [u_m, the state entries it reads, length, velocity]`, the
-/// other entries of its state held at `state_m`.
-fn muscle_fn<S: Scalar, M: MuscleModel>(
-    muscle: &M,
-    m: usize,
+/// The geometry as a function of the joint state `x = [q, q̇]`: `y = [lengths, velocities,
+/// moment arms]`.
+struct GeometryPart<'a, K, M, G>(&'a Effector<K, M, G>);
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Part for GeometryPart<'_, K, M, G> {
+    #[inline]
+    fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]) {
+        let e = self.0;
+        let n_m = e.n_muscles();
+        let (q, qd) = x.split_at(e.dof());
+        let (len, rest) = y.split_at_mut(n_m);
+        let (vel, moment) = rest.split_at_mut(n_m);
+        e.geometry().compute(e.skeleton(), q, qd, len, vel, moment);
+    }
+}
+
+/// The joint dynamics of a ministep of length `h`: `x = [q, q̇, τ, endpoint load]` →
+/// `y = [q', q̇']`, the skeleton's acceleration followed by the bounded Euler update.
+struct JointPart<'a, K, M, G> {
+    e: &'a Effector<K, M, G>,
     h: f64,
-    state_m: &[f64],
-    x: &[S],
-    y: &mut [S],
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Part for JointPart<'_, K, M, G> {
+    #[inline]
+    fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]) {
+        let dof = self.e.dof();
+        let (q, rest) = x.split_at(dof);
+        let (qd, rest) = rest.split_at(dof);
+        let (tau, el) = rest.split_at(dof);
+        let mut qdd = [S::zero(); MAX_DOF];
+        self.e
+            .skeleton()
+            .acceleration(q, qd, tau, el, &mut qdd[..dof]);
+        let (yq, yqd) = y.split_at_mut(dof);
+        self.e
+            .options()
+            .bounds
+            .integrate(self.h, q, qd, &qdd[..dof], yq, yqd);
+    }
+}
+
+/// VJP of every muscle's state update in one set of passes: muscle `m`'s new state (`ns`
+/// entries) is a function of its `k = 3 + reads` inputs `[u_m, the state entries it reads,
+/// length, velocity]` only (its other state entries held at their values), so direction `i`
+/// seeds input `i` of every muscle at once. Adds into `out` (excitation and muscle state) and
+/// `g_geom` (lengths and velocities).
+#[allow(clippy::too_many_arguments)]
+fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
+    e: &Effector<K, M, G>,
+    h: f64,
+    s: &State<f64>,
+    u: &[f64],
+    g_next: &[f64],
+    out_excitation: &mut [f64],
+    out_muscle: &mut [f64],
+    g_geom: &mut [f64],
+    d: &mut Duals<N>,
 ) {
-    let (ns, nd) = (muscle.n_states(), muscle.n_derivatives());
+    let muscle = e.muscle();
+    let (n_m, ns, nd) = (e.n_muscles(), muscle.n_states(), muscle.n_derivatives());
     let reads = muscle.read_states();
     let nr = reads.len();
-    let mut st = [S::zero(); MAX_MUSCLE_STATES];
-    for (k, v) in state_m.iter().enumerate() {
-        st[k] = S::c(*v);
+    let k = 3 + nr;
+    d.x.clear();
+    for m in 0..n_m {
+        let st = &s.muscle[m * ns..(m + 1) * ns];
+        d.x.push(DualN::constant(u[m]));
+        d.x.extend(reads.iter().map(|&r| DualN::constant(st[r])));
+        d.x.push(DualN::constant(s.geometry[m]));
+        d.x.push(DualN::constant(s.geometry[n_m + m]));
     }
-    for (k, &r) in reads.iter().enumerate() {
-        st[r] = x[1 + k];
-    }
-    let mut der = [S::zero(); MAX_MUSCLE_STATES];
-    muscle.derivative(m, x[0], &st[..ns], &mut der[..nd]);
-    muscle.integrate(m, h, &der[..nd], &st[..ns], x[1 + nr], x[2 + nr], y);
-}
-
-/// `acc += Jᵀ g` for a row-major `n_out × n_in` Jacobian.
-fn add_jt_g(jac: &[f64], g: &[f64], acc: &mut [f64]) {
-    let n_in = acc.len();
-    for (o, &go) in g.iter().enumerate() {
-        if go != 0.0 {
-            for (a, &j) in acc.iter_mut().zip(&jac[o * n_in..(o + 1) * n_in]) {
-                *a += go * j;
+    d.y.resize(n_m * ns, DualN::constant(0.0));
+    d.st.resize(ns, DualN::constant(0.0));
+    d.der.resize(nd, DualN::constant(0.0));
+    for start in (0..k).step_by(N) {
+        let end = (start + N).min(k);
+        for m in 0..n_m {
+            let gm = &g_next[m * ns..(m + 1) * ns];
+            if gm.iter().all(|&v| v == 0.0) {
+                continue; // nothing depends on this muscle's new state
+            }
+            let x = &mut d.x[m * k..(m + 1) * k];
+            for (i, xi) in x.iter_mut().enumerate() {
+                xi.eps = [0.0; N];
+                if (start..end).contains(&i) {
+                    xi.eps[i - start] = 1.0;
+                }
+            }
+            let x = &d.x[m * k..(m + 1) * k];
+            let st = &mut d.st;
+            for (sv, &v) in st.iter_mut().zip(&s.muscle[m * ns..(m + 1) * ns]) {
+                *sv = DualN::constant(v);
+            }
+            for (j, &r) in reads.iter().enumerate() {
+                st[r] = x[1 + j];
+            }
+            muscle.derivative(m, x[0], st, &mut d.der);
+            let y = &mut d.y[m * ns..(m + 1) * ns];
+            muscle.integrate(m, h, &d.der, st, x[1 + nr], x[2 + nr], y);
+            let mut sum = [0.0; N];
+            for (yo, &go) in y.iter().zip(gm) {
+                if go != 0.0 {
+                    for (a, e) in sum.iter_mut().zip(&yo.eps) {
+                        *a += go * e;
+                    }
+                }
+            }
+            for (i, &v) in (start..end).zip(&sum) {
+                if i == 0 {
+                    out_excitation[m] += v;
+                } else if i <= nr {
+                    out_muscle[m * ns + reads[i - 1]] += v;
+                } else if i == nr + 1 {
+                    g_geom[m] += v;
+                } else {
+                    g_geom[n_m + m] += v;
+                }
             }
         }
     }
@@ -155,43 +270,62 @@ fn add_jt_g(jac: &[f64], g: &[f64], acc: &mut [f64]) {
 
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `g_joint += (∂geometry/∂(q, q̇))ᵀ · g_geom`, at the joint state `joint`.
-    fn geometry_adjoint(
+    fn fold_geometry(&self, joint: &[f64], g_geom: &[f64], g_joint: &mut [f64], sc: &mut Scratch) {
+        if g_geom.iter().any(|&v| v != 0.0) {
+            vjp(&GeometryPart(self), joint, g_geom, g_joint, sc);
+        }
+    }
+
+    /// (a) and (b) of [`Self::euler_ministep_adjoint`] for joint dynamics with at most `N`
+    /// inputs `x`: one dual pass gives the new joint state and its Jacobian; the gradient of
+    /// the geometry after the step is folded at that new joint state, then `g_x += Jᵀ ·
+    /// ∂L/∂(q', q̇')`. `duals` picks the scratch buffers of width `N`.
+    fn joint_adjoint<const N: usize>(
         &self,
-        joint: &[f64],
-        g_geom: &[f64],
-        g_joint: &mut [f64],
+        joint: &JointPart<'_, K, M, G>,
+        x: &[f64],
+        g_next: &State<f64>,
+        g_x: &mut [f64],
+        duals: fn(&mut Scratch) -> &mut Duals<N>,
         sc: &mut Scratch,
     ) {
-        if g_geom.iter().all(|&v| v == 0.0) {
-            return; // nothing depends on this geometry
+        let n_out = 2 * self.dof();
+        let mut d = std::mem::take(duals(sc));
+        d.x.clear();
+        d.x.extend(x.iter().enumerate().map(|(i, &v)| DualN::variable(v, i)));
+        d.y.resize(n_out, DualN::constant(0.0));
+        joint.eval(&d.x, &mut d.y);
+        let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
+        g_joint_new.clear();
+        g_joint_new.extend_from_slice(&g_next.joint);
+        if g_next.geometry.iter().any(|&v| v != 0.0) {
+            let mut joint_new = std::mem::take(&mut sc.joint_new);
+            joint_new.clear();
+            joint_new.extend(d.y.iter().map(|y| y.re));
+            self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
+            sc.joint_new = joint_new;
         }
-        if 2 * self.dof() <= 4 {
-            jacobian(
-                joint,
-                g_geom.len(),
-                &mut sc.jac,
-                &mut sc.xd4,
-                &mut sc.yd4,
-                |x, out| geometry_fn(self, x, out),
-            );
-        } else {
-            jacobian(
-                joint,
-                g_geom.len(),
-                &mut sc.jac,
-                &mut sc.xd,
-                &mut sc.yd,
-                |x, out| geometry_fn(self, x, out),
-            );
+        let mut sum = [0.0; N];
+        for (y, &go) in d.y.iter().zip(&g_joint_new) {
+            if go != 0.0 {
+                for (s, e) in sum.iter_mut().zip(&y.eps) {
+                    *s += go * e;
+                }
+            }
         }
-        add_jt_g(&sc.jac, g_geom, g_joint);
+        for (a, s) in g_x.iter_mut().zip(&sum) {
+            *a += s;
+        }
+        sc.g_joint_new = g_joint_new;
+        *duals(sc) = d;
     }
 
     /// Reverse-mode VJP of one Euler ministep of length `h` from `s` under the clipped
-    /// excitation `u`: adds ∂L/∂s (joint, muscle) into `out.state`, ∂L/∂u into `out.excitation`
-    /// and the loads' gradients into theirs, given `g_next` = ∂L/∂(state after).
+    /// excitation `u`: adds ∂L/∂s into `out.state` (joint, muscle, and the geometry `s` holds,
+    /// unfolded), ∂L/∂u into `out.excitation` and the loads' gradients into theirs, given
+    /// `g_next` = ∂L/∂(state after), geometry included.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn euler_ministep_adjoint(
+    fn euler_ministep_adjoint(
         &self,
         h: f64,
         s: &State<f64>,
@@ -202,155 +336,94 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         out: &mut StepGradient,
         sc: &mut Scratch,
     ) {
-        let (dof, n_m, d) = (self.dof(), self.n_muscles(), self.space_dim());
+        let (dof, n_m) = (self.dof(), self.n_muscles());
         let ns = self.muscle().n_states();
         let fi = self.muscle().force_index();
-        let reads = self.muscle().read_states();
         let damping = self.options().damping;
-        let bounds = &self.options().bounds;
 
-        // forward quantities at s: torques, accelerations, the joint state after the step
+        // the torques at s, the last input of the joint dynamics
         let (q, qd) = s.joint.split_at(dof);
-        sc.tau.clear();
-        for j in 0..dof {
-            let mut t = 0.0;
+        let mut tau = [0.0; MAX_DOF];
+        for (j, t) in tau[..dof].iter_mut().enumerate() {
+            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
+            let mut f = 0.0;
             for m in 0..n_m {
-                t += s.muscle[m * ns + fi] * s.geometry[(2 + j) * n_m + m];
+                f += s.muscle[m * ns + fi] * moments[m];
             }
-            sc.tau
-                .push(-t + joint_load.get(j).copied().unwrap_or(0.0) - damping * qd[j]);
+            *t = -f + joint_load.get(j).copied().unwrap_or(0.0) - damping * qd[j];
         }
-        sc.qdd.clear();
-        sc.qdd.resize(dof, 0.0);
-        self.skeleton()
-            .acceleration(q, qd, &sc.tau, endpoint_load, &mut sc.qdd);
-        sc.q_new.clear();
-        sc.q_new.resize(dof, 0.0);
-        sc.qd_new.clear();
-        sc.qd_new.resize(dof, 0.0);
-        bounds.integrate(h, q, qd, &sc.qdd, &mut sc.q_new, &mut sc.qd_new);
-        sc.joint_new.clear();
-        sc.joint_new.extend(sc.q_new.iter().chain(&sc.qd_new));
-
-        // (a) geometry after the step: folded into the new joint state
-        let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
-        g_joint_new.clear();
-        g_joint_new.extend_from_slice(&g_next.joint);
-        let joint_new = std::mem::take(&mut sc.joint_new);
-        self.geometry_adjoint(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
-        sc.joint_new = joint_new;
-
-        // (b) joint update: (q', q̇') = bounds(q, q̇, q̈)
         sc.x.clear();
-        sc.x.extend(q.iter().chain(qd).chain(&sc.qdd));
-        jacobian(
-            &sc.x,
-            2 * dof,
-            &mut sc.jac,
-            &mut sc.xd,
-            &mut sc.yd,
-            |x, y| {
-                let (q, rest) = x.split_at(dof);
-                let (qd, qdd) = rest.split_at(dof);
-                let (yq, yqd) = y.split_at_mut(dof);
-                bounds.integrate(h, q, qd, qdd, yq, yqd);
-            },
-        );
-        sc.g_x.clear();
-        sc.g_x.resize(3 * dof, 0.0);
-        add_jt_g(&sc.jac, &g_joint_new, &mut sc.g_x);
-        sc.g_joint_new = g_joint_new;
-        let mut g_joint = std::mem::take(&mut sc.g_joint);
-        g_joint.clear();
-        g_joint.extend_from_slice(&sc.g_x[..2 * dof]);
-        let mut g_qdd = [0.0; crate::MAX_DOF];
-        g_qdd[..dof].copy_from_slice(&sc.g_x[2 * dof..3 * dof]);
+        sc.x.extend(q.iter().chain(qd).chain(&tau[..dof]).chain(endpoint_load));
+        let joint = JointPart { e: self, h };
 
-        // (d) skeleton dynamics: q̈ = A(q, q̇, τ, endpoint load)
-        sc.x.clear();
-        sc.x.extend(q.iter().chain(qd).chain(&sc.tau).chain(endpoint_load));
-        jacobian(&sc.x, dof, &mut sc.jac, &mut sc.xd, &mut sc.yd, |x, y| {
-            let (q, rest) = x.split_at(dof);
-            let (qd, rest) = rest.split_at(dof);
-            let (tau, el) = rest.split_at(dof);
-            self.skeleton().acceleration(q, qd, tau, el, y);
-        });
-        sc.g_x.clear();
-        sc.g_x.resize(sc.x.len(), 0.0);
-        add_jt_g(&sc.jac, &g_qdd[..dof], &mut sc.g_x);
-        for k in 0..2 * dof {
-            g_joint[k] += sc.g_x[k];
-        }
-        let mut g_tau = [0.0; crate::MAX_DOF];
-        g_tau[..dof].copy_from_slice(&sc.g_x[2 * dof..3 * dof]);
-        if !endpoint_load.is_empty() {
-            for k in 0..d {
-                out.endpoint_load[k] += sc.g_x[3 * dof + k];
+        // (a) the geometry after the step is a function of the new joint state, folded into
+        // its gradient; (b) joint dynamics: (q', q̇') from (q, q̇, τ, endpoint load). With at
+        // most 8 inputs, one dual pass gives both the new joint state (its values, for (a))
+        // and the whole Jacobian (for (b)).
+        let x = std::mem::take(&mut sc.x);
+        let mut g_x = std::mem::take(&mut sc.g_x);
+        g_x.clear();
+        g_x.resize(x.len(), 0.0);
+        match x.len() {
+            1..=2 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d2, sc),
+            3..=4 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d4, sc),
+            5..=6 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d6, sc),
+            7..=8 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d8, sc),
+            _ => {
+                let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
+                g_joint_new.clear();
+                g_joint_new.extend_from_slice(&g_next.joint);
+                if g_next.geometry.iter().any(|&v| v != 0.0) {
+                    let mut joint_new = std::mem::take(&mut sc.joint_new);
+                    joint_new.clear();
+                    joint_new.resize(2 * dof, 0.0);
+                    joint.eval(&x, &mut joint_new);
+                    self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
+                    sc.joint_new = joint_new;
+                }
+                vjp(&joint, &x, &g_joint_new, &mut g_x, sc);
+                sc.g_joint_new = g_joint_new;
             }
         }
+        sc.x = x;
+        for (a, b) in out.state.joint.iter_mut().zip(&g_x[..2 * dof]) {
+            *a += b;
+        }
+        for (a, b) in out.endpoint_load.iter_mut().zip(&g_x[3 * dof..]) {
+            *a += b;
+        }
 
-        // (e) torques: τ_j = −Σ_m f_m·r_jm + joint load_j − damping·q̇_j
-        let mut g_geom = std::mem::take(&mut sc.g_geom);
-        g_geom.clear();
-        g_geom.resize(s.geometry.len(), 0.0);
+        // (c) torques: τ_j = −Σ_m f_m·r_jm + joint load_j − damping·q̇_j
         for j in 0..dof {
-            let gt = g_tau[j];
+            let gt = g_x[2 * dof + j];
             if let Some(g) = out.joint_load.get_mut(j) {
                 *g += gt;
             }
-            g_joint[dof + j] -= damping * gt;
+            out.state.joint[dof + j] -= damping * gt;
             for m in 0..n_m {
                 out.state.muscle[m * ns + fi] -= gt * s.geometry[(2 + j) * n_m + m];
-                g_geom[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
+                out.state.geometry[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
             }
         }
+        sc.g_x = g_x;
 
-        // (c) muscles: new state_m = integrate(h, derivative(u_m, state_m), state_m, len_m, vel_m)
-        let nr = reads.len();
-        for m in 0..n_m {
-            let state_m = &s.muscle[m * ns..(m + 1) * ns];
-            let g_new = &g_next.muscle[m * ns..(m + 1) * ns];
-            if g_new.iter().all(|&v| v == 0.0) {
-                continue;
-            }
-            sc.x.clear();
-            sc.x.push(u[m]);
-            sc.x.extend(reads.iter().map(|&r| state_m[r]));
-            sc.x.push(s.geometry[m]);
-            sc.x.push(s.geometry[n_m + m]);
-            if sc.x.len() <= 4 {
-                jacobian(&sc.x, ns, &mut sc.jac, &mut sc.xd4, &mut sc.yd4, |x, y| {
-                    muscle_fn(self.muscle(), m, h, state_m, x, y)
-                });
-            } else {
-                jacobian(&sc.x, ns, &mut sc.jac, &mut sc.xd, &mut sc.yd, |x, y| {
-                    muscle_fn(self.muscle(), m, h, state_m, x, y)
-                });
-            }
-            sc.g_x.clear();
-            sc.g_x.resize(sc.x.len(), 0.0);
-            add_jt_g(&sc.jac, g_new, &mut sc.g_x);
-            out.excitation[m] += sc.g_x[0];
-            for (k, &r) in reads.iter().enumerate() {
-                out.state.muscle[m * ns + r] += sc.g_x[1 + k];
-            }
-            g_geom[m] += sc.g_x[1 + nr];
-            g_geom[n_m + m] += sc.g_x[2 + nr];
+        // (d) muscles: new state_m = integrate(h, derivative(u_m, state_m), state_m, len_m, vel_m)
+        let k = 3 + self.muscle().read_states().len();
+        let (exc, st) = (&mut out.excitation, &mut out.state);
+        let (gm, mus, geo) = (&g_next.muscle[..], &mut st.muscle, &mut st.geometry);
+        match k {
+            0..=4 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d4),
+            5..=6 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d6),
+            _ => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d8),
         }
-
-        // (f) geometry at s (moment arms used by the torques, lengths and velocities by the
-        // muscles): folded into the joint state
-        self.geometry_adjoint(&s.joint, &g_geom, &mut g_joint, sc);
-        for (a, b) in out.state.joint.iter_mut().zip(&g_joint) {
-            *a += b;
-        }
-        sc.g_geom = g_geom;
-        sc.g_joint = g_joint;
     }
 
     /// Reverse-mode VJP of a whole Euler step (all ministeps); see [`Effector::step_vjp`].
-    /// Into `out`, whose buffers are resized, zeroed and reused (no allocation in the common
-    /// one-ministep case).
+    /// Into `out`, whose buffers are resized, zeroed and reused (no allocation in steady
+    /// state). With `fold`, the gradient with respect to the geometry of `state` is folded into
+    /// its joint state (and the geometry entries are zero); without, it is left in
+    /// `out.state.geometry`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn euler_step_vjp_into(
         &self,
         state: &State<f64>,
@@ -359,6 +432,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         grad_next: &State<f64>,
         out: &mut StepGradient,
+        fold: bool,
     ) {
         let act = *self.muscle().activation();
         let h = self.ministep();
@@ -386,26 +460,58 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                     out,
                     sc,
                 );
-                sc.u = u;
-                return;
-            }
-            // several ministeps: re-simulate to get the state before each, then walk back
-            let mut states = Vec::with_capacity(n);
-            let mut s = state.clone();
-            let mut ws = self.workspace::<f64>();
-            for k in 0..n {
-                states.push(s.clone());
-                if k + 1 < n {
-                    self.ministep_with_clipped(h, &mut s, &u, endpoint_load, joint_load, &mut ws);
+            } else {
+                // several ministeps: re-simulate to get the state before each, then walk back
+                let mut states = std::mem::take(&mut sc.states);
+                states.resize_with(n, || self.zero_state());
+                states[0].clone_from(state);
+                let mut ws = self.workspace::<f64>();
+                for k in 1..n {
+                    let (done, rest) = states.split_at_mut(k);
+                    rest[0].clone_from(&done[k - 1]);
+                    self.ministep_with_clipped(
+                        h,
+                        &mut rest[0],
+                        &u,
+                        endpoint_load,
+                        joint_load,
+                        &mut ws,
+                    );
                 }
-            }
-            let mut g = grad_next.clone();
-            for (k, s_k) in states.iter().enumerate().rev() {
-                out.state = self.zero_state::<f64>();
-                self.euler_ministep_adjoint(h, s_k, &u, endpoint_load, joint_load, &g, out, sc);
-                if k > 0 {
-                    g = out.state.clone();
+                let mut g = std::mem::take(&mut sc.g_between);
+                g.clone_from(grad_next);
+                for k in (0..n).rev() {
+                    for v in out
+                        .state
+                        .joint
+                        .iter_mut()
+                        .chain(&mut out.state.muscle)
+                        .chain(&mut out.state.geometry)
+                    {
+                        *v = 0.0;
+                    }
+                    self.euler_ministep_adjoint(
+                        h,
+                        &states[k],
+                        &u,
+                        endpoint_load,
+                        joint_load,
+                        &g,
+                        out,
+                        sc,
+                    );
+                    if k > 0 {
+                        g.clone_from(&out.state);
+                    }
                 }
+                sc.g_between = g;
+                sc.states = states;
+            }
+            if fold {
+                let g_geom = std::mem::take(&mut out.state.geometry);
+                self.fold_geometry(&state.joint, &g_geom, &mut out.state.joint, sc);
+                out.state.geometry = g_geom;
+                out.state.geometry.iter_mut().for_each(|v| *v = 0.0);
             }
             sc.u = u;
         });

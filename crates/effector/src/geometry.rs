@@ -294,14 +294,15 @@ impl Geometry for Arm26Polynomial {
             let mut l = S::zero();
             let mut v = S::zero();
             for j in 0..self.a3.len() {
-                let qp = q[j] - S::c(self.a3[j]);
-                let (a1, a2) = (S::c(self.a1[j][m]), S::c(self.a2[j][m]));
-                let arm = qp * a2 * S::c(2.0) + a1;
+                // constants enter through scale/shift (cheaper for dual numbers, same values)
+                let qp = q[j].shift(-self.a3[j]);
+                let (a1, a2) = (self.a1[j][m], self.a2[j][m]);
+                let arm = qp.scale(a2).scale(2.0).shift(a1);
                 moment[j * n + m] = arm;
-                l += (a1 + qp * a2) * qp;
+                l += qp.scale(a2).shift(a1) * qp;
                 v += qd[j] * arm;
             }
-            len[m] = l + S::c(self.a0[m]);
+            len[m] = l.shift(self.a0[m]);
             vel[m] = v;
         }
     }

@@ -15,7 +15,10 @@
 //! The geometry part of a state is a function of its joint state (every state made by
 //! [`Effector::reset`] or [`Effector::step`] satisfies this); the step's derivative with respect
 //! to it is therefore carried by the joint state, and the geometry entries of a state gradient
-//! returned here are zero.
+//! returned by [`Effector::step_vjp`] are zero. Loops over many steps use
+//! [`Effector::step_vjp_unfolded_into`] instead, which returns the gradient with respect to the
+//! geometry as the step reads it and leaves carrying it to the joint state to the VJP of the
+//! step before (one geometry Jacobian per step instead of two).
 //!
 //! ```
 //! use motornet_effector::presets;
@@ -303,7 +306,55 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         out: &mut StepGradient,
     ) {
         if self.options().integration == crate::Integration::Euler {
-            self.euler_step_vjp_into(state, excitation, endpoint_load, joint_load, grad_next, out)
+            self.euler_step_vjp_into(
+                state,
+                excitation,
+                endpoint_load,
+                joint_load,
+                grad_next,
+                out,
+                true,
+            )
+        } else {
+            *out =
+                self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next);
+        }
+    }
+
+    /// [`Effector::step_vjp_into`] without folding the geometry: the exact VJP of
+    /// [`Effector::step`] as a function of its whole input state. The step reads the geometry
+    /// stored in `state`; the gradient with respect to it is left in `out.state.geometry`
+    /// instead of being carried into `out.state.joint` through the geometry's Jacobian.
+    ///
+    /// For loops over many steps: add `out.state` (geometry included) to the gradient of the
+    /// state before, and pass that as `grad_next` of the previous step's VJP (or to
+    /// [`Effector::reset_vjp`]), which folds the geometry gradient once together with the
+    /// state's own. This computes one geometry Jacobian per step instead of two;
+    /// [`Effector::rollout_vjp`] works this way. The sum of the two forms over a loop is the
+    /// same (to rounding).
+    ///
+    /// Euler steps only; other integrators are differentiated in forward mode with the
+    /// geometry recomputed from the joint state, and return the folded form (geometry entries
+    /// zero), which composes the same way.
+    pub fn step_vjp_unfolded_into(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+        out: &mut StepGradient,
+    ) {
+        if self.options().integration == crate::Integration::Euler {
+            self.euler_step_vjp_into(
+                state,
+                excitation,
+                endpoint_load,
+                joint_load,
+                grad_next,
+                out,
+                false,
+            )
         } else {
             *out =
                 self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next);
@@ -496,7 +547,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let mut g = StepGradient::default();
         for t in (0..t_len).rev() {
             let (el, jl) = (load(endpoint_load, t), load(joint_load, t));
-            self.step_vjp_into(&states[t], &excitation[t], &el, &jl, &grad, &mut g);
+            self.step_vjp_unfolded_into(&states[t], &excitation[t], &el, &jl, &grad, &mut g);
             out.excitation[t].clone_from(&g.excitation);
             out.endpoint_load[t].clone_from(&g.endpoint_load);
             out.joint_load[t].clone_from(&g.joint_load);

@@ -501,3 +501,119 @@ fn rollout_vjp_equals_forward_mode_dual_numbers() {
         }
     }
 }
+
+/// `step_vjp_unfolded_into` is the exact VJP of `Effector::step` as it reads its input state:
+/// geometry entries included, as independent inputs (no recomputation from the joint state).
+/// The oracle seeds one entry of the state, the excitation or the loads at a time on Dual64 and
+/// steps once. And the folded form (`step_vjp`) equals the unfolded one with its geometry
+/// gradient carried to the joint state by the VJP of the geometry (through `reset_vjp` of the
+/// same joint state, which also includes the muscles' initial states: so the check uses a
+/// gradient with no muscle part on the reset side).
+#[test]
+fn unfolded_step_vjp_is_the_exact_vjp_of_step_as_it_reads_its_state() {
+    let cases: Vec<(String, DynEffector)> = effectors()
+        .into_iter()
+        .filter(|(_, e)| e.options().integration == motornet_effector::Integration::Euler)
+        .collect();
+    assert!(cases.len() >= 5);
+    for (name, eff) in cases {
+        let j0 = &motornet_effector::batch::random_joint_states(&eff, 1, 5)[0];
+        let mut s = eff.zero_state::<f64>();
+        let mut ws = eff.workspace::<f64>();
+        eff.reset(j0, &mut s);
+        for t in 0..4 {
+            let u: Vec<f64> = (0..eff.n_muscles())
+                .map(|m| 0.1 + 0.1 * ((t + m) % 4) as f64)
+                .collect();
+            eff.step(&mut s, &u, &[], &[], &mut ws);
+        }
+        let g_next = State {
+            joint: (0..s.joint.len()).map(|i| 0.2 - 0.07 * i as f64).collect(),
+            muscle: (0..s.muscle.len())
+                .map(|i| ((i * 5) % 7) as f64 * 1e-3 - 3e-3)
+                .collect(),
+            geometry: (0..s.geometry.len())
+                .map(|i| ((i * 3) % 5) as f64 * 0.1 - 0.2)
+                .collect(),
+        };
+        let u: Vec<f64> = (0..eff.n_muscles())
+            .map(|m| 0.25 + 0.1 * (m % 3) as f64)
+            .collect();
+        let (el, jl) = (vec![0.4; eff.space_dim()], vec![-0.1; eff.dof()]);
+        let mut out = motornet_effector::StepGradient::default();
+        eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &g_next, &mut out);
+        // the oracle: one forward-mode direction per input
+        let n_state = s.joint.len() + s.muscle.len() + s.geometry.len();
+        let n_in = n_state + u.len() + el.len() + jl.len();
+        for i in 0..n_in {
+            let seed = |k: usize, v: f64| Dual64::new(v, if k == i { 1.0 } else { 0.0 });
+            let mut sd = State {
+                joint: s
+                    .joint
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &v)| seed(k, v))
+                    .collect(),
+                muscle: (s.muscle.iter().enumerate())
+                    .map(|(k, &v)| seed(s.joint.len() + k, v))
+                    .collect(),
+                geometry: (s.geometry.iter().enumerate())
+                    .map(|(k, &v)| seed(s.joint.len() + s.muscle.len() + k, v))
+                    .collect(),
+            };
+            let ud: Vec<Dual64> = (u.iter().enumerate())
+                .map(|(k, &v)| seed(n_state + k, v))
+                .collect();
+            let eld: Vec<Dual64> = (el.iter().enumerate())
+                .map(|(k, &v)| seed(n_state + u.len() + k, v))
+                .collect();
+            let jld: Vec<Dual64> = (jl.iter().enumerate())
+                .map(|(k, &v)| seed(n_state + u.len() + el.len() + k, v))
+                .collect();
+            let mut wsd = eff.workspace::<Dual64>();
+            eff.step(&mut sd, &ud, &eld, &jld, &mut wsd);
+            let dir: f64 = (sd.joint.iter().zip(&g_next.joint))
+                .chain(sd.muscle.iter().zip(&g_next.muscle))
+                .chain(sd.geometry.iter().zip(&g_next.geometry))
+                .map(|(y, g)| y.eps * g)
+                .sum();
+            let got = [
+                &out.state.joint[..],
+                &out.state.muscle,
+                &out.state.geometry,
+                &out.excitation,
+                &out.endpoint_load,
+                &out.joint_load,
+            ]
+            .concat()[i];
+            assert!(
+                (got - dir).abs() <= 1e-10 * got.abs().max(dir.abs()) + 1e-13,
+                "{name}: input {i}: unfolded vjp {got:e} vs forward mode {dir:e}"
+            );
+        }
+        // folded = unfolded + the geometry gradient carried to the joint state
+        let folded = eff.step_vjp(&s, &u, &el, &jl, &g_next);
+        let geometry_only = State {
+            joint: vec![0.0; s.joint.len()],
+            muscle: vec![0.0; s.muscle.len()],
+            geometry: out.state.geometry.clone(),
+        };
+        // reset_vjp's muscle part is zero here, so it is the geometry's VJP alone
+        let carried = eff.reset_vjp(&s.joint, &geometry_only);
+        for (k, (f, (a, c))) in folded
+            .state
+            .joint
+            .iter()
+            .zip(out.state.joint.iter().zip(&carried))
+            .enumerate()
+        {
+            assert!(
+                (f - (a + c)).abs() <= 1e-10 * f.abs().max(1e-3),
+                "{name}: joint[{k}]: folded {f:e} vs unfolded + carried {:e}",
+                a + c
+            );
+        }
+        assert!(folded.state.geometry.iter().all(|&v| v == 0.0));
+        assert_eq!(folded.state.muscle, out.state.muscle, "{name}: muscle part");
+    }
+}

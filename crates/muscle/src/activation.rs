@@ -69,10 +69,10 @@ impl ActivationDynamics {
     pub fn derivative<S: Scalar>(&self, excitation: S, activation: S) -> S {
         let u = self.clip(excitation);
         let a = self.clip(activation);
-        let tmp = S::c(0.5) + S::c(1.5) * a;
+        let tmp = a.scale(1.5).shift(0.5);
         let tau = select(
             u.gt(a),
-            S::c(self.tau_activation) * tmp,
+            tmp.scale(self.tau_activation),
             S::c(self.tau_deactivation) / tmp,
         );
         (u - a) / tau
@@ -81,6 +81,6 @@ impl ActivationDynamics {
     /// One explicit Euler step of the activation, clipped: `clip(a + dt·da/dt)`.
     #[inline]
     pub fn step<S: Scalar>(&self, dt: f64, activation: S, derivative: S) -> S {
-        self.clip(activation + derivative * S::c(dt))
+        self.clip(activation + derivative.scale(dt))
     }
 }

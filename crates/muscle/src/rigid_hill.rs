@@ -72,15 +72,22 @@ pub(crate) fn validate_hill(
 /// length, floored at 0.01. `len_n` is the fibre length in optimal lengths.
 #[inline]
 pub(crate) fn kistemaker_flce<S: Scalar>(len_n: S) -> S {
-    (S::one() + (-(len_n * len_n) + S::c(2.0) * len_n - S::one()) * S::c(1.0 / F_ISO_N_DEN))
+    (-(len_n * len_n) + len_n.scale(2.0))
+        .shift(-1.0)
+        .scale(1.0 / F_ISO_N_DEN)
+        .shift(1.0)
         .clamp_min(S::c(MIN_FLCE))
 }
 
 /// The `b_rel_st` coefficient of the Kistemaker force–velocity relation.
 #[inline]
 pub(crate) fn b_rel_st<S: Scalar>(activation: S) -> S {
-    let t = S::one() - S::c(0.9) * ((activation - S::c(Q_CRIT)) * S::c(1.0 / (0.005 - Q_CRIT)));
-    select(activation.lt(S::c(Q_CRIT)), S::c(5.2) * t * t, S::c(5.2))
+    let t = -activation
+        .shift(-Q_CRIT)
+        .scale(1.0 / (0.005 - Q_CRIT))
+        .scale(0.9);
+    let t = t.shift(1.0);
+    select(activation.lt(S::c(Q_CRIT)), t.scale(5.2) * t, S::c(5.2))
 }
 
 /// Hill-type muscle of Kistemaker, Wong & Gribble (2010), with the tendon taken as rigid: the
@@ -178,28 +185,27 @@ impl MuscleModel for RigidTendonHillMuscle {
         let k = &self.k[m];
         let c = S::c;
         let a = self.activation.step(dt, state[0], derivative[0]);
-        let len = (mt_len - c(k.l0_se)).clamp_min(S::zero());
-        let inv_l0_ce = c(k.inv_l0_ce);
-        let strain = ((len - c(k.l0_pe)) * inv_l0_ce).clamp_min(S::zero());
-        let len_n = len * inv_l0_ce;
-        let vel_n = mt_vel * c(k.inv_vmax);
-        let flpe = c(k.k_pe) * strain * strain;
+        let len = mt_len.shift(-k.l0_se).clamp_min(S::zero());
+        let strain = len.shift(-k.l0_pe).scale(k.inv_l0_ce).clamp_min(S::zero());
+        let len_n = len.scale(k.inv_l0_ce);
+        let vel_n = mt_vel.scale(k.inv_vmax);
+        let flpe = strain.scale(k.k_pe) * strain;
         let flce = kistemaker_flce(len_n);
-        let a_rel_st = select(len_n.gt(S::one()), c(0.41) * flce, c(0.41));
+        let a_rel_st = select(len_n.gt(S::one()), flce.scale(0.41), c(0.41));
         let b_rel_st = b_rel_st(a);
         let dfdvcon0 = a * (flce + a_rel_st) / b_rel_st;
         let f_x_a = flce * a;
-        let p_nom = f_x_a * c(0.5);
+        let p_nom = f_x_a.scale(0.5);
         // one division for both coefficients (divisions dominate this function's latency)
-        let inv_p_den = S::one() / (c(S_AS) - dfdvcon0 * c(2.0));
+        let inv_p_den = S::one() / (-dfdvcon0.scale(2.0)).shift(S_AS);
         let p1 = -p_nom * inv_p_den;
         let p2 = p_nom * p_nom * inv_p_den;
-        let p3 = c(-1.5) * f_x_a;
+        let p3 = f_x_a.scale(-1.5);
         let shortening = vel_n.lt(S::zero());
         let nom = select(
             shortening,
             vel_n * a * a_rel_st + f_x_a * b_rel_st,
-            -p1 * p3 + p1 * c(S_AS) * vel_n + p2 - p3 * vel_n + c(S_AS) * vel_n * vel_n,
+            -p1 * p3 + p1.scale(S_AS) * vel_n + p2 - p3 * vel_n + vel_n.scale(S_AS) * vel_n,
         );
         let den = select(shortening, b_rel_st - vel_n, p1 + vel_n);
         let active = (nom / den).clamp_min(S::zero());
@@ -209,6 +215,6 @@ impl MuscleModel for RigidTendonHillMuscle {
         new_state[3] = flpe;
         new_state[4] = flce;
         new_state[5] = active;
-        new_state[6] = (active + flpe) * c(k.f_max);
+        new_state[6] = (active + flpe).scale(k.f_max);
     }
 }

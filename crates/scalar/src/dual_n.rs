@@ -163,6 +163,20 @@ impl<const N: usize> Scalar for DualN<N> {
             b
         }
     }
+    #[inline(always)]
+    fn scale(self, k: f64) -> Self {
+        Self {
+            re: self.re * k,
+            eps: std::array::from_fn(|i| self.eps[i] * k),
+        }
+    }
+    #[inline(always)]
+    fn shift(self, k: f64) -> Self {
+        Self {
+            re: self.re + k,
+            eps: self.eps,
+        }
+    }
     #[inline]
     fn exp(self) -> Self {
         let e = self.re.exp();

@@ -160,6 +160,20 @@ pub trait Scalar:
     /// Whether every lane (value and derivative parts) is finite: not NaN, not ±∞.
     fn is_finite(&self) -> bool;
 
+    /// `self · k` for a plain number `k`: the same value as `self * Self::c(k)`, written so
+    /// that dual numbers skip the product rule against a zero derivative (model code that
+    /// multiplies by parameters uses it in its hot paths).
+    #[inline(always)]
+    fn scale(self, k: f64) -> Self {
+        self * Self::c(k)
+    }
+    /// `self + k` for a plain number `k`: the same value as `self + Self::c(k)`, without
+    /// adding a zero derivative for dual numbers.
+    #[inline(always)]
+    fn shift(self, k: f64) -> Self {
+        self + Self::c(k)
+    }
+
     /// `max(self, lo)` by value; at a tie returns `self` (and its derivative).
     #[inline]
     fn clamp_min(self, lo: Self) -> Self {

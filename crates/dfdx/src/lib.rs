@@ -181,6 +181,56 @@ fn split_steps(b: usize) -> bool {
     rayon::current_thread_index().is_some() || b >= PARALLEL_MIN_BATCH
 }
 
+/// A buffer of `f64` from a small process-wide pool, returned to it on drop: the large
+/// per-call buffers of the ops then touch fresh memory (a page fault per 4 KiB, costly on some
+/// machines) only on their first use.
+struct Pooled(Vec<f64>);
+
+/// Buffers kept for reuse (at most [`POOL_SIZE`]).
+static POOL: std::sync::Mutex<Vec<Vec<f64>>> = std::sync::Mutex::new(Vec::new());
+const POOL_SIZE: usize = 4;
+
+impl Pooled {
+    /// A buffer of `len` numbers (contents unspecified: the caller overwrites them).
+    fn take(len: usize) -> Self {
+        if len == 0 {
+            return Self(Vec::new());
+        }
+        let reused = POOL.lock().ok().and_then(|mut pool| {
+            let k = pool.iter().position(|v| v.capacity() >= len)?;
+            Some(pool.swap_remove(k))
+        });
+        let mut v = reused.unwrap_or_default();
+        v.resize(len, 0.0);
+        Self(v)
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if self.0.capacity() > 0 {
+            if let Ok(mut pool) = POOL.lock() {
+                if pool.len() < POOL_SIZE {
+                    pool.push(std::mem::take(&mut self.0));
+                }
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.0
+    }
+}
+
 /// `dst += src` element by element.
 fn add_into(dst: &mut [f64], src: &[f64]) {
     for (d, s) in dst.iter_mut().zip(src) {
@@ -354,8 +404,9 @@ where
 /// T = 100), and its gradient as many: on machines where fresh memory is slow to touch (page
 /// faults), per-step ops on `[B, n]` tensors can be faster.
 ///
-/// Backward: each batch element simulates its steps again and walks them in reverse through
-/// [`Effector::step_vjp_unfolded_into`], adding every step's output gradient on the way, and
+/// Backward: each batch element walks its steps in reverse through
+/// [`Effector::step_vjp_unfolded_into`] (the states are kept from the forward pass, in a
+/// buffer reused from call to call), adding every step's output gradient on the way, and
 /// yields ∂/∂(initial state) and ∂/∂(every excitation).
 ///
 /// Panics on shape mismatch.
@@ -390,21 +441,33 @@ where
     let (excitations, tape_e) = excitations.split_tape();
     let mut tape = tape_s.merge(tape_e);
     let mut out = vec![0.0; b * t_len * n];
+    // the backward pass reads every state again: a copy of the trajectory, written alongside
+    // the output, in a buffer kept between calls (fresh memory would cost a page fault per
+    // 4 KiB on its first touch)
+    let mut kept = if T1::OWNS_TAPE {
+        Pooled::take(b * t_len * n)
+    } else {
+        Pooled::take(0)
+    };
+    let kept_width = if T1::OWNS_TAPE { t_len * n } else { 0 };
     let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
     rows(
         &mut out,
         t_len * n,
-        &mut [],
-        0,
+        &mut kept,
+        kept_width,
         b,
         true,
         scratch,
-        |(st, ws), i, row, _| {
+        |(st, ws), i, row, kept_row| {
             layout.split(&s_in[i * n..(i + 1) * n], st);
             for (t, row_t) in row.chunks_mut(n).enumerate() {
                 let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
                 effector.step(st, u, &[], &[], ws);
                 layout.join(st, row_t);
+            }
+            if !kept_row.is_empty() {
+                kept_row.copy_from_slice(row);
             }
         },
     );
@@ -418,16 +481,11 @@ where
             let mut d_u = vec![0.0; b * t_len * m];
             let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
             let scratch = || {
-                (
-                    eff.zero_state::<f64>(),
-                    eff.zero_state::<f64>(),
-                    StepGradient::default(),
-                    vec![0.0; n],
-                    vec![0.0; t_len * n],
-                    eff.workspace::<f64>(),
-                )
+                let vjp = StepGradient::default();
+                (eff.zero_state(), eff.zero_state(), vjp, vec![0.0; n])
             };
             let width = t_len * m;
+            let kept = &kept;
             rows(
                 &mut d_s,
                 n,
@@ -437,17 +495,9 @@ where
                 true,
                 scratch,
                 |sc, i, ds, du| {
-                    let (st, g_next, vjp, g, states, ws) = sc;
-                    // the element's states again: simulating them (~0.2 µs a step) costs less
-                    // than keeping every element's trajectory from the forward pass in fresh
-                    // memory (page faults)
+                    let (st, g_next, vjp, g) = sc;
                     let s0 = &s_in[i * n..(i + 1) * n];
-                    layout.split(s0, st);
-                    for (t, row_t) in states.chunks_mut(n).enumerate() {
-                        let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-                        eff.step(st, u, &[], &[], ws);
-                        layout.join(st, row_t);
-                    }
+                    let states = &kept[i * t_len * n..(i + 1) * t_len * n];
                     // g = ∂L/∂(state after step t), from later steps and from step t's own
                     // output; the VJPs leave the geometry gradient unfolded, for the step before
                     // (or the op that made the initial state) to fold

@@ -129,9 +129,10 @@ fn contiguous<S: Shape, T: Tape<f64, Cpu>>(
 /// Fill `a` and `b` row by row (`wa` and `wb` numbers per batch element, `n_rows` elements)
 /// with `f(scratch, element, row of a, row of b)`; `b` may be empty with `wb = 0`.
 ///
-/// With `parallel`, the rows are cut into a few contiguous chunks per thread of the current
-/// rayon pool and `init` makes one scratch per chunk (not per element, and not per rayon
-/// split). Every row is computed the same way whatever the chunking, so results do not depend
+/// With `parallel`, the rows are cut into one contiguous chunk per thread of the current rayon
+/// pool (measured on 2 threads: slightly faster than two chunks per thread, whose load
+/// balancing does not pay for the extra task at these sizes), and `init` makes one scratch
+/// per chunk (not per element, and not per rayon split). Every row is computed the same way whatever the chunking, so results do not depend
 /// on the thread count.
 #[allow(clippy::too_many_arguments)]
 fn rows<T>(
@@ -146,7 +147,7 @@ fn rows<T>(
 ) {
     let threads = rayon::current_num_threads();
     let per = if parallel && threads > 1 && n_rows > 1 {
-        n_rows.div_ceil(2 * threads)
+        n_rows.div_ceil(threads)
     } else {
         n_rows.max(1)
     };

@@ -109,9 +109,11 @@ impl MuscleModel for AnyMuscle {
     fn initial_state<S: Scalar>(&self, i: usize, mt_len: S, mt_vel: S, dt: f64, state: &mut [S]) {
         dispatch!(self, m => m.initial_state(i, mt_len, mt_vel, dt, state))
     }
+    #[inline(always)]
     fn derivative<S: Scalar>(&self, i: usize, excitation: S, state: &[S], derivative: &mut [S]) {
         dispatch!(self, m => m.derivative(i, excitation, state, derivative))
     }
+    #[inline(always)]
     fn integrate<S: Scalar>(
         &self,
         i: usize,

@@ -172,6 +172,7 @@ impl MuscleModel for RigidTendonHillMuscle {
         (self.k[m].l0_ce, self.k[m].vmax)
     }
 
+    #[inline(always)]
     fn integrate<S: Scalar>(
         &self,
         m: usize,

@@ -94,6 +94,20 @@ trait Part {
     fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]);
 }
 
+/// `Σ_o g[o] · ∂y_o` along each of the `N` directions: the VJP contribution of one pass.
+#[inline(always)]
+fn weighted_eps<const N: usize>(ys: &[DualN<N>], g: &[f64]) -> [f64; N] {
+    let mut sum = [0.0; N];
+    for (y, &go) in ys.iter().zip(g) {
+        if go != 0.0 {
+            for (s, e) in sum.iter_mut().zip(&y.eps) {
+                *s += go * e;
+            }
+        }
+    }
+    sum
+}
+
 /// `acc += (∂y/∂x)ᵀ · g` for `y = part(x)` (`g` has one entry per output), by forward passes
 /// of `N` input directions each.
 fn vjp_passes<const N: usize, P: Part>(
@@ -119,14 +133,7 @@ fn vjp_passes<const N: usize, P: Part>(
             xi.eps[k] = 1.0;
         }
         part.eval(&d.x, &mut d.y);
-        let mut sum = [0.0; N];
-        for (y, &go) in d.y.iter().zip(g) {
-            if go != 0.0 {
-                for (s, e) in sum.iter_mut().zip(&y.eps) {
-                    *s += go * e;
-                }
-            }
-        }
+        let sum = weighted_eps(&d.y, g);
         for (a, s) in acc[start..end].iter_mut().zip(&sum) {
             *a += s;
         }
@@ -245,14 +252,7 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             muscle.derivative(m, x[0], st, &mut d.der);
             let y = &mut d.y[m * ns..(m + 1) * ns];
             muscle.integrate(m, h, &d.der, st, x[1 + nr], x[2 + nr], y);
-            let mut sum = [0.0; N];
-            for (yo, &go) in y.iter().zip(gm) {
-                if go != 0.0 {
-                    for (a, e) in sum.iter_mut().zip(&yo.eps) {
-                        *a += go * e;
-                    }
-                }
-            }
+            let sum = weighted_eps(y, gm);
             for (i, &v) in (start..end).zip(&sum) {
                 if i == 0 {
                     out_excitation[m] += v;
@@ -276,6 +276,29 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
     }
 
+    /// ∂L/∂(q', q̇') of a ministep: `g_next.joint` plus the gradient of the geometry after the
+    /// step folded at the new joint state, which `new_joint` writes into an empty buffer (only
+    /// called if that gradient is not zero). The result is scratch's buffer: give it back
+    /// (`sc.g_joint_new`) when done.
+    fn new_joint_gradient(
+        &self,
+        g_next: &State<f64>,
+        new_joint: impl FnOnce(&mut Vec<f64>),
+        sc: &mut Scratch,
+    ) -> Vec<f64> {
+        let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
+        g_joint_new.clear();
+        g_joint_new.extend_from_slice(&g_next.joint);
+        if g_next.geometry.iter().any(|&v| v != 0.0) {
+            let mut joint_new = std::mem::take(&mut sc.joint_new);
+            joint_new.clear();
+            new_joint(&mut joint_new);
+            self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
+            sc.joint_new = joint_new;
+        }
+        g_joint_new
+    }
+
     /// (a) and (b) of [`Self::euler_ministep_adjoint`] for joint dynamics with at most `N`
     /// inputs `x`: one dual pass gives the new joint state and its Jacobian; the gradient of
     /// the geometry after the step is folded at that new joint state, then `g_x += Jᵀ ·
@@ -295,24 +318,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         d.x.extend(x.iter().enumerate().map(|(i, &v)| DualN::variable(v, i)));
         d.y.resize(n_out, DualN::constant(0.0));
         joint.eval(&d.x, &mut d.y);
-        let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
-        g_joint_new.clear();
-        g_joint_new.extend_from_slice(&g_next.joint);
-        if g_next.geometry.iter().any(|&v| v != 0.0) {
-            let mut joint_new = std::mem::take(&mut sc.joint_new);
-            joint_new.clear();
-            joint_new.extend(d.y.iter().map(|y| y.re));
-            self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
-            sc.joint_new = joint_new;
-        }
-        let mut sum = [0.0; N];
-        for (y, &go) in d.y.iter().zip(&g_joint_new) {
-            if go != 0.0 {
-                for (s, e) in sum.iter_mut().zip(&y.eps) {
-                    *s += go * e;
-                }
-            }
-        }
+        let g_joint_new =
+            self.new_joint_gradient(g_next, |jn| jn.extend(d.y.iter().map(|y| y.re)), sc);
+        let sum = weighted_eps(&d.y, &g_joint_new);
         for (a, s) in g_x.iter_mut().zip(&sum) {
             *a += s;
         }
@@ -370,17 +378,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             5..=6 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d6, sc),
             7..=8 => self.joint_adjoint(&joint, &x, g_next, &mut g_x, |sc| &mut sc.d8, sc),
             _ => {
-                let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
-                g_joint_new.clear();
-                g_joint_new.extend_from_slice(&g_next.joint);
-                if g_next.geometry.iter().any(|&v| v != 0.0) {
-                    let mut joint_new = std::mem::take(&mut sc.joint_new);
-                    joint_new.clear();
-                    joint_new.resize(2 * dof, 0.0);
-                    joint.eval(&x, &mut joint_new);
-                    self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
-                    sc.joint_new = joint_new;
-                }
+                let new_joint = |jn: &mut Vec<f64>| {
+                    jn.resize(2 * dof, 0.0);
+                    joint.eval(&x, jn);
+                };
+                let g_joint_new = self.new_joint_gradient(g_next, new_joint, sc);
                 vjp(&joint, &x, &g_joint_new, &mut g_x, sc);
                 sc.g_joint_new = g_joint_new;
             }

@@ -305,20 +305,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         grad_next: &State<f64>,
         out: &mut StepGradient,
     ) {
-        if self.options().integration == crate::Integration::Euler {
-            self.euler_step_vjp_into(
-                state,
-                excitation,
-                endpoint_load,
-                joint_load,
-                grad_next,
-                out,
-                true,
-            )
-        } else {
-            *out =
-                self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next);
-        }
+        let (el, jl) = (endpoint_load, joint_load);
+        self.step_vjp_either(state, excitation, el, jl, grad_next, out, true)
     }
 
     /// [`Effector::step_vjp_into`] without folding the geometry: the exact VJP of
@@ -345,19 +333,29 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         grad_next: &State<f64>,
         out: &mut StepGradient,
     ) {
+        let (el, jl) = (endpoint_load, joint_load);
+        self.step_vjp_either(state, excitation, el, jl, grad_next, out, false)
+    }
+
+    /// The step VJP into `out`: Euler steps in reverse mode (geometry gradient folded into the
+    /// joint state with `fold`, left as it is without), other integrators in forward mode
+    /// (always folded).
+    #[allow(clippy::too_many_arguments)]
+    fn step_vjp_either(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+        out: &mut StepGradient,
+        fold: bool,
+    ) {
+        let (el, jl) = (endpoint_load, joint_load);
         if self.options().integration == crate::Integration::Euler {
-            self.euler_step_vjp_into(
-                state,
-                excitation,
-                endpoint_load,
-                joint_load,
-                grad_next,
-                out,
-                false,
-            )
+            self.euler_step_vjp_into(state, excitation, el, jl, grad_next, out, fold)
         } else {
-            *out =
-                self.step_vjp_forward_mode(state, excitation, endpoint_load, joint_load, grad_next);
+            *out = self.step_vjp_forward_mode(state, excitation, el, jl, grad_next);
         }
     }
 

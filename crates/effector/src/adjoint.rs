@@ -94,18 +94,18 @@ trait Part {
     fn eval<S: Scalar>(&self, x: &[S], y: &mut [S]);
 }
 
-/// `Σ_o g[o] · ∂y_o` along each of the `N` directions: the VJP contribution of one pass.
+/// `acc[i] += Σ_o g[o] · ∂y_o/∂(direction i)` for the first `acc.len()` (≤ `N`) directions:
+/// the VJP contribution of one forward-mode pass, outputs `ys` weighted by their gradients `g`
+/// (outputs with a zero gradient skipped). Every VJP in this crate accumulates through it.
 #[inline(always)]
-fn weighted_eps<const N: usize>(ys: &[DualN<N>], g: &[f64]) -> [f64; N] {
-    let mut sum = [0.0; N];
+pub(crate) fn add_weighted_eps<const N: usize>(acc: &mut [f64], ys: &[DualN<N>], g: &[f64]) {
     for (y, &go) in ys.iter().zip(g) {
         if go != 0.0 {
-            for (s, e) in sum.iter_mut().zip(&y.eps) {
-                *s += go * e;
+            for (a, e) in acc.iter_mut().zip(&y.eps) {
+                *a += go * e;
             }
         }
     }
-    sum
 }
 
 /// `acc += (∂y/∂x)ᵀ · g` for `y = part(x)` (`g` has one entry per output), by forward passes
@@ -133,7 +133,8 @@ fn vjp_passes<const N: usize, P: Part>(
             xi.eps[k] = 1.0;
         }
         part.eval(&d.x, &mut d.y);
-        let sum = weighted_eps(&d.y, g);
+        let mut sum = [0.0; N];
+        add_weighted_eps(&mut sum, &d.y, g);
         for (a, s) in acc[start..end].iter_mut().zip(&sum) {
             *a += s;
         }
@@ -252,7 +253,8 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             muscle.derivative(m, x[0], st, &mut d.der);
             let y = &mut d.y[m * ns..(m + 1) * ns];
             muscle.integrate(m, h, &d.der, st, x[1 + nr], x[2 + nr], y);
-            let sum = weighted_eps(y, gm);
+            let mut sum = [0.0; N];
+            add_weighted_eps(&mut sum, y, gm);
             for (i, &v) in (start..end).zip(&sum) {
                 if i == 0 {
                     out_excitation[m] += v;
@@ -320,7 +322,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint.eval(&d.x, &mut d.y);
         let g_joint_new =
             self.new_joint_gradient(g_next, |jn| jn.extend(d.y.iter().map(|y| y.re)), sc);
-        let sum = weighted_eps(&d.y, &g_joint_new);
+        let mut sum = [0.0; N];
+        add_weighted_eps(&mut sum, &d.y, &g_joint_new);
         for (a, s) in g_x.iter_mut().zip(&sum) {
             *a += s;
         }

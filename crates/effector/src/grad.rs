@@ -39,6 +39,7 @@
 //! assert!(g.excitation[0][3] < 0.0);
 //! ```
 
+use crate::adjoint::add_weighted_eps;
 use crate::effector::{Effector, State};
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
@@ -417,13 +418,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 (&s.geometry, &grad_next.geometry),
             ];
             for (vals, grads) in parts {
-                for (v, &g) in vals.iter().zip(grads.iter()) {
-                    if g != 0.0 {
-                        for (a, &e) in acc.iter_mut().zip(&v.eps) {
-                            *a += g * e;
-                        }
-                    }
-                }
+                add_weighted_eps(&mut acc, vals, grads);
             }
             for (i, input) in inputs.iter().enumerate().skip(chunk_start).take(DIRECTIONS) {
                 let g = acc[i - chunk_start];
@@ -462,12 +457,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 (&s.muscle, &grad_state.muscle),
                 (&s.geometry, &grad_state.geometry),
             ];
+            let chunk = chunk_start..(chunk_start + DIRECTIONS).min(n);
             for (vals, grads) in parts {
-                for (v, &g) in vals.iter().zip(grads.iter()) {
-                    for k in chunk_start..(chunk_start + DIRECTIONS).min(n) {
-                        out[k] += g * v.eps[k - chunk_start];
-                    }
-                }
+                add_weighted_eps(&mut out[chunk.clone()], vals, grads);
             }
         }
         out
@@ -583,11 +575,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             let (q, qd) = j[..n].split_at(dof);
             let (pos, vel) = cart[..2 * d].split_at_mut(d);
             self.skeleton().joint_to_cartesian(q, qd, pos, vel);
-            for (c, &g) in cart[..2 * d].iter().zip(grad_cartesian) {
-                for k in chunk_start..(chunk_start + DIRECTIONS).min(n) {
-                    acc[k] += g * c.eps[k - chunk_start];
-                }
-            }
+            let chunk = chunk_start..(chunk_start + DIRECTIONS).min(n);
+            add_weighted_eps(&mut acc[chunk], &cart[..2 * d], grad_cartesian);
         }
     }
 }

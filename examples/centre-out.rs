@@ -40,7 +40,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+
+mod common;
+use common::{tick, PALETTE};
 
 const PROGRESS_EVERY: usize = 500;
 /// Points (x, y) joined by a line.
@@ -116,26 +118,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         config.batch_size,
         trainer.threads()
     );
-    let start = Instant::now();
-    let mut block = Vec::with_capacity(PROGRESS_EVERY);
-    for _ in 0..batches {
-        let stats = trainer.batch()?;
-        block.push(stats.loss);
-        if block.len() == PROGRESS_EVERY || stats.batch + 1 == batches {
-            let mean = block.iter().sum::<f64>() / block.len() as f64;
-            println!(
-                "batch {:>5}  mean loss {mean:.4}  ({:.1} s)",
-                stats.batch + 1,
-                start.elapsed().as_secs_f64()
-            );
-            block.clear();
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    println!(
-        "trained in {seconds:.1} s ({:.1} ms per batch)",
-        1e3 * seconds / batches.max(1) as f64
-    );
+    common::train_with_progress(&mut trainer, batches, PROGRESS_EVERY)?;
 
     // Validation: 8 targets at 10 cm around the fingertip at the middle of the joint ranges,
     // the go cue at CUE, the same delays but no noise.
@@ -185,12 +168,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // Plots.
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        include_bytes!("../crates/motornet/assets/DejaVuSans.ttf"),
-    )
-    .map_err(|_| "the bundled font could not be parsed")?;
+    common::register_font()?;
     let paths: Vec<Line> = r
         .fingertip
         .iter()
@@ -236,17 +214,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Matplotlib's "tab10" colours, one per reach.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
 /// Flexors in warm colours, extensors in cool ones (arm26's order: pectoralis, deltoid,
 /// brachioradialis, triceps lateral, biceps, triceps long).
 const MUSCLE_COLORS: [RGBColor; 6] = [
@@ -257,17 +224,6 @@ const MUSCLE_COLORS: [RGBColor; 6] = [
     RGBColor(188, 189, 34),
     RGBColor(148, 103, 189),
 ];
-
-/// A tick label: at most 3 decimals, trailing zeros dropped, no "-0".
-fn tick(v: &f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.into()
-    }
-}
 
 /// A white PNG canvas with a title.
 fn canvas<'a>(

@@ -46,10 +46,12 @@ use motornet::muscle::{
     ReluMuscle, ReluParams, RigidTendonHillMuscle, RigidTendonHillMuscleThelen, MAX_MUSCLE_STATES,
 };
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 
 /// Maximal isometric force (N), tendon slack length (m) and optimal fibre length (m): the arm26
 /// biceps.
+mod common;
+use common::register_font;
+
 const F_MAX: f64 = 414.0;
 const L0_SE: f64 = 0.204;
 const L0_CE: f64 = 0.137;
@@ -405,16 +407,6 @@ fn print_tables(models: &[AnyMuscle], fl: &[Vec<(f64, f64, f64)>], fv: &[Vec<(f6
          rigid-tendon one at v / vmax (vmax = 10 l0_ce/s),\n      the compliant one at v / l0_ce \
          (in l0_ce/s): the rigid-tendon curve is 10 times wider, reaching F = 0 only at −12.7 vmax."
     );
-}
-
-/// Registers the bundled DejaVu Sans as plotters' default family: no system fonts needed.
-fn register_font() -> Result<(), Box<dyn Error>> {
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        include_bytes!("../crates/motornet/assets/DejaVuSans.ttf"),
-    )
-    .map_err(|_| "cannot parse the bundled font DejaVuSans.ttf".into())
 }
 
 /// Consecutive finite points of `points`, so that a line breaks where there is no value.

@@ -26,7 +26,9 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+
+mod common;
+use common::{tick, PALETTE};
 
 const PROGRESS_EVERY: usize = 250;
 
@@ -55,26 +57,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         config.batch_size,
         trainer.threads()
     );
-    let start = Instant::now();
-    let mut block = Vec::with_capacity(PROGRESS_EVERY);
-    for _ in 0..batches {
-        let stats = trainer.batch()?;
-        block.push(stats.loss);
-        if block.len() == PROGRESS_EVERY || stats.batch + 1 == batches {
-            let mean = block.iter().sum::<f64>() / block.len() as f64;
-            println!(
-                "batch {:>5}  mean loss {mean:.4}  ({:.1} s)",
-                stats.batch + 1,
-                start.elapsed().as_secs_f64()
-            );
-            block.clear();
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    println!(
-        "trained in {seconds:.1} s ({:.1} ms per batch)",
-        1e3 * seconds / batches.max(1) as f64
-    );
+    common::train_with_progress(&mut trainer, batches, PROGRESS_EVERY)?;
 
     // 2. Save: the checkpoint (parameters, Adam state, loss history), tagged with the config's
     // hash, and the resolved config (the effector written out as a full spec).
@@ -148,29 +131,6 @@ fn mean_final_error(r: &Rollout) -> f64 {
         / n
 }
 
-/// Matplotlib's "tab10" colours, one per reach.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
-
-/// A tick label: at most 3 decimals, trailing zeros dropped, no "-0".
-fn tick(v: &f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.into()
-    }
-}
-
 /// Axes with the example's fonts, tick labels and a grid at the labels.
 fn axes<DB: DrawingBackend, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
@@ -201,12 +161,7 @@ where
 /// scaled.
 fn plot(png: &Path, losses: &[f64], r: &Rollout) -> Result<(), Box<dyn Error>> {
     // plotters finds no system fonts here: register the bundled one as the default family.
-    plotters::style::register_font(
-        "sans-serif",
-        FontStyle::Normal,
-        include_bytes!("../crates/motornet/assets/DejaVuSans.ttf"),
-    )
-    .map_err(|_| "the bundled font could not be parsed")?;
+    common::register_font()?;
     let root = BitMapBackend::new(png, (1300, 620)).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.margin(10, 0, 0, 0).split_horizontally(660);

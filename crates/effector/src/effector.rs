@@ -71,7 +71,7 @@ pub struct EffectorOptions {
 /// - `muscle`: `[M][n_states]`, muscle-major (state names from the muscle model);
 /// - `geometry`: `[2 + dof][M]`: musculotendon lengths (m), velocities (m/s), then the moment
 ///   arms for each joint.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, PartialEq, Default)]
 pub struct State<S> {
     /// Joint positions then velocities.
     pub joint: Vec<S>,
@@ -79,6 +79,24 @@ pub struct State<S> {
     pub muscle: Vec<S>,
     /// Geometry, `[2 + dof][M]`.
     pub geometry: Vec<S>,
+}
+
+impl<S: Clone> Clone for State<S> {
+    fn clone(&self) -> Self {
+        Self {
+            joint: self.joint.clone(),
+            muscle: self.muscle.clone(),
+            geometry: self.geometry.clone(),
+        }
+    }
+
+    /// Copies into `self`'s buffers, keeping their allocations (a derived `Clone` would
+    /// allocate new ones): loops that keep a state per step use it.
+    fn clone_from(&mut self, source: &Self) {
+        self.joint.clone_from(&source.joint);
+        self.muscle.clone_from(&source.muscle);
+        self.geometry.clone_from(&source.geometry);
+    }
 }
 
 /// Derivatives at one state: muscle `[M][n_derivatives]`, joint accelerations `[dof]`.

@@ -228,15 +228,7 @@ fn compliant_force_at(model: &AnyMuscle, len_n: f64, vel_n: f64) -> Option<(f64,
     } else if velocity_at(hi) < target {
         return None;
     }
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if velocity_at(mid) < target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let active = 0.5 * (lo + hi);
+    let active = bisect(lo, hi, |x| velocity_at(x) < target);
     // The passive fibre force depends on the fibre length alone: a zero-length step (dt = 0)
     // with the tendon at its slack length reads it.
     let mut start = [0.0; MAX_MUSCLE_STATES];
@@ -282,16 +274,8 @@ fn check_compliant_steady_state(model: &AnyMuscle) -> Result<(), Box<dyn Error>>
         );
         model.force(&out[..ns]) / F_MAX
     };
-    let (mut lo, mut hi) = (L0_SE + len_n * L0_CE, 2.0 * L0_SE + len_n * L0_CE); // m
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if tendon_force_at(mid) < force {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let mt_len = 0.5 * (lo + hi);
+    let (lo, hi) = (L0_SE + len_n * L0_CE, 2.0 * L0_SE + len_n * L0_CE); // m
+    let mt_len = bisect(lo, hi, |x| tendon_force_at(x) < force);
 
     // 0.5 s of explicit Euler at 0.1 ms: activation rises from rest to 1 within ~0.1 s and the
     // fibre shortens, stretching the tendon, until the two forces balance.
@@ -407,6 +391,19 @@ fn print_tables(models: &[AnyMuscle], fl: &[Vec<(f64, f64, f64)>], fv: &[Vec<(f6
          rigid-tendon one at v / vmax (vmax = 10 l0_ce/s),\n      the compliant one at v / l0_ce \
          (in l0_ce/s): the rigid-tendon curve is 10 times wider, reaching F = 0 only at −12.7 vmax."
     );
+}
+
+/// The point of `[lo, hi]` where `below` turns from true to false, by 60 bisections.
+fn bisect(mut lo: f64, mut hi: f64, mut below: impl FnMut(f64) -> bool) -> f64 {
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if below(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Consecutive finite points of `points`, so that a line breaks where there is no value.

@@ -43,7 +43,7 @@
 
 use dfdx::prelude::*;
 use dfdx::tensor::{Merge, Tape};
-use motornet_effector::{Effector, Geometry, State, StepGradient};
+use motornet_effector::{Effector, Geometry, GradientRows, State};
 use motornet_muscle::MuscleModel;
 use motornet_skeleton::Skeleton;
 use rayon::prelude::*;
@@ -86,13 +86,6 @@ impl StateLayout {
         row[self.joint..self.muscle].copy_from_slice(&s.joint);
         row[self.muscle..self.geometry].copy_from_slice(&s.muscle);
         row[self.geometry..self.len].copy_from_slice(&s.geometry);
-    }
-
-    /// `row += s`, part by part.
-    fn add(&self, s: &State<f64>, row: &mut [f64]) {
-        add_into(&mut row[self.joint..self.muscle], &s.joint);
-        add_into(&mut row[self.muscle..self.geometry], &s.muscle);
-        add_into(&mut row[self.geometry..self.len], &s.geometry);
     }
 }
 
@@ -364,10 +357,6 @@ where
             let mut d_u = vec![0.0; b * m];
             // add (never assign): the inputs may have other users on the tape
             let g_s = grads.get_or_alloc_mut(&s_ghost)?;
-            let scratch = || {
-                let vjp = StepGradient::default();
-                (eff.zero_state::<f64>(), eff.zero_state::<f64>(), vjp)
-            };
             let split = split_steps(b);
             rows(
                 g_s,
@@ -376,14 +365,17 @@ where
                 m,
                 b,
                 split,
-                scratch,
-                |(st, g_next, vjp), i, ds, du| {
-                    layout.split(&s_in[i * n..(i + 1) * n], st);
-                    layout.split(&g_out[i * n..(i + 1) * n], g_next);
+                || (),
+                |_, i, ds, du| {
+                    let grad = GradientRows {
+                        state: ds,
+                        excitation: du,
+                        endpoint_load: &mut [],
+                        joint_load: &mut [],
+                    };
+                    let (s, g) = (&s_in[i * n..(i + 1) * n], &g_out[i * n..(i + 1) * n]);
                     let u = &u_in[i * m..(i + 1) * m];
-                    eff.step_vjp_unfolded_into(st, u, &[], &[], g_next, vjp);
-                    layout.add(&vjp.state, ds);
-                    du.copy_from_slice(&vjp.excitation);
+                    eff.step_vjp_unfolded_add(s, u, &[], &[], g, grad);
                 },
             );
             add_into(grads.get_or_alloc_mut(&u_ghost)?, &d_u);
@@ -481,10 +473,10 @@ where
             let mut d_s = vec![0.0; b * n];
             let mut d_u = vec![0.0; b * t_len * m];
             let g_out: &[f64] = grads.get_or_alloc_mut(&out_ghost)?;
-            let scratch = || {
-                let vjp = StepGradient::default();
-                (eff.zero_state(), eff.zero_state(), vjp, vec![0.0; n])
-            };
+            // g: ∂L/∂(state after step t), from later steps and from step t's own output;
+            // the VJPs leave the geometry gradient unfolded, for the step before (or the op
+            // that made the initial state) to fold
+            let scratch = || (vec![0.0; n], vec![0.0; n]);
             let width = t_len * m;
             let kept = &kept;
             rows(
@@ -496,27 +488,29 @@ where
                 true,
                 scratch,
                 |sc, i, ds, du| {
-                    let (st, g_next, vjp, g) = sc;
+                    let (g, g_before) = sc;
                     let s0 = &s_in[i * n..(i + 1) * n];
                     let states = &kept[i * t_len * n..(i + 1) * t_len * n];
-                    // g = ∂L/∂(state after step t), from later steps and from step t's own
-                    // output; the VJPs leave the geometry gradient unfolded, for the step before
-                    // (or the op that made the initial state) to fold
-                    g.iter_mut().for_each(|v| *v = 0.0);
+                    let g_rows = &g_out[i * t_len * n..(i + 1) * t_len * n];
+                    g.copy_from_slice(&g_rows[(t_len - 1) * n..]);
                     for t in (0..t_len).rev() {
-                        let at = (i * t_len + t) * n;
-                        add_into(g, &g_out[at..at + n]);
-                        layout.split(g, g_next);
+                        // ∂L/∂(state before step t): its own output gradient, plus the VJP's
                         let before = if t == 0 {
+                            g_before.iter_mut().for_each(|v| *v = 0.0);
                             s0
                         } else {
+                            g_before.copy_from_slice(&g_rows[(t - 1) * n..t * n]);
                             &states[(t - 1) * n..t * n]
                         };
-                        layout.split(before, st);
+                        let grad = GradientRows {
+                            state: g_before,
+                            excitation: &mut du[t * m..(t + 1) * m],
+                            endpoint_load: &mut [],
+                            joint_load: &mut [],
+                        };
                         let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-                        eff.step_vjp_unfolded_into(st, u, &[], &[], g_next, vjp);
-                        layout.join(&vjp.state, g);
-                        du[t * m..(t + 1) * m].copy_from_slice(&vjp.excitation);
+                        eff.step_vjp_unfolded_add(before, u, &[], &[], g, grad);
+                        std::mem::swap(g, g_before);
                     }
                     ds.copy_from_slice(g);
                 },

@@ -47,6 +47,81 @@ pub(crate) fn reset_gradient(
     }
 }
 
+/// A state read in place: the three parts of a [`State`] or of a flattened state row
+/// (`[joint | muscle | geometry]`).
+#[derive(Clone, Copy)]
+pub(crate) struct Parts<'a> {
+    pub joint: &'a [f64],
+    pub muscle: &'a [f64],
+    pub geometry: &'a [f64],
+}
+
+impl<'a> Parts<'a> {
+    pub(crate) fn of(s: &'a State<f64>) -> Self {
+        Self {
+            joint: &s.joint,
+            muscle: &s.muscle,
+            geometry: &s.geometry,
+        }
+    }
+
+    /// Split a flattened row with parts of `j` and `m` numbers (the geometry is the rest).
+    pub(crate) fn of_row(row: &'a [f64], j: usize, m: usize) -> Self {
+        let (joint, rest) = row.split_at(j);
+        let (muscle, geometry) = rest.split_at(m);
+        Self {
+            joint,
+            muscle,
+            geometry,
+        }
+    }
+}
+
+/// Where a VJP adds its gradients (`+=`, never `=`): with respect to the state's parts, the
+/// excitation and the loads.
+pub(crate) struct GradOut<'a> {
+    pub joint: &'a mut [f64],
+    pub muscle: &'a mut [f64],
+    pub geometry: &'a mut [f64],
+    pub excitation: &'a mut [f64],
+    pub endpoint_load: &'a mut [f64],
+    pub joint_load: &'a mut [f64],
+}
+
+impl<'a> GradOut<'a> {
+    pub(crate) fn of(g: &'a mut StepGradient) -> Self {
+        Self {
+            joint: &mut g.state.joint,
+            muscle: &mut g.state.muscle,
+            geometry: &mut g.state.geometry,
+            excitation: &mut g.excitation,
+            endpoint_load: &mut g.endpoint_load,
+            joint_load: &mut g.joint_load,
+        }
+    }
+
+    /// Split a flattened state-gradient row with parts of `j` and `m` numbers.
+    pub(crate) fn of_row(
+        row: &'a mut [f64],
+        j: usize,
+        m: usize,
+        excitation: &'a mut [f64],
+        endpoint_load: &'a mut [f64],
+        joint_load: &'a mut [f64],
+    ) -> Self {
+        let (joint, rest) = row.split_at_mut(j);
+        let (muscle, geometry) = rest.split_at_mut(m);
+        Self {
+            joint,
+            muscle,
+            geometry,
+            excitation,
+            endpoint_load,
+            joint_load,
+        }
+    }
+}
+
 thread_local! {
     /// The adjoint's buffers, kept per thread so that steady-state VJPs allocate nothing.
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -80,6 +155,8 @@ pub(crate) struct Scratch {
     d6: Duals<6>,
     d8: Duals<8>,
     u: Vec<f64>,
+    /// The excitation gradient of one step, before the clip's mask.
+    g_u: Vec<f64>,
     x: Vec<f64>,
     g_x: Vec<f64>,
     joint_new: Vec<f64>,
@@ -204,7 +281,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Part for JointPart<'_, K, M, G> {
 fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     e: &Effector<K, M, G>,
     h: f64,
-    s: &State<f64>,
+    s: Parts<'_>,
     u: &[f64],
     g_next: &[f64],
     out_excitation: &mut [f64],
@@ -244,9 +321,6 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             }
             let x = &d.x[m * k..(m + 1) * k];
             let st = &mut d.st;
-            for (sv, &v) in st.iter_mut().zip(&s.muscle[m * ns..(m + 1) * ns]) {
-                *sv = DualN::constant(v);
-            }
             for (j, &r) in reads.iter().enumerate() {
                 st[r] = x[1 + j];
             }
@@ -284,18 +358,18 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// (`sc.g_joint_new`) when done.
     fn new_joint_gradient(
         &self,
-        g_next: &State<f64>,
+        g_next: Parts<'_>,
         new_joint: impl FnOnce(&mut Vec<f64>),
         sc: &mut Scratch,
     ) -> Vec<f64> {
         let mut g_joint_new = std::mem::take(&mut sc.g_joint_new);
         g_joint_new.clear();
-        g_joint_new.extend_from_slice(&g_next.joint);
+        g_joint_new.extend_from_slice(g_next.joint);
         if g_next.geometry.iter().any(|&v| v != 0.0) {
             let mut joint_new = std::mem::take(&mut sc.joint_new);
             joint_new.clear();
             new_joint(&mut joint_new);
-            self.fold_geometry(&joint_new, &g_next.geometry, &mut g_joint_new, sc);
+            self.fold_geometry(&joint_new, g_next.geometry, &mut g_joint_new, sc);
             sc.joint_new = joint_new;
         }
         g_joint_new
@@ -309,7 +383,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         &self,
         joint: &JointPart<'_, K, M, G>,
         x: &[f64],
-        g_next: &State<f64>,
+        g_next: Parts<'_>,
         g_x: &mut [f64],
         duals: fn(&mut Scratch) -> &mut Duals<N>,
         sc: &mut Scratch,
@@ -339,12 +413,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     fn euler_ministep_adjoint(
         &self,
         h: f64,
-        s: &State<f64>,
+        s: Parts<'_>,
         u: &[f64],
         endpoint_load: &[f64],
         joint_load: &[f64],
-        g_next: &State<f64>,
-        out: &mut StepGradient,
+        g_next: Parts<'_>,
+        out: &mut GradOut<'_>,
         sc: &mut Scratch,
     ) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
@@ -391,7 +465,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
         }
         sc.x = x;
-        for (a, b) in out.state.joint.iter_mut().zip(&g_x[..2 * dof]) {
+        for (a, b) in out.joint.iter_mut().zip(&g_x[..2 * dof]) {
             *a += b;
         }
         for (a, b) in out.endpoint_load.iter_mut().zip(&g_x[3 * dof..]) {
@@ -404,23 +478,70 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             if let Some(g) = out.joint_load.get_mut(j) {
                 *g += gt;
             }
-            out.state.joint[dof + j] -= damping * gt;
+            out.joint[dof + j] -= damping * gt;
             for m in 0..n_m {
-                out.state.muscle[m * ns + fi] -= gt * s.geometry[(2 + j) * n_m + m];
-                out.state.geometry[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
+                out.muscle[m * ns + fi] -= gt * s.geometry[(2 + j) * n_m + m];
+                out.geometry[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
             }
         }
         sc.g_x = g_x;
 
         // (d) muscles: new state_m = integrate(h, derivative(u_m, state_m), state_m, len_m, vel_m)
         let k = 3 + self.muscle().read_states().len();
-        let (exc, st) = (&mut out.excitation, &mut out.state);
-        let (gm, mus, geo) = (&g_next.muscle[..], &mut st.muscle, &mut st.geometry);
+        let (exc, mus, geo) = (&mut *out.excitation, &mut *out.muscle, &mut *out.geometry);
+        let gm = g_next.muscle;
         match k {
             0..=4 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d4),
             5..=6 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d6),
             _ => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d8),
         }
+    }
+
+    /// Reverse-mode VJP of an Euler step of **one** ministep, *added* into `out`: ∂L/∂state
+    /// (with the gradient of the geometry `state` holds left unfolded), ∂L/∂excitation (through
+    /// the clip to `[min_activation, 1]`, applied to this step's contribution only) and the
+    /// loads' gradients, given `grad_next` = ∂L/∂(state after), geometry included.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn euler_step_vjp_add(
+        &self,
+        state: Parts<'_>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: Parts<'_>,
+        out: &mut GradOut<'_>,
+    ) {
+        debug_assert_eq!(self.options().n_ministeps, 1);
+        let act = *self.muscle().activation();
+        let h = self.ministep();
+        SCRATCH.with(|sc| {
+            let sc = &mut *sc.borrow_mut();
+            let mut u = std::mem::take(&mut sc.u);
+            u.clear();
+            u.extend(excitation.iter().map(|&e| act.clip(e)));
+            let mut g_u = std::mem::take(&mut sc.g_u);
+            g_u.clear();
+            g_u.resize(excitation.len(), 0.0);
+            let mut step_out = GradOut {
+                joint: &mut *out.joint,
+                muscle: &mut *out.muscle,
+                geometry: &mut *out.geometry,
+                excitation: &mut g_u,
+                endpoint_load: &mut *out.endpoint_load,
+                joint_load: &mut *out.joint_load,
+            };
+            let (el, jl) = (endpoint_load, joint_load);
+            self.euler_ministep_adjoint(h, state, &u, el, jl, grad_next, &mut step_out, sc);
+            // the excitation is clipped once per step: its gradient passes inside the bounds
+            // (and at them, as torch.clamp does)
+            for ((o, &g), &e) in out.excitation.iter_mut().zip(&g_u).zip(excitation) {
+                if !(e < act.min_activation || e > 1.0) {
+                    *o += g;
+                }
+            }
+            sc.u = u;
+            sc.g_u = g_u;
+        });
     }
 
     /// Reverse-mode VJP of a whole Euler step (all ministeps); see [`Effector::step_vjp`].
@@ -439,85 +560,81 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         out: &mut StepGradient,
         fold: bool,
     ) {
+        let (el, jl) = (endpoint_load, joint_load);
+        reset_gradient(out, state, excitation.len(), el.len(), jl.len());
+        if self.options().n_ministeps == 1 {
+            let (s, g) = (Parts::of(state), Parts::of(grad_next));
+            self.euler_step_vjp_add(s, excitation, el, jl, g, &mut GradOut::of(out));
+        } else {
+            self.euler_ministeps_vjp(state, excitation, el, jl, grad_next, out);
+        }
+        if fold {
+            SCRATCH.with(|sc| {
+                let sc = &mut *sc.borrow_mut();
+                let g_geom = std::mem::take(&mut out.state.geometry);
+                self.fold_geometry(&state.joint, &g_geom, &mut out.state.joint, sc);
+                out.state.geometry = g_geom;
+                out.state.geometry.iter_mut().for_each(|v| *v = 0.0);
+            });
+        }
+    }
+
+    /// [`Self::euler_step_vjp_into`] for steps of several ministeps, into a zeroed `out`
+    /// (geometry unfolded): re-simulates the state before each ministep, then walks back.
+    fn euler_ministeps_vjp(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &State<f64>,
+        out: &mut StepGradient,
+    ) {
         let act = *self.muscle().activation();
         let h = self.ministep();
         let n = self.options().n_ministeps;
-        reset_gradient(
-            out,
-            state,
-            excitation.len(),
-            endpoint_load.len(),
-            joint_load.len(),
-        );
         SCRATCH.with(|sc| {
             let sc = &mut *sc.borrow_mut();
             let mut u = std::mem::take(&mut sc.u);
             u.clear();
             u.extend(excitation.iter().map(|&e| act.clip(e)));
-            if n == 1 {
+            let mut states = std::mem::take(&mut sc.states);
+            states.resize_with(n, || self.zero_state());
+            states[0].clone_from(state);
+            let mut ws = self.workspace::<f64>();
+            for k in 1..n {
+                let (done, rest) = states.split_at_mut(k);
+                rest[0].clone_from(&done[k - 1]);
+                self.ministep_with_clipped(h, &mut rest[0], &u, endpoint_load, joint_load, &mut ws);
+            }
+            let mut g = std::mem::take(&mut sc.g_between);
+            g.clone_from(grad_next);
+            for k in (0..n).rev() {
+                for v in out
+                    .state
+                    .joint
+                    .iter_mut()
+                    .chain(&mut out.state.muscle)
+                    .chain(&mut out.state.geometry)
+                {
+                    *v = 0.0;
+                }
                 self.euler_ministep_adjoint(
                     h,
-                    state,
+                    Parts::of(&states[k]),
                     &u,
                     endpoint_load,
                     joint_load,
-                    grad_next,
-                    out,
+                    Parts::of(&g),
+                    &mut GradOut::of(out),
                     sc,
                 );
-            } else {
-                // several ministeps: re-simulate to get the state before each, then walk back
-                let mut states = std::mem::take(&mut sc.states);
-                states.resize_with(n, || self.zero_state());
-                states[0].clone_from(state);
-                let mut ws = self.workspace::<f64>();
-                for k in 1..n {
-                    let (done, rest) = states.split_at_mut(k);
-                    rest[0].clone_from(&done[k - 1]);
-                    self.ministep_with_clipped(
-                        h,
-                        &mut rest[0],
-                        &u,
-                        endpoint_load,
-                        joint_load,
-                        &mut ws,
-                    );
+                if k > 0 {
+                    g.clone_from(&out.state);
                 }
-                let mut g = std::mem::take(&mut sc.g_between);
-                g.clone_from(grad_next);
-                for k in (0..n).rev() {
-                    for v in out
-                        .state
-                        .joint
-                        .iter_mut()
-                        .chain(&mut out.state.muscle)
-                        .chain(&mut out.state.geometry)
-                    {
-                        *v = 0.0;
-                    }
-                    self.euler_ministep_adjoint(
-                        h,
-                        &states[k],
-                        &u,
-                        endpoint_load,
-                        joint_load,
-                        &g,
-                        out,
-                        sc,
-                    );
-                    if k > 0 {
-                        g.clone_from(&out.state);
-                    }
-                }
-                sc.g_between = g;
-                sc.states = states;
             }
-            if fold {
-                let g_geom = std::mem::take(&mut out.state.geometry);
-                self.fold_geometry(&state.joint, &g_geom, &mut out.state.joint, sc);
-                out.state.geometry = g_geom;
-                out.state.geometry.iter_mut().for_each(|v| *v = 0.0);
-            }
+            sc.g_between = g;
+            sc.states = states;
             sc.u = u;
         });
         // the excitation was clipped once per step: its gradient passes inside the bounds

@@ -258,6 +258,13 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         v
     }
 
+    /// Number of values in a state: `2·dof` (joint) + `M·n_states` (muscle) + `(2 + dof)·M`
+    /// (geometry), the length of a state flattened as `[joint | muscle | geometry]`.
+    pub fn state_len(&self) -> usize {
+        let (dof, m) = (self.dof(), self.n_muscles());
+        2 * dof + m * self.muscle.n_states() + (2 + dof) * m
+    }
+
     /// A zeroed state of the right sizes.
     pub fn zero_state<S: Scalar>(&self) -> State<S> {
         let (dof, m) = (self.dof(), self.n_muscles());

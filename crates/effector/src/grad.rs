@@ -39,7 +39,7 @@
 //! assert!(g.excitation[0][3] < 0.0);
 //! ```
 
-use crate::adjoint::add_weighted_eps;
+use crate::adjoint::{add_weighted_eps, GradOut, Parts};
 use crate::effector::{Effector, State};
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
@@ -65,6 +65,21 @@ pub struct StepGradient {
     pub endpoint_load: Vec<f64>,
     /// Gradient with respect to the joint load (`[dof]`).
     pub joint_load: Vec<f64>,
+}
+
+/// Where [`Effector::step_vjp_unfolded_add`] adds the gradients of one step, for one batch
+/// element. Each buffer is added to (`+=`), never overwritten.
+#[derive(Debug)]
+pub struct GradientRows<'a> {
+    /// ∂L/∂(state before the step), flattened as the state is: `[joint | muscle | geometry]`
+    /// ([`Effector::state_len`] numbers; the geometry part unfolded).
+    pub state: &'a mut [f64],
+    /// ∂L/∂excitation (`[M]`).
+    pub excitation: &'a mut [f64],
+    /// ∂L/∂(endpoint load) (`[space_dim]`, or empty when the step has none).
+    pub endpoint_load: &'a mut [f64],
+    /// ∂L/∂(joint load) (`[dof]`, or empty when the step has none).
+    pub joint_load: &'a mut [f64],
 }
 
 /// Gradient of a scalar function of a rollout with respect to its inputs.
@@ -336,6 +351,108 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     ) {
         let (el, jl) = (endpoint_load, joint_load);
         self.step_vjp_either(state, excitation, el, jl, grad_next, out, false)
+    }
+
+    /// [`Effector::step_vjp_unfolded_into`] on flattened states, *adding* into the caller's
+    /// buffers: for batched code that keeps each element's state as one row
+    /// `[joint | muscle | geometry]` ([`Effector::state_len`] numbers, e.g. a row of a tensor).
+    /// `state` is the state before the step, `grad_next` = ∂L/∂(state after the step) in the
+    /// same layout, and `grad` receives ∂L/∂(state, excitation, loads) (`+=`). An empty load
+    /// slice means no load, and its gradient buffer must then be empty too.
+    ///
+    /// It reads the rows in place and allocates nothing for Euler steps of one ministep (the
+    /// default); other steps are split into [`State`]s and go through
+    /// [`Effector::step_vjp_unfolded_into`].
+    ///
+    /// Panics if a buffer's length does not match the effector (`state`, `grad_next` and
+    /// `grad.state`: [`Effector::state_len`]; `excitation`: `M`; each load's gradient: its
+    /// load's length).
+    ///
+    /// ```
+    /// use motornet_effector::{presets, GradientRows};
+    ///
+    /// let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
+    /// let mut s = arm.zero_state::<f64>();
+    /// arm.reset(&[0.8, 1.2, 0.0, 0.0], &mut s);
+    /// let row: Vec<f64> = [&s.joint[..], &s.muscle, &s.geometry].concat();
+    /// let mut grad_next = vec![0.0; arm.state_len()];
+    /// grad_next[1] = 1.0; // L = elbow angle after the step
+    /// let (mut g_state, mut g_u) = (vec![0.0; arm.state_len()], vec![0.0; 6]);
+    /// let grad = GradientRows {
+    ///     state: &mut g_state,
+    ///     excitation: &mut g_u,
+    ///     endpoint_load: &mut [],
+    ///     joint_load: &mut [],
+    /// };
+    /// arm.step_vjp_unfolded_add(&row, &[0.1; 6], &[], &[], &grad_next, grad);
+    /// // the elbow angle after the step grows with the elbow angle and velocity before it
+    /// assert!(g_state[1] > 0.9 && g_state[3] > 0.0);
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn step_vjp_unfolded_add(
+        &self,
+        state: &[f64],
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        grad_next: &[f64],
+        grad: GradientRows<'_>,
+    ) {
+        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
+        let n = self.state_len();
+        let check = |what: &str, got: usize, want: usize| {
+            assert_eq!(
+                got, want,
+                "step_vjp_unfolded_add: {what} has {got} numbers, the effector needs {want}"
+            );
+        };
+        check("state", state.len(), n);
+        check("grad_next", grad_next.len(), n);
+        check("grad.state", grad.state.len(), n);
+        check("excitation", excitation.len(), self.n_muscles());
+        check("grad.excitation", grad.excitation.len(), excitation.len());
+        check(
+            "grad.endpoint_load",
+            grad.endpoint_load.len(),
+            endpoint_load.len(),
+        );
+        check("grad.joint_load", grad.joint_load.len(), joint_load.len());
+        let (el, jl) = (endpoint_load, joint_load);
+        if self.options().integration == crate::Integration::Euler
+            && self.options().n_ministeps == 1
+        {
+            let mut out = GradOut::of_row(
+                grad.state,
+                j,
+                m,
+                grad.excitation,
+                grad.endpoint_load,
+                grad.joint_load,
+            );
+            let (s, g) = (Parts::of_row(state, j, m), Parts::of_row(grad_next, j, m));
+            self.euler_step_vjp_add(s, excitation, el, jl, g, &mut out);
+        } else {
+            let split = |row: &[f64]| State {
+                joint: row[..j].to_vec(),
+                muscle: row[j..j + m].to_vec(),
+                geometry: row[j + m..].to_vec(),
+            };
+            let mut out = StepGradient::default();
+            let (s, g) = (split(state), split(grad_next));
+            self.step_vjp_unfolded_into(&s, excitation, el, jl, &g, &mut out);
+            let parts = [&out.state.joint[..], &out.state.muscle, &out.state.geometry];
+            let pairs = [
+                (grad.state, parts.concat()),
+                (grad.excitation, out.excitation),
+                (grad.endpoint_load, out.endpoint_load),
+                (grad.joint_load, out.joint_load),
+            ];
+            for (dst, src) in pairs {
+                for (d, v) in dst.iter_mut().zip(src) {
+                    *d += v;
+                }
+            }
+        }
     }
 
     /// The step VJP into `out`: Euler steps in reverse mode (geometry gradient folded into the

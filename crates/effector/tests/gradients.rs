@@ -617,3 +617,89 @@ fn unfolded_step_vjp_is_the_exact_vjp_of_step_as_it_reads_its_state() {
         assert_eq!(folded.state.muscle, out.state.muscle, "{name}: muscle part");
     }
 }
+
+/// `step_vjp_unfolded_add`, the VJP on flattened state rows that the batched dfdx ops use,
+/// adds exactly what `step_vjp_unfolded_into` returns (to rounding: it is the same sum) into
+/// buffers that already hold numbers, for every effector (RK4 and several ministeps go through
+/// its fallback), with loads, and with excitations beyond the clip bounds, whose gradient must
+/// stay zero.
+#[test]
+fn row_vjp_adds_the_unfolded_step_vjp_into_its_buffers() {
+    for (name, eff) in effectors() {
+        let j0 = &motornet_effector::batch::random_joint_states(&eff, 1, 9)[0];
+        let mut s = eff.zero_state::<f64>();
+        let mut ws = eff.workspace::<f64>();
+        eff.reset(j0, &mut s);
+        let n = eff.state_len();
+        // a varied gradient and excitations inside and outside [min_activation, 1]
+        let g_next: Vec<f64> = (0..n)
+            .map(|i| ((i * 7) % 11) as f64 * 0.03 - 0.15)
+            .collect();
+        let u: Vec<f64> = (0..eff.n_muscles())
+            .map(|m| [0.3, -0.2, 0.6, 1.4][m % 4])
+            .collect();
+        eff.step(&mut s, &u, &[], &[], &mut ws);
+        let (el, jl) = (vec![0.3; eff.space_dim()], vec![-0.2; eff.dof()]);
+        let split = |row: &[f64]| State {
+            joint: row[..s.joint.len()].to_vec(),
+            muscle: row[s.joint.len()..s.joint.len() + s.muscle.len()].to_vec(),
+            geometry: row[s.joint.len() + s.muscle.len()..].to_vec(),
+        };
+        let mut want = motornet_effector::StepGradient::default();
+        eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &split(&g_next), &mut want);
+        let row = [&s.joint[..], &s.muscle, &s.geometry].concat();
+        assert_eq!(row.len(), n, "{name}: state_len");
+        let before =
+            |len: usize, k: usize| -> Vec<f64> { (0..len).map(|i| 0.5 + (i + k) as f64).collect() };
+        let mut got = [
+            before(n, 0),
+            before(u.len(), 1),
+            before(el.len(), 2),
+            before(jl.len(), 3),
+        ];
+        let [g_s, g_u, g_el, g_jl] = &mut got;
+        eff.step_vjp_unfolded_add(
+            &row,
+            &u,
+            &el,
+            &jl,
+            &g_next,
+            motornet_effector::GradientRows {
+                state: g_s,
+                excitation: g_u,
+                endpoint_load: g_el,
+                joint_load: g_jl,
+            },
+        );
+        let want_rows = [
+            [
+                &want.state.joint[..],
+                &want.state.muscle,
+                &want.state.geometry,
+            ]
+            .concat(),
+            want.excitation.clone(),
+            want.endpoint_load.clone(),
+            want.joint_load.clone(),
+        ];
+        for (k, (g, w)) in got.iter().zip(&want_rows).enumerate() {
+            assert_eq!(g.len(), w.len(), "{name}: buffer {k}");
+            for (i, (a, b)) in g.iter().zip(w).enumerate() {
+                let added = a - (0.5 + (i + k) as f64);
+                assert!(
+                    (added - b).abs() <= 1e-12 * b.abs().max(1.0),
+                    "{name}: buffer {k}[{i}]: added {added:e}, unfolded VJP {b:e}"
+                );
+            }
+        }
+        for (m, &e) in u.iter().enumerate() {
+            if !(0.0..=1.0).contains(&e) {
+                assert_eq!(want.excitation[m], 0.0, "{name}: clipped excitation {m}");
+            }
+        }
+        assert!(
+            want.excitation.iter().any(|&v| v != 0.0),
+            "{name}: some excitation gradient"
+        );
+    }
+}

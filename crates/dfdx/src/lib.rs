@@ -119,14 +119,30 @@ fn contiguous<S: Shape, T: Tape<f64, Cpu>>(
     (t, v)
 }
 
+/// How [`rows`] splits a batch across the threads of the current rayon pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// Every row on the calling thread.
+    Serial,
+    /// One contiguous chunk per thread: the least overhead, for the per-step ops, whose rows
+    /// take about a microsecond each (measured on 2 threads: slightly faster than two chunks
+    /// per thread, whose load balancing does not pay for the extra task at these sizes).
+    PerThread,
+    /// Chunks of this many rows, balanced by rayon's work stealing: for whole rollouts (~0.1 ms
+    /// per row), so that a thread the machine slows down does not hold up the whole op.
+    Rows(usize),
+}
+
+/// Rows per chunk of the `rollout` op: 16 chunks at B = 64 (measured on 2 threads: as fast as
+/// one chunk per thread when both threads run at full speed, faster when one does not).
+const ROLLOUT_ROWS_PER_CHUNK: usize = 4;
+
 /// Fill `a` and `b` row by row (`wa` and `wb` numbers per batch element, `n_rows` elements)
 /// with `f(scratch, element, row of a, row of b)`; `b` may be empty with `wb = 0`.
 ///
-/// With `parallel`, the rows are cut into one contiguous chunk per thread of the current rayon
-/// pool (measured on 2 threads: slightly faster than two chunks per thread, whose load
-/// balancing does not pay for the extra task at these sizes), and `init` makes one scratch
-/// per chunk (not per element, and not per rayon split). Every row is computed the same way whatever the chunking, so results do not depend
-/// on the thread count.
+/// The rows are cut into contiguous chunks as `split` says, and `init` makes one scratch per
+/// chunk (not per element, and not per rayon split). Every row is computed the same way
+/// whatever the chunking, so results do not depend on the thread count.
 #[allow(clippy::too_many_arguments)]
 fn rows<T>(
     a: &mut [f64],
@@ -134,15 +150,16 @@ fn rows<T>(
     b: &mut [f64],
     wb: usize,
     n_rows: usize,
-    parallel: bool,
+    split: Split,
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, usize, &mut [f64], &mut [f64]) + Sync + Send,
 ) {
     let threads = rayon::current_num_threads();
-    let per = if parallel && threads > 1 && n_rows > 1 {
-        n_rows.div_ceil(threads)
-    } else {
-        n_rows.max(1)
+    let per = match split {
+        _ if threads < 2 || n_rows < 2 => n_rows.max(1),
+        Split::Serial => n_rows.max(1),
+        Split::PerThread => n_rows.div_ceil(threads),
+        Split::Rows(k) => k.max(1),
     };
     let mut chunks = Vec::with_capacity(n_rows.div_ceil(per));
     let (mut rest_a, mut rest_b, mut start) = (a, b, 0);
@@ -171,8 +188,12 @@ fn rows<T>(
 /// Whether a per-step op over `b` elements should split the batch across threads: inside a
 /// rayon pool (e.g. a training loop under `ThreadPool::install`) splitting is cheap; from
 /// outside, each op would hand its work to the pool and wait, which only pays for big batches.
-fn split_steps(b: usize) -> bool {
-    rayon::current_thread_index().is_some() || b >= PARALLEL_MIN_BATCH
+fn split_steps(b: usize) -> Split {
+    if rayon::current_thread_index().is_some() || b >= PARALLEL_MIN_BATCH {
+        Split::PerThread
+    } else {
+        Split::Serial
+    }
 }
 
 /// A buffer of `f64` from a small process-wide pool, returned to it on drop: the large
@@ -450,7 +471,7 @@ where
         &mut kept,
         kept_width,
         b,
-        true,
+        Split::Rows(ROLLOUT_ROWS_PER_CHUNK),
         scratch,
         |(st, ws), i, row, kept_row| {
             layout.split(&s_in[i * n..(i + 1) * n], st);
@@ -485,7 +506,7 @@ where
                 &mut d_u,
                 width,
                 b,
-                true,
+                Split::Rows(ROLLOUT_ROWS_PER_CHUNK),
                 scratch,
                 |sc, i, ds, du| {
                     let (g, g_before) = sc;

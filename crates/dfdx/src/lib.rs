@@ -319,8 +319,8 @@ where
 /// Differentiable effector step: states `[B, state_len]` and excitations `[B, M]` → next
 /// states `[B, state_len]`, one fused op on the tape (all ministeps and integration stages).
 ///
-/// Backward: ∂/∂state and ∂/∂excitation through [`Effector::step_vjp_unfolded_into`], the
-/// exact VJP of the step as it reads its input state: the gradient with respect to the input's
+/// Backward: ∂/∂state and ∂/∂excitation through [`Effector::step_vjp_unfolded_add`] on the
+/// tensors' rows in place, the exact VJP of the step as it reads its input state: the gradient with respect to the input's
 /// geometry entries is passed on as it is, and the op that made the input ([`reset`] or the
 /// previous [`step`]) carries it to the joint state, once per step.
 ///
@@ -419,7 +419,7 @@ where
 /// faults), per-step ops on `[B, n]` tensors can be faster.
 ///
 /// Backward: each batch element walks its steps in reverse through
-/// [`Effector::step_vjp_unfolded_into`] (the states are kept from the forward pass, in a
+/// [`Effector::step_vjp_unfolded_add`] (the states are kept from the forward pass, in a
 /// buffer reused from call to call), adding every step's output gradient on the way, and
 /// yields ∂/∂(initial state) and ∂/∂(every excitation).
 ///

@@ -43,11 +43,16 @@
 
 use dfdx::prelude::*;
 use dfdx::tensor::{Merge, Tape};
-use motornet_effector::{Effector, Geometry, GradientRows, State};
+use motornet_effector::{Effector, Geometry, GradientRows, State, Workspace};
 use motornet_muscle::MuscleModel;
+use motornet_scalar::{Lanes, Scalar};
 use motornet_skeleton::Skeleton;
 use rayon::prelude::*;
 use std::sync::Arc;
+
+/// Batch elements simulated together by the forward passes (`Lanes<f64, LANES>`).
+const LANES: usize = 4;
+type Lane = Lanes<f64, LANES>;
 
 /// Where each part of a flattened state lives in a state tensor row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +85,34 @@ impl StateLayout {
         into.muscle
             .copy_from_slice(&row[self.muscle..self.geometry]);
         into.geometry.copy_from_slice(&row[self.geometry..self.len]);
+    }
+
+    /// Fill the lanes of `into` with the rows `row(lane)`, one batch element per lane.
+    fn pack<'a>(&self, row: impl Fn(usize) -> &'a [f64], into: &mut State<Lane>) {
+        let parts = [
+            (&mut into.joint, self.joint),
+            (&mut into.muscle, self.muscle),
+            (&mut into.geometry, self.geometry),
+        ];
+        for (part, offset) in parts {
+            for (k, v) in part.iter_mut().enumerate() {
+                *v = Lane::from_lanes(|l| row(l)[offset + k]);
+            }
+        }
+    }
+
+    /// Write lane `lane` of `s` as a row.
+    fn unpack(&self, s: &State<Lane>, lane: usize, row: &mut [f64]) {
+        let parts = [
+            (&s.joint, self.joint),
+            (&s.muscle, self.muscle),
+            (&s.geometry, self.geometry),
+        ];
+        for (part, offset) in parts {
+            for (d, v) in row[offset..offset + part.len()].iter_mut().zip(part.iter()) {
+                *d = v.0[lane];
+            }
+        }
     }
 
     fn join(&self, s: &State<f64>, row: &mut [f64]) {
@@ -140,9 +173,9 @@ const ROLLOUT_ROWS_PER_CHUNK: usize = 4;
 /// Fill `a` and `b` row by row (`wa` and `wb` numbers per batch element, `n_rows` elements)
 /// with `f(scratch, element, row of a, row of b)`; `b` may be empty with `wb = 0`.
 ///
-/// The rows are cut into contiguous chunks as `split` says, and `init` makes one scratch per
-/// chunk (not per element, and not per rayon split). Every row is computed the same way
-/// whatever the chunking, so results do not depend on the thread count.
+/// The rows are cut into contiguous chunks as `split` says (see [`chunks`]), and `init` makes
+/// one scratch per chunk (not per element, and not per rayon split). Every row is computed the
+/// same way whatever the chunking, so results do not depend on the thread count.
 #[allow(clippy::too_many_arguments)]
 fn rows<T>(
     a: &mut [f64],
@@ -154,6 +187,30 @@ fn rows<T>(
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, usize, &mut [f64], &mut [f64]) + Sync + Send,
 ) {
+    chunks(a, wa, b, wb, n_rows, split, init, |t, start, k, ca, cb| {
+        for r in 0..k {
+            let ra = &mut ca[r * wa..(r + 1) * wa];
+            let rb = &mut cb[r * wb..(r + 1) * wb];
+            f(t, start + r, ra, rb);
+        }
+    });
+}
+
+/// Cut `n_rows` rows of `a` and `b` (`wa` and `wb` numbers each) into contiguous chunks as
+/// `split` says, and call `f(scratch, first element, number of elements, rows of a, rows of b)`
+/// once per chunk, on the threads of the current rayon pool; `init` makes one scratch per
+/// chunk.
+#[allow(clippy::too_many_arguments)]
+fn chunks<T>(
+    a: &mut [f64],
+    wa: usize,
+    b: &mut [f64],
+    wb: usize,
+    n_rows: usize,
+    split: Split,
+    init: impl Fn() -> T + Sync + Send,
+    f: impl Fn(&mut T, usize, usize, &mut [f64], &mut [f64]) + Sync + Send,
+) {
     let threads = rayon::current_num_threads();
     let per = match split {
         _ if threads < 2 || n_rows < 2 => n_rows.max(1),
@@ -161,27 +218,76 @@ fn rows<T>(
         Split::PerThread => n_rows.div_ceil(threads),
         Split::Rows(k) => k.max(1),
     };
-    let mut chunks = Vec::with_capacity(n_rows.div_ceil(per));
+    let mut parts = Vec::with_capacity(n_rows.div_ceil(per));
     let (mut rest_a, mut rest_b, mut start) = (a, b, 0);
     while start < n_rows {
         let k = per.min(n_rows - start);
         let (ca, ta) = rest_a.split_at_mut(k * wa);
         let (cb, tb) = rest_b.split_at_mut(k * wb);
-        chunks.push((start, k, ca, cb));
+        parts.push((start, k, ca, cb));
         (rest_a, rest_b, start) = (ta, tb, start + k);
     }
     let run = |(start, k, ca, cb): (usize, usize, &mut [f64], &mut [f64])| {
         let mut t = init();
-        for r in 0..k {
-            let ra = &mut ca[r * wa..(r + 1) * wa];
-            let rb = &mut cb[r * wb..(r + 1) * wb];
-            f(&mut t, start + r, ra, rb);
-        }
+        f(&mut t, start, k, ca, cb);
     };
-    if chunks.len() > 1 {
-        chunks.into_par_iter().for_each(run);
+    if parts.len() > 1 {
+        parts.into_par_iter().for_each(run);
     } else {
-        chunks.into_iter().for_each(run);
+        parts.into_iter().for_each(run);
+    }
+}
+
+/// Buffers of [`simulate_lanes`]: a state, a workspace and an excitation of `Lanes`.
+struct LaneScratch {
+    state: State<Lane>,
+    ws: Workspace<Lane>,
+    u: Vec<Lane>,
+}
+
+impl LaneScratch {
+    fn new<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K, M, G>) -> Self {
+        Self {
+            state: effector.zero_state(),
+            ws: effector.workspace(),
+            u: vec![Lane::c(0.0); effector.n_muscles()],
+        }
+    }
+}
+
+/// Simulate the batch elements `start..start + k` for `steps` steps (`run = (start, k,
+/// steps)`), [`LANES`] elements at a time on `Lanes<f64, LANES>`: the same numbers as one at a
+/// time (`tests/lanes.rs` in motornet-effector checks it), at about twice the throughput.
+/// Element `e` starts from row `e` of `s_in` and gets the excitation `u_in[u_at(e, t)..][..M]`
+/// at step `t`; the state after step `t` of the chunk's `r`-th element is written to
+/// `out[(r · steps + t) · n..][..n]`.
+#[allow(clippy::too_many_arguments)]
+fn simulate_lanes<K: Skeleton, M: MuscleModel, G: Geometry>(
+    effector: &Effector<K, M, G>,
+    layout: &StateLayout,
+    sc: &mut LaneScratch,
+    s_in: &[f64],
+    u_in: &[f64],
+    u_at: impl Fn(usize, usize) -> usize,
+    (start, k, steps): (usize, usize, usize),
+    out: &mut [f64],
+) {
+    let n = layout.len;
+    for g in (0..k).step_by(LANES) {
+        // lanes past the chunk's last element repeat it, and are not written back
+        let used = LANES.min(k - g);
+        let elem = |l: usize| start + g + l.min(used - 1);
+        layout.pack(|l| &s_in[elem(l) * n..(elem(l) + 1) * n], &mut sc.state);
+        for t in 0..steps {
+            for (mu, v) in sc.u.iter_mut().enumerate() {
+                *v = Lane::from_lanes(|l| u_in[u_at(elem(l), t) + mu]);
+            }
+            effector.step(&mut sc.state, &sc.u, &[], &[], &mut sc.ws);
+            for l in 0..used {
+                let at = ((g + l) * steps + t) * n;
+                layout.unpack(&sc.state, l, &mut out[at..at + n]);
+            }
+        }
     }
 }
 
@@ -354,19 +460,18 @@ where
     let (excitation, tape_e) = excitation.split_tape();
     let mut tape = tape_s.merge(tape_e);
     let mut out = vec![0.0; b * n];
-    let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
-    rows(
+    chunks(
         &mut out,
         n,
         &mut [],
         0,
         b,
         split_steps(b),
-        scratch,
-        |(st, ws), i, row, _| {
-            layout.split(&s_in[i * n..(i + 1) * n], st);
-            effector.step(st, &u_in[i * m..(i + 1) * m], &[], &[], ws);
-            layout.join(st, row);
+        || LaneScratch::new(&**effector),
+        |sc, start, k, rows_out, _| {
+            let u_at = |e: usize, _t: usize| e * m;
+            let run = (start, k, 1);
+            simulate_lanes(effector, &layout, sc, &s_in, &u_in, u_at, run, rows_out);
         },
     );
     let out = state.device().tensor_from_vec(out, (b, n));
@@ -464,24 +569,21 @@ where
         Pooled::take(0)
     };
     let kept_width = if T1::OWNS_TAPE { t_len * n } else { 0 };
-    let scratch = || (effector.zero_state::<f64>(), effector.workspace::<f64>());
-    rows(
+    let width = t_len * n;
+    chunks(
         &mut out,
-        t_len * n,
+        width,
         &mut kept,
         kept_width,
         b,
         Split::Rows(ROLLOUT_ROWS_PER_CHUNK),
-        scratch,
-        |(st, ws), i, row, kept_row| {
-            layout.split(&s_in[i * n..(i + 1) * n], st);
-            for (t, row_t) in row.chunks_mut(n).enumerate() {
-                let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-                effector.step(st, u, &[], &[], ws);
-                layout.join(st, row_t);
-            }
-            if !kept_row.is_empty() {
-                kept_row.copy_from_slice(row);
+        || LaneScratch::new(&**effector),
+        |sc, start, k, rows_out, rows_kept| {
+            let u_at = |e: usize, t: usize| (e * t_len + t) * m;
+            let run = (start, k, t_len);
+            simulate_lanes(effector, &layout, sc, &s_in, &u_in, u_at, run, rows_out);
+            if !rows_kept.is_empty() {
+                rows_kept.copy_from_slice(rows_out);
             }
         },
     );

@@ -308,3 +308,60 @@ fn broadcast_excitation_gets_the_gradient_of_every_element() {
         );
     }
 }
+
+/// The ops' forward passes simulate four elements at a time on `Lanes<f64, 4>`; their states
+/// must be exactly what `Effector::step` gives one element at a time, including the elements of
+/// a batch that does not fill its last pack of lanes (B = 6: one full pack and a half one).
+#[test]
+fn op_states_equal_effector_steps_exactly() {
+    let dev = Cpu::default();
+    for name in [
+        "RigidTendonArm26",
+        "CompliantTendonArm26",
+        "ReluPointMass24",
+    ] {
+        let arm = Arc::new(presets::spec(name, None).unwrap().build().unwrap());
+        let layout = StateLayout::new(&*arm);
+        let (b, m, steps) = (6usize, arm.n_muscles(), 5usize);
+        let starts = motornet_effector::batch::random_joint_states(&*arm, b, 11);
+        let u_at =
+            |e: usize, t: usize, k: usize| 0.1 + 0.8 * (((e * 5 + t * 3 + k) % 7) as f64 / 7.0);
+        // one element at a time, plain f64
+        let mut want = vec![vec![0.0; b * layout.len]; steps];
+        for (e, j) in starts.iter().enumerate() {
+            let mut s = arm.zero_state::<f64>();
+            let mut ws = arm.workspace::<f64>();
+            arm.reset(j, &mut s);
+            for (t, w) in want.iter_mut().enumerate() {
+                let u: Vec<f64> = (0..m).map(|k| u_at(e, t, k)).collect();
+                arm.step(&mut s, &u, &[], &[], &mut ws);
+                let row = [&s.joint[..], &s.muscle, &s.geometry].concat();
+                w[e * layout.len..(e + 1) * layout.len].copy_from_slice(&row);
+            }
+        }
+        let joint0 = dev.tensor_from_vec(starts.concat(), (b, 2 * arm.dof()));
+        // per-step ops
+        let mut s = reset(&arm, joint0.clone());
+        for (t, w) in want.iter().enumerate() {
+            let u = (0..b * m).map(|i| u_at(i / m, t, i % m)).collect();
+            s = step(&arm, s, dev.tensor_from_vec(u, (b, m)));
+            assert_eq!(&s.as_vec(), w, "{name}: step op, step {t}");
+        }
+        // one rollout op
+        let u_all = (0..b * steps * m)
+            .map(|i| u_at(i / (steps * m), (i / m) % steps, i % m))
+            .collect();
+        let s0 = reset(&arm, joint0);
+        let all = rollout(&arm, s0, dev.tensor_from_vec(u_all, (b, steps, m))).as_vec();
+        for e in 0..b {
+            for (t, w) in want.iter().enumerate() {
+                let at = (e * steps + t) * layout.len;
+                assert_eq!(
+                    &all[at..at + layout.len],
+                    &w[e * layout.len..(e + 1) * layout.len],
+                    "{name}: rollout op, element {e}, step {t}"
+                );
+            }
+        }
+    }
+}

@@ -43,7 +43,7 @@
 
 use dfdx::prelude::*;
 use dfdx::tensor::{Merge, Tape};
-use motornet_effector::{Effector, Geometry, GradientRows, State, Workspace};
+use motornet_effector::{Effector, Geometry, GradientRows, RowVjp, State, Workspace};
 use motornet_muscle::MuscleModel;
 use motornet_scalar::{Lanes, Scalar};
 use motornet_skeleton::Skeleton;
@@ -484,7 +484,7 @@ where
             // add (never assign): the inputs may have other users on the tape
             let g_s = grads.get_or_alloc_mut(&s_ghost)?;
             let split = split_steps(b);
-            rows(
+            chunks(
                 g_s,
                 n,
                 &mut d_u,
@@ -492,16 +492,27 @@ where
                 b,
                 split,
                 || (),
-                |_, i, ds, du| {
-                    let grad = GradientRows {
-                        state: ds,
-                        excitation: du,
-                        endpoint_load: &mut [],
-                        joint_load: &mut [],
-                    };
-                    let (s, g) = (&s_in[i * n..(i + 1) * n], &g_out[i * n..(i + 1) * n]);
-                    let u = &u_in[i * m..(i + 1) * m];
-                    eff.step_vjp_unfolded_add(s, u, &[], &[], g, grad);
+                |_, start, _, ds, du| {
+                    let mut items: Vec<RowVjp<'_>> = (ds.chunks_mut(n).zip(du.chunks_mut(m)))
+                        .enumerate()
+                        .map(|(r, (ds, du))| {
+                            let i = start + r;
+                            RowVjp {
+                                state: &s_in[i * n..(i + 1) * n],
+                                excitation: &u_in[i * m..(i + 1) * m],
+                                endpoint_load: &[],
+                                joint_load: &[],
+                                grad_next: &g_out[i * n..(i + 1) * n],
+                                grad: GradientRows {
+                                    state: ds,
+                                    excitation: du,
+                                    endpoint_load: &mut [],
+                                    joint_load: &mut [],
+                                },
+                            }
+                        })
+                        .collect();
+                    eff.step_vjp_unfolded_add_batch(&mut items);
                 },
             );
             add_into(grads.get_or_alloc_mut(&u_ghost)?, &d_u);
@@ -599,10 +610,10 @@ where
             // g: ∂L/∂(state after step t), from later steps and from step t's own output;
             // the VJPs leave the geometry gradient unfolded, for the step before (or the op
             // that made the initial state) to fold
-            let scratch = || (vec![0.0; n], vec![0.0; n]);
+            let scratch = || (Vec::new(), Vec::new());
             let width = t_len * m;
             let kept = &kept;
-            rows(
+            chunks(
                 &mut d_s,
                 n,
                 &mut d_u,
@@ -610,29 +621,51 @@ where
                 b,
                 Split::Rows(ROLLOUT_ROWS_PER_CHUNK),
                 scratch,
-                |sc, i, ds, du| {
-                    let (g, g_before) = sc;
-                    let s0 = &s_in[i * n..(i + 1) * n];
-                    let states = &kept[i * t_len * n..(i + 1) * t_len * n];
-                    let g_rows = &g_out[i * t_len * n..(i + 1) * t_len * n];
-                    g.copy_from_slice(&g_rows[(t_len - 1) * n..]);
+                |sc, start, k, ds, du| {
+                    let (g, g_before): &mut (Vec<f64>, Vec<f64>) = sc;
+                    // rows of the chunk's element r
+                    let at = |r: usize, t: usize| ((start + r) * t_len + t) * n;
+                    g.clear();
+                    for r in 0..k {
+                        g.extend_from_slice(&g_out[at(r, t_len - 1)..at(r, t_len - 1) + n]);
+                    }
+                    g_before.resize(k * n, 0.0);
                     for t in (0..t_len).rev() {
                         // ∂L/∂(state before step t): its own output gradient, plus the VJP's
-                        let before = if t == 0 {
-                            g_before.iter_mut().for_each(|v| *v = 0.0);
-                            s0
-                        } else {
-                            g_before.copy_from_slice(&g_rows[(t - 1) * n..t * n]);
-                            &states[(t - 1) * n..t * n]
-                        };
-                        let grad = GradientRows {
-                            state: g_before,
-                            excitation: &mut du[t * m..(t + 1) * m],
-                            endpoint_load: &mut [],
-                            joint_load: &mut [],
-                        };
-                        let u = &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m];
-                        eff.step_vjp_unfolded_add(before, u, &[], &[], g, grad);
+                        for (r, gb) in g_before.chunks_mut(n).enumerate() {
+                            if t == 0 {
+                                gb.iter_mut().for_each(|v| *v = 0.0);
+                            } else {
+                                gb.copy_from_slice(&g_out[at(r, t - 1)..at(r, t - 1) + n]);
+                            }
+                        }
+                        let mut items: Vec<RowVjp<'_>> = (g_before.chunks_mut(n))
+                            .zip(g.chunks(n))
+                            .zip(du.chunks_mut(width))
+                            .enumerate()
+                            .map(|(r, ((gb, gn), du))| {
+                                let i = start + r;
+                                RowVjp {
+                                    state: if t == 0 {
+                                        &s_in[i * n..(i + 1) * n]
+                                    } else {
+                                        &kept[at(r, t - 1)..at(r, t - 1) + n]
+                                    },
+                                    excitation: &u_in[(i * t_len + t) * m..(i * t_len + t + 1) * m],
+                                    endpoint_load: &[],
+                                    joint_load: &[],
+                                    grad_next: gn,
+                                    grad: GradientRows {
+                                        state: gb,
+                                        excitation: &mut du[t * m..(t + 1) * m],
+                                        endpoint_load: &mut [],
+                                        joint_load: &mut [],
+                                    },
+                                }
+                            })
+                            .collect();
+                        eff.step_vjp_unfolded_add_batch(&mut items);
+                        drop(items);
                         std::mem::swap(g, g_before);
                     }
                     ds.copy_from_slice(g);

@@ -23,7 +23,7 @@ use crate::geometry::Geometry;
 use crate::grad::StepGradient;
 use crate::MAX_DOF;
 use motornet_muscle::MuscleModel;
-use motornet_scalar::{DualN, Scalar};
+use motornet_scalar::{DualLanes, DualN, Lanes, Scalar};
 use motornet_skeleton::Skeleton;
 
 /// Resize `out` for `state` and zero it, keeping its allocations.
@@ -161,6 +161,14 @@ pub(crate) struct Scratch {
     g_x: Vec<f64>,
     joint_new: Vec<f64>,
     g_joint_new: Vec<f64>,
+    /// Lanes of several elements: their dual buffers, clipped excitations `[L][M]`, and the
+    /// gradients of the muscles' pass (excitation `[L][M]`, muscle state `[L][M·n_states]`,
+    /// lengths and velocities `[L][2·M]`).
+    dl: DualsLanes,
+    us: Vec<f64>,
+    g_us: Vec<f64>,
+    g_mus: Vec<f64>,
+    g_geo: Vec<f64>,
     /// Several ministeps: the state before each, and the gradient between them.
     states: Vec<State<f64>>,
     g_between: State<f64>,
@@ -344,6 +352,186 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     }
 }
 
+/// Batch elements whose muscles [`Effector::euler_step_vjp_add_lanes`] differentiates together.
+pub(crate) const VJP_LANES: usize = 4;
+/// Dual numbers of the muscles' pass over [`VJP_LANES`] elements (a muscle with at most four
+/// inputs: excitation, one state entry it reads, length, velocity).
+type DL = DualLanes<4, VJP_LANES>;
+
+type VL = Lanes<f64, VJP_LANES>;
+
+/// Dual-number buffers of [`muscles_vjp_lanes`].
+#[derive(Default)]
+struct DualsLanes {
+    x: Vec<DL>,
+    y: Vec<DL>,
+    st: Vec<DL>,
+    der: Vec<DL>,
+}
+
+/// [`muscles_vjp`] for [`VJP_LANES`] elements at once, on [`DualLanes`] (one pass, four
+/// directions: the muscle must read at most one state entry). Lane `l` reads `s[l]`, the
+/// clipped excitations `u[l·M..]` and the muscle gradient `g_next[l]`, and *adds* into
+/// `g_u[l·M..]`, `g_mus[l·M·n_states..]` and `g_geo[l·2M..]` (lengths then velocities).
+#[allow(clippy::too_many_arguments)]
+fn muscles_vjp_lanes<K: Skeleton, M: MuscleModel, G: Geometry>(
+    e: &Effector<K, M, G>,
+    h: f64,
+    s: &[Parts<'_>; VJP_LANES],
+    u: &[f64],
+    g_next: &[&[f64]; VJP_LANES],
+    g_u: &mut [f64],
+    g_mus: &mut [f64],
+    g_geo: &mut [f64],
+    d: &mut DualsLanes,
+) {
+    let muscle = e.muscle();
+    let (n_m, ns, nd) = (e.n_muscles(), muscle.n_states(), muscle.n_derivatives());
+    let reads = muscle.read_states();
+    let nr = reads.len();
+    debug_assert!(nr <= 1);
+    d.x.resize(3 + nr, DL::c(0.0));
+    d.y.resize(ns, DL::c(0.0));
+    // entries the model does not read may hold anything (MuscleModel::read_states)
+    d.st.resize(ns, DL::c(0.0));
+    d.der.resize(nd, DL::c(0.0));
+    for m in 0..n_m {
+        let gm = |l: usize| &g_next[l][m * ns..(m + 1) * ns];
+        if (0..VJP_LANES).all(|l| gm(l).iter().all(|&v| v == 0.0)) {
+            continue; // nothing depends on this muscle's new state
+        }
+        d.x[0] = DL::variable(VL::from_lanes(|l| u[l * n_m + m]), 0);
+        for (j, &r) in reads.iter().enumerate() {
+            d.x[1 + j] = DL::variable(VL::from_lanes(|l| s[l].muscle[m * ns + r]), 1 + j);
+            d.st[r] = d.x[1 + j];
+        }
+        d.x[1 + nr] = DL::variable(VL::from_lanes(|l| s[l].geometry[m]), 1 + nr);
+        d.x[2 + nr] = DL::variable(VL::from_lanes(|l| s[l].geometry[n_m + m]), 2 + nr);
+        muscle.derivative(m, d.x[0], &d.st, &mut d.der);
+        muscle.integrate(m, h, &d.der, &d.st, d.x[1 + nr], d.x[2 + nr], &mut d.y);
+        // Σ_o g_o · ∂y_o/∂(direction i), lane by lane; outputs with a zero gradient add
+        // nothing (as in add_weighted_eps, even where their derivative is not finite)
+        let mut sums = [VL::c(0.0); 4];
+        for (o, y) in d.y.iter().enumerate() {
+            let g = VL::from_lanes(|l| gm(l)[o]);
+            let zero = g.le(VL::c(0.0)) & g.ge(VL::c(0.0));
+            for (a, e) in sums.iter_mut().zip(&y.eps) {
+                *a += VL::select(zero, VL::c(0.0), g * *e);
+            }
+        }
+        for l in 0..VJP_LANES {
+            let sum: [f64; 4] = std::array::from_fn(|i| sums[i].0[l]);
+            g_u[l * n_m + m] += sum[0];
+            for (j, &r) in reads.iter().enumerate() {
+                g_mus[l * n_m * ns + m * ns + r] += sum[1 + j];
+            }
+            g_geo[l * 2 * n_m + m] += sum[1 + nr];
+            g_geo[l * 2 * n_m + n_m + m] += sum[2 + nr];
+        }
+    }
+}
+
+/// One batch element's share of [`Effector::euler_step_vjp_add_lanes`]: the state and the
+/// gradient after the step (flattened rows), its excitation and loads, and where its gradients
+/// go.
+pub(crate) struct LaneItem<'a> {
+    pub state: Parts<'a>,
+    pub excitation: &'a [f64],
+    pub endpoint_load: &'a [f64],
+    pub joint_load: &'a [f64],
+    pub grad_next: Parts<'a>,
+    pub out: GradOut<'a>,
+}
+
+impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
+    /// Whether [`Self::euler_step_vjp_add_lanes`] applies: Euler steps of one ministep, with
+    /// a muscle model that reads at most one of its state entries.
+    pub(crate) fn lanes_vjp_applies(&self) -> bool {
+        self.options().integration == crate::Integration::Euler
+            && self.options().n_ministeps == 1
+            && self.muscle().read_states().len() <= 1
+    }
+
+    /// [`Self::euler_step_vjp_add`] for 1 to [`VJP_LANES`] elements: the joint dynamics,
+    /// torques and geometry one element at a time, the muscles of all of them in one pass on
+    /// [`DualLanes`] (lanes past the last element repeat it and are discarded). The same
+    /// numbers as one element at a time. Only where [`Self::lanes_vjp_applies`].
+    pub(crate) fn euler_step_vjp_add_lanes(&self, items: &mut [LaneItem<'_>]) {
+        let k = items.len();
+        assert!((1..=VJP_LANES).contains(&k) && self.lanes_vjp_applies());
+        let act = *self.muscle().activation();
+        let h = self.ministep();
+        let (n_m, ns) = (self.n_muscles(), self.muscle().n_states());
+        SCRATCH.with(|sc| {
+            let sc = &mut *sc.borrow_mut();
+            let mut us = std::mem::take(&mut sc.us);
+            let mut g_us = std::mem::take(&mut sc.g_us);
+            let mut g_mus = std::mem::take(&mut sc.g_mus);
+            let mut g_geo = std::mem::take(&mut sc.g_geo);
+            us.clear();
+            for l in 0..VJP_LANES {
+                let e = items[l.min(k - 1)].excitation;
+                us.extend(e.iter().map(|&v| act.clip(v)));
+            }
+            for (v, len) in [
+                (&mut g_us, VJP_LANES * n_m),
+                (&mut g_mus, VJP_LANES * n_m * ns),
+                (&mut g_geo, VJP_LANES * 2 * n_m),
+            ] {
+                v.clear();
+                v.resize(len, 0.0);
+            }
+            for (l, it) in items.iter_mut().enumerate() {
+                let u = &us[l * n_m..(l + 1) * n_m];
+                let mut o = GradOut {
+                    joint: &mut *it.out.joint,
+                    muscle: &mut *it.out.muscle,
+                    geometry: &mut *it.out.geometry,
+                    excitation: &mut g_us[l * n_m..(l + 1) * n_m],
+                    endpoint_load: &mut *it.out.endpoint_load,
+                    joint_load: &mut *it.out.joint_load,
+                };
+                let (el, jl, g) = (it.endpoint_load, it.joint_load, it.grad_next);
+                self.euler_ministep_adjoint(h, it.state, u, el, jl, g, &mut o, false, sc);
+            }
+            let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(|l| items[l.min(k - 1)].state);
+            let g_next: [&[f64]; VJP_LANES] =
+                std::array::from_fn(|l| items[l.min(k - 1)].grad_next.muscle);
+            let mut dl = std::mem::take(&mut sc.dl);
+            muscles_vjp_lanes(
+                self, h, &states, &us, &g_next, &mut g_us, &mut g_mus, &mut g_geo, &mut dl,
+            );
+            sc.dl = dl;
+            for (l, it) in items.iter_mut().enumerate() {
+                add_into(it.out.muscle, &g_mus[l * n_m * ns..(l + 1) * n_m * ns]);
+                add_into(
+                    &mut it.out.geometry[..2 * n_m],
+                    &g_geo[l * 2 * n_m..(l + 1) * 2 * n_m],
+                );
+                // the excitation is clipped once per step: its gradient passes inside the
+                // bounds (and at them, as torch.clamp does)
+                let g_u = &g_us[l * n_m..(l + 1) * n_m];
+                for ((o, &g), &e) in it.out.excitation.iter_mut().zip(g_u).zip(it.excitation) {
+                    if !(e < act.min_activation || e > 1.0) {
+                        *o += g;
+                    }
+                }
+            }
+            sc.us = us;
+            sc.g_us = g_us;
+            sc.g_mus = g_mus;
+            sc.g_geo = g_geo;
+        });
+    }
+}
+
+/// `dst += src` element by element.
+fn add_into(dst: &mut [f64], src: &[f64]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `g_joint += (∂geometry/∂(q, q̇))ᵀ · g_geom`, at the joint state `joint`.
     fn fold_geometry(&self, joint: &[f64], g_geom: &[f64], g_joint: &mut [f64], sc: &mut Scratch) {
@@ -408,7 +596,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// Reverse-mode VJP of one Euler ministep of length `h` from `s` under the clipped
     /// excitation `u`: adds ∂L/∂s into `out.state` (joint, muscle, and the geometry `s` holds,
     /// unfolded), ∂L/∂u into `out.excitation` and the loads' gradients into theirs, given
-    /// `g_next` = ∂L/∂(state after), geometry included.
+    /// `g_next` = ∂L/∂(state after), geometry included. Without `with_muscles`, the muscles'
+    /// part (d) is left out (for [`Self::euler_step_vjp_add_lanes`], which does it for several
+    /// elements at once).
     #[allow(clippy::too_many_arguments)]
     fn euler_ministep_adjoint(
         &self,
@@ -419,6 +609,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         g_next: Parts<'_>,
         out: &mut GradOut<'_>,
+        with_muscles: bool,
         sc: &mut Scratch,
     ) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
@@ -485,6 +676,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
         }
         sc.g_x = g_x;
+        if !with_muscles {
+            return;
+        }
 
         // (d) muscles: new state_m = integrate(h, derivative(u_m, state_m), state_m, len_m, vel_m)
         let k = 3 + self.muscle().read_states().len();
@@ -531,7 +725,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 joint_load: &mut *out.joint_load,
             };
             let (el, jl) = (endpoint_load, joint_load);
-            self.euler_ministep_adjoint(h, state, &u, el, jl, grad_next, &mut step_out, sc);
+            let g = grad_next;
+            self.euler_ministep_adjoint(h, state, &u, el, jl, g, &mut step_out, true, sc);
             // the excitation is clipped once per step: its gradient passes inside the bounds
             // (and at them, as torch.clamp does)
             for ((o, &g), &e) in out.excitation.iter_mut().zip(&g_u).zip(excitation) {
@@ -627,6 +822,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                     joint_load,
                     Parts::of(&g),
                     &mut GradOut::of(out),
+                    true,
                     sc,
                 );
                 if k > 0 {

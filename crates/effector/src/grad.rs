@@ -39,7 +39,7 @@
 //! assert!(g.excitation[0][3] < 0.0);
 //! ```
 
-use crate::adjoint::{add_weighted_eps, GradOut, Parts};
+use crate::adjoint::{add_weighted_eps, GradOut, LaneItem, Parts, VJP_LANES};
 use crate::effector::{Effector, State};
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
@@ -80,6 +80,24 @@ pub struct GradientRows<'a> {
     pub endpoint_load: &'a mut [f64],
     /// ∂L/∂(joint load) (`[dof]`, or empty when the step has none).
     pub joint_load: &'a mut [f64],
+}
+
+/// One batch element of [`Effector::step_vjp_unfolded_add_batch`]: its inputs as flattened
+/// rows and where its gradients go.
+#[derive(Debug)]
+pub struct RowVjp<'a> {
+    /// The state before the step, `[joint | muscle | geometry]` ([`Effector::state_len`]).
+    pub state: &'a [f64],
+    /// The excitation (`[M]`).
+    pub excitation: &'a [f64],
+    /// The endpoint load (`[space_dim]`, or empty for none).
+    pub endpoint_load: &'a [f64],
+    /// The joint load (`[dof]`, or empty for none).
+    pub joint_load: &'a [f64],
+    /// ∂L/∂(state after the step), flattened like `state`.
+    pub grad_next: &'a [f64],
+    /// Where the gradients are added.
+    pub grad: GradientRows<'a>,
 }
 
 /// Gradient of a scalar function of a rollout with respect to its inputs.
@@ -453,6 +471,114 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 }
             }
         }
+    }
+
+    /// [`Effector::step_vjp_unfolded_add`] for many batch elements, the same numbers: for
+    /// Euler steps of one ministep (the default) and muscle models that read at most one of
+    /// their state entries (every rigid-tendon model), the muscles of four elements at a time
+    /// are differentiated in one pass on [`DualLanes`](motornet_scalar::DualLanes), which the
+    /// compiler vectorises across the elements; other steps go element by element.
+    ///
+    /// Panics as [`Effector::step_vjp_unfolded_add`] does, if a buffer's length does not match
+    /// the effector.
+    ///
+    /// ```
+    /// use motornet_effector::{presets, GradientRows, RowVjp};
+    ///
+    /// let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
+    /// let (n, b) = (arm.state_len(), 5);
+    /// let mut s = arm.zero_state::<f64>();
+    /// let mut rows = Vec::new();
+    /// for e in 0..b {
+    ///     arm.reset(&[0.6 + 0.1 * e as f64, 1.2, 0.0, 0.0], &mut s);
+    ///     rows.push([&s.joint[..], &s.muscle, &s.geometry].concat());
+    /// }
+    /// let mut grad_next = vec![0.0; n];
+    /// grad_next[1] = 1.0; // L = Σ over the batch of the elbow angle after the step
+    /// let (mut g_s, mut g_u) = (vec![0.0; b * n], vec![0.0; b * 6]);
+    /// let mut items: Vec<RowVjp> = (rows.iter().zip(g_s.chunks_mut(n)).zip(g_u.chunks_mut(6)))
+    ///     .map(|((row, gs), gu)| RowVjp {
+    ///         state: row,
+    ///         excitation: &[0.1; 6],
+    ///         endpoint_load: &[],
+    ///         joint_load: &[],
+    ///         grad_next: &grad_next,
+    ///         grad: GradientRows { state: gs, excitation: gu, endpoint_load: &mut [], joint_load: &mut [] },
+    ///     })
+    ///     .collect();
+    /// arm.step_vjp_unfolded_add_batch(&mut items);
+    /// // the elbow angle after the step grows with the elbow angle before it, in every element
+    /// assert!(g_s.chunks(n).all(|g| g[1] > 0.9));
+    /// ```
+    pub fn step_vjp_unfolded_add_batch(&self, rows: &mut [RowVjp<'_>]) {
+        if !self.lanes_vjp_applies() {
+            for r in rows.iter_mut() {
+                let grad = GradientRows {
+                    state: &mut *r.grad.state,
+                    excitation: &mut *r.grad.excitation,
+                    endpoint_load: &mut *r.grad.endpoint_load,
+                    joint_load: &mut *r.grad.joint_load,
+                };
+                let (el, jl) = (r.endpoint_load, r.joint_load);
+                self.step_vjp_unfolded_add(r.state, r.excitation, el, jl, r.grad_next, grad);
+            }
+            return;
+        }
+        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
+        for group in rows.chunks_mut(VJP_LANES) {
+            for r in group.iter() {
+                self.check_row_lengths(r);
+            }
+            let mut items: Vec<LaneItem<'_>> = group
+                .iter_mut()
+                .map(|r| LaneItem {
+                    state: Parts::of_row(r.state, j, m),
+                    excitation: r.excitation,
+                    endpoint_load: r.endpoint_load,
+                    joint_load: r.joint_load,
+                    grad_next: Parts::of_row(r.grad_next, j, m),
+                    out: GradOut::of_row(
+                        &mut *r.grad.state,
+                        j,
+                        m,
+                        &mut *r.grad.excitation,
+                        &mut *r.grad.endpoint_load,
+                        &mut *r.grad.joint_load,
+                    ),
+                })
+                .collect();
+            self.euler_step_vjp_add_lanes(&mut items);
+        }
+    }
+
+    /// The length checks of [`Effector::step_vjp_unfolded_add`], for one row of a batch.
+    fn check_row_lengths(&self, r: &RowVjp<'_>) {
+        let n = self.state_len();
+        let check = |what: &str, got: usize, want: usize| {
+            assert_eq!(
+                got, want,
+                "step_vjp_unfolded_add: {what} has {got} numbers, the effector needs {want}"
+            );
+        };
+        check("state", r.state.len(), n);
+        check("grad_next", r.grad_next.len(), n);
+        check("grad.state", r.grad.state.len(), n);
+        check("excitation", r.excitation.len(), self.n_muscles());
+        check(
+            "grad.excitation",
+            r.grad.excitation.len(),
+            r.excitation.len(),
+        );
+        check(
+            "grad.endpoint_load",
+            r.grad.endpoint_load.len(),
+            r.endpoint_load.len(),
+        );
+        check(
+            "grad.joint_load",
+            r.grad.joint_load.len(),
+            r.joint_load.len(),
+        );
     }
 
     /// The step VJP into `out`: Euler steps in reverse mode (geometry gradient folded into the

@@ -45,7 +45,9 @@ pub use error::EffectorError;
 pub use geometry::{
     AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
 };
-pub use grad::{check_gradients, GradientCheck, GradientRows, RolloutGradient, StepGradient};
+pub use grad::{
+    check_gradients, GradientCheck, GradientRows, RolloutGradient, RowVjp, StepGradient,
+};
 pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
 pub use skeleton::AnySkeleton;
 pub use spec::{

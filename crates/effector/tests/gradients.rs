@@ -703,3 +703,91 @@ fn row_vjp_adds_the_unfolded_step_vjp_into_its_buffers() {
         );
     }
 }
+
+/// `step_vjp_unfolded_add_batch` (muscles of four elements at a time on `DualLanes`, for
+/// one-ministep Euler steps) gives what `step_vjp_unfolded_add` gives one element at a time,
+/// for every effector, for batches that fill their last pack of lanes or not (1 to 9
+/// elements), each element with its own state, gradient, excitations (some beyond the clip
+/// bounds) and loads.
+#[test]
+fn batch_row_vjp_equals_the_row_vjp_element_by_element() {
+    for (name, eff) in effectors() {
+        let n = eff.state_len();
+        let nm = eff.n_muscles();
+        let (sd, dof) = (eff.space_dim(), eff.dof());
+        for b in [1usize, 4, 6, 9] {
+            let starts = motornet_effector::batch::random_joint_states(&eff, b, 3 + b as u64);
+            let mut rows = Vec::new();
+            let mut us = Vec::new();
+            for (e, j) in starts.iter().enumerate() {
+                let mut s = eff.zero_state::<f64>();
+                let mut ws = eff.workspace::<f64>();
+                eff.reset(j, &mut s);
+                let u: Vec<f64> = (0..nm)
+                    .map(|m| [0.3, -0.2, 0.6, 1.4, 0.05][(m + e) % 5])
+                    .collect();
+                eff.step(&mut s, &u, &[], &[], &mut ws);
+                rows.push([&s.joint[..], &s.muscle, &s.geometry].concat());
+                us.push(u);
+            }
+            let g_next: Vec<Vec<f64>> = (0..b)
+                .map(|e| {
+                    (0..n)
+                        .map(|i| ((i * 7 + e * 3) % 11) as f64 * 0.03 - 0.15)
+                        .collect()
+                })
+                .collect();
+            let el: Vec<Vec<f64>> = (0..b).map(|e| vec![0.1 * e as f64; sd]).collect();
+            let jl: Vec<Vec<f64>> = (0..b).map(|e| vec![-0.05 * e as f64; dof]).collect();
+            // element by element
+            let mut want: Vec<[Vec<f64>; 4]> = (0..b)
+                .map(|_| [vec![0.5; n], vec![0.5; nm], vec![0.5; sd], vec![0.5; dof]])
+                .collect();
+            for (e, w) in want.iter_mut().enumerate() {
+                let [g_s, g_u, g_el, g_jl] = w;
+                let grad = motornet_effector::GradientRows {
+                    state: g_s,
+                    excitation: g_u,
+                    endpoint_load: g_el,
+                    joint_load: g_jl,
+                };
+                eff.step_vjp_unfolded_add(&rows[e], &us[e], &el[e], &jl[e], &g_next[e], grad);
+            }
+            // the whole batch
+            let mut got: Vec<[Vec<f64>; 4]> = (0..b)
+                .map(|_| [vec![0.5; n], vec![0.5; nm], vec![0.5; sd], vec![0.5; dof]])
+                .collect();
+            let mut items: Vec<motornet_effector::RowVjp> = got
+                .iter_mut()
+                .enumerate()
+                .map(|(e, g)| {
+                    let [g_s, g_u, g_el, g_jl] = g;
+                    motornet_effector::RowVjp {
+                        state: &rows[e],
+                        excitation: &us[e],
+                        endpoint_load: &el[e],
+                        joint_load: &jl[e],
+                        grad_next: &g_next[e],
+                        grad: motornet_effector::GradientRows {
+                            state: g_s,
+                            excitation: g_u,
+                            endpoint_load: g_el,
+                            joint_load: g_jl,
+                        },
+                    }
+                })
+                .collect();
+            eff.step_vjp_unfolded_add_batch(&mut items);
+            for e in 0..b {
+                for k in 0..4 {
+                    for (i, (a, w)) in got[e][k].iter().zip(&want[e][k]).enumerate() {
+                        assert!(
+                            (a - w).abs() <= 1e-13 * w.abs().max(1.0),
+                            "{name}, B = {b}: element {e}, buffer {k}[{i}]: batch {a:e} vs one by one {w:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

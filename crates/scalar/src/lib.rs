@@ -6,6 +6,7 @@
 //! - `f64`: reference-precision simulation (MotorNet parity is checked in `f64`),
 //! - [`Dual64`] (forward-mode dual numbers from `num-dual`): exact first derivatives,
 //! - [`DualN`]`<N>`: N directional derivatives per evaluation (Jacobian columns, in `f64`),
+//! - [`DualLanes`]`<N, L>`: the same for L batch elements at once (struct-of-arrays),
 //! - [`Lanes`]`<f32, N>` / `Lanes<f64, N>`: N independent batch elements at once, laid out
 //!   struct-of-arrays so that the compiler vectorises the model code (SIMD).
 //!
@@ -44,9 +45,11 @@ use std::ops::{
     Add, AddAssign, BitAnd, BitOr, Div, DivAssign, Mul, MulAssign, Neg, Not, Sub, SubAssign,
 };
 
+mod dual_lanes;
 mod dual_n;
 mod lanes;
 
+pub use dual_lanes::DualLanes;
 pub use dual_n::DualN;
 pub use lanes::{LaneMask, Lanes};
 pub use num_dual::{Dual, Dual64};

@@ -2,7 +2,6 @@
 
 use crate::{LaneMask, Lanes, Scalar};
 use std::fmt;
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// `L` batch elements' values (`re`) and their derivatives along `N` input directions (`eps`),
 /// in `f64`, laid out struct-of-arrays: one evaluation of model code on `DualLanes<N, L>` gives
@@ -60,81 +59,7 @@ impl<const N: usize, const L: usize> DualLanes<N, L> {
     }
 }
 
-impl<const N: usize, const L: usize> Add for DualLanes<N, L> {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        Self {
-            re: self.re + o.re,
-            eps: std::array::from_fn(|i| self.eps[i] + o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize, const L: usize> Sub for DualLanes<N, L> {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self {
-            re: self.re - o.re,
-            eps: std::array::from_fn(|i| self.eps[i] - o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize, const L: usize> Mul for DualLanes<N, L> {
-    type Output = Self;
-    // the product rule adds
-    #[allow(clippy::suspicious_arithmetic_impl)]
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        Self {
-            re: self.re * o.re,
-            eps: std::array::from_fn(|i| self.eps[i] * o.re + self.re * o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize, const L: usize> Div for DualLanes<N, L> {
-    type Output = Self;
-    // the quotient rule subtracts and multiplies
-    #[allow(clippy::suspicious_arithmetic_impl)]
-    #[inline(always)]
-    fn div(self, o: Self) -> Self {
-        let inv = V::c(1.0) / o.re;
-        let re = self.re * inv;
-        Self {
-            re,
-            eps: std::array::from_fn(|i| (self.eps[i] - re * o.eps[i]) * inv),
-        }
-    }
-}
-
-impl<const N: usize, const L: usize> Neg for DualLanes<N, L> {
-    type Output = Self;
-    #[inline(always)]
-    fn neg(self) -> Self {
-        Self {
-            re: -self.re,
-            eps: std::array::from_fn(|i| -self.eps[i]),
-        }
-    }
-}
-
-macro_rules! assign {
-    ($tr:ident, $f:ident, $op:tt) => {
-        impl<const N: usize, const L: usize> $tr for DualLanes<N, L> {
-            #[inline(always)]
-            fn $f(&mut self, o: Self) {
-                *self = *self $op o;
-            }
-        }
-    };
-}
-assign!(AddAssign, add_assign, +);
-assign!(SubAssign, sub_assign, -);
-assign!(MulAssign, mul_assign, *);
-assign!(DivAssign, div_assign, /);
+dual_arithmetic!([const N: usize, const L: usize] DualLanes<N, L>, Lanes<f64, L>);
 
 impl<const N: usize, const L: usize> fmt::Display for DualLanes<N, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -172,63 +97,5 @@ impl<const N: usize, const L: usize> Scalar for DualLanes<N, L> {
             eps: std::array::from_fn(|i| V::select(m, a.eps[i], b.eps[i])),
         }
     }
-    #[inline(always)]
-    fn scale(self, k: f64) -> Self {
-        Self {
-            re: self.re.scale(k),
-            eps: std::array::from_fn(|i| self.eps[i].scale(k)),
-        }
-    }
-    #[inline(always)]
-    fn shift(self, k: f64) -> Self {
-        Self {
-            re: self.re.shift(k),
-            eps: self.eps,
-        }
-    }
-    #[inline]
-    fn exp(self) -> Self {
-        let e = self.re.exp();
-        self.chain(e, e)
-    }
-    #[inline]
-    fn ln(self) -> Self {
-        self.chain(self.re.ln(), V::c(1.0) / self.re)
-    }
-    #[inline]
-    fn sqrt(self) -> Self {
-        let s = self.re.sqrt();
-        self.chain(s, V::c(0.5) / s)
-    }
-    #[inline]
-    fn sin(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(s, c)
-    }
-    #[inline]
-    fn cos(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(c, -s)
-    }
-    #[inline]
-    fn sin_cos(self) -> (Self, Self) {
-        let (s, c) = self.re.sin_cos();
-        (self.chain(s, c), self.chain(c, -s))
-    }
-    #[inline]
-    fn tanh(self) -> Self {
-        let t = self.re.tanh();
-        self.chain(t, V::c(1.0) - t * t)
-    }
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        match n {
-            0 => Self::c(1.0),
-            _ => self.chain(self.re.powi(n), self.re.powi(n - 1).scale(n as f64)),
-        }
-    }
-    #[inline]
-    fn is_finite(&self) -> bool {
-        self.re.is_finite() && self.eps.iter().all(|e| e.is_finite())
-    }
+    dual_chain_rules!(Lanes<f64, L>);
 }

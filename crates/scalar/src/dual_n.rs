@@ -2,7 +2,6 @@
 
 use crate::{Real, Scalar};
 use std::fmt;
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A value (`re`) and its derivatives along `N` input directions (`eps`), in `f64`: one
 /// evaluation of model code on `DualN<N>` gives N columns of its Jacobian. The effector's
@@ -50,81 +49,7 @@ impl<const N: usize> DualN<N> {
     }
 }
 
-impl<const N: usize> Add for DualN<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        Self {
-            re: self.re + o.re,
-            eps: std::array::from_fn(|i| self.eps[i] + o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize> Sub for DualN<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self {
-            re: self.re - o.re,
-            eps: std::array::from_fn(|i| self.eps[i] - o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize> Mul for DualN<N> {
-    type Output = Self;
-    // the product rule adds
-    #[allow(clippy::suspicious_arithmetic_impl)]
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        Self {
-            re: self.re * o.re,
-            eps: std::array::from_fn(|i| self.eps[i] * o.re + self.re * o.eps[i]),
-        }
-    }
-}
-
-impl<const N: usize> Div for DualN<N> {
-    type Output = Self;
-    // the quotient rule subtracts and multiplies
-    #[allow(clippy::suspicious_arithmetic_impl)]
-    #[inline(always)]
-    fn div(self, o: Self) -> Self {
-        let inv = 1.0 / o.re;
-        let re = self.re * inv;
-        Self {
-            re,
-            eps: std::array::from_fn(|i| (self.eps[i] - re * o.eps[i]) * inv),
-        }
-    }
-}
-
-impl<const N: usize> Neg for DualN<N> {
-    type Output = Self;
-    #[inline(always)]
-    fn neg(self) -> Self {
-        Self {
-            re: -self.re,
-            eps: std::array::from_fn(|i| -self.eps[i]),
-        }
-    }
-}
-
-macro_rules! assign {
-    ($tr:ident, $f:ident, $op:tt) => {
-        impl<const N: usize> $tr for DualN<N> {
-            #[inline(always)]
-            fn $f(&mut self, o: Self) {
-                *self = *self $op o;
-            }
-        }
-    };
-}
-assign!(AddAssign, add_assign, +);
-assign!(SubAssign, sub_assign, -);
-assign!(MulAssign, mul_assign, *);
-assign!(DivAssign, div_assign, /);
+dual_arithmetic!([const N: usize] DualN<N>, f64);
 
 impl<const N: usize> fmt::Display for DualN<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,65 +88,7 @@ impl<const N: usize> Scalar for DualN<N> {
             b
         }
     }
-    #[inline(always)]
-    fn scale(self, k: f64) -> Self {
-        Self {
-            re: self.re * k,
-            eps: std::array::from_fn(|i| self.eps[i] * k),
-        }
-    }
-    #[inline(always)]
-    fn shift(self, k: f64) -> Self {
-        Self {
-            re: self.re + k,
-            eps: self.eps,
-        }
-    }
-    #[inline]
-    fn exp(self) -> Self {
-        let e = self.re.exp();
-        self.chain(e, e)
-    }
-    #[inline]
-    fn ln(self) -> Self {
-        self.chain(self.re.ln(), 1.0 / self.re)
-    }
-    #[inline]
-    fn sqrt(self) -> Self {
-        let s = self.re.sqrt();
-        self.chain(s, 0.5 / s)
-    }
-    #[inline]
-    fn sin(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(s, c)
-    }
-    #[inline]
-    fn cos(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(c, -s)
-    }
-    #[inline]
-    fn sin_cos(self) -> (Self, Self) {
-        let (s, c) = self.re.sin_cos();
-        (self.chain(s, c), self.chain(c, -s))
-    }
-    #[inline]
-    fn tanh(self) -> Self {
-        let t = self.re.tanh();
-        self.chain(t, 1.0 - t * t)
-    }
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        match n {
-            0 => Self::constant(1.0),
-            _ => self.chain(self.re.powi(n), n as f64 * self.re.powi(n - 1)),
-        }
-    }
-    #[inline]
-    fn is_finite(&self) -> bool {
-        self.re.is_finite() && self.eps.iter().all(|e| e.is_finite())
-    }
+    dual_chain_rules!(f64);
 }
 
 impl<const N: usize> Real for DualN<N> {}

@@ -45,6 +45,8 @@ use std::ops::{
     Add, AddAssign, BitAnd, BitOr, Div, DivAssign, Mul, MulAssign, Neg, Not, Sub, SubAssign,
 };
 
+#[macro_use]
+mod dual_macros;
 mod dual_lanes;
 mod dual_n;
 mod lanes;
@@ -380,6 +382,35 @@ mod tests {
             assert!((d.eps - fd).abs() <= 1e-8 * fd.abs().max(1.0), "x={x}");
             assert!((d.re - poly(x)).abs() <= 1e-14 * poly(x).abs().max(1.0));
         }
+    }
+
+    /// Each lane of a `DualLanes` evaluation is exactly the `DualN` evaluation of that lane's
+    /// element: values and derivatives, through every elementary function and along the branch
+    /// each element takes (the four inputs cover both branches of `branchy` and its clamps).
+    #[test]
+    fn dual_lanes_give_dual_n_lane_by_lane() {
+        let xs = [0.3, 0.9, 1.4, 2.5];
+        let ys = [1.1, 0.7, 2.0, 0.4];
+        fn both<S: Scalar>(x: S, y: S) -> S {
+            poly(x) / (y * y + S::one()) + branchy(x * y) - x.scale(3.0).shift(-1.0) * y
+        }
+        let lanes = both(
+            DualLanes::<2, 4>::variable(Lanes(xs), 0),
+            DualLanes::<2, 4>::variable(Lanes(ys), 1),
+        );
+        for l in 0..4 {
+            let one = both(
+                DualN::<2>::variable(xs[l], 0),
+                DualN::<2>::variable(ys[l], 1),
+            );
+            assert_eq!(lanes.re.0[l], one.re, "value, lane {l}");
+            for i in 0..2 {
+                assert_eq!(lanes.eps[i].0[l], one.eps[i], "direction {i}, lane {l}");
+            }
+        }
+        // the lanes do take different branches of `branchy` (x·y below and above 1)
+        let prods: Vec<f64> = xs.iter().zip(&ys).map(|(x, y)| x * y).collect();
+        assert!(prods.iter().any(|&p| p < 1.0) && prods.iter().any(|&p| p > 1.0));
     }
 
     #[test]

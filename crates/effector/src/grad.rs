@@ -416,25 +416,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         grad_next: &[f64],
         grad: GradientRows<'_>,
     ) {
-        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
-        let n = self.state_len();
-        let check = |what: &str, got: usize, want: usize| {
-            assert_eq!(
-                got, want,
-                "step_vjp_unfolded_add: {what} has {got} numbers, the effector needs {want}"
-            );
+        let row = RowVjp {
+            state,
+            excitation,
+            endpoint_load,
+            joint_load,
+            grad_next,
+            grad,
         };
-        check("state", state.len(), n);
-        check("grad_next", grad_next.len(), n);
-        check("grad.state", grad.state.len(), n);
-        check("excitation", excitation.len(), self.n_muscles());
-        check("grad.excitation", grad.excitation.len(), excitation.len());
-        check(
-            "grad.endpoint_load",
-            grad.endpoint_load.len(),
-            endpoint_load.len(),
-        );
-        check("grad.joint_load", grad.joint_load.len(), joint_load.len());
+        self.check_row_lengths(&row);
+        let grad = row.grad;
+        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
         let (el, jl) = (endpoint_load, joint_load);
         if self.options().integration == crate::Integration::Euler
             && self.options().n_ministeps == 1
@@ -551,7 +543,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
     }
 
-    /// The length checks of [`Effector::step_vjp_unfolded_add`], for one row of a batch.
+    /// The length checks of [`Effector::step_vjp_unfolded_add`] and of each row of
+    /// [`Effector::step_vjp_unfolded_add_batch`].
     fn check_row_lengths(&self, r: &RowVjp<'_>) {
         let n = self.state_len();
         let check = |what: &str, got: usize, want: usize| {

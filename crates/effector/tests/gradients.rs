@@ -791,3 +791,23 @@ fn batch_row_vjp_equals_the_row_vjp_element_by_element() {
         }
     }
 }
+
+/// A row of the wrong length is a programming error: the row VJP stops with a message naming
+/// the buffer and both lengths, instead of reading past a part or silently truncating.
+#[test]
+#[should_panic(expected = "grad_next has 5 numbers, the effector needs 70")]
+fn row_vjp_names_the_buffer_of_the_wrong_length() {
+    let arm = presets::spec("RigidTendonArm26", None)
+        .unwrap()
+        .build()
+        .unwrap();
+    let n = arm.state_len();
+    let (row, mut g_s, mut g_u) = (vec![0.0; n], vec![0.0; n], vec![0.0; 6]);
+    let grad = motornet_effector::GradientRows {
+        state: &mut g_s,
+        excitation: &mut g_u,
+        endpoint_load: &mut [],
+        joint_load: &mut [],
+    };
+    arm.step_vjp_unfolded_add(&row, &[0.1; 6], &[], &[], &[0.0; 5], grad);
+}

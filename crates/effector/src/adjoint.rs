@@ -165,6 +165,10 @@ pub(crate) struct Scratch {
     /// gradients of the muscles' pass (excitation `[L][M]`, muscle state `[L][M·n_states]`,
     /// lengths and velocities `[L][2·M]`).
     dl: DualsLanes,
+    /// Lanes of the joint dynamics and geometry: inputs `[L][n_x]` and their gradients.
+    xs: Vec<f64>,
+    g_xs: Vec<f64>,
+    dg: Vec<DG>,
     us: Vec<f64>,
     g_us: Vec<f64>,
     g_mus: Vec<f64>,
@@ -360,6 +364,29 @@ type DL = DualLanes<4, VJP_LANES>;
 
 type VL = Lanes<f64, VJP_LANES>;
 
+/// Dual numbers of the joint dynamics over [`VJP_LANES`] elements (at most 6 inputs: a
+/// two-joint arm's `[q, q̇, τ]`) and of the geometry at the new joint state (at most 4).
+type DJ = DualLanes<6, VJP_LANES>;
+type DG = DualLanes<4, VJP_LANES>;
+
+/// `sums[i] += Σ_o g_o · ∂y_o/∂(direction i)`, lane by lane, with the gradients of lane `l` at
+/// `g(l, o)`: outputs with a zero gradient add nothing, as in [`add_weighted_eps`] (even where
+/// their derivative is not finite).
+#[inline(always)]
+fn add_weighted_eps_lanes<const N: usize>(
+    sums: &mut [VL],
+    ys: &[DualLanes<N, VJP_LANES>],
+    g: impl Fn(usize, usize) -> f64,
+) {
+    for (o, y) in ys.iter().enumerate() {
+        let go = VL::from_lanes(|l| g(l, o));
+        let zero = go.le(VL::c(0.0)) & go.ge(VL::c(0.0));
+        for (a, e) in sums.iter_mut().zip(&y.eps) {
+            *a += VL::select(zero, VL::c(0.0), go * *e);
+        }
+    }
+}
+
 /// Dual-number buffers of [`muscles_vjp_lanes`].
 #[derive(Default)]
 struct DualsLanes {
@@ -412,13 +439,7 @@ fn muscles_vjp_lanes<K: Skeleton, M: MuscleModel, G: Geometry>(
         // Σ_o g_o · ∂y_o/∂(direction i), lane by lane; outputs with a zero gradient add
         // nothing (as in add_weighted_eps, even where their derivative is not finite)
         let mut sums = [VL::c(0.0); 4];
-        for (o, y) in d.y.iter().enumerate() {
-            let g = VL::from_lanes(|l| gm(l)[o]);
-            let zero = g.le(VL::c(0.0)) & g.ge(VL::c(0.0));
-            for (a, e) in sums.iter_mut().zip(&y.eps) {
-                *a += VL::select(zero, VL::c(0.0), g * *e);
-            }
-        }
+        add_weighted_eps_lanes(&mut sums, &d.y, |l, o| gm(l)[o]);
         for l in 0..VJP_LANES {
             let sum: [f64; 4] = std::array::from_fn(|i| sums[i].0[l]);
             g_u[l * n_m + m] += sum[0];
@@ -452,6 +473,64 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             && self.muscle().read_states().len() <= 1
     }
 
+    /// (a) and (b) of [`Self::euler_ministep_adjoint`] for [`VJP_LANES`] elements at once, on
+    /// [`DualLanes`]: `xs` holds each lane's joint-dynamics inputs (`n_x` ≤ 6 numbers, see
+    /// [`Self::joint_inputs`]), and `g_xs` receives ∂L/∂ of them (overwritten), given each
+    /// lane's `g_next`. Needs `2·dof` ≤ 4 (the geometry's inputs).
+    fn joint_adjoint_lanes(
+        &self,
+        h: f64,
+        n_x: usize,
+        xs: &[f64],
+        g_next: &[Parts<'_>; VJP_LANES],
+        g_xs: &mut [f64],
+        geo: &mut Vec<DG>,
+    ) {
+        let n_j = 2 * self.dof();
+        debug_assert!(n_x <= 6 && n_j <= 4);
+        let joint = JointPart { e: self, h };
+        let x: [DJ; 6] = std::array::from_fn(|i| {
+            DJ::variable(
+                VL::from_lanes(|l| xs.get(l * n_x + i).copied().unwrap_or(0.0)),
+                i,
+            )
+        });
+        let mut y = [DJ::c(0.0); 2 * MAX_DOF];
+        joint.eval(&x[..n_x], &mut y[..n_j]);
+        // ∂L/∂(q', q̇'): g_next's joint part plus the geometry after the step, folded at the
+        // new joint state
+        let mut g_new: [VL; 2 * MAX_DOF] = std::array::from_fn(|o| {
+            VL::from_lanes(|l| g_next[l].joint.get(o).copied().unwrap_or(0.0))
+        });
+        if g_next.iter().any(|g| g.geometry.iter().any(|&v| v != 0.0)) {
+            let q: [DG; 4] = std::array::from_fn(|i| {
+                DG::variable(if i < n_j { y[i].re } else { VL::c(0.0) }, i)
+            });
+            let n_g = g_next[0].geometry.len();
+            let n_m = self.n_muscles();
+            geo.resize(n_g, DG::c(0.0));
+            {
+                let (len, rest) = geo.split_at_mut(n_m);
+                let (vel, moment) = rest.split_at_mut(n_m);
+                let (qq, qd) = q[..n_j].split_at(self.dof());
+                self.geometry()
+                    .compute(self.skeleton(), qq, qd, len, vel, moment);
+            }
+            let mut sums = [VL::c(0.0); 4];
+            add_weighted_eps_lanes(&mut sums, geo, |l, o| g_next[l].geometry[o]);
+            for (g, s) in g_new[..n_j].iter_mut().zip(&sums) {
+                *g += *s;
+            }
+        }
+        let mut sums = [VL::c(0.0); 6];
+        add_weighted_eps_lanes(&mut sums, &y[..n_j], |l, o| g_new[o].0[l]);
+        for l in 0..VJP_LANES {
+            for i in 0..n_x {
+                g_xs[l * n_x + i] = sums[i].0[l];
+            }
+        }
+    }
+
     /// [`Self::euler_step_vjp_add`] for 1 to [`VJP_LANES`] elements: the joint dynamics,
     /// torques and geometry one element at a time, the muscles of all of them in one pass on
     /// [`DualLanes`] (lanes past the last element repeat it and are discarded). The same
@@ -481,18 +560,52 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 v.clear();
                 v.resize(len, 0.0);
             }
-            for (l, it) in items.iter_mut().enumerate() {
-                let u = &us[l * n_m..(l + 1) * n_m];
-                let mut o = GradOut {
-                    joint: &mut *it.out.joint,
-                    muscle: &mut *it.out.muscle,
-                    geometry: &mut *it.out.geometry,
-                    excitation: &mut g_us[l * n_m..(l + 1) * n_m],
-                    endpoint_load: &mut *it.out.endpoint_load,
-                    joint_load: &mut *it.out.joint_load,
-                };
-                let (el, jl, g) = (it.endpoint_load, it.joint_load, it.grad_next);
-                self.euler_ministep_adjoint(h, it.state, u, el, jl, g, &mut o, false, sc);
+            // the joint dynamics and geometry of all lanes in one pass where they fit (no
+            // endpoint load on a two-joint arm, or smaller), else one element at a time
+            let n_x0 = 3 * self.dof() + items[0].endpoint_load.len();
+            let joint_lanes = n_x0 <= 6
+                && 2 * self.dof() <= 4
+                && items
+                    .iter()
+                    .all(|it| 3 * self.dof() + it.endpoint_load.len() == n_x0);
+            if joint_lanes {
+                let mut xs = std::mem::take(&mut sc.xs);
+                let mut g_xs = std::mem::take(&mut sc.g_xs);
+                xs.clear();
+                for l in 0..VJP_LANES {
+                    let it = &items[l.min(k - 1)];
+                    self.joint_inputs(it.state, it.endpoint_load, it.joint_load, &mut xs);
+                }
+                g_xs.clear();
+                g_xs.resize(VJP_LANES * n_x0, 0.0);
+                let g_next: [Parts<'_>; VJP_LANES] =
+                    std::array::from_fn(|l| items[l.min(k - 1)].grad_next);
+                let mut dg = std::mem::take(&mut sc.dg);
+                self.joint_adjoint_lanes(h, n_x0, &xs, &g_next, &mut g_xs, &mut dg);
+                sc.dg = dg;
+                for (l, it) in items.iter_mut().enumerate() {
+                    self.joint_inputs_adjoint(
+                        it.state,
+                        &g_xs[l * n_x0..(l + 1) * n_x0],
+                        &mut it.out,
+                    );
+                }
+                sc.xs = xs;
+                sc.g_xs = g_xs;
+            } else {
+                for (l, it) in items.iter_mut().enumerate() {
+                    let u = &us[l * n_m..(l + 1) * n_m];
+                    let mut o = GradOut {
+                        joint: &mut *it.out.joint,
+                        muscle: &mut *it.out.muscle,
+                        geometry: &mut *it.out.geometry,
+                        excitation: &mut g_us[l * n_m..(l + 1) * n_m],
+                        endpoint_load: &mut *it.out.endpoint_load,
+                        joint_load: &mut *it.out.joint_load,
+                    };
+                    let (el, jl, g) = (it.endpoint_load, it.joint_load, it.grad_next);
+                    self.euler_ministep_adjoint(h, it.state, u, el, jl, g, &mut o, false, sc);
+                }
             }
             let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(|l| items[l.min(k - 1)].state);
             let g_next: [&[f64]; VJP_LANES] =
@@ -593,6 +706,60 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         *duals(sc) = d;
     }
 
+    /// The inputs of the joint dynamics at `s`, appended to `x`: `[q, q̇, τ, endpoint load]`,
+    /// with the torques τ_j = −Σ_m f_m·r_jm + joint load_j − damping·q̇_j.
+    fn joint_inputs(
+        &self,
+        s: Parts<'_>,
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        x: &mut Vec<f64>,
+    ) {
+        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let ns = self.muscle().n_states();
+        let fi = self.muscle().force_index();
+        let damping = self.options().damping;
+        let (q, qd) = s.joint.split_at(dof);
+        let mut tau = [0.0; MAX_DOF];
+        for (j, t) in tau[..dof].iter_mut().enumerate() {
+            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
+            let mut f = 0.0;
+            for m in 0..n_m {
+                f += s.muscle[m * ns + fi] * moments[m];
+            }
+            *t = -f + joint_load.get(j).copied().unwrap_or(0.0) - damping * qd[j];
+        }
+        x.extend(q.iter().chain(qd).chain(&tau[..dof]).chain(endpoint_load));
+    }
+
+    /// Carry `g_x` = ∂L/∂(the joint dynamics' inputs [`Self::joint_inputs`]) into `out`: the
+    /// joint state and the endpoint load directly, the torques (c) into the joint velocity,
+    /// the joint load, the muscle forces and the moment arms.
+    fn joint_inputs_adjoint(&self, s: Parts<'_>, g_x: &[f64], out: &mut GradOut<'_>) {
+        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let ns = self.muscle().n_states();
+        let fi = self.muscle().force_index();
+        let damping = self.options().damping;
+        for (a, b) in out.joint.iter_mut().zip(&g_x[..2 * dof]) {
+            *a += b;
+        }
+        for (a, b) in out.endpoint_load.iter_mut().zip(&g_x[3 * dof..]) {
+            *a += b;
+        }
+        // (c) torques: τ_j = −Σ_m f_m·r_jm + joint load_j − damping·q̇_j
+        for j in 0..dof {
+            let gt = g_x[2 * dof + j];
+            if let Some(g) = out.joint_load.get_mut(j) {
+                *g += gt;
+            }
+            out.joint[dof + j] -= damping * gt;
+            for m in 0..n_m {
+                out.muscle[m * ns + fi] -= gt * s.geometry[(2 + j) * n_m + m];
+                out.geometry[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
+            }
+        }
+    }
+
     /// Reverse-mode VJP of one Euler ministep of length `h` from `s` under the clipped
     /// excitation `u`: adds ∂L/∂s into `out.state` (joint, muscle, and the geometry `s` holds,
     /// unfolded), ∂L/∂u into `out.excitation` and the loads' gradients into theirs, given
@@ -612,31 +779,16 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         with_muscles: bool,
         sc: &mut Scratch,
     ) {
-        let (dof, n_m) = (self.dof(), self.n_muscles());
-        let ns = self.muscle().n_states();
-        let fi = self.muscle().force_index();
-        let damping = self.options().damping;
-
-        // the torques at s, the last input of the joint dynamics
-        let (q, qd) = s.joint.split_at(dof);
-        let mut tau = [0.0; MAX_DOF];
-        for (j, t) in tau[..dof].iter_mut().enumerate() {
-            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
-            let mut f = 0.0;
-            for m in 0..n_m {
-                f += s.muscle[m * ns + fi] * moments[m];
-            }
-            *t = -f + joint_load.get(j).copied().unwrap_or(0.0) - damping * qd[j];
-        }
-        sc.x.clear();
-        sc.x.extend(q.iter().chain(qd).chain(&tau[..dof]).chain(endpoint_load));
+        let dof = self.dof();
+        let mut x = std::mem::take(&mut sc.x);
+        x.clear();
+        self.joint_inputs(s, endpoint_load, joint_load, &mut x);
         let joint = JointPart { e: self, h };
 
         // (a) the geometry after the step is a function of the new joint state, folded into
         // its gradient; (b) joint dynamics: (q', q̇') from (q, q̇, τ, endpoint load). With at
         // most 8 inputs, one dual pass gives both the new joint state (its values, for (a))
         // and the whole Jacobian (for (b)).
-        let x = std::mem::take(&mut sc.x);
         let mut g_x = std::mem::take(&mut sc.g_x);
         g_x.clear();
         g_x.resize(x.len(), 0.0);
@@ -656,25 +808,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
         }
         sc.x = x;
-        for (a, b) in out.joint.iter_mut().zip(&g_x[..2 * dof]) {
-            *a += b;
-        }
-        for (a, b) in out.endpoint_load.iter_mut().zip(&g_x[3 * dof..]) {
-            *a += b;
-        }
-
-        // (c) torques: τ_j = −Σ_m f_m·r_jm + joint load_j − damping·q̇_j
-        for j in 0..dof {
-            let gt = g_x[2 * dof + j];
-            if let Some(g) = out.joint_load.get_mut(j) {
-                *g += gt;
-            }
-            out.joint[dof + j] -= damping * gt;
-            for m in 0..n_m {
-                out.muscle[m * ns + fi] -= gt * s.geometry[(2 + j) * n_m + m];
-                out.geometry[(2 + j) * n_m + m] -= gt * s.muscle[m * ns + fi];
-            }
-        }
+        self.joint_inputs_adjoint(s, &g_x, out);
         sc.g_x = g_x;
         if !with_muscles {
             return;

@@ -708,14 +708,27 @@ fn row_vjp_adds_the_unfolded_step_vjp_into_its_buffers() {
 /// one-ministep Euler steps) gives what `step_vjp_unfolded_add` gives one element at a time,
 /// for every effector, for batches that fill their last pack of lanes or not (1 to 9
 /// elements), each element with its own state, gradient, excitations (some beyond the clip
-/// bounds) and loads.
+/// bounds), with loads and without (without, a two-joint arm's joint dynamics and geometry
+/// also go four elements at a time).
 #[test]
 fn batch_row_vjp_equals_the_row_vjp_element_by_element() {
     for (name, eff) in effectors() {
         let n = eff.state_len();
         let nm = eff.n_muscles();
-        let (sd, dof) = (eff.space_dim(), eff.dof());
-        for b in [1usize, 4, 6, 9] {
+        for (b, loads) in [
+            (1usize, true),
+            (4, true),
+            (6, true),
+            (9, true),
+            (1, false),
+            (6, false),
+            (9, false),
+        ] {
+            let (sd, dof) = if loads {
+                (eff.space_dim(), eff.dof())
+            } else {
+                (0, 0)
+            };
             let starts = motornet_effector::batch::random_joint_states(&eff, b, 3 + b as u64);
             let mut rows = Vec::new();
             let mut us = Vec::new();

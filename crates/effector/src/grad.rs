@@ -100,6 +100,30 @@ pub struct RowVjp<'a> {
     pub grad: GradientRows<'a>,
 }
 
+/// The Jacobian of one step ([`Effector::step_jacobian`]), row-major: one row per entry of the
+/// state after the step, one column per input.
+///
+/// Rows: the state after the step flattened as `[joint | muscle | geometry]`
+/// ([`Effector::state_len`] rows). Columns: the state before the step flattened the same way
+/// (its geometry entries as the independent inputs the step reads them as), then the
+/// excitation (`M`), the endpoint load and the joint load (as many as were given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepJacobian {
+    /// Number of rows (outputs).
+    pub rows: usize,
+    /// Number of columns (inputs).
+    pub cols: usize,
+    /// `rows · cols` partial derivatives, ∂output_r/∂input_c at `values[r · cols + c]`.
+    pub values: Vec<f64>,
+}
+
+impl StepJacobian {
+    /// ∂(output `row`)/∂(input `col`).
+    pub fn get(&self, row: usize, col: usize) -> f64 {
+        self.values[row * self.cols + col]
+    }
+}
+
 /// Gradient of a scalar function of a rollout with respect to its inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutGradient {
@@ -668,6 +692,78 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
         }
         out
+    }
+
+    /// The whole Jacobian of one [`Effector::step`] (every integrator, ministeps included), for
+    /// analyses that need more than products with it (linearised dynamics, controllability,
+    /// sensitivity): the step as a function of its whole input state (geometry entries as the
+    /// step reads them, like [`Effector::step_vjp_unfolded_into`]), the excitation and the
+    /// loads given (an empty load slice means no load and no columns). Computed from the same
+    /// model code in forward mode, [`DualN`] passes of 12 input directions; about
+    /// `n_inputs / 12` steps' worth of dual arithmetic, so use the VJPs for gradients.
+    ///
+    /// ```
+    /// use motornet_effector::presets;
+    ///
+    /// let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
+    /// let mut s = arm.zero_state::<f64>();
+    /// arm.reset(&[0.8, 1.2, 0.0, 0.0], &mut s);
+    /// let jac = arm.step_jacobian(&s, &[0.1; 6], &[], &[]);
+    /// assert_eq!((jac.rows, jac.cols), (arm.state_len(), arm.state_len() + 6));
+    /// // one 10 ms step: the elbow angle after it follows the elbow angle before it (∂ = 1)
+    /// // and its velocity (∂ = dt)
+    /// assert!((jac.get(1, 1) - 1.0).abs() < 1e-9);
+    /// assert!((jac.get(1, 3) - 0.01).abs() < 1e-9);
+    /// ```
+    pub fn step_jacobian(
+        &self,
+        state: &State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+    ) -> StepJacobian {
+        let (nj, nm) = (state.joint.len(), state.muscle.len());
+        let n_state = nj + nm + state.geometry.len();
+        let (el, jl) = (endpoint_load, joint_load);
+        let cols = n_state + excitation.len() + el.len() + jl.len();
+        let mut values = vec![0.0; n_state * cols];
+        let mut ws = self.workspace::<D>();
+        for start in (0..cols).step_by(DIRECTIONS) {
+            // input number `i` (in column order) with value `v`
+            let seed = |i: usize, v: f64| {
+                if (start..start + DIRECTIONS).contains(&i) {
+                    D::variable(v, i - start)
+                } else {
+                    D::constant(v)
+                }
+            };
+            let seeded = |from: usize, vals: &[f64]| -> Vec<D> {
+                vals.iter()
+                    .enumerate()
+                    .map(|(k, &v)| seed(from + k, v))
+                    .collect()
+            };
+            let mut s = State {
+                joint: seeded(0, &state.joint),
+                muscle: seeded(nj, &state.muscle),
+                geometry: seeded(nj + nm, &state.geometry),
+            };
+            let u = seeded(n_state, excitation);
+            let e = seeded(n_state + excitation.len(), el);
+            let j = seeded(n_state + excitation.len() + el.len(), jl);
+            self.step(&mut s, &u, &e, &j, &mut ws);
+            let outputs = s.joint.iter().chain(&s.muscle).chain(&s.geometry);
+            for (r, y) in outputs.enumerate() {
+                for (c, &d) in (start..cols).zip(&y.eps) {
+                    values[r * cols + c] = d;
+                }
+            }
+        }
+        StepJacobian {
+            rows: n_state,
+            cols,
+            values,
+        }
     }
 
     /// Vector–Jacobian product of [`Effector::reset`]: ∂L/∂(initial joint state `[q, q̇]`) from

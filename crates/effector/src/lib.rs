@@ -47,6 +47,7 @@ pub use geometry::{
 };
 pub use grad::{
     check_gradients, GradientCheck, GradientRows, RolloutGradient, RowVjp, StepGradient,
+    StepJacobian,
 };
 pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
 pub use skeleton::AnySkeleton;

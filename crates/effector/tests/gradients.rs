@@ -824,3 +824,80 @@ fn row_vjp_names_the_buffer_of_the_wrong_length() {
     };
     arm.step_vjp_unfolded_add(&row, &[0.1; 6], &[], &[], &[0.0; 5], grad);
 }
+
+/// `step_jacobian` is the Jacobian of `step`: for every effector (every integrator), J·v is the
+/// directional derivative along a direction v through all inputs at once (a Dual64 oracle),
+/// and for Euler effectors gᵀ·J is the unfolded step VJP.
+#[test]
+fn step_jacobian_gives_directional_derivatives_and_the_vjp() {
+    for (name, eff) in effectors() {
+        let j0 = &motornet_effector::batch::random_joint_states(&eff, 1, 21)[0];
+        let mut s = eff.zero_state::<f64>();
+        let mut ws = eff.workspace::<f64>();
+        eff.reset(j0, &mut s);
+        let u: Vec<f64> = (0..eff.n_muscles())
+            .map(|m| 0.2 + 0.1 * (m % 4) as f64)
+            .collect();
+        eff.step(&mut s, &u, &[], &[], &mut ws);
+        let (el, jl) = (vec![0.3; eff.space_dim()], vec![-0.1; eff.dof()]);
+        let jac = eff.step_jacobian(&s, &u, &el, &jl);
+        let n = eff.state_len();
+        assert_eq!(
+            (jac.rows, jac.cols),
+            (n, n + u.len() + el.len() + jl.len()),
+            "{name}"
+        );
+        // J·v against one Dual64 pass seeded with v
+        let v: Vec<f64> = (0..jac.cols)
+            .map(|i| ((i * 5) % 9) as f64 * 0.1 - 0.4)
+            .collect();
+        let x: Vec<f64> = [&s.joint[..], &s.muscle, &s.geometry, &u, &el, &jl].concat();
+        let d: Vec<Dual64> = x.iter().zip(&v).map(|(&a, &b)| Dual64::new(a, b)).collect();
+        let (nj, nm) = (s.joint.len(), s.muscle.len());
+        let mut sd = State {
+            joint: d[..nj].to_vec(),
+            muscle: d[nj..nj + nm].to_vec(),
+            geometry: d[nj + nm..n].to_vec(),
+        };
+        let (ud, rest) = d[n..].split_at(u.len());
+        let (eld, jld) = rest.split_at(el.len());
+        eff.step(&mut sd, ud, eld, jld, &mut eff.workspace::<Dual64>());
+        let outputs: Vec<f64> = (sd.joint.iter().chain(&sd.muscle).chain(&sd.geometry))
+            .map(|y| y.eps)
+            .collect();
+        for (r, want) in outputs.iter().enumerate() {
+            let got: f64 = (0..jac.cols).map(|c| jac.get(r, c) * v[c]).sum();
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "{name}: (J·v)[{r}] = {got:e}, directional derivative {want:e}"
+            );
+        }
+        // gᵀ·J against the unfolded VJP (the same convention for Euler steps)
+        if eff.options().integration == motornet_effector::Integration::Euler {
+            let g: Vec<f64> = (0..n).map(|i| ((i * 3) % 7) as f64 * 0.05 - 0.1).collect();
+            let gs = State {
+                joint: g[..nj].to_vec(),
+                muscle: g[nj..nj + nm].to_vec(),
+                geometry: g[nj + nm..].to_vec(),
+            };
+            let mut out = motornet_effector::StepGradient::default();
+            eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &gs, &mut out);
+            let vjp = [
+                &out.state.joint[..],
+                &out.state.muscle,
+                &out.state.geometry,
+                &out.excitation,
+                &out.endpoint_load,
+                &out.joint_load,
+            ]
+            .concat();
+            for (c, want) in vjp.iter().enumerate() {
+                let got: f64 = (0..n).map(|r| g[r] * jac.get(r, c)).sum();
+                assert!(
+                    (got - want).abs() <= 1e-10 * want.abs().max(1e-3),
+                    "{name}: (gᵀJ)[{c}] = {got:e}, VJP {want:e}"
+                );
+            }
+        }
+    }
+}

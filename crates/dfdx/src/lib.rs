@@ -70,8 +70,7 @@ pub struct StateLayout {
 impl StateLayout {
     /// The layout of `effector`'s states.
     pub fn new<K: Skeleton, M: MuscleModel, G: Geometry>(effector: &Effector<K, M, G>) -> Self {
-        let s = effector.zero_state::<f64>();
-        let (j, m, g) = (s.joint.len(), s.muscle.len(), s.geometry.len());
+        let [j, m, g] = effector.state_part_lens();
         Self {
             joint: 0,
             muscle: j,

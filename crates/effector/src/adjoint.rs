@@ -20,9 +20,9 @@
 
 use crate::effector::{Effector, State};
 use crate::geometry::Geometry;
-use crate::grad::StepGradient;
+use crate::grad::{RowVjp, StepGradient};
 use crate::MAX_DOF;
-use motornet_muscle::MuscleModel;
+use motornet_muscle::{ActivationDynamics, MuscleModel};
 use motornet_scalar::{DualLanes, DualN, Lanes, Scalar};
 use motornet_skeleton::Skeleton;
 
@@ -452,18 +452,6 @@ fn muscles_vjp_lanes<K: Skeleton, M: MuscleModel, G: Geometry>(
     }
 }
 
-/// One batch element's share of [`Effector::euler_step_vjp_add_lanes`]: the state and the
-/// gradient after the step (flattened rows), its excitation and loads, and where its gradients
-/// go.
-pub(crate) struct LaneItem<'a> {
-    pub state: Parts<'a>,
-    pub excitation: &'a [f64],
-    pub endpoint_load: &'a [f64],
-    pub joint_load: &'a [f64],
-    pub grad_next: Parts<'a>,
-    pub out: GradOut<'a>,
-}
-
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// Whether [`Self::euler_step_vjp_add_lanes`] applies: Euler steps of one ministep, with
     /// a muscle model that reads at most one of its state entries.
@@ -491,7 +479,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let joint = JointPart { e: self, h };
         let x: [DJ; 6] = std::array::from_fn(|i| {
             DJ::variable(
-                VL::from_lanes(|l| xs.get(l * n_x + i).copied().unwrap_or(0.0)),
+                VL::from_lanes(|l| if i < n_x { xs[l * n_x + i] } else { 0.0 }),
                 i,
             )
         });
@@ -531,26 +519,32 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
     }
 
-    /// [`Self::euler_step_vjp_add`] for 1 to [`VJP_LANES`] elements: the joint dynamics,
-    /// torques and geometry one element at a time, the muscles of all of them in one pass on
-    /// [`DualLanes`] (lanes past the last element repeat it and are discarded). The same
-    /// numbers as one element at a time. Only where [`Self::lanes_vjp_applies`].
-    pub(crate) fn euler_step_vjp_add_lanes(&self, items: &mut [LaneItem<'_>]) {
-        let k = items.len();
+    /// [`Self::euler_step_vjp_add`] for 1 to [`VJP_LANES`] rows at once (lanes past the last
+    /// row repeat it and are discarded): the muscles of all of them in one pass on
+    /// [`DualLanes`], and so the joint dynamics and geometry where they fit
+    /// ([`Self::joint_adjoint_lanes`]), else one row at a time. The same numbers as one row
+    /// at a time. Only where [`Self::lanes_vjp_applies`]; row lengths already checked.
+    pub(crate) fn euler_step_vjp_add_lanes(&self, rows: &mut [RowVjp<'_>]) {
+        let k = rows.len();
         assert!((1..=VJP_LANES).contains(&k) && self.lanes_vjp_applies());
         let act = *self.muscle().activation();
         let h = self.ministep();
         let (n_m, ns) = (self.n_muscles(), self.muscle().n_states());
+        let [nj, nmu, _] = self.state_part_lens();
         SCRATCH.with(|sc| {
             let sc = &mut *sc.borrow_mut();
+            // lane l reads row min(l, k − 1)
+            let ro: &[RowVjp<'_>] = rows;
+            let row = |l: usize| &ro[l.min(k - 1)];
+            let state = |l: usize| Parts::of_row(row(l).state, nj, nmu);
+            let grad_next = |l: usize| Parts::of_row(row(l).grad_next, nj, nmu);
             let mut us = std::mem::take(&mut sc.us);
             let mut g_us = std::mem::take(&mut sc.g_us);
             let mut g_mus = std::mem::take(&mut sc.g_mus);
             let mut g_geo = std::mem::take(&mut sc.g_geo);
             us.clear();
             for l in 0..VJP_LANES {
-                let e = items[l.min(k - 1)].excitation;
-                us.extend(e.iter().map(|&v| act.clip(v)));
+                us.extend(row(l).excitation.iter().map(|&v| act.clip(v)));
             }
             for (v, len) in [
                 (&mut g_us, VJP_LANES * n_m),
@@ -561,81 +555,87 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 v.resize(len, 0.0);
             }
             // the joint dynamics and geometry of all lanes in one pass where they fit (no
-            // endpoint load on a two-joint arm, or smaller), else one element at a time
-            let n_x0 = 3 * self.dof() + items[0].endpoint_load.len();
+            // endpoint load on a two-joint arm, or smaller), else one row at a time
+            let n_x0 = 3 * self.dof() + rows[0].endpoint_load.len();
             let joint_lanes = n_x0 <= 6
                 && 2 * self.dof() <= 4
-                && items
+                && rows
                     .iter()
-                    .all(|it| 3 * self.dof() + it.endpoint_load.len() == n_x0);
+                    .all(|r| 3 * self.dof() + r.endpoint_load.len() == n_x0);
+            let mut g_xs = std::mem::take(&mut sc.g_xs);
             if joint_lanes {
                 let mut xs = std::mem::take(&mut sc.xs);
-                let mut g_xs = std::mem::take(&mut sc.g_xs);
                 xs.clear();
                 for l in 0..VJP_LANES {
-                    let it = &items[l.min(k - 1)];
-                    self.joint_inputs(it.state, it.endpoint_load, it.joint_load, &mut xs);
+                    let r = row(l);
+                    self.joint_inputs(state(l), r.endpoint_load, r.joint_load, &mut xs);
                 }
                 g_xs.clear();
                 g_xs.resize(VJP_LANES * n_x0, 0.0);
-                let g_next: [Parts<'_>; VJP_LANES] =
-                    std::array::from_fn(|l| items[l.min(k - 1)].grad_next);
+                let g_next: [Parts<'_>; VJP_LANES] = std::array::from_fn(grad_next);
                 let mut dg = std::mem::take(&mut sc.dg);
                 self.joint_adjoint_lanes(h, n_x0, &xs, &g_next, &mut g_xs, &mut dg);
                 sc.dg = dg;
-                for (l, it) in items.iter_mut().enumerate() {
-                    self.joint_inputs_adjoint(
-                        it.state,
-                        &g_xs[l * n_x0..(l + 1) * n_x0],
-                        &mut it.out,
-                    );
-                }
                 sc.xs = xs;
-                sc.g_xs = g_xs;
-            } else {
-                for (l, it) in items.iter_mut().enumerate() {
-                    let u = &us[l * n_m..(l + 1) * n_m];
-                    let mut o = GradOut {
-                        joint: &mut *it.out.joint,
-                        muscle: &mut *it.out.muscle,
-                        geometry: &mut *it.out.geometry,
-                        excitation: &mut g_us[l * n_m..(l + 1) * n_m],
-                        endpoint_load: &mut *it.out.endpoint_load,
-                        joint_load: &mut *it.out.joint_load,
-                    };
-                    let (el, jl, g) = (it.endpoint_load, it.joint_load, it.grad_next);
-                    self.euler_ministep_adjoint(h, it.state, u, el, jl, g, &mut o, false, sc);
-                }
             }
-            let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(|l| items[l.min(k - 1)].state);
-            let g_next: [&[f64]; VJP_LANES] =
-                std::array::from_fn(|l| items[l.min(k - 1)].grad_next.muscle);
+            let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(state);
+            let g_next: [&[f64]; VJP_LANES] = std::array::from_fn(|l| grad_next(l).muscle);
             let mut dl = std::mem::take(&mut sc.dl);
             muscles_vjp_lanes(
                 self, h, &states, &us, &g_next, &mut g_us, &mut g_mus, &mut g_geo, &mut dl,
             );
             sc.dl = dl;
-            for (l, it) in items.iter_mut().enumerate() {
-                add_into(it.out.muscle, &g_mus[l * n_m * ns..(l + 1) * n_m * ns]);
+            for (l, r) in rows.iter_mut().enumerate() {
+                let g_u = &mut g_us[l * n_m..(l + 1) * n_m];
+                let (s, g) = (
+                    Parts::of_row(r.state, nj, nmu),
+                    Parts::of_row(r.grad_next, nj, nmu),
+                );
+                let grad = &mut r.grad;
+                let mut out = GradOut::of_row(
+                    grad.state,
+                    nj,
+                    nmu,
+                    &mut *g_u,
+                    grad.endpoint_load,
+                    grad.joint_load,
+                );
+                if joint_lanes {
+                    self.joint_inputs_adjoint(s, &g_xs[l * n_x0..(l + 1) * n_x0], &mut out);
+                } else {
+                    let u = &us[l * n_m..(l + 1) * n_m];
+                    let (el, jl) = (r.endpoint_load, r.joint_load);
+                    self.euler_ministep_adjoint(h, s, u, el, jl, g, &mut out, false, sc);
+                }
+                add_into(out.muscle, &g_mus[l * n_m * ns..(l + 1) * n_m * ns]);
                 add_into(
-                    &mut it.out.geometry[..2 * n_m],
+                    &mut out.geometry[..2 * n_m],
                     &g_geo[l * 2 * n_m..(l + 1) * 2 * n_m],
                 );
-                // the excitation is clipped once per step: its gradient passes inside the
-                // bounds (and at them, as torch.clamp does)
-                let g_u = &g_us[l * n_m..(l + 1) * n_m];
-                for ((o, &g), &e) in it.out.excitation.iter_mut().zip(g_u).zip(it.excitation) {
-                    if !(e < act.min_activation || e > 1.0) {
-                        *o += g;
-                    }
-                }
+                add_passing_clip(&act, r.excitation, g_u, grad.excitation);
             }
+            sc.g_xs = g_xs;
             sc.us = us;
             sc.g_us = g_us;
             sc.g_mus = g_mus;
             sc.g_geo = g_geo;
         });
     }
+}
+
+/// `out += g_u` where the excitation `e` is inside `[min_activation, 1]` (or at a bound, as
+/// torch.clamp passes it): the gradient through the clip applied once per step.
+fn add_passing_clip(act: &ActivationDynamics, excitation: &[f64], g_u: &[f64], out: &mut [f64]) {
+    for ((o, &g), &e) in out.iter_mut().zip(g_u).zip(excitation) {
+        if passes_clip(act, e) {
+            *o += g;
+        }
+    }
+}
+
+/// Whether the clip to `[min_activation, 1]` passes the derivative at the excitation `e`.
+fn passes_clip(act: &ActivationDynamics, e: f64) -> bool {
+    !(e < act.min_activation || e > 1.0)
 }
 
 /// `dst += src` element by element.
@@ -861,13 +861,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             let (el, jl) = (endpoint_load, joint_load);
             let g = grad_next;
             self.euler_ministep_adjoint(h, state, &u, el, jl, g, &mut step_out, true, sc);
-            // the excitation is clipped once per step: its gradient passes inside the bounds
-            // (and at them, as torch.clamp does)
-            for ((o, &g), &e) in out.excitation.iter_mut().zip(&g_u).zip(excitation) {
-                if !(e < act.min_activation || e > 1.0) {
-                    *o += g;
-                }
-            }
+            add_passing_clip(&act, excitation, &g_u, out.excitation);
             sc.u = u;
             sc.g_u = g_u;
         });
@@ -970,7 +964,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         // the excitation was clipped once per step: its gradient passes inside the bounds
         // (and at them, as torch.clamp does)
         for (gu, &e) in out.excitation.iter_mut().zip(excitation) {
-            if e < act.min_activation || e > 1.0 {
+            if !passes_clip(&act, e) {
                 *gu = 0.0;
             }
         }

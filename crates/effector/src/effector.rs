@@ -258,20 +258,26 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         v
     }
 
-    /// Number of values in a state: `2·dof` (joint) + `M·n_states` (muscle) + `(2 + dof)·M`
-    /// (geometry), the length of a state flattened as `[joint | muscle | geometry]`.
-    pub fn state_len(&self) -> usize {
+    /// Lengths of a state's three parts: joint `2·dof`, muscle `M·n_states`, geometry
+    /// `(2 + dof)·M` (the one place these sizes are written).
+    pub fn state_part_lens(&self) -> [usize; 3] {
         let (dof, m) = (self.dof(), self.n_muscles());
-        2 * dof + m * self.muscle.n_states() + (2 + dof) * m
+        [2 * dof, m * self.muscle.n_states(), (2 + dof) * m]
+    }
+
+    /// Number of values in a state, the length of a state flattened as
+    /// `[joint | muscle | geometry]` (the sum of [`Effector::state_part_lens`]).
+    pub fn state_len(&self) -> usize {
+        self.state_part_lens().iter().sum()
     }
 
     /// A zeroed state of the right sizes.
     pub fn zero_state<S: Scalar>(&self) -> State<S> {
-        let (dof, m) = (self.dof(), self.n_muscles());
+        let [j, m, g] = self.state_part_lens();
         State {
-            joint: vec![S::zero(); 2 * dof],
-            muscle: vec![S::zero(); m * self.muscle.n_states()],
-            geometry: vec![S::zero(); (2 + dof) * m],
+            joint: vec![S::zero(); j],
+            muscle: vec![S::zero(); m],
+            geometry: vec![S::zero(); g],
         }
     }
 

@@ -39,7 +39,7 @@
 //! assert!(g.excitation[0][3] < 0.0);
 //! ```
 
-use crate::adjoint::{add_weighted_eps, GradOut, LaneItem, Parts, VJP_LANES};
+use crate::adjoint::{add_weighted_eps, GradOut, Parts, VJP_LANES};
 use crate::effector::{Effector, State};
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
@@ -450,7 +450,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         };
         self.check_row_lengths(&row);
         let grad = row.grad;
-        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
+        let [j, m, _] = self.state_part_lens();
         let (el, jl) = (endpoint_load, joint_load);
         if self.options().integration == crate::Integration::Euler
             && self.options().n_ministeps == 1
@@ -540,30 +540,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             }
             return;
         }
-        let (j, m) = (2 * self.dof(), self.n_muscles() * self.muscle().n_states());
         for group in rows.chunks_mut(VJP_LANES) {
             for r in group.iter() {
                 self.check_row_lengths(r);
             }
-            let mut items: Vec<LaneItem<'_>> = group
-                .iter_mut()
-                .map(|r| LaneItem {
-                    state: Parts::of_row(r.state, j, m),
-                    excitation: r.excitation,
-                    endpoint_load: r.endpoint_load,
-                    joint_load: r.joint_load,
-                    grad_next: Parts::of_row(r.grad_next, j, m),
-                    out: GradOut::of_row(
-                        &mut *r.grad.state,
-                        j,
-                        m,
-                        &mut *r.grad.excitation,
-                        &mut *r.grad.endpoint_load,
-                        &mut *r.grad.joint_load,
-                    ),
-                })
-                .collect();
-            self.euler_step_vjp_add_lanes(&mut items);
+            self.euler_step_vjp_add_lanes(group);
         }
     }
 

@@ -61,6 +61,17 @@ impl Loss {
 }
 
 /// Scale entries so that forces (hundreds of N) and lengths (cm) both matter.
+/// A flattened row (`[joint | muscle | geometry]`, as `Loss::flatten` writes it) back into a
+/// state with the part sizes of `like`.
+fn unflatten<T: Clone>(row: &[T], like: &State<f64>) -> State<T> {
+    let (nj, nm) = (like.joint.len(), like.muscle.len());
+    State {
+        joint: row[..nj].to_vec(),
+        muscle: row[nj..nj + nm].to_vec(),
+        geometry: row[nj + nm..nj + nm + like.geometry.len()].to_vec(),
+    }
+}
+
 fn scale(i: usize) -> f64 {
     [1.0, 0.1, 300.0][i % 3]
 }
@@ -640,14 +651,9 @@ fn row_vjp_adds_the_unfolded_step_vjp_into_its_buffers() {
             .collect();
         eff.step(&mut s, &u, &[], &[], &mut ws);
         let (el, jl) = (vec![0.3; eff.space_dim()], vec![-0.2; eff.dof()]);
-        let split = |row: &[f64]| State {
-            joint: row[..s.joint.len()].to_vec(),
-            muscle: row[s.joint.len()..s.joint.len() + s.muscle.len()].to_vec(),
-            geometry: row[s.joint.len() + s.muscle.len()..].to_vec(),
-        };
         let mut want = motornet_effector::StepGradient::default();
-        eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &split(&g_next), &mut want);
-        let row = [&s.joint[..], &s.muscle, &s.geometry].concat();
+        eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &unflatten(&g_next, &s), &mut want);
+        let row = Loss::flatten(&s);
         assert_eq!(row.len(), n, "{name}: state_len");
         let before =
             |len: usize, k: usize| -> Vec<f64> { (0..len).map(|i| 0.5 + (i + k) as f64).collect() };
@@ -740,7 +746,7 @@ fn batch_row_vjp_equals_the_row_vjp_element_by_element() {
                     .map(|m| [0.3, -0.2, 0.6, 1.4, 0.05][(m + e) % 5])
                     .collect();
                 eff.step(&mut s, &u, &[], &[], &mut ws);
-                rows.push([&s.joint[..], &s.muscle, &s.geometry].concat());
+                rows.push(Loss::flatten(&s));
                 us.push(u);
             }
             let g_next: Vec<Vec<f64>> = (0..b)
@@ -851,14 +857,9 @@ fn step_jacobian_gives_directional_derivatives_and_the_vjp() {
         let v: Vec<f64> = (0..jac.cols)
             .map(|i| ((i * 5) % 9) as f64 * 0.1 - 0.4)
             .collect();
-        let x: Vec<f64> = [&s.joint[..], &s.muscle, &s.geometry, &u, &el, &jl].concat();
+        let x: Vec<f64> = [&Loss::flatten(&s)[..], &u, &el, &jl].concat();
         let d: Vec<Dual64> = x.iter().zip(&v).map(|(&a, &b)| Dual64::new(a, b)).collect();
-        let (nj, nm) = (s.joint.len(), s.muscle.len());
-        let mut sd = State {
-            joint: d[..nj].to_vec(),
-            muscle: d[nj..nj + nm].to_vec(),
-            geometry: d[nj + nm..n].to_vec(),
-        };
+        let mut sd = unflatten(&d, &s);
         let (ud, rest) = d[n..].split_at(u.len());
         let (eld, jld) = rest.split_at(el.len());
         eff.step(&mut sd, ud, eld, jld, &mut eff.workspace::<Dual64>());
@@ -875,11 +876,7 @@ fn step_jacobian_gives_directional_derivatives_and_the_vjp() {
         // gᵀ·J against the unfolded VJP (the same convention for Euler steps)
         if eff.options().integration == motornet_effector::Integration::Euler {
             let g: Vec<f64> = (0..n).map(|i| ((i * 3) % 7) as f64 * 0.05 - 0.1).collect();
-            let gs = State {
-                joint: g[..nj].to_vec(),
-                muscle: g[nj..nj + nm].to_vec(),
-                geometry: g[nj + nm..].to_vec(),
-            };
+            let gs = unflatten(&g, &s);
             let mut out = motornet_effector::StepGradient::default();
             eff.step_vjp_unfolded_into(&s, &u, &el, &jl, &gs, &mut out);
             let vjp = [

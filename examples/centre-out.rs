@@ -135,7 +135,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         vision_noise: 0.0,
         ..config.env.clone()
     };
-    let r = trainer.evaluate(Some(&validation), Some(&quiet), 8, 0, None)?;
+    let r = trainer.evaluate(Some(validation.build()), Some(&quiet), 8, 0, None)?;
     let effector = trainer.effector();
     let dt = effector.options().timestep; // s
     let speeds: Vec<Vec<f64>> = r

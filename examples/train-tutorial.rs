@@ -21,7 +21,7 @@
 //! (`motornet train`) end near a loss of 0.11.
 
 use motornet::task::{CentreOutMode, EnvConfig, TaskConfig};
-use motornet::train::{AnyTrainer, Checkpoint, Rollout, TrainConfig};
+use motornet::train::{AnyTrainer, Rollout, TrainConfig};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use std::error::Error;
@@ -62,9 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 2. Save: the checkpoint (parameters, Adam state, loss history), tagged with the config's
     // hash, and the resolved config (the effector written out as a full spec).
     let (ckpt_path, config_path) = (out.join("checkpoint.bin"), out.join("config.json"));
-    trainer
-        .checkpoint()
-        .save(&ckpt_path, trainer.config_hash())?;
+    trainer.save_checkpoint(&ckpt_path)?;
     std::fs::write(
         &config_path,
         serde_json::to_string_pretty(trainer.config())?,
@@ -73,7 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 3. Reload into a fresh trainer from the two files alone.
     let config2 = TrainConfig::from_file(&config_path)?;
     let mut reloaded = AnyTrainer::new(&config2)?;
-    reloaded.restore(Checkpoint::load(&ckpt_path, Some(reloaded.config_hash()))?)?;
+    reloaded.resume_from(&ckpt_path)?;
     println!(
         "saved and reloaded {} and {} ({} batches done)",
         config_path.display(),
@@ -91,8 +89,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         cue_input: false,
     };
     let quiet = EnvConfig::default();
-    let a = trainer.evaluate(Some(&centre_out), Some(&quiet), 8, 0, None)?;
-    let b = reloaded.evaluate(Some(&centre_out), Some(&quiet), 8, 0, None)?;
+    let a = trainer.evaluate(Some(centre_out.build()), Some(&quiet), 8, 0, None)?;
+    let b = reloaded.evaluate(Some(centre_out.build()), Some(&quiet), 8, 0, None)?;
     let max_diff = a
         .fingertip
         .iter()

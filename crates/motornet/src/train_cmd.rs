@@ -345,7 +345,7 @@ pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Res
         None => c.task.clone(),
     };
     trainer
-        .evaluate(Some(&task), Some(&env), 8, 0, None)
+        .evaluate(Some(task.build()), Some(&env), 8, 0, None)
         .map_err(|e| e.to_string())
 }
 

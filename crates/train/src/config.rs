@@ -3,7 +3,9 @@
 //! episodes, GRU 32, batch 32, 6000 batches, Adam 1e-3, gradient norm clipped to 1, position
 //! L1 loss).
 
+use crate::adam::AdamConfig;
 use crate::error::TrainError;
+use crate::trainer::TrainerConfig;
 use motornet_effector::{presets, EffectorSpec};
 use motornet_task::loss::LossConfig;
 use motornet_task::{EnvConfig, TaskConfig};
@@ -185,45 +187,33 @@ impl TrainConfig {
         Ok(c)
     }
 
-    /// Check the numbers that the other crates do not check.
+    /// Check the numbers that the other crates do not check: the optimisation settings
+    /// ([`TrainerConfig::validate`]), the network's sizes and that there are losses.
     pub fn validate(&self) -> Result<(), TrainError> {
-        if self.batch_size == 0 {
-            return Err(bad("batch_size", "must be at least 1".into()));
-        }
+        self.trainer_config().validate()?;
         if self.network.hidden == 0 || self.network.layers == 0 {
             return Err(bad(
                 "network",
                 "hidden and layers must be at least 1".into(),
             ));
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(bad(
-                "lr",
-                format!("must be finite and > 0, got {}", self.lr),
-            ));
-        }
-        if let Some(c) = self.grad_clip {
-            if !(c.is_finite() && c > 0.0) {
-                return Err(bad("grad_clip", format!("must be finite and > 0, got {c}")));
-            }
-        }
         if self.losses.is_empty() {
             return Err(bad("losses", "needs at least one loss term".into()));
         }
-        match self.lr_schedule {
-            LrSchedule::Step { every, factor }
-                if every == 0 || factor.is_nan() || factor <= 0.0 =>
-            {
-                Err(bad(
-                    "lr_schedule",
-                    format!("step needs every >= 1 and factor > 0, got {every} and {factor}"),
-                ))
-            }
-            LrSchedule::Cosine { min_lr } if !(0.0..=self.lr).contains(&min_lr) => Err(bad(
-                "lr_schedule",
-                format!("cosine needs 0 <= min_lr <= lr, got {min_lr}"),
-            )),
-            _ => Ok(()),
+        Ok(())
+    }
+
+    /// The optimisation settings of this config, for a [`Trainer`](crate::Trainer).
+    pub fn trainer_config(&self) -> TrainerConfig {
+        TrainerConfig {
+            batch_size: self.batch_size,
+            batches: self.batches,
+            lr: self.lr,
+            lr_schedule: self.lr_schedule,
+            grad_clip: self.grad_clip,
+            seed: self.seed,
+            threads: self.threads,
+            adam: AdamConfig::default(),
         }
     }
 

@@ -15,10 +15,36 @@ use motornet_skeleton::Skeleton;
 use motornet_task::loss::{EpisodeGrad, EpisodeView, Loss, LossSum};
 use motornet_task::{Environment, Episode, TaskError};
 use rayon::prelude::*;
+use std::sync::Arc;
 
-/// The input name of the error [`EpisodeRunner::run`] returns when the network's output is not
-/// finite.
-pub const NETWORK_OUTPUT: &str = "network output";
+/// What can stop an episode batch.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EpisodeError {
+    /// The task or the environment refused an input (a trial of the wrong shape, say).
+    #[error(transparent)]
+    Task(#[from] TaskError),
+    /// The network's command is not finite.
+    #[error("the network output is not finite ({value}) at step {step} of element {element}")]
+    NonFiniteOutput {
+        /// Step (0-based) of the episode.
+        step: usize,
+        /// Batch element.
+        element: usize,
+        /// The first non-finite entry.
+        value: f64,
+    },
+    /// A loss term's value is not finite.
+    #[error("loss term `{term}` is not finite ({value}) in element {element}")]
+    NonFiniteLoss {
+        /// The term's name ([`Loss::name`]).
+        term: String,
+        /// Batch element.
+        element: usize,
+        /// The term's weighted value.
+        value: f64,
+    },
+}
 
 /// What an episode batch produced: the loss and, per element, the trajectories.
 #[derive(Debug, Clone, Default)]
@@ -78,7 +104,7 @@ type PolicyChunk<T, P> = Chunk<T, <P as Policy>::Cache<T>, <P as Policy>::Worksp
 pub struct EpisodeRunner<K, M, G, P: Policy, T: Real = f32> {
     env: Environment<K, M, G>,
     policy: P,
-    losses: LossSum,
+    losses: Arc<LossSum>,
     chunks: Vec<PolicyChunk<T, P>>,
     batch: usize,
 }
@@ -94,13 +120,15 @@ where
     P::Workspace<T>: Send,
 {
     /// A runner for batches of `batch` elements split into `chunks` parts (one per thread).
+    /// `losses` is a [`LossSum`] or an `Arc` of one (to share it between runners).
     pub fn new(
         env: Environment<K, M, G>,
         policy: P,
-        losses: LossSum,
+        losses: impl Into<Arc<LossSum>>,
         batch: usize,
         chunks: usize,
     ) -> Self {
+        let losses = losses.into();
         let chunks = chunks.clamp(1, batch.max(1));
         let per = batch.div_ceil(chunks);
         let t = env.steps();
@@ -158,6 +186,10 @@ where
     pub fn losses(&self) -> &LossSum {
         &self.losses
     }
+    /// The losses, shared (for another runner).
+    pub fn shared_losses(&self) -> Arc<LossSum> {
+        self.losses.clone()
+    }
     /// Batch size.
     pub fn batch(&self) -> usize {
         self.batch
@@ -173,10 +205,10 @@ where
         initial: Option<&[Vec<f64>]>,
         grad: Option<&mut [T]>,
         record: Option<&mut Rollout>,
-    ) -> Result<f64, TaskError> {
+    ) -> Result<f64, EpisodeError> {
         let want_grad = grad.is_some();
         let (env, policy, losses, batch) = (&self.env, &self.policy, &self.losses, self.batch);
-        let results: Vec<Result<(), TaskError>> = self
+        let results: Vec<Result<(), EpisodeError>> = self
             .chunks
             .par_iter_mut()
             .map(|c| {
@@ -235,7 +267,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         batch: usize,
         initial: Option<&[Vec<f64>]>,
         want_grad: bool,
-    ) -> Result<(), TaskError>
+    ) -> Result<(), EpisodeError>
     where
         K: Skeleton,
         M: MuscleModel,
@@ -284,10 +316,11 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 for (a, u) in action.iter_mut().zip(&self.u[i * m..(i + 1) * m]) {
                     *a = u.to_f64();
                 }
-                if action.iter().any(|a| !a.is_finite()) {
-                    return Err(TaskError::Input {
-                        input: NETWORK_OUTPUT.into(),
-                        reason: format!("not finite at step {t} of element {}", self.start + i),
+                if let Some(&value) = action.iter().find(|a| !a.is_finite()) {
+                    return Err(EpisodeError::NonFiniteOutput {
+                        step: t,
+                        element: self.start + i,
+                        value,
                     });
                 }
                 env.step(ep, &action, &mut noisy, &mut obs)?;
@@ -341,7 +374,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 return Err(TaskError::Input {
                     input: "episode".into(),
                     reason: e.to_string(),
-                });
+                }
+                .into());
             }
             if want_grad {
                 let (gf, ga, gh) = (
@@ -362,9 +396,13 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     activation: ga,
                     hidden: gh,
                 };
-                self.loss += losses.value_and_grad(&view, Some(&mut grad), 1.0 / batch as f64);
+                let value = losses.value_and_grad(&view, Some(&mut grad), 1.0 / batch as f64);
+                check_loss(losses, &view, value, self.start + i)?;
+                self.loss += value;
             } else {
-                self.loss += losses.value_and_grad(&view, None, 1.0);
+                let value = losses.value_and_grad(&view, None, 1.0);
+                check_loss(losses, &view, value, self.start + i)?;
+                self.loss += value;
             }
         }
         Ok(())
@@ -508,6 +546,28 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             }
         }
     }
+}
+
+/// A non-finite loss is an error naming the first non-finite term.
+fn check_loss(
+    losses: &LossSum,
+    view: &EpisodeView,
+    value: f64,
+    element: usize,
+) -> Result<(), EpisodeError> {
+    if value.is_finite() {
+        return Ok(());
+    }
+    let (term, value) = losses
+        .terms(view)
+        .into_iter()
+        .find(|(_, v)| !v.is_finite())
+        .unwrap_or_else(|| ("loss_sum".into(), value));
+    Err(EpisodeError::NonFiniteLoss {
+        term,
+        element,
+        value,
+    })
 }
 
 fn add(acc: &mut [f64], v: &[f64]) {

@@ -6,6 +6,7 @@ use motornet_task::TaskError;
 
 /// What went wrong in a training run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrainError {
     /// A setting is invalid.
     #[error("config `{field}`: {reason}")]
@@ -21,6 +22,10 @@ pub enum TrainError {
     /// The task or environment failed.
     #[error("task: {0}")]
     Task(#[from] TaskError),
+    /// An episode batch stopped (outside [`crate::Trainer::batch`], which reports a
+    /// non-finite output or loss as [`TrainError::NonFinite`] with the batch).
+    #[error("episode: {0}")]
+    Episode(#[from] crate::episode::EpisodeError),
     /// A loss term is invalid.
     #[error("loss: {0}")]
     Loss(#[from] LossError),
@@ -32,8 +37,9 @@ pub enum TrainError {
     NonFinite {
         /// The batch (0-based) where it happened.
         batch: usize,
-        /// `loss`, `gradient` or `network output`.
-        what: &'static str,
+        /// What: `loss`, `gradient`, `network output (step t, element i)` or
+        /// ``loss term `name` (element i)``.
+        what: String,
         /// The value seen.
         value: f64,
     },

@@ -27,11 +27,16 @@ pub mod config;
 pub mod episode;
 mod error;
 pub mod op;
+pub mod policy;
 pub mod trainer;
 
 pub use adam::{Adam, AdamConfig};
 pub use checkpoint::Checkpoint;
 pub use config::{EffectorChoice, LrSchedule, NetworkConfig, NetworkKind, TrainConfig};
-pub use episode::{EpisodeRunner, Rollout};
+pub use episode::{EpisodeError, EpisodeRunner, Rollout};
 pub use error::TrainError;
-pub use trainer::{batch_seed, AnyTrainer, BatchStats, Trainer};
+pub use policy::AnyPolicy;
+/// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
+/// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
+pub use rand;
+pub use trainer::{batch_seed, AnyTrainer, BatchStats, ConfigTrainer, Trainer, TrainerConfig};

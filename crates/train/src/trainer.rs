@@ -1,5 +1,10 @@
-//! The training loop: one batch of closed-loop episodes per update, through the dfdx tape
-//! ([`crate::op::episode_loss`]), Adam, gradient-norm clipping and a learning-rate schedule.
+//! The training loop: one batch of closed-loop episodes per update, Adam, gradient-norm
+//! clipping and a learning-rate schedule, for any environment, network and losses.
+//!
+//! [`Trainer`] is generic: any [`Environment`] (so any `Effector<K, M, G>` built in code and any
+//! [`Task`]), any [`Policy`] and any [`LossSum`] go in, with a [`TrainerConfig`] for the
+//! optimisation settings. [`AnyTrainer`] is the config-file path on top of it: it builds the
+//! effector, task, network and losses a [`TrainConfig`] names and hands them to a `Trainer`.
 //!
 //! Reproducibility: the initial parameters come from `seed`, and batch `b`'s episodes from a
 //! seed derived from `(seed, b)`; with the same thread count the loss curve is identical, and a
@@ -7,19 +12,21 @@
 
 use crate::adam::{clip_grad_norm, grad_norm, Adam, AdamConfig};
 use crate::checkpoint::Checkpoint;
-use crate::config::{NetworkKind, TrainConfig};
-use crate::episode::{EpisodeRunner, Rollout};
+use crate::config::{fnv1a, LrSchedule, TrainConfig};
+use crate::episode::{EpisodeError, EpisodeRunner, Rollout};
 use crate::error::TrainError;
-use crate::op::episode_loss;
-use motornet_effector::{AnyGeometry, AnySkeleton, DynEffector};
-use motornet_muscle::AnyMuscle;
-use motornet_policy::{Activation, Gru, GruConfig, Mlp, MlpConfig, Policy};
-use motornet_task::loss::build as build_losses;
-use motornet_task::{EnvConfig, Environment, Task, TaskConfig, TaskError};
+use crate::policy::{self, AnyPolicy};
+use motornet_effector::{AnyGeometry, AnySkeleton, Effector, Geometry};
+use motornet_muscle::{AnyMuscle, MuscleModel};
+use motornet_policy::Policy;
+use motornet_skeleton::Skeleton;
+use motornet_task::loss::{build as build_losses, LossSum};
+use motornet_task::{EnvConfig, Environment, Task};
 use rand::{rngs::StdRng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::sync::Arc;
-
-type Runner<P> = EpisodeRunner<AnySkeleton, AnyMuscle, AnyGeometry, P, f32>;
 
 /// What one training batch did.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,17 +41,120 @@ pub struct BatchStats {
     pub lr: f64,
 }
 
-/// A training run of network type `P`.
-pub struct Trainer<P: Policy> {
-    config: TrainConfig,
-    hash: u64,
-    effector: Arc<DynEffector>,
-    task: Arc<dyn Task>,
-    runner: Runner<P>,
-    pool: rayon::ThreadPool,
-    params: Vec<f32>,
-    adam: Adam,
-    losses: Vec<f64>,
+/// The optimisation settings of a run: everything a [`Trainer`] needs besides the
+/// environment, the network and the losses. Defaults are MotorNet's tutorial (batch 32, 6000
+/// batches, Adam at 1e-3, gradient norm clipped to 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainerConfig {
+    /// Episodes per batch.
+    pub batch_size: usize,
+    /// Length of the run in batches (the learning-rate schedule spans it).
+    pub batches: usize,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// Learning-rate schedule.
+    pub lr_schedule: LrSchedule,
+    /// Largest gradient norm (clipped above); `None` for no clipping.
+    pub grad_clip: Option<f64>,
+    /// Seed of the initial parameters and of every batch's episodes.
+    pub seed: u64,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Adam's moment decays and ε.
+    pub adam: AdamConfig,
+}
+
+impl Default for TrainerConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            batches: 6000,
+            lr: 1e-3,
+            lr_schedule: LrSchedule::Constant,
+            grad_clip: Some(1.0),
+            seed: 0,
+            threads: 0,
+            adam: AdamConfig::default(),
+        }
+    }
+}
+
+fn bad(field: &str, reason: String) -> TrainError {
+    TrainError::Config {
+        field: field.into(),
+        reason,
+    }
+}
+
+impl TrainerConfig {
+    /// Check every setting; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        if self.batch_size == 0 {
+            return Err(bad("batch_size", "must be at least 1".into()));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(bad(
+                "lr",
+                format!("must be finite and > 0, got {}", self.lr),
+            ));
+        }
+        if let Some(c) = self.grad_clip {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(bad("grad_clip", format!("must be finite and > 0, got {c}")));
+            }
+        }
+        let a = self.adam;
+        if !((0.0..1.0).contains(&a.beta1) && (0.0..1.0).contains(&a.beta2)) {
+            return Err(bad(
+                "adam",
+                format!(
+                    "beta1 and beta2 must be in [0, 1), got {} and {}",
+                    a.beta1, a.beta2
+                ),
+            ));
+        }
+        if !(a.eps.is_finite() && a.eps > 0.0) {
+            return Err(bad(
+                "adam.eps",
+                format!("must be finite and > 0, got {}", a.eps),
+            ));
+        }
+        match self.lr_schedule {
+            LrSchedule::Step { every, factor }
+                if every == 0 || factor.is_nan() || factor <= 0.0 =>
+            {
+                Err(bad(
+                    "lr_schedule",
+                    format!("step needs every >= 1 and factor > 0, got {every} and {factor}"),
+                ))
+            }
+            LrSchedule::Cosine { min_lr } if !(0.0..=self.lr).contains(&min_lr) => Err(bad(
+                "lr_schedule",
+                format!("cosine needs 0 <= min_lr <= lr, got {min_lr}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The trainer of `policy` on `env` with `losses` under these settings (burn-style
+    /// `Config::init`); see [`Trainer::new`].
+    pub fn init<K, M, G, P>(
+        self,
+        env: Environment<K, M, G>,
+        policy: P,
+        losses: LossSum,
+    ) -> Result<Trainer<K, M, G, P>, TrainError>
+    where
+        K: Skeleton + Send + Sync,
+        M: MuscleModel + Send + Sync,
+        G: Geometry + Send + Sync,
+        P: Policy + Send + Sync + Clone,
+        P::Cache<f32>: Send,
+        P::Workspace<f32>: Send,
+    {
+        Trainer::new(env, policy, losses, self)
+    }
 }
 
 /// The batch seed of batch `b` of a run with `seed`.
@@ -52,29 +162,90 @@ pub fn batch_seed(seed: u64, b: usize) -> u64 {
     motornet_task::env::element_seed(seed ^ 0x5eed_5eed_5eed_5eed, b)
 }
 
-fn environment(
-    effector: &Arc<DynEffector>,
-    task: Arc<dyn Task>,
-    env: &EnvConfig,
-) -> Result<Environment<AnySkeleton, AnyMuscle, AnyGeometry>, TrainError> {
-    Ok(Environment::new(effector.clone(), task, env.clone())?)
+/// A training run: network `P` (any [`Policy`]) controlling an `Effector<K, M, G>` in an
+/// [`Environment`], trained on a [`LossSum`] by backpropagation through the closed loop.
+///
+/// ```no_run
+/// use motornet_effector::presets;
+/// use motornet_policy::GruConfig;
+/// use motornet_task::loss::{LossSum, PositionL1};
+/// use motornet_task::{EnvConfig, Environment, RandomTargetReach};
+/// use motornet_train::{Trainer, TrainerConfig};
+/// use std::sync::Arc;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let arm = Arc::new(presets::spec("ReluPointMass24", None)?.build()?);
+/// let env = Environment::new(arm, Arc::new(RandomTargetReach), EnvConfig::default())?;
+/// let gru = GruConfig::new(env.obs_len(), 32, env.effector().n_muscles()).build()?;
+/// let losses = LossSum::new().with(1.0, PositionL1)?;
+/// let mut trainer = Trainer::new(env, gru, losses, TrainerConfig::default())?;
+/// for _ in 0..100 {
+///     let stats = trainer.batch()?;
+///     println!("batch {} loss {:.4}", stats.batch, stats.loss);
+/// }
+/// trainer.save_checkpoint("run.ckpt".as_ref())?;
+/// # Ok(()) }
+/// ```
+pub struct Trainer<K, M, G, P: Policy> {
+    config: TrainerConfig,
+    run_hash: u64,
+    runner: EpisodeRunner<K, M, G, P, f32>,
+    pool: rayon::ThreadPool,
+    params: Vec<f32>,
+    adam: Adam,
+    losses: Vec<f64>,
 }
 
-impl<P> Trainer<P>
+impl<K, M, G, P> Trainer<K, M, G, P>
 where
+    K: Skeleton + Send + Sync,
+    M: MuscleModel + Send + Sync,
+    G: Geometry + Send + Sync,
     P: Policy + Send + Sync + Clone,
     P::Cache<f32>: Send,
     P::Workspace<f32>: Send,
 {
-    fn with_policy(
-        config: &TrainConfig,
+    /// A run of `policy` on `env`, trained on `losses` with the settings of `config`; the
+    /// parameters are initialised from `config.seed`.
+    ///
+    /// Everything that can be checked before the first batch is: the settings, that the losses
+    /// are not empty, that the network takes the observation's width and outputs one command
+    /// per muscle, and that the task draws a valid trial (one trial is drawn to see). Errors
+    /// name the part (`network`, `losses`, the task's field, ...).
+    pub fn new(
+        env: Environment<K, M, G>,
         policy: P,
-        task: Arc<dyn Task>,
+        losses: LossSum,
+        config: TrainerConfig,
     ) -> Result<Self, TrainError> {
-        let resolved = config.resolved()?;
-        let hash = config.hash()?;
-        let effector = Arc::new(resolved.effector.resolve()?.build()?);
-        let env = environment(&effector, task.clone(), &config.env)?;
+        config.validate()?;
+        if losses.losses().is_empty() {
+            return Err(bad("losses", "needs at least one loss term".into()));
+        }
+        let (obs, m) = (env.obs_len(), env.effector().n_muscles());
+        if policy.input_size() != obs {
+            return Err(bad(
+                "network",
+                format!(
+                    "takes {} inputs, but the environment's observation has {obs} entries \
+                     ({:?})",
+                    policy.input_size(),
+                    env.layout()
+                ),
+            ));
+        }
+        if policy.output_size() != m {
+            return Err(bad(
+                "network",
+                format!(
+                    "outputs {} values, but the effector has {m} muscles (one command each)",
+                    policy.output_size()
+                ),
+            ));
+        }
+        // one trial, to catch a task that draws the wrong shapes before the first batch
+        let mut probe = vec![0.0; obs];
+        env.reset(0, config.batch_size, config.seed, None, &mut probe)?;
         let threads = if config.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -83,19 +254,14 @@ where
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| TrainError::Config {
-                field: "threads".into(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| bad("threads", e.to_string()))?;
         let params = policy.init_params::<f32, _>(&mut StdRng::seed_from_u64(config.seed));
-        let losses = build_losses(&config.losses)?;
+        let run_hash = default_run_hash(&config, &env, &policy, &losses);
         let runner = EpisodeRunner::new(env, policy, losses, config.batch_size, threads);
         Ok(Self {
-            adam: Adam::new(params.len(), AdamConfig::default()),
-            config: resolved,
-            hash,
-            effector,
-            task,
+            adam: Adam::new(params.len(), config.adam),
+            config,
+            run_hash,
             runner,
             pool,
             params,
@@ -103,23 +269,43 @@ where
         })
     }
 
-    /// The resolved config (effector written out as a full spec).
-    pub fn config(&self) -> &TrainConfig {
+    /// Tag the run's checkpoints with `hash` instead of the default (a hash of the settings,
+    /// the network's layout, the observation and muscle counts, the task's name and the loss
+    /// terms). Give your own when something else defines your run, e.g. a hash of your config.
+    pub fn with_run_hash(mut self, hash: u64) -> Self {
+        self.run_hash = hash;
+        self
+    }
+
+    /// The optimisation settings.
+    pub fn trainer_config(&self) -> &TrainerConfig {
         &self.config
     }
-    /// The config hash checkpoints are tagged with.
-    pub fn config_hash(&self) -> u64 {
-        self.hash
+    /// The hash checkpoints of this run are tagged with (see [`Trainer::with_run_hash`]).
+    pub fn run_hash(&self) -> u64 {
+        self.run_hash
+    }
+    /// The environment.
+    pub fn env(&self) -> &Environment<K, M, G> {
+        self.runner.env()
     }
     /// The effector.
-    pub fn effector(&self) -> &Arc<DynEffector> {
-        &self.effector
+    pub fn effector(&self) -> &Arc<Effector<K, M, G>> {
+        self.runner.env().effector()
     }
     /// The network.
     pub fn policy(&self) -> &P {
         self.runner.policy()
     }
-    /// Current parameters.
+    /// The loss terms.
+    pub fn loss_terms(&self) -> &LossSum {
+        self.runner.losses()
+    }
+    /// Number of network parameters.
+    pub fn n_params(&self) -> usize {
+        self.params.len()
+    }
+    /// Current parameters, in the network's layout ([`Policy::layout`]).
     pub fn params(&self) -> &[f32] {
         &self.params
     }
@@ -136,28 +322,22 @@ where
         self.pool.current_num_threads()
     }
 
-    /// Train on one batch. A non-finite loss or gradient is an error naming the batch; the
+    /// Train on one batch. A non-finite loss (the error names the loss term and the element),
+    /// gradient or network output (step and element) is an error naming the batch; the
     /// parameters are then left as they were before it.
     pub fn batch(&mut self) -> Result<BatchStats, TrainError> {
         let b = self.losses.len();
         let seed = batch_seed(self.config.seed, b);
         let (runner, params) = (&mut self.runner, &self.params);
-        let (loss, mut grad) = match self.pool.install(|| episode_loss(runner, params, seed)) {
-            Err(TrainError::Task(TaskError::Input { input, .. }))
-                if input == crate::episode::NETWORK_OUTPUT =>
-            {
-                return Err(TrainError::NonFinite {
-                    batch: b,
-                    what: "network output",
-                    value: f64::NAN,
-                })
-            }
-            r => r?,
-        };
+        let mut grad = vec![0.0f32; params.len()];
+        let loss = self
+            .pool
+            .install(|| runner.run(params, seed, None, Some(&mut grad), None))
+            .map_err(|e| episode_error(e, b))?;
         if !loss.is_finite() {
             return Err(TrainError::NonFinite {
                 batch: b,
-                what: "loss",
+                what: "loss".into(),
                 value: loss,
             });
         }
@@ -168,7 +348,7 @@ where
         if !norm.is_finite() {
             return Err(TrainError::NonFinite {
                 batch: b,
-                what: "gradient",
+                what: "gradient".into(),
                 value: norm,
             });
         }
@@ -196,15 +376,23 @@ where
         }
     }
 
-    /// Continue from a checkpoint of this run.
+    /// Continue from a checkpoint of this run. A checkpoint whose sizes do not fit the network
+    /// is an error, and nothing changes.
     pub fn restore(&mut self, c: Checkpoint) -> Result<(), TrainError> {
-        if c.params.len() != self.params.len() || c.adam.m.len() != self.params.len() {
+        let n = self.params.len();
+        if c.params.len() != n || c.adam.m.len() != n || c.adam.v.len() != n {
+            return Err(TrainError::Checkpoint {
+                path: String::new(),
+                reason: format!("holds {} parameters, the network has {n}", c.params.len()),
+            });
+        }
+        if c.losses.len() != c.batches_done {
             return Err(TrainError::Checkpoint {
                 path: String::new(),
                 reason: format!(
-                    "holds {} parameters, the network has {}",
-                    c.params.len(),
-                    self.params.len()
+                    "says {} batches were done but holds {} losses",
+                    c.batches_done,
+                    c.losses.len()
                 ),
             });
         }
@@ -214,57 +402,159 @@ where
         Ok(())
     }
 
-    /// Run one batch of `batch` episodes of `task` (default: the training task, custom ones
-    /// included) under `env`
-    /// (default: the training environment) with the current parameters, without training,
-    /// and return the trajectories. `initial` fixes the initial joint states.
+    /// Save the run's state to `path` atomically, tagged with [`Trainer::run_hash`].
+    pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
+        self.checkpoint().save(path, self.run_hash)
+    }
+
+    /// Continue from the checkpoint at `path`, which must belong to this run (same
+    /// [`Trainer::run_hash`]).
+    pub fn resume_from(&mut self, path: &Path) -> Result<(), TrainError> {
+        let c = Checkpoint::load(path, Some(self.run_hash))?;
+        self.restore(c).map_err(|e| match e {
+            TrainError::Checkpoint { reason, .. } => TrainError::Checkpoint {
+                path: path.display().to_string(),
+                reason,
+            },
+            e => e,
+        })
+    }
+
+    /// Run one batch of `batch` episodes of `task` (default: the training task) under `env`
+    /// (default: the training environment's settings) with the current parameters, without
+    /// training, and return the trajectories. `initial` fixes the initial joint states (one
+    /// row for all elements, or one per element). The task must give the network the
+    /// observation width it was trained on.
     pub fn evaluate(
         &self,
-        task: Option<&TaskConfig>,
+        task: Option<Arc<dyn Task>>,
         env: Option<&EnvConfig>,
         batch: usize,
         seed: u64,
         initial: Option<&[Vec<f64>]>,
     ) -> Result<Rollout, TrainError> {
-        let task = task.map_or_else(|| self.task.clone(), TaskConfig::build);
-        let env = environment(&self.effector, task, env.unwrap_or(&self.config.env))?;
-        let want = self.runner.env().obs_len();
+        if batch == 0 {
+            return Err(bad(
+                "batch",
+                "an evaluation needs at least one episode".into(),
+            ));
+        }
+        if let Some(rows) = initial {
+            if rows.is_empty() || (rows.len() != 1 && rows.len() != batch) {
+                return Err(bad(
+                    "initial",
+                    format!("needs 1 or {batch} joint states, got {}", rows.len()),
+                ));
+            }
+        }
+        let ours = self.runner.env();
+        let task = task.unwrap_or_else(|| ours.task().clone());
+        let env = Environment::new(
+            ours.effector().clone(),
+            task,
+            env.unwrap_or(ours.config()).clone(),
+        )?;
+        let want = ours.obs_len();
         if env.obs_len() != want {
-            return Err(TrainError::Config {
-                field: "task".into(),
-                reason: format!(
+            return Err(bad(
+                "task",
+                format!(
                     "its observations have {} entries, the network was trained on {want}",
                     env.obs_len()
                 ),
-            });
+            ));
         }
-        let losses = build_losses(&self.config.losses)?;
         let threads = self.pool.current_num_threads();
-        let mut runner: Runner<P> =
-            EpisodeRunner::new(env, self.runner.policy().clone(), losses, batch, threads);
+        let mut runner = EpisodeRunner::new(
+            env,
+            self.runner.policy().clone(),
+            self.runner.shared_losses(),
+            batch,
+            threads,
+        );
         let mut out = Rollout::default();
         let params = &self.params;
         self.pool
-            .install(|| runner.run(params, seed, initial, None, Some(&mut out)))?;
+            .install(|| runner.run(params, seed, initial, None, Some(&mut out)))
+            .map_err(|e| episode_error(e, self.losses.len()))?;
         Ok(out)
     }
 }
 
-/// A trainer of whichever network the config asks for.
-pub enum AnyTrainer {
-    /// GRU policy.
-    Gru(Trainer<Gru>),
-    /// MLP policy.
-    Mlp(Trainer<Mlp>),
+/// An episode failure as a training error of batch `batch`.
+fn episode_error(e: EpisodeError, batch: usize) -> TrainError {
+    match e {
+        EpisodeError::Task(e) => TrainError::Task(e),
+        EpisodeError::NonFiniteOutput {
+            step,
+            element,
+            value,
+        } => TrainError::NonFinite {
+            batch,
+            what: format!("network output (step {step}, element {element})"),
+            value,
+        },
+        EpisodeError::NonFiniteLoss {
+            term,
+            element,
+            value,
+        } => TrainError::NonFinite {
+            batch,
+            what: format!("loss term `{term}` (element {element})"),
+            value,
+        },
+    }
 }
 
-macro_rules! dispatch {
-    ($self:expr, $t:ident => $e:expr) => {
-        match $self {
-            AnyTrainer::Gru($t) => $e,
-            AnyTrainer::Mlp($t) => $e,
-        }
-    };
+fn default_run_hash<K, M, G, P>(
+    config: &TrainerConfig,
+    env: &Environment<K, M, G>,
+    policy: &P,
+    losses: &LossSum,
+) -> u64
+where
+    K: Skeleton,
+    M: MuscleModel,
+    G: Geometry,
+    P: Policy,
+{
+    let mut c = config.clone();
+    (c.batches, c.threads) = (0, 0);
+    let blocks: Vec<_> = policy
+        .layout()
+        .blocks()
+        .iter()
+        .map(|b| (&b.name, &b.shape))
+        .collect();
+    let terms: Vec<_> = losses
+        .losses()
+        .iter()
+        .map(|(w, l)| (w.to_bits(), l.name()))
+        .collect();
+    let eff = env.effector();
+    let text = format!(
+        "{}|{blocks:?}|{}|{}|{}|{}|{}|{terms:?}",
+        serde_json::to_string(&c).expect("settings serialise"),
+        env.obs_len(),
+        eff.n_muscles(),
+        eff.muscle().name(),
+        eff.dof(),
+        env.task().name(),
+    );
+    fnv1a(text.as_bytes())
+}
+
+/// The trainer the config-file path builds: the effector, task, network and losses a
+/// [`TrainConfig`] names, over the run-time enums ([`AnySkeleton`], [`AnyMuscle`],
+/// [`AnyGeometry`], [`AnyPolicy`]).
+pub type ConfigTrainer = Trainer<AnySkeleton, AnyMuscle, AnyGeometry, AnyPolicy>;
+
+/// A [`Trainer`] built from a [`TrainConfig`] (what `motornet train` runs), with that config
+/// kept beside it. It dereferences to the [`ConfigTrainer`] it wraps, so every `Trainer`
+/// method works on it; its checkpoints are tagged with [`TrainConfig::hash`].
+pub struct AnyTrainer {
+    config: TrainConfig,
+    trainer: ConfigTrainer,
 }
 
 impl AnyTrainer {
@@ -279,79 +569,42 @@ impl AnyTrainer {
     /// a run in code, with the same task, to reload its checkpoint.
     pub fn with_task(config: &TrainConfig, task: Arc<dyn Task>) -> Result<Self, TrainError> {
         config.validate()?;
-        let spec = config.effector.resolve()?;
-        let effector = spec.build()?;
-        let env = environment(&Arc::new(effector), task.clone(), &config.env)?;
-        let (obs, m) = (env.obs_len(), env.effector().n_muscles());
-        let n = config.network;
-        Ok(match n.kind {
-            NetworkKind::Gru => {
-                let gru = GruConfig::new(obs, n.hidden, m)
-                    .with_layers(n.layers)
-                    .build()?;
-                Self::Gru(Trainer::with_policy(config, gru, task)?)
-            }
-            NetworkKind::Mlp => {
-                let mlp = MlpConfig::new(obs, vec![n.hidden; n.layers], m)
-                    .with_activation(Activation::Tanh)
-                    .build()?;
-                Self::Mlp(Trainer::with_policy(config, mlp, task)?)
-            }
+        let resolved = config.resolved()?;
+        let hash = config.hash()?;
+        let effector = Arc::new(resolved.effector.resolve()?.build()?);
+        let env = Environment::new(effector, task, config.env.clone())?;
+        let network = policy::build(&config.network, env.obs_len(), env.effector().n_muscles())?;
+        let losses = build_losses(&config.losses)?;
+        let trainer = Trainer::new(env, network, losses, config.trainer_config())?;
+        Ok(Self {
+            config: resolved,
+            trainer: trainer.with_run_hash(hash),
         })
     }
-    /// See [`Trainer::batch`].
-    pub fn batch(&mut self) -> Result<BatchStats, TrainError> {
-        dispatch!(self, t => t.batch())
-    }
-    /// See [`Trainer::checkpoint`].
-    pub fn checkpoint(&self) -> Checkpoint {
-        dispatch!(self, t => t.checkpoint())
-    }
-    /// See [`Trainer::restore`].
-    pub fn restore(&mut self, c: Checkpoint) -> Result<(), TrainError> {
-        dispatch!(self, t => t.restore(c))
-    }
-    /// See [`Trainer::evaluate`].
-    pub fn evaluate(
-        &self,
-        task: Option<&TaskConfig>,
-        env: Option<&EnvConfig>,
-        batch: usize,
-        seed: u64,
-        initial: Option<&[Vec<f64>]>,
-    ) -> Result<Rollout, TrainError> {
-        dispatch!(self, t => t.evaluate(task, env, batch, seed, initial))
-    }
-    /// See [`Trainer::config`].
+
+    /// The resolved config (effector written out as a full spec).
     pub fn config(&self) -> &TrainConfig {
-        dispatch!(self, t => t.config())
+        &self.config
     }
-    /// See [`Trainer::config_hash`].
+    /// The config hash checkpoints are tagged with (= [`Trainer::run_hash`]).
     pub fn config_hash(&self) -> u64 {
-        dispatch!(self, t => t.config_hash())
+        self.trainer.run_hash()
     }
-    /// See [`Trainer::effector`].
-    pub fn effector(&self) -> &Arc<DynEffector> {
-        dispatch!(self, t => t.effector())
+    /// The trainer itself.
+    pub fn into_inner(self) -> ConfigTrainer {
+        self.trainer
     }
-    /// See [`Trainer::params`].
-    pub fn params(&self) -> &[f32] {
-        dispatch!(self, t => t.params())
+}
+
+impl Deref for AnyTrainer {
+    type Target = ConfigTrainer;
+    fn deref(&self) -> &ConfigTrainer {
+        &self.trainer
     }
-    /// See [`Trainer::losses`].
-    pub fn losses(&self) -> &[f64] {
-        dispatch!(self, t => t.losses())
-    }
-    /// See [`Trainer::batches_done`].
-    pub fn batches_done(&self) -> usize {
-        dispatch!(self, t => t.batches_done())
-    }
-    /// See [`Trainer::threads`].
-    pub fn threads(&self) -> usize {
-        dispatch!(self, t => t.threads())
-    }
-    /// Number of network parameters.
-    pub fn n_params(&self) -> usize {
-        dispatch!(self, t => t.policy().n_params())
+}
+
+impl DerefMut for AnyTrainer {
+    fn deref_mut(&mut self) -> &mut ConfigTrainer {
+        &mut self.trainer
     }
 }

@@ -30,7 +30,7 @@ pub enum LossError {
     #[error("episode: `{field}` has length {actual}, expected {expected}")]
     Length {
         /// The field, e.g. `fingertip` or `grad.hidden`.
-        field: &'static str,
+        field: String,
         /// The length implied by T, d, M and H.
         expected: usize,
         /// The slice's actual length.
@@ -53,6 +53,11 @@ pub enum LossError {
 
 /// One batch element's episode, as the losses see it. T = number of steps, so there are T + 1
 /// states `s_0..s_T`; arrays are row-major and time-major (one row per state or step).
+///
+/// Besides the fingertip, the goal, the activations and the hidden states, a loss sees the whole
+/// effector state at every state (joint state, every muscle state entry including the force,
+/// and the geometry) and, at every step, the command the effector received and the network's
+/// output, so that a penalty on joint angles, muscle forces or excitations can be written.
 #[derive(Debug, Clone, Copy)]
 pub struct EpisodeView<'a> {
     /// Time step between consecutive states (s).
@@ -71,11 +76,29 @@ pub struct EpisodeView<'a> {
     pub n_muscles: usize,
     /// Hidden size H.
     pub hidden_size: usize,
+    /// Degrees of freedom of the skeleton (`dof`).
+    pub dof: usize,
+    /// State entries per muscle (`n_states` of the muscle model).
+    pub n_muscle_states: usize,
+    /// `[(T+1) × 2·dof]`: joint positions then velocities (rad or m, per s) at every state.
+    pub joint: &'a [f64],
+    /// `[(T+1) × M·n_states]`: every muscle's state at every state, muscle-major within a row
+    /// (muscle `k`'s entry `j` at `k·n_states + j`; activation first, force (N) last).
+    pub muscle: &'a [f64],
+    /// `[(T+1) × (2 + dof)·M]`: musculotendon lengths (m), velocities (m/s), then one row of
+    /// moment arms (m) per joint, at every state.
+    pub geometry: &'a [f64],
+    /// `[T × M]`: the excitation the effector received at each step (the network's output plus
+    /// action noise).
+    pub excitation: &'a [f64],
+    /// `[T × M]`: the network's output at each step.
+    pub output: &'a [f64],
 }
 
 impl EpisodeView<'_> {
-    /// Checks every slice length against T (from `goal.len() / d − 1`), d, M and H, and that `dt`
-    /// is finite and positive. Returns T. Call it before evaluating losses.
+    /// Checks every slice length against T (from `goal.len() / d − 1`), d, M, H, dof and the
+    /// muscle state size, and that `dt` is finite and positive. Returns T. Call it before
+    /// evaluating losses.
     pub fn check(&self) -> Result<usize, LossError> {
         let d = self.space_dim;
         if d == 0 || self.goal.is_empty() || !self.goal.len().is_multiple_of(d) {
@@ -86,26 +109,44 @@ impl EpisodeView<'_> {
             return Err(LossError::Dt(self.dt));
         }
         let t = self.goal.len() / d - 1;
-        let (m, h) = (self.n_muscles, self.hidden_size);
-        lengths([
+        lengths(&self.fields("", t))?;
+        Ok(t)
+    }
+
+    /// `(name, actual length, expected length)` of every differentiable field, in the order
+    /// of [`EpisodeGrad`]'s fields, for T = `t`.
+    fn fields(&self, prefix: &'static str, t: usize) -> [(String, usize, usize); 8] {
+        let (d, m, h, dof, ns) = (
+            self.space_dim,
+            self.n_muscles,
+            self.hidden_size,
+            self.dof,
+            self.n_muscle_states,
+        );
+        [
             ("fingertip", self.fingertip.len(), (t + 1) * 2 * d),
             ("activation", self.activation.len(), (t + 1) * m),
             ("hidden", self.hidden.len(), t * h),
-        ])?;
-        Ok(t)
+            ("joint", self.joint.len(), (t + 1) * 2 * dof),
+            ("muscle", self.muscle.len(), (t + 1) * m * ns),
+            ("geometry", self.geometry.len(), (t + 1) * (2 + dof) * m),
+            ("excitation", self.excitation.len(), t * m),
+            ("output", self.output.len(), t * m),
+        ]
+        .map(|(name, actual, expected)| (format!("{prefix}{name}"), actual, expected))
     }
 }
 
 /// The first `(field, actual, expected)` whose lengths differ, as an error.
-fn lengths(fields: [(&'static str, usize, usize); 3]) -> Result<(), LossError> {
+fn lengths(fields: &[(String, usize, usize)]) -> Result<(), LossError> {
     match fields
-        .into_iter()
+        .iter()
         .find(|(_, actual, expected)| actual != expected)
     {
         Some((field, actual, expected)) => Err(LossError::Length {
-            field,
-            expected,
-            actual,
+            field: field.clone(),
+            expected: *expected,
+            actual: *actual,
         }),
         None => Ok(()),
     }
@@ -121,17 +162,62 @@ pub struct EpisodeGrad<'a> {
     pub activation: &'a mut [f64],
     /// `[T × H]`: ∂/∂ hidden state.
     pub hidden: &'a mut [f64],
+    /// `[(T+1) × 2·dof]`: ∂/∂ joint state.
+    pub joint: &'a mut [f64],
+    /// `[(T+1) × M·n_states]`: ∂/∂ muscle states.
+    pub muscle: &'a mut [f64],
+    /// `[(T+1) × (2 + dof)·M]`: ∂/∂ geometry.
+    pub geometry: &'a mut [f64],
+    /// `[T × M]`: ∂/∂ excitation (the command the effector received).
+    pub excitation: &'a mut [f64],
+    /// `[T × M]`: ∂/∂ network output.
+    pub output: &'a mut [f64],
 }
 
 impl EpisodeGrad<'_> {
+    /// The buffers in the order of [`EpisodeView`]'s differentiable fields.
+    pub fn buffers(&mut self) -> [&mut [f64]; 8] {
+        [
+            &mut *self.fingertip,
+            &mut *self.activation,
+            &mut *self.hidden,
+            &mut *self.joint,
+            &mut *self.muscle,
+            &mut *self.geometry,
+            &mut *self.excitation,
+            &mut *self.output,
+        ]
+    }
+
     /// Checks that each buffer has the length of the matching field of `ep`.
     pub fn check(&self, ep: &EpisodeView) -> Result<(), LossError> {
-        let (f, a, h) = (ep.fingertip.len(), ep.activation.len(), ep.hidden.len());
-        lengths([
-            ("grad.fingertip", self.fingertip.len(), f),
-            ("grad.activation", self.activation.len(), a),
-            ("grad.hidden", self.hidden.len(), h),
-        ])
+        let mine = [
+            self.fingertip.len(),
+            self.activation.len(),
+            self.hidden.len(),
+            self.joint.len(),
+            self.muscle.len(),
+            self.geometry.len(),
+            self.excitation.len(),
+            self.output.len(),
+        ];
+        let theirs = ep.fields("grad.", 0);
+        let pairs: Vec<_> = theirs
+            .into_iter()
+            .zip([
+                ep.fingertip.len(),
+                ep.activation.len(),
+                ep.hidden.len(),
+                ep.joint.len(),
+                ep.muscle.len(),
+                ep.geometry.len(),
+                ep.excitation.len(),
+                ep.output.len(),
+            ])
+            .zip(mine)
+            .map(|(((name, _, _), want), got)| (name, got, want))
+            .collect();
+        lengths(&pairs)
     }
 }
 

@@ -19,6 +19,13 @@ struct Ep {
     goal: Vec<f64>,
     activation: Vec<f64>,
     hidden: Vec<f64>,
+    dof: usize,
+    ns: usize,
+    joint: Vec<f64>,
+    muscle: Vec<f64>,
+    geometry: Vec<f64>,
+    excitation: Vec<f64>,
+    output: Vec<f64>,
 }
 
 impl Ep {
@@ -32,31 +39,48 @@ impl Ep {
             hidden: &self.hidden,
             n_muscles: self.m,
             hidden_size: self.h,
+            dof: self.dof,
+            n_muscle_states: self.ns,
+            joint: &self.joint,
+            muscle: &self.muscle,
+            geometry: &self.geometry,
+            excitation: &self.excitation,
+            output: &self.output,
         }
     }
-    /// The differentiable fields: 0 fingertip, 1 activation, 2 hidden.
+    /// The differentiable fields, in `EpisodeGrad`'s order: 0 fingertip, 1 activation,
+    /// 2 hidden, 3 joint, 4 muscle, 5 geometry, 6 excitation, 7 output.
     fn field(&mut self, f: usize) -> &mut Vec<f64> {
-        [&mut self.fingertip, &mut self.activation, &mut self.hidden][f]
+        [
+            &mut self.fingertip,
+            &mut self.activation,
+            &mut self.hidden,
+            &mut self.joint,
+            &mut self.muscle,
+            &mut self.geometry,
+            &mut self.excitation,
+            &mut self.output,
+        ][f]
     }
-    fn zeros(&self) -> [Vec<f64>; 3] {
+    fn zeros(&self) -> [Vec<f64>; 8] {
         self.filled(0.0)
     }
-    fn filled(&self, x: f64) -> [Vec<f64>; 3] {
+    fn filled(&self, x: f64) -> [Vec<f64>; 8] {
         [
             self.fingertip.len(),
             self.activation.len(),
             self.hidden.len(),
+            self.joint.len(),
+            self.muscle.len(),
+            self.geometry.len(),
+            self.excitation.len(),
+            self.output.len(),
         ]
         .map(|n| vec![x; n])
     }
     /// Value and gradient of `loss`, accumulated into `g` with `scale`.
-    fn eval(&self, loss: &dyn Loss, g: &mut [Vec<f64>; 3], scale: f64) -> f64 {
-        let [f, a, h] = g;
-        let mut grad = EpisodeGrad {
-            fingertip: f,
-            activation: a,
-            hidden: h,
-        };
+    fn eval(&self, loss: &dyn Loss, g: &mut [Vec<f64>; 8], scale: f64) -> f64 {
+        let mut grad = grad_of(g);
         loss.value_and_grad(&self.view(), Some(&mut grad), scale)
     }
     /// Distance from the goal at each state.
@@ -75,17 +99,53 @@ impl Ep {
     }
 }
 
+fn grad_of(g: &mut [Vec<f64>; 8]) -> EpisodeGrad<'_> {
+    let [f, a, h, j, mu, ge, ex, o] = g;
+    EpisodeGrad {
+        fingertip: f,
+        activation: a,
+        hidden: h,
+        joint: j,
+        muscle: mu,
+        geometry: ge,
+        excitation: ex,
+        output: o,
+    }
+}
+
+/// The effector-state, command and output fields of an episode with `t` steps, `m` muscles,
+/// one joint and one state per muscle, filled with `x`: the by-hand tests' losses do not read
+/// them.
+fn state_fields(t: usize, m: usize, x: f64) -> [Vec<f64>; 5] {
+    [
+        vec![x; (t + 1) * 2],
+        vec![x; (t + 1) * m],
+        vec![x; (t + 1) * 3 * m],
+        vec![x; t * m],
+        vec![x; t * m],
+    ]
+}
+
 /// Hand-built episode: rows of fingertip `[pos, vel]`, goal rows, activation rows, hidden rows.
 fn ep(dt: f64, d: usize, ft: &[&[f64]], goal: &[&[f64]], act: &[&[f64]], hid: &[&[f64]]) -> Ep {
+    let m = act.first().map_or(0, |r| r.len());
+    let [joint, muscle, geometry, excitation, output] = state_fields(goal.len() - 1, m, 0.25);
     Ep {
         dt,
         d,
-        m: act.first().map_or(0, |r| r.len()),
+        m,
         h: hid.first().map_or(0, |r| r.len()),
         fingertip: ft.concat(),
         goal: goal.concat(),
         activation: act.concat(),
         hidden: hid.concat(),
+        dof: 1,
+        ns: 1,
+        joint,
+        muscle,
+        geometry,
+        excitation,
+        output,
     }
 }
 
@@ -114,6 +174,8 @@ fn episode() -> impl Strategy<Value = Ep> {
                 fingertip.extend((0..d).map(|k| goal[s * d + k] + offset[s * d + k]));
                 fingertip.extend_from_slice(&vel[s * d..(s + 1) * d]);
             }
+            let t = goal.len() / d - 1;
+            let [joint, muscle, geometry, excitation, output] = state_fields(t, m, 0.5);
             Ep {
                 dt,
                 d,
@@ -123,6 +185,13 @@ fn episode() -> impl Strategy<Value = Ep> {
                 goal,
                 activation,
                 hidden,
+                dof: 1,
+                ns: 1,
+                joint,
+                muscle,
+                geometry,
+                excitation,
+                output,
             }
         })
 }
@@ -156,7 +225,7 @@ fn check_fd(loss: &dyn Loss, ep: &Ep) -> Result<(), TestCaseError> {
     prop_assert_eq!(value, loss.value_and_grad(&ep.view(), None, 1.0));
     let step = 1e-5;
     let mut p = ep.clone();
-    for f in 0..3 {
+    for f in 0..8 {
         for i in 0..g[f].len() {
             let x = p.field(f)[i];
             p.field(f)[i] = x + step;
@@ -462,7 +531,7 @@ fn check_reports_mismatched_lengths() {
         e.field(f).push(0.0);
         let err = e.view().check().unwrap_err();
         assert!(
-            matches!(err, LossError::Length { field: got, .. } if got == field),
+            matches!(&err, LossError::Length { field: got, .. } if got == field),
             "{err:?}"
         );
         assert!(err.to_string().contains(field));
@@ -476,9 +545,21 @@ fn check_reports_mismatched_lengths() {
         }
         assert!(g.iter().flatten().all(|&x| x == 1.0));
     };
-    length(e.clone(), 0, "fingertip");
-    length(e.clone(), 1, "activation");
-    length(e.clone(), 2, "hidden");
+    for (f, name) in [
+        "fingertip",
+        "activation",
+        "hidden",
+        "joint",
+        "muscle",
+        "geometry",
+        "excitation",
+        "output",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        length(e.clone(), f, name);
+    }
     let mut bad = e.clone();
     bad.goal.push(0.0);
     assert!(matches!(
@@ -506,20 +587,17 @@ fn check_reports_mismatched_lengths() {
         ));
     }
     // A gradient buffer of the wrong length: reported, and the losses leave the buffers alone.
-    let mut g = e.filled(1.0);
-    g[2].pop();
-    let [f, a, h] = &mut g;
-    let mut grad = EpisodeGrad {
-        fingertip: f,
-        activation: a,
-        hidden: h,
-    };
-    let err = grad.check(&e.view()).unwrap_err();
-    assert!(err.to_string().contains("grad.hidden"), "{err}");
-    for l in all_losses(0.1) {
-        assert!(l.value_and_grad(&e.view(), Some(&mut grad), 1.0).is_nan());
+    for (f, name) in [(2, "grad.hidden"), (4, "grad.muscle"), (7, "grad.output")] {
+        let mut g = e.filled(1.0);
+        g[f].pop();
+        let mut grad = grad_of(&mut g);
+        let err = grad.check(&e.view()).unwrap_err();
+        assert!(err.to_string().contains(name), "{err}");
+        for l in all_losses(0.1) {
+            assert!(l.value_and_grad(&e.view(), Some(&mut grad), 1.0).is_nan());
+        }
+        assert!(g.iter().flatten().all(|&x| x == 1.0));
     }
-    assert!(g.iter().flatten().all(|&x| x == 1.0));
 }
 
 fn all_configs() -> Vec<LossConfig> {

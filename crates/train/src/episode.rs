@@ -66,6 +66,65 @@ pub struct Rollout {
     pub hidden: Vec<Vec<f64>>,
 }
 
+/// One batch element's episode: what the forward pass recorded, the losses' gradients with
+/// respect to it, and the backward pass's accumulators. Kept between batches (its vectors are
+/// resized, not reallocated).
+#[derive(Default)]
+struct Trace {
+    /// Effector states `[T+1]`.
+    states: Vec<State<f64>>,
+    /// Endpoint loads applied at each step `[T][d]` (empty rows: none).
+    loads: Vec<Vec<f64>>,
+    /// The losses' view of the episode, one flat array per field of [`EpisodeView`]:
+    /// fingertip `[(T+1)·2d]`, goal `[(T+1)·d]`, activation `[(T+1)·M]`, hidden `[T·H]`,
+    /// joint `[(T+1)·2dof]`, muscle `[(T+1)·M·n_states]`, geometry `[(T+1)·(2+dof)·M]`,
+    /// excitation (the noisy command) `[T·M]` and output `[T·M]`.
+    fingertip: Vec<f64>,
+    goal: Vec<f64>,
+    activation: Vec<f64>,
+    hidden: Vec<f64>,
+    joint: Vec<f64>,
+    muscle: Vec<f64>,
+    geometry: Vec<f64>,
+    excitation: Vec<f64>,
+    output: Vec<f64>,
+    /// The losses' gradients, in [`EpisodeGrad`]'s field order.
+    g_loss: [Vec<f64>; 8],
+    /// Backward accumulators: ∂L/∂state `[T+1]` and ∂L/∂noisy command `[T·M]`.
+    g_state: Vec<State<f64>>,
+    g_noisy: Vec<f64>,
+}
+
+impl Trace {
+    fn view(
+        &self,
+        dt: f64,
+        d: usize,
+        m: usize,
+        hid: usize,
+        dof: usize,
+        ns: usize,
+    ) -> EpisodeView<'_> {
+        EpisodeView {
+            dt,
+            space_dim: d,
+            fingertip: &self.fingertip,
+            goal: &self.goal,
+            activation: &self.activation,
+            hidden: &self.hidden,
+            n_muscles: m,
+            hidden_size: hid,
+            dof,
+            n_muscle_states: ns,
+            joint: &self.joint,
+            muscle: &self.muscle,
+            geometry: &self.geometry,
+            excitation: &self.excitation,
+            output: &self.output,
+        }
+    }
+}
+
 /// Per-chunk buffers, kept between batches so that steady-state training does not allocate
 /// its big arrays again (fresh large allocations are costly on small VMs).
 struct Chunk<T, C, W> {
@@ -78,22 +137,8 @@ struct Chunk<T, C, W> {
     h: Vec<Vec<T>>,
     u: Vec<T>,
     episodes: Vec<Episode>,
-    /// Per element, per state: effector states `[len][T+1]`.
-    states: Vec<Vec<State<f64>>>,
-    /// Per element: noisy commands `[T · M]` and endpoint loads `[T · d]` (empty rows: none).
-    noisy: Vec<Vec<f64>>,
-    loads: Vec<Vec<Vec<f64>>>,
-    fingertip: Vec<Vec<f64>>,
-    goal: Vec<Vec<f64>>,
-    activation: Vec<Vec<f64>>,
-    hidden: Vec<Vec<f64>>,
-    /// Loss gradients per element with respect to the trajectories above.
-    g_fingertip: Vec<Vec<f64>>,
-    g_activation: Vec<Vec<f64>>,
-    g_hidden: Vec<Vec<f64>>,
-    /// Backward accumulators per element: ∂L/∂state `[len][T+1]`, ∂L/∂noisy command `[T · M]`.
-    g_state: Vec<Vec<State<f64>>>,
-    g_noisy: Vec<Vec<f64>>,
+    /// One trace per element.
+    traces: Vec<Trace>,
     g_params: Vec<T>,
     loss: f64,
 }
@@ -149,18 +194,7 @@ where
                 h: vec![vec![T::zero(); len * hid]; t + 1],
                 u: vec![T::zero(); len * m],
                 episodes: Vec::with_capacity(len),
-                states: vec![vec![]; len],
-                noisy: vec![vec![]; len],
-                loads: vec![vec![]; len],
-                fingertip: vec![vec![]; len],
-                goal: vec![vec![]; len],
-                activation: vec![vec![]; len],
-                hidden: vec![vec![]; len],
-                g_fingertip: vec![vec![]; len],
-                g_activation: vec![vec![]; len],
-                g_hidden: vec![vec![]; len],
-                g_state: vec![vec![]; len],
-                g_noisy: vec![vec![]; len],
+                traces: (0..len).map(|_| Trace::default()).collect(),
                 g_params: vec![T::zero(); policy.n_params()],
                 loss: 0.0,
             })
@@ -242,14 +276,13 @@ where
             ..Rollout::default()
         };
         for c in &self.chunks {
-            for i in 0..c.len {
-                r.fingertip.push(c.fingertip[i].clone());
-                r.goal.push(c.goal[i].clone());
-                r.target.push(c.episodes[i].trial.target.clone());
-                r.joint
-                    .push(c.states[i].iter().flat_map(|s| s.joint.clone()).collect());
-                r.excitation.push(c.noisy[i].clone());
-                r.hidden.push(c.hidden[i].clone());
+            for (tr, ep) in c.traces.iter().zip(&c.episodes) {
+                r.fingertip.push(tr.fingertip.clone());
+                r.goal.push(tr.goal.clone());
+                r.target.push(ep.trial.target.clone());
+                r.joint.push(tr.joint.clone());
+                r.excitation.push(tr.excitation.clone());
+                r.hidden.push(tr.hidden.clone());
             }
         }
     }
@@ -280,22 +313,22 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let (m, d) = (eff.n_muscles(), eff.space_dim());
         let mut obs = vec![0.0; n_obs];
         self.episodes.clear();
-        for i in 0..self.len {
+        for (i, tr) in self.traces.iter_mut().enumerate() {
             let e = self.start + i;
             let init = initial.map(|v| v[e.min(v.len() - 1)].as_slice());
             let ep = env.reset(e, batch, seed, init, &mut obs)?;
             for (x, o) in self.x[0][i * n_obs..(i + 1) * n_obs].iter_mut().zip(&obs) {
                 *x = T::c(*o);
             }
-            let states = &mut self.states[i];
-            states.resize_with(t_len + 1, || ep.state.clone());
-            states[0].clone_from(&ep.state);
-            self.noisy[i].resize(t_len * m, 0.0);
-            self.loads[i].resize_with(t_len, Vec::new);
-            self.fingertip[i].resize((t_len + 1) * 2 * d, 0.0);
-            self.fingertip[i][..2 * d].copy_from_slice(ep.fingertip());
-            self.goal[i].resize((t_len + 1) * d, 0.0);
-            self.goal[i][..d].copy_from_slice(env.goal(&ep, 0));
+            tr.states.resize_with(t_len + 1, || ep.state.clone());
+            tr.states[0].clone_from(&ep.state);
+            tr.excitation.resize(t_len * m, 0.0);
+            tr.output.resize(t_len * m, 0.0);
+            tr.loads.resize_with(t_len, Vec::new);
+            tr.fingertip.resize((t_len + 1) * 2 * d, 0.0);
+            tr.fingertip[..2 * d].copy_from_slice(ep.fingertip());
+            tr.goal.resize((t_len + 1) * d, 0.0);
+            tr.goal[..d].copy_from_slice(env.goal(&ep, 0));
             self.episodes.push(ep);
         }
         self.h[0].iter_mut().for_each(|v| *v = T::zero());
@@ -311,8 +344,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 &mut h_next[0],
                 &mut self.caches[t],
             );
-            for i in 0..self.len {
-                let ep = &mut self.episodes[i];
+            for (i, (tr, ep)) in self.traces.iter_mut().zip(&mut self.episodes).enumerate() {
                 for (a, u) in action.iter_mut().zip(&self.u[i * m..(i + 1) * m]) {
                     *a = u.to_f64();
                 }
@@ -324,13 +356,14 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     });
                 }
                 env.step(ep, &action, &mut noisy, &mut obs)?;
-                let load = &mut self.loads[i][t];
+                let load = &mut tr.loads[t];
                 load.clear();
                 load.extend_from_slice(ep.last_endpoint_load());
-                self.noisy[i][t * m..(t + 1) * m].copy_from_slice(&noisy);
-                self.states[i][t + 1].clone_from(&ep.state);
-                self.fingertip[i][(t + 1) * 2 * d..(t + 2) * 2 * d].copy_from_slice(ep.fingertip());
-                self.goal[i][(t + 1) * d..(t + 2) * d].copy_from_slice(env.goal(ep, t + 1));
+                tr.output[t * m..(t + 1) * m].copy_from_slice(&action);
+                tr.excitation[t * m..(t + 1) * m].copy_from_slice(&noisy);
+                tr.states[t + 1].clone_from(&ep.state);
+                tr.fingertip[(t + 1) * 2 * d..(t + 2) * 2 * d].copy_from_slice(ep.fingertip());
+                tr.goal[(t + 1) * d..(t + 2) * d].copy_from_slice(env.goal(ep, t + 1));
                 if t + 1 < t_len {
                     let x = &mut self.x[t + 1][i * n_obs..(i + 1) * n_obs];
                     for (x, o) in x.iter_mut().zip(&obs) {
@@ -339,37 +372,31 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 }
             }
         }
-        // losses, and their gradients with respect to the trajectories
-        let ns = eff.muscle().n_states();
+        // the losses' view of each episode, the losses, and their gradients
+        let (dof, ns) = (eff.dof(), eff.muscle().n_states());
         self.loss = 0.0;
-        for i in 0..self.len {
-            let act = &mut self.activation[i];
-            act.resize((t_len + 1) * m, 0.0);
-            for (t, s) in self.states[i].iter().enumerate() {
-                for k in 0..m {
-                    act[t * m + k] = s.muscle[k * ns];
-                }
+        for (i, tr) in self.traces.iter_mut().enumerate() {
+            let (joint, muscle, geometry) = (&mut tr.joint, &mut tr.muscle, &mut tr.geometry);
+            joint.clear();
+            muscle.clear();
+            geometry.clear();
+            for s in &tr.states {
+                joint.extend_from_slice(&s.joint);
+                muscle.extend_from_slice(&s.muscle);
+                geometry.extend_from_slice(&s.geometry);
             }
-            let hidden = &mut self.hidden[i];
-            hidden.resize(t_len * hid, 0.0);
-            for t in 0..t_len {
-                for (a, b) in hidden[t * hid..(t + 1) * hid]
-                    .iter_mut()
-                    .zip(&self.h[t + 1][i * hid..(i + 1) * hid])
-                {
-                    *a = b.to_f64();
-                }
+            let act = &mut tr.activation;
+            act.clear();
+            act.extend(muscle.iter().step_by(ns.max(1)));
+            let hidden = &mut tr.hidden;
+            hidden.clear();
+            for h in &self.h[1..] {
+                hidden.extend(h[i * hid..(i + 1) * hid].iter().map(|v| v.to_f64()));
             }
-            let view = EpisodeView {
-                dt: env.dt(),
-                space_dim: d,
-                fingertip: &self.fingertip[i],
-                goal: &self.goal[i],
-                activation: &self.activation[i],
-                hidden: &self.hidden[i],
-                n_muscles: m,
-                hidden_size: hid,
-            };
+            // (the gradient buffers are taken out of the trace for the losses' call, so that
+            // the view can borrow the rest)
+            let mut g_loss = std::mem::take(&mut tr.g_loss);
+            let view = tr.view(env.dt(), d, m, hid, dof, ns);
             if let Err(e) = view.check() {
                 return Err(TaskError::Input {
                     input: "episode".into(),
@@ -377,33 +404,42 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 }
                 .into());
             }
-            if want_grad {
-                let (gf, ga, gh) = (
-                    &mut self.g_fingertip[i],
-                    &mut self.g_activation[i],
-                    &mut self.g_hidden[i],
-                );
-                for (g, n) in [
-                    (&mut *gf, view.fingertip.len()),
-                    (&mut *ga, view.activation.len()),
-                    (&mut *gh, view.hidden.len()),
-                ] {
+            let value = if want_grad {
+                let lens = [
+                    view.fingertip.len(),
+                    view.activation.len(),
+                    view.hidden.len(),
+                    view.joint.len(),
+                    view.muscle.len(),
+                    view.geometry.len(),
+                    view.excitation.len(),
+                    view.output.len(),
+                ];
+                for (g, n) in g_loss.iter_mut().zip(lens) {
                     g.clear();
                     g.resize(n, 0.0);
                 }
+                let [f, a, h, j, mu, ge, ex, o] = &mut g_loss;
                 let mut grad = EpisodeGrad {
-                    fingertip: gf,
-                    activation: ga,
-                    hidden: gh,
+                    fingertip: f,
+                    activation: a,
+                    hidden: h,
+                    joint: j,
+                    muscle: mu,
+                    geometry: ge,
+                    excitation: ex,
+                    output: o,
                 };
                 let value = losses.value_and_grad(&view, Some(&mut grad), 1.0 / batch as f64);
                 check_loss(losses, &view, value, self.start + i)?;
-                self.loss += value;
+                value
             } else {
                 let value = losses.value_and_grad(&view, None, 1.0);
                 check_loss(losses, &view, value, self.start + i)?;
-                self.loss += value;
-            }
+                value
+            };
+            tr.g_loss = g_loss;
+            self.loss += value;
         }
         Ok(())
     }
@@ -427,26 +463,32 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let frames = env.config().action_frame_stacking;
         let len = self.len;
 
-        // ∂L/∂state from the losses: fingertip (through the kinematics) and activations
-        for i in 0..len {
-            let gs = &mut self.g_state[i];
-            gs.resize_with(t_len + 1, || eff.zero_state::<f64>());
-            for s in gs.iter_mut() {
-                s.joint.iter_mut().for_each(|v| *v = 0.0);
-                s.muscle.iter_mut().for_each(|v| *v = 0.0);
-                s.geometry.iter_mut().for_each(|v| *v = 0.0);
-            }
-            self.g_noisy[i].clear();
-            self.g_noisy[i].resize(t_len * m, 0.0);
-            for t in 0..=t_len {
-                let gc = &self.g_fingertip[i][t * 2 * d..(t + 1) * 2 * d];
+        // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics),
+        // the activations, the effector state itself and the commands
+        for tr in &mut self.traces {
+            let [g_fingertip, g_activation, _, g_joint, g_muscle, g_geometry, g_excitation, _] =
+                &tr.g_loss;
+            tr.g_state
+                .resize_with(t_len + 1, || eff.zero_state::<f64>());
+            let joint_len = 2 * eff.dof();
+            let geometry_len = tr.g_state[0].geometry.len();
+            for (t, gs) in tr.g_state.iter_mut().enumerate() {
+                gs.joint
+                    .copy_from_slice(&g_joint[t * joint_len..(t + 1) * joint_len]);
+                gs.muscle
+                    .copy_from_slice(&g_muscle[t * m * ns..(t + 1) * m * ns]);
+                gs.geometry
+                    .copy_from_slice(&g_geometry[t * geometry_len..(t + 1) * geometry_len]);
+                let gc = &g_fingertip[t * 2 * d..(t + 1) * 2 * d];
                 if gc.iter().any(|&v| v != 0.0) {
-                    eff.cartesian_vjp_add(&self.states[i][t].joint, gc, &mut gs[t].joint);
+                    eff.cartesian_vjp_add(&tr.states[t].joint, gc, &mut gs.joint);
                 }
                 for k in 0..m {
-                    gs[t].muscle[k * ns] += self.g_activation[i][t * m + k];
+                    gs.muscle[k * ns] += g_activation[t * m + k];
                 }
             }
+            tr.g_noisy.clear();
+            tr.g_noisy.extend_from_slice(g_excitation);
         }
 
         self.g_params.iter_mut().for_each(|v| *v = T::zero());
@@ -459,13 +501,12 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_prop = vec![0.0; 2 * m];
         for t in (0..t_len).rev() {
             // the effector step from state t: ∂L/∂(state t) and ∂L/∂(noisy command t)
-            for i in 0..len {
-                let (before, after) = self.g_state[i].split_at_mut(t + 1);
-                let load = &self.loads[i][t];
+            for (i, (tr, ep)) in self.traces.iter_mut().zip(&self.episodes).enumerate() {
+                let (before, after) = tr.g_state.split_at_mut(t + 1);
                 eff.step_vjp_into(
-                    &self.states[i][t],
-                    &self.noisy[i][t * m..(t + 1) * m],
-                    load,
+                    &tr.states[t],
+                    &tr.excitation[t * m..(t + 1) * m],
+                    &tr.loads[t],
                     &[],
                     &after[0],
                     &mut vjp,
@@ -474,31 +515,30 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 add(&mut g.joint, &vjp.state.joint);
                 add(&mut g.muscle, &vjp.state.muscle);
                 add(&mut g.geometry, &vjp.state.geometry);
-                add(&mut self.g_noisy[i][t * m..(t + 1) * m], &vjp.excitation);
+                add(&mut tr.g_noisy[t * m..(t + 1) * m], &vjp.excitation);
                 // the curl field's load depends on the fingertip velocity at state t:
                 // load = k·(v_y, −v_x)
-                let k = env.curl_strength(&self.episodes[i]);
+                let k = env.curl_strength(ep);
                 if k != 0.0 && !vjp.endpoint_load.is_empty() {
                     let gl = &vjp.endpoint_load;
                     gc.iter_mut().for_each(|v| *v = 0.0);
                     gc[d] = -k * gl[1];
                     gc[d + 1] = k * gl[0];
-                    eff.cartesian_vjp_add(&self.states[i][t].joint, &gc, &mut g.joint);
+                    eff.cartesian_vjp_add(&tr.states[t].joint, &gc, &mut g.joint);
                 }
-                // action noise is additive: ∂L/∂command = ∂L/∂noisy command
-                for (a, b) in g_u[i * m..(i + 1) * m]
+                // action noise is additive: ∂L/∂command = ∂L/∂noisy command, plus the losses'
+                // own gradient with respect to the network's output
+                let g_output = &tr.g_loss[7][t * m..(t + 1) * m];
+                for ((a, b), o) in g_u[i * m..(i + 1) * m]
                     .iter_mut()
-                    .zip(&self.g_noisy[i][t * m..(t + 1) * m])
+                    .zip(&tr.g_noisy[t * m..(t + 1) * m])
+                    .zip(g_output)
                 {
-                    *a = T::c(*b);
+                    *a = T::c(*b + *o);
                 }
-            }
-            // the network step t: its hidden state enters the loss directly, too
-            for i in 0..len {
-                for (a, b) in g_h_new[i * hid..(i + 1) * hid]
-                    .iter_mut()
-                    .zip(&self.g_hidden[i][t * hid..(t + 1) * hid])
-                {
+                // the network step t: its hidden state enters the loss directly, too
+                let g_hidden = &tr.g_loss[2][t * hid..(t + 1) * hid];
+                for (a, b) in g_h_new[i * hid..(i + 1) * hid].iter_mut().zip(g_hidden) {
                     *a += T::c(*b);
                 }
             }
@@ -515,7 +555,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             std::mem::swap(&mut g_h_new, &mut g_h);
             // ∂L/∂(observation t) to what it shows: delayed vision and proprioception, and
             // the stacked commands (goal and go cue are constants)
-            for i in 0..len {
+            for (i, tr) in self.traces.iter_mut().enumerate() {
                 let gx = &g_x[i * n_obs..(i + 1) * n_obs];
                 let iv = Environment::<K, M, G>::delayed_state(t, k_vis);
                 gc.iter_mut().for_each(|v| *v = 0.0);
@@ -523,8 +563,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     gc[k] = gx[layout.vision + k].to_f64();
                 }
                 if gc.iter().any(|&v| v != 0.0) {
-                    let s_iv = &self.states[i][iv].joint;
-                    eff.cartesian_vjp_add(s_iv, &gc, &mut self.g_state[i][iv].joint);
+                    let s_iv = &tr.states[iv].joint;
+                    eff.cartesian_vjp_add(s_iv, &gc, &mut tr.g_state[iv].joint);
                 }
                 let ip = Environment::<K, M, G>::delayed_state(t, k_prop);
                 for (a, b) in g_prop
@@ -533,12 +573,12 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 {
                     *a = b.to_f64();
                 }
-                env.proprioception_vjp(&g_prop, &mut self.g_state[i][ip].muscle);
+                env.proprioception_vjp(&g_prop, &mut tr.g_state[ip].muscle);
                 for j in 0..frames {
                     // entry j of observation t is the noisy command of step t − frames + j
                     if let Some(s) = (t + j).checked_sub(frames) {
                         let src = &gx[layout.actions + j * m..layout.actions + (j + 1) * m];
-                        for (a, b) in self.g_noisy[i][s * m..(s + 1) * m].iter_mut().zip(src) {
+                        for (a, b) in tr.g_noisy[s * m..(s + 1) * m].iter_mut().zip(src) {
                             *a += b.to_f64();
                         }
                     }

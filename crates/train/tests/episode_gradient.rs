@@ -4,15 +4,75 @@
 
 use motornet_effector::presets;
 use motornet_policy::{GruConfig, Policy};
-use motornet_task::loss::{ActivationL2, ClippedPosition, HiddenL2, Jerk, LossSum, Speed};
+use motornet_task::loss::{
+    ActivationL2, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss, LossSum, Speed,
+};
 use motornet_task::{CurlField, EnvConfig, Environment, NoiseStd, RandomTargetReach};
 use motornet_train::EpisodeRunner;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::sync::Arc;
 
+/// A loss written outside the library on what the built-in ones do not read: joint angles,
+/// muscle forces, musculotendon lengths, the commands the effector received and the network's
+/// outputs (squared, summed over the episode, each with its weight).
+struct StatePenalty {
+    joint: f64,
+    force: f64,
+    length: f64,
+    excitation: f64,
+    output: f64,
+}
+
+impl Loss for StatePenalty {
+    fn name(&self) -> &str {
+        "state_penalty"
+    }
+    fn value_and_grad(&self, ep: &EpisodeView, grad: Option<&mut EpisodeGrad>, scale: f64) -> f64 {
+        let (m, ns, dof) = (ep.n_muscles, ep.n_muscle_states, ep.dof);
+        let states = ep.goal.len() / ep.space_dim;
+        let geometry_row = (2 + dof) * m;
+        let mut value = 0.0;
+        let mut g = grad;
+        let mut term = |w: f64, x: &[f64], idx: &mut dyn Iterator<Item = usize>, which: usize| {
+            for i in idx {
+                value += w * x[i] * x[i];
+                if let Some(g) = g.as_deref_mut() {
+                    g.buffers()[which][i] += scale * 2.0 * w * x[i];
+                }
+            }
+        };
+        let q = (0..states).flat_map(|t| (0..dof).map(move |j| t * 2 * dof + j));
+        term(self.joint, ep.joint, &mut q.into_iter(), 3);
+        let forces = (0..states).flat_map(|t| (0..m).map(move |k| t * m * ns + k * ns + ns - 1));
+        term(self.force, ep.muscle, &mut forces.into_iter(), 4);
+        let lengths = (0..states).flat_map(|t| (0..m).map(move |k| t * geometry_row + k));
+        term(self.length, ep.geometry, &mut lengths.into_iter(), 5);
+        term(
+            self.excitation,
+            ep.excitation,
+            &mut (0..ep.excitation.len()),
+            6,
+        );
+        term(self.output, ep.output, &mut (0..ep.output.len()), 7);
+        value
+    }
+}
+
+fn state_penalty() -> StatePenalty {
+    StatePenalty {
+        joint: 0.3,
+        force: 1e-6,
+        length: 0.2,
+        excitation: 0.05,
+        output: 0.05,
+    }
+}
+
 fn smooth_losses() -> LossSum {
     // smooth terms only, so central differences converge (L1 has kinks)
     LossSum::new()
+        .with(1.0, state_penalty())
+        .unwrap()
         .with(1.0, ClippedPosition::new(0.0).unwrap())
         .unwrap()
         .with(0.1, Speed)

@@ -115,7 +115,7 @@ impl EpisodeView<'_> {
 
     /// `(name, actual length, expected length)` of every differentiable field, in the order
     /// of [`EpisodeGrad`]'s fields, for T = `t`.
-    fn fields(&self, prefix: &'static str, t: usize) -> [(String, usize, usize); 8] {
+    fn fields(&self, prefix: &'static str, t: usize) -> [(String, usize, usize); 9] {
         let (d, m, h, dof, ns) = (
             self.space_dim,
             self.n_muscles,
@@ -132,6 +132,7 @@ impl EpisodeView<'_> {
             ("geometry", self.geometry.len(), (t + 1) * (2 + dof) * m),
             ("excitation", self.excitation.len(), t * m),
             ("output", self.output.len(), t * m),
+            ("goal", self.goal.len(), (t + 1) * d),
         ]
         .map(|(name, actual, expected)| (format!("{prefix}{name}"), actual, expected))
     }
@@ -153,7 +154,8 @@ fn lengths(fields: &[(String, usize, usize)]) -> Result<(), LossError> {
 }
 
 /// Gradient buffers with the same shapes as the differentiable fields of [`EpisodeView`]
-/// (the goal and dt are not differentiated). Losses add into them.
+/// (all but `dt` and the sizes; the goal too, since a task may move it with the state).
+/// Losses add into them.
 #[derive(Debug)]
 pub struct EpisodeGrad<'a> {
     /// `[(T+1) × 2d]`: ∂/∂ fingertip position (1/m) and velocity (s/m).
@@ -172,11 +174,13 @@ pub struct EpisodeGrad<'a> {
     pub excitation: &'a mut [f64],
     /// `[T × M]`: ∂/∂ network output.
     pub output: &'a mut [f64],
+    /// `[(T+1) × d]`: ∂/∂ goal (1/m).
+    pub goal: &'a mut [f64],
 }
 
 impl EpisodeGrad<'_> {
     /// The buffers in the order of [`EpisodeView`]'s differentiable fields.
-    pub fn buffers(&mut self) -> [&mut [f64]; 8] {
+    pub fn buffers(&mut self) -> [&mut [f64]; 9] {
         [
             &mut *self.fingertip,
             &mut *self.activation,
@@ -186,6 +190,7 @@ impl EpisodeGrad<'_> {
             &mut *self.geometry,
             &mut *self.excitation,
             &mut *self.output,
+            &mut *self.goal,
         ]
     }
 
@@ -200,6 +205,7 @@ impl EpisodeGrad<'_> {
             self.geometry.len(),
             self.excitation.len(),
             self.output.len(),
+            self.goal.len(),
         ];
         let theirs = ep.fields("grad.", 0);
         let pairs: Vec<_> = theirs
@@ -213,6 +219,7 @@ impl EpisodeGrad<'_> {
                 ep.geometry.len(),
                 ep.excitation.len(),
                 ep.output.len(),
+                ep.goal.len(),
             ])
             .zip(mine)
             .map(|(((name, _, _), want), got)| (name, got, want))
@@ -302,7 +309,8 @@ fn l2_with_derivative(
 }
 
 /// MotorNet's tutorial loss: mean over the T+1 states of Σ_k |x_k − g_k| (m), x the fingertip
-/// position and g the goal. Gradient sign(x − g)/(T+1), taken as 0 where x = g exactly.
+/// position and g the goal. Gradient ±sign(x − g)/(T+1) (x and g), taken as 0 where x = g
+/// exactly.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PositionL1;
 
@@ -318,6 +326,7 @@ impl PositionL1 {
                 if let Some(g) = grad.as_deref_mut() {
                     let sign = if e == 0.0 { 0.0 } else { e.signum() };
                     g.fingertip[s * 2 * d + k] += scale * sign / n;
+                    g.goal[s * d + k] -= scale * sign / n;
                 }
             }
         }
@@ -355,7 +364,9 @@ impl ClippedPosition {
             value += (dist - self.radius) / n;
             if let Some(gr) = grad.as_deref_mut() {
                 for k in 0..d {
-                    gr.fingertip[s * 2 * d + k] += scale * (x[k] - goal[k]) / (dist * n);
+                    let dx = scale * (x[k] - goal[k]) / (dist * n);
+                    gr.fingertip[s * 2 * d + k] += dx;
+                    gr.goal[s * d + k] -= dx;
                 }
             }
         }

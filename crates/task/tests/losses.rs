@@ -49,7 +49,7 @@ impl Ep {
         }
     }
     /// The differentiable fields, in `EpisodeGrad`'s order: 0 fingertip, 1 activation,
-    /// 2 hidden, 3 joint, 4 muscle, 5 geometry, 6 excitation, 7 output.
+    /// 2 hidden, 3 joint, 4 muscle, 5 geometry, 6 excitation, 7 output, 8 goal.
     fn field(&mut self, f: usize) -> &mut Vec<f64> {
         [
             &mut self.fingertip,
@@ -60,12 +60,13 @@ impl Ep {
             &mut self.geometry,
             &mut self.excitation,
             &mut self.output,
+            &mut self.goal,
         ][f]
     }
-    fn zeros(&self) -> [Vec<f64>; 8] {
+    fn zeros(&self) -> [Vec<f64>; 9] {
         self.filled(0.0)
     }
-    fn filled(&self, x: f64) -> [Vec<f64>; 8] {
+    fn filled(&self, x: f64) -> [Vec<f64>; 9] {
         [
             self.fingertip.len(),
             self.activation.len(),
@@ -75,11 +76,12 @@ impl Ep {
             self.geometry.len(),
             self.excitation.len(),
             self.output.len(),
+            self.goal.len(),
         ]
         .map(|n| vec![x; n])
     }
     /// Value and gradient of `loss`, accumulated into `g` with `scale`.
-    fn eval(&self, loss: &dyn Loss, g: &mut [Vec<f64>; 8], scale: f64) -> f64 {
+    fn eval(&self, loss: &dyn Loss, g: &mut [Vec<f64>; 9], scale: f64) -> f64 {
         let mut grad = grad_of(g);
         loss.value_and_grad(&self.view(), Some(&mut grad), scale)
     }
@@ -99,8 +101,8 @@ impl Ep {
     }
 }
 
-fn grad_of(g: &mut [Vec<f64>; 8]) -> EpisodeGrad<'_> {
-    let [f, a, h, j, mu, ge, ex, o] = g;
+fn grad_of(g: &mut [Vec<f64>; 9]) -> EpisodeGrad<'_> {
+    let [f, a, h, j, mu, ge, ex, o, goal] = g;
     EpisodeGrad {
         fingertip: f,
         activation: a,
@@ -110,6 +112,7 @@ fn grad_of(g: &mut [Vec<f64>; 8]) -> EpisodeGrad<'_> {
         geometry: ge,
         excitation: ex,
         output: o,
+        goal,
     }
 }
 
@@ -225,7 +228,7 @@ fn check_fd(loss: &dyn Loss, ep: &Ep) -> Result<(), TestCaseError> {
     prop_assert_eq!(value, loss.value_and_grad(&ep.view(), None, 1.0));
     let step = 1e-5;
     let mut p = ep.clone();
-    for f in 0..8 {
+    for f in 0..9 {
         for i in 0..g[f].len() {
             let x = p.field(f)[i];
             p.field(f)[i] = x + step;

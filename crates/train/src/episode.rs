@@ -89,7 +89,7 @@ struct Trace {
     excitation: Vec<f64>,
     output: Vec<f64>,
     /// The losses' gradients, in [`EpisodeGrad`]'s field order.
-    g_loss: [Vec<f64>; 8],
+    g_loss: [Vec<f64>; 9],
     /// Backward accumulators: ∂L/∂state `[T+1]` and ∂L/∂noisy command `[T·M]`.
     g_state: Vec<State<f64>>,
     g_noisy: Vec<f64>,
@@ -414,12 +414,13 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     view.geometry.len(),
                     view.excitation.len(),
                     view.output.len(),
+                    view.goal.len(),
                 ];
                 for (g, n) in g_loss.iter_mut().zip(lens) {
                     g.clear();
                     g.resize(n, 0.0);
                 }
-                let [f, a, h, j, mu, ge, ex, o] = &mut g_loss;
+                let [f, a, h, j, mu, ge, ex, o, goal] = &mut g_loss;
                 let mut grad = EpisodeGrad {
                     fingertip: f,
                     activation: a,
@@ -429,6 +430,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     geometry: ge,
                     excitation: ex,
                     output: o,
+                    goal,
                 };
                 let value = losses.value_and_grad(&view, Some(&mut grad), 1.0 / batch as f64);
                 check_loss(losses, &view, value, self.start + i)?;
@@ -466,7 +468,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics),
         // the activations, the effector state itself and the commands
         for tr in &mut self.traces {
-            let [g_fingertip, g_activation, _, g_joint, g_muscle, g_geometry, g_excitation, _] =
+            let [g_fingertip, g_activation, _, g_joint, g_muscle, g_geometry, g_excitation, ..] =
                 &tr.g_loss;
             tr.g_state
                 .resize_with(t_len + 1, || eff.zero_state::<f64>());

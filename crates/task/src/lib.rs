@@ -27,10 +27,12 @@
 pub mod env;
 mod error;
 pub mod loss;
+pub mod step;
 pub mod task;
 
 pub use env::{Batch, CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
 pub use error::TaskError;
+pub use step::{StepContext, StepEffects, StepLogic};
 pub use task::{
     CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach, RandomTargetReachWithLoads,
     Task, TaskConfig, Trial, TrialContext,

@@ -111,6 +111,12 @@ pub trait Task: Send + Sync {
     }
     /// Draw the trial of one element.
     fn trial(&self, ctx: &TrialContext, rng: &mut StdRng) -> Result<Trial, TaskError>;
+    /// The task's per-step logic, if it has any: the goal, loads and observation entries it
+    /// sets at every step from the time and the state (see [`crate::step`]). A task that
+    /// implements [`crate::step::StepLogic`] itself returns `Some(self)`. Default: none.
+    fn step_logic(&self) -> Option<&dyn crate::step::DynStepLogic> {
+        None
+    }
 }
 
 /// Random start and random target anywhere in the reachable workspace (MotorNet's

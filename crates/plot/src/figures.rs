@@ -415,17 +415,14 @@ impl Figure for ReachFigure<'_> {
                 .enumerate()
                 .filter(|(_, p)| is_finite(**p));
             chart
-                .draw_series(targets.map(|(e, &p)| {
-                    Circle::new(p, 10, color(e).stroke_width(2))
-                }))?;
+                .draw_series(targets.map(|(e, &p)| Circle::new(p, 10, color(e).stroke_width(2))))?;
             let starts = self
                 .starts
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| is_finite(**p));
             chart.draw_series(starts.map(|(e, &p)| {
-                EmptyElement::at(p)
-                    + Rectangle::new([(-5, -5), (5, 5)], color(e).filled())
+                EmptyElement::at(p) + Rectangle::new([(-5, -5), (5, 5)], color(e).filled())
             }))?;
             Ok(())
         })

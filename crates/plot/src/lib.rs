@@ -9,7 +9,8 @@
 //!   figures of your own ([`draw_loss_curve`], [`draw_reaches`], [`draw_arm`],
 //!   [`draw_speed_profiles`]);
 //! - from a training [`Rollout`](motornet_train::Rollout): the data the plots take
-//!   ([`fingertip_paths`], [`targets`], [`fingertip_speeds`], [`arm_frames`] for any skeleton),
+//!   ([`fingertip_paths`], [`targets`], [`fingertip_speeds`], [`arm_frames`] and
+//!   [`stick_figure`] for any skeleton),
 //!   one rollout's plots in one call ([`plot_rollout`]), and a whole run's ([`plot_run`]: what
 //!   `motornet train` writes into a run directory).
 //!
@@ -58,6 +59,6 @@ pub use figures::{
 /// series, text via ab_glyph), for charts of your own.
 pub use plotters;
 pub use rollout::{
-    arm_frames, fingertip_paths, fingertip_speeds, plot_rollout, plot_run, targets,
+    arm_frames, fingertip_paths, fingertip_speeds, plot_rollout, plot_run, stick_figure, targets,
     ARM_FRAMES_SHOWN, LOSS_SMOOTHING,
 };

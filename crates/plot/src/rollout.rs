@@ -107,14 +107,54 @@ pub fn fingertip_speeds(r: &Rollout) -> Result<Vec<Vec<f64>>, PlotError> {
         .collect())
 }
 
-/// Stick figures of `skeleton` during each reach of `r`, for [`arm`](crate::arm): `shown`
-/// frames per reach, at states evenly spaced from the first to the last (the last alone when
-/// `shown` is 1). A frame is the polyline (m, first two coordinates) through the origin of
-/// every body (`Skeleton::point_kinematics` of the point `0` of bodies `1..=n_bodies`: for
-/// the two-joint arm the shoulder and the elbow) and then the endpoint
-/// (`Skeleton::joint_to_cartesian`: the hand), with a point equal to the one before it left
-/// out (a point mass's frame is one point). It works for any skeleton, `effector.skeleton()` of
-/// any [`Effector`].
+/// The stick figure of `skeleton` at one joint state `[q (dof), q̇ (dof)]`: the polyline (m,
+/// first two coordinates) through the origin of every body (`Skeleton::point_kinematics` of
+/// the point `0` of bodies `1..=n_bodies`: for the two-joint arm the shoulder and the elbow)
+/// and then the endpoint (`Skeleton::joint_to_cartesian`: the hand), with a point equal to the
+/// one before it left out (a point mass's figure is one point). It works for any skeleton, e.g.
+/// `effector.skeleton()` of any [`Effector`].
+///
+/// # Errors
+///
+/// [`PlotError::Data`] if `skeleton.space_dim()` is below 2 or `joint_state` does not have
+/// `2 · dof` numbers.
+pub fn stick_figure<K: Skeleton>(skeleton: &K, joint_state: &[f64]) -> Result<Polyline, PlotError> {
+    let (dof, d) = (skeleton.dof(), skeleton.space_dim());
+    if d < 2 {
+        return Err(PlotError::data(format!(
+            "the skeleton has {d} cartesian coordinates; stick figures in the plane need 2"
+        )));
+    }
+    if joint_state.len() != 2 * dof {
+        return Err(PlotError::data(format!(
+            "a joint state of {} numbers for a skeleton of {dof} joints (positions and \
+             velocities: {})",
+            joint_state.len(),
+            2 * dof
+        )));
+    }
+    let (q, qd) = joint_state.split_at(dof);
+    let zero = vec![0.0; d];
+    let (mut pos, mut vel, mut jac) = (vec![0.0; d], vec![0.0; d], vec![0.0; d * dof]);
+    let mut line: Polyline = Vec::with_capacity(skeleton.n_bodies() + 1);
+    let mut push = |p: &[f64]| {
+        let p = (p[0], p[1]);
+        if line.last() != Some(&p) {
+            line.push(p);
+        }
+    };
+    for body in 1..=skeleton.n_bodies() {
+        skeleton.point_kinematics(body, &zero, q, &mut pos, &mut jac);
+        push(&pos);
+    }
+    skeleton.joint_to_cartesian(q, qd, &mut pos, &mut vel);
+    push(&pos);
+    Ok(line)
+}
+
+/// Stick figures ([`stick_figure`]) of `skeleton` during each reach of `r`, for
+/// [`arm`](crate::arm): `frames[e][k]`, `shown` frames per reach, at states evenly spaced from
+/// the first to the last (the last alone when `shown` is 1).
 ///
 /// # Errors
 ///
@@ -125,13 +165,7 @@ pub fn arm_frames<K: Skeleton>(
     r: &Rollout,
     shown: usize,
 ) -> Result<Vec<Vec<Polyline>>, PlotError> {
-    let (dof, d) = (skeleton.dof(), skeleton.space_dim());
-    planar(d)?;
-    if d == 0 {
-        return Err(PlotError::data("the skeleton has no cartesian coordinates"));
-    }
-    let zero = vec![0.0; d];
-    let (mut pos, mut vel, mut jac) = (vec![0.0; d], vec![0.0; d], vec![0.0; d * dof]);
+    let dof = skeleton.dof();
     let mut frames = Vec::with_capacity(r.joint.len());
     for (e, joint) in r.joint.iter().enumerate() {
         if joint.is_empty() || joint.len() % (2 * dof).max(1) != 0 {
@@ -151,24 +185,8 @@ pub fn arm_frames<K: Skeleton>(
             }
         };
         let reach = (0..shown)
-            .map(|k| {
-                let (q, qd) = states[index(k)].split_at(dof);
-                let mut line: Polyline = Vec::with_capacity(skeleton.n_bodies() + 1);
-                let mut push = |p: &[f64]| {
-                    let p = (p[0], p[1]);
-                    if line.last() != Some(&p) {
-                        line.push(p);
-                    }
-                };
-                for body in 1..=skeleton.n_bodies() {
-                    skeleton.point_kinematics(body, &zero, q, &mut pos, &mut jac);
-                    push(&pos);
-                }
-                skeleton.joint_to_cartesian(q, qd, &mut pos, &mut vel);
-                push(&pos);
-                line
-            })
-            .collect();
+            .map(|k| stick_figure(skeleton, states[index(k)]))
+            .collect::<Result<Vec<_>, _>>()?;
         frames.push(reach);
     }
     Ok(frames)
@@ -201,13 +219,25 @@ pub fn plot_rollout<K: Skeleton, M: MuscleModel, G: Geometry>(
     if effector.space_dim() >= 2 {
         let paths = fingertip_paths(r)?;
         let starts: Vec<(f64, f64)> = paths.iter().filter_map(|p| p.first().copied()).collect();
-        files.extend(reaches(dir, "reaches", &paths, &targets(r)?, &starts, title)?);
+        files.extend(reaches(
+            dir,
+            "reaches",
+            &paths,
+            &targets(r)?,
+            &starts,
+            title,
+        )?);
     }
     let dt = effector.options().timestep;
     files.extend(speed_profiles(dir, "speed", dt, &fingertip_speeds(r)?)?);
     if effector.space_dim() >= 2 && effector.skeleton().n_bodies() >= 2 {
         let frames = arm_frames(effector.skeleton(), r, ARM_FRAMES_SHOWN)?;
-        files.extend(arm(dir, "arm", &frames, &format!("arm over time ({title})"))?);
+        files.extend(arm(
+            dir,
+            "arm",
+            &frames,
+            &format!("arm over time ({title})"),
+        )?);
     }
     Ok(files)
 }
@@ -318,11 +348,17 @@ mod tests {
         let mut r = rollout(vec![]);
         r.fingertip[1].pop();
         let e = fingertip_paths(&r).unwrap_err();
-        assert!(e.to_string().contains("fingertip trajectory 1 has 11"), "{e}");
+        assert!(
+            e.to_string().contains("fingertip trajectory 1 has 11"),
+            "{e}"
+        );
         let mut r = rollout(vec![]);
         r.target.pop();
         let e = fingertip_speeds(&r).unwrap_err();
-        assert!(e.to_string().contains("2 fingertip trajectories but 1"), "{e}");
+        assert!(
+            e.to_string().contains("2 fingertip trajectories but 1"),
+            "{e}"
+        );
         let r = Rollout {
             fingertip: vec![vec![0.0, 1.0]],
             target: vec![vec![0.5]],
@@ -358,7 +394,10 @@ mod tests {
         }
         // one frame: the last state; reach 2 is straight along x
         let last = arm_frames(&arm, &r, 1).unwrap();
-        for (&a, b) in last[1][0].iter().zip([(0.0, 0.0), (l1, 0.0), (l1 + l2, 0.0)]) {
+        for (&a, b) in last[1][0]
+            .iter()
+            .zip([(0.0, 0.0), (l1, 0.0), (l1 + l2, 0.0)])
+        {
             assert_close(a, b);
         }
         // frames evenly spaced: 3 shown of 2 states repeat the first
@@ -377,7 +416,15 @@ mod tests {
         let e = arm_frames(&mass, &r, 2).unwrap_err();
         assert!(e.to_string().contains("joint trajectory 0 has 7"), "{e}");
         let line = PointMass::new(1, 1.0).unwrap();
-        assert!(arm_frames(&line, &r, 2).is_err());
+        let r = rollout(vec![vec![0.0; 4]]);
+        let e = arm_frames(&line, &r, 2).unwrap_err();
+        assert!(e.to_string().contains("need 2"), "{e}");
+        let e = stick_figure(&mass, &[0.0; 3]).unwrap_err();
+        assert!(e.to_string().contains("3 numbers"), "{e}");
+        assert_eq!(
+            stick_figure(&mass, &[0.5, -0.5, 1.0, 1.0]).unwrap(),
+            [(0.5, -0.5)]
+        );
     }
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -418,7 +465,11 @@ mod tests {
             ]
         );
         for f in &files {
-            assert!(std::fs::metadata(f).unwrap().len() > 1000, "{}", f.display());
+            assert!(
+                std::fs::metadata(f).unwrap().len() > 1000,
+                "{}",
+                f.display()
+            );
         }
         // without a validation rollout: the loss alone
         let files = plot_run(&dir, &losses, &arm, None).unwrap();

@@ -26,6 +26,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod episode;
 mod error;
+pub mod metrics;
 pub mod op;
 pub mod trainer;
 
@@ -34,4 +35,5 @@ pub use checkpoint::Checkpoint;
 pub use config::{EffectorChoice, LrSchedule, NetworkConfig, NetworkKind, TrainConfig};
 pub use episode::{EpisodeRunner, Rollout};
 pub use error::TrainError;
+pub use metrics::{rollout_metrics, MetricsError, ReachMetrics, RolloutMetrics};
 pub use trainer::{batch_seed, AnyTrainer, BatchStats, Trainer};

@@ -41,7 +41,7 @@ fn space_dim(r: &Rollout) -> Result<usize, PlotError> {
                 t.len()
             )));
         }
-        if f.is_empty() || f.len() % (2 * d) != 0 {
+        if f.is_empty() || !f.len().is_multiple_of(2 * d) {
             return Err(PlotError::data(format!(
                 "fingertip trajectory {e} has {} numbers, not a positive multiple of 2·{d} \
                  (position and velocity per state)",
@@ -168,7 +168,7 @@ pub fn arm_frames<K: Skeleton>(
     let dof = skeleton.dof();
     let mut frames = Vec::with_capacity(r.joint.len());
     for (e, joint) in r.joint.iter().enumerate() {
-        if joint.is_empty() || joint.len() % (2 * dof).max(1) != 0 {
+        if joint.is_empty() || !joint.len().is_multiple_of((2 * dof).max(1)) {
             return Err(PlotError::data(format!(
                 "joint trajectory {e} has {} numbers, not a positive multiple of 2·{dof} \
                  (the skeleton's joint positions and velocities per state)",

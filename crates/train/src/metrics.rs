@@ -94,7 +94,7 @@ pub fn reach_metrics(
     if d == 0 {
         return Err(shape("the target has no coordinates".into()));
     }
-    if fingertip.is_empty() || fingertip.len() % (2 * d) != 0 {
+    if fingertip.is_empty() || !fingertip.len().is_multiple_of(2 * d) {
         return Err(shape(format!(
             "the fingertip trajectory has {} numbers, not a positive multiple of 2·{d} \
              (position and velocity at every state, for a target of {d} coordinates)",

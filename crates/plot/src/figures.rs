@@ -1056,6 +1056,39 @@ mod tests {
     }
 
     #[test]
+    fn draw_functions_draw_on_a_callers_area() {
+        // two panels of one SVG in memory
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (1600, 600)).into_drawing_area();
+            let (left, right) = root.split_horizontally(900);
+            let losses: Vec<f64> = (0..100).map(|b| 1.0 / (1.0 + b as f64)).collect();
+            let batches: Vec<usize> = (0..100).collect();
+            draw_loss_curve(&left, &batches, &losses, 10).unwrap();
+            let paths = vec![vec![(0.0, 0.0), (0.05, 0.0), (0.1, 0.0)]];
+            draw_reaches(&right, &paths, &[(0.1, 0.0)], &[(0.0, 0.0)], "Panel reaches").unwrap();
+            root.present().unwrap();
+        }
+        assert!(svg.contains("Training loss (thick: mean over 10 batches)"));
+        assert!(svg.contains("Panel reaches"));
+        // the reach's colour, tab10 blue, is drawn
+        assert!(svg.contains("#1F77B4"), "no path in the first palette colour");
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
+            draw_speed_profiles(&root, 0.01, &[vec![0.0, 0.3, 0.0]]).unwrap();
+            draw_arm(&root, &[vec![vec![(0.0, 0.0), (0.3, 0.1)]]], "Panel arm").unwrap();
+            // bad data on a caller's area: an error without a file
+            let e = draw_speed_profiles(&root, -1.0, &[]).unwrap_err();
+            assert!(matches!(e, PlotError::Data { .. }), "{e}");
+            let e = draw_loss_curve(&root, &[0], &[], 1).unwrap_err();
+            assert!(e.to_string().contains("1 batch numbers but 0 losses"), "{e}");
+            root.present().unwrap();
+        }
+        assert!(svg.contains("Fingertip speed") && svg.contains("Panel arm"));
+    }
+
+    #[test]
     fn bad_arguments_are_errors_naming_the_file() {
         let dir = temp_dir("bad");
         let e = loss_curve(&dir, "loss", &[0, 1], &[1.0], 3).unwrap_err();

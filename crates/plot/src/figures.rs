@@ -1066,13 +1066,23 @@ mod tests {
             let batches: Vec<usize> = (0..100).collect();
             draw_loss_curve(&left, &batches, &losses, 10).unwrap();
             let paths = vec![vec![(0.0, 0.0), (0.05, 0.0), (0.1, 0.0)]];
-            draw_reaches(&right, &paths, &[(0.1, 0.0)], &[(0.0, 0.0)], "Panel reaches").unwrap();
+            draw_reaches(
+                &right,
+                &paths,
+                &[(0.1, 0.0)],
+                &[(0.0, 0.0)],
+                "Panel reaches",
+            )
+            .unwrap();
             root.present().unwrap();
         }
         assert!(svg.contains("Training loss (thick: mean over 10 batches)"));
         assert!(svg.contains("Panel reaches"));
         // the reach's colour, tab10 blue, is drawn
-        assert!(svg.contains("#1F77B4"), "no path in the first palette colour");
+        assert!(
+            svg.contains("#1F77B4"),
+            "no path in the first palette colour"
+        );
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
@@ -1082,7 +1092,10 @@ mod tests {
             let e = draw_speed_profiles(&root, -1.0, &[]).unwrap_err();
             assert!(matches!(e, PlotError::Data { .. }), "{e}");
             let e = draw_loss_curve(&root, &[0], &[], 1).unwrap_err();
-            assert!(e.to_string().contains("1 batch numbers but 0 losses"), "{e}");
+            assert!(
+                e.to_string().contains("1 batch numbers but 0 losses"),
+                "{e}"
+            );
             root.present().unwrap();
         }
         assert!(svg.contains("Fingertip speed") && svg.contains("Panel arm"));

@@ -27,9 +27,9 @@
 //! `excitations.png` and `arm.png` to OUT_DIR. About 70 s on a 2-core machine once built
 //! (~12 ms per batch).
 
-use motornet::effector::AnySkeleton;
 use motornet::muscle::MuscleModel;
-use motornet::skeleton::Skeleton;
+use motornet::plot::plotters;
+use motornet::plot::style::{self, color};
 use motornet::task::loss::LossConfig;
 use motornet::task::{CentreOutMode, EnvConfig, TaskConfig};
 use motornet::train::{
@@ -42,7 +42,6 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{tick, PALETTE};
 
 const PROGRESS_EVERY: usize = 500;
 /// Points (x, y) joined by a line.
@@ -138,25 +137,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let r = trainer.evaluate(Some(validation.build()), Some(&quiet), 8, 0, None)?;
     let effector = trainer.effector();
     let dt = effector.options().timestep; // s
-    let speeds: Vec<Vec<f64>> = r
-        .fingertip
-        .iter()
-        .map(|f| f.chunks(4).map(|s| s[2].hypot(s[3])).collect()) // [x, y, vx, vy] per state
-        .collect();
-    let final_error = r
-        .fingertip
-        .iter()
-        .zip(&r.target)
-        .map(|(f, t)| (f[f.len() - 4] - t[0]).hypot(f[f.len() - 3] - t[1]))
-        .sum::<f64>()
-        / r.target.len() as f64;
+                                          // fingertip speed (m/s) of each reach at every state
+    let speeds = motornet::plot::fingertip_speeds(&r)?;
+    // mean final endpoint error (m), path-length ratio and peak speed (m/s)
+    let metrics = motornet::train::rollout_metrics(&r)?;
+    let (final_error, peak_speed) = (metrics.mean_final_error_m, metrics.mean_peak_speed_m_per_s);
     let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
-    let peak_speed = mean(
-        speeds
-            .iter()
-            .map(|s| s.iter().copied().fold(0.0, f64::max))
-            .collect(),
-    );
     // reaction time: from the go cue to the first state faster than 5 cm/s
     let onset = |s: &Vec<f64>| s.iter().position(|&v| v > 0.05).unwrap_or(s.len()) as f64 * dt;
     let reaction = mean(speeds.iter().map(|s| onset(s) - CUE).collect());
@@ -168,19 +154,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // Plots.
-    common::register_font()?;
-    let paths: Vec<Line> = r
-        .fingertip
-        .iter()
-        .map(|f| f.chunks(4).map(|s| (s[0], s[1])).collect())
-        .collect();
+    style::register_font()?;
+    let paths: Vec<Line> = motornet::plot::fingertip_paths(&r)?;
     plot_paths(&out.join("paths.png"), &paths, &r)?;
     let series: Vec<Series> = speeds
         .iter()
         .enumerate()
         .map(|(e, s)| {
             let line = s.iter().enumerate().map(|(i, &v)| (i as f64 * dt, v));
-            (format!("{}°", 45 * e), PALETTE[e], line.collect())
+            (format!("{}°", 45 * e), color(e), line.collect())
         })
         .collect();
     let title = "fingertip speed (8 validation reaches)";
@@ -197,16 +179,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let title = format!("muscle excitations, reach to {}°", 45 * reach);
     plot_time(&out.join("excitations.png"), &title, "excitation", &series)?;
-    if let AnySkeleton::TwoDofArm(arm) = effector.skeleton() {
-        let l1 = arm.params().l1; // m, shoulder to elbow
-        let stick = |s: &[f64]| {
-            let (mut hand, mut vel) = ([0.0; 2], [0.0; 2]);
-            arm.joint_to_cartesian(&s[..2], &s[2..], &mut hand, &mut vel);
-            let elbow = (l1 * s[0].cos(), l1 * s[0].sin());
-            vec![(0.0, 0.0), elbow, (hand[0], hand[1])]
-        };
-        plot_arm(&out.join("arm.png"), &r, &paths, dt, &stick)?;
-    }
+    // shoulder, elbow and hand (m) at a joint state, from the skeleton's kinematics
+    let skeleton = effector.skeleton();
+    let stick = |s: &[f64]| {
+        // the rollout's joint rows are this skeleton's states: the shapes agree
+        motornet::plot::stick_figure(skeleton, s).expect("a joint state of the arm")
+    };
+    plot_arm(&out.join("arm.png"), &r, &paths, dt, &stick)?;
     println!(
         "wrote paths.png, speed.png, excitations.png and arm.png to {}",
         out.display()
@@ -256,14 +235,18 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    // tick labels with the decimals each axis's span needs (the library's)
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let x_tick = style::tick_formatter(x.end - x.start);
+    let y_tick = style::tick_formatter(y.end - y.start);
     chart
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
         .x_labels(labels)
         .y_labels(labels)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick)
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(TRANSPARENT)
@@ -307,7 +290,7 @@ fn plot_paths(file: &Path, paths: &[Line], r: &Rollout) -> Result<(), Box<dyn Er
     let targets = r.target.iter().map(|t| (t[0], t[1]));
     let (mut chart, per_px) = planar(&area, paths.iter().flatten().copied().chain(targets), 8)?;
     for (e, (path, t)) in paths.iter().zip(&r.target).enumerate() {
-        let c = PALETTE[e % PALETTE.len()];
+        let c = color(e);
         chart.draw_series(LineSeries::new(path.iter().copied(), c.stroke_width(2)))?;
         chart.draw_series([Circle::new((t[0], t[1]), 10, c.stroke_width(2))])?;
     }
@@ -384,7 +367,7 @@ fn plot_arm(
     for (e, panel) in area.split_evenly((2, 4)).iter().enumerate() {
         let panel = panel.titled(&format!("reach to {}°", 45 * e), ("sans-serif", 18))?;
         let (mut chart, _) = planar(&panel, points.iter().copied(), 5)?;
-        let (s, c) = (&states[e], PALETTE[e % PALETTE.len()]);
+        let (s, c) = (&states[e], color(e));
         for (k, &i) in shown.iter().enumerate() {
             let shade = 0.25 + 0.75 * (k + 1) as f64 / shown.len() as f64;
             // a tint of the colour (opaque, so that overlaps do not add colours to the PNG)

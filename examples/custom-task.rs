@@ -6,7 +6,9 @@
 //! - implementing [`Task`]: `trial` draws what one batch element does — its initial joint
 //!   state, its target (m), when the go cue comes (a step index; `None` makes a catch trial)
 //!   and a constant endpoint load (N) — from the [`TrialContext`] (bounds, time step, episode
-//!   length, the effector's kinematics) and the element's own random generator;
+//!   length, the effector's kinematics) and the element's own random generator (a
+//!   `motornet::rand::rngs::StdRng`: use the facade's re-export of rand, the version the trait
+//!   names, rather than a rand dependency of your own);
 //! - `go_cue() == true` gives the network a go-cue input (0 before the cue, 1 after) and shows
 //!   it the target from the start, so it can prepare;
 //! - the environment applies everything else — delays, noise, the effector — and the loss uses
@@ -19,8 +21,10 @@
 use motornet::task::loss::LossConfig;
 use motornet::task::{EnvConfig, Environment, Task, TaskError, Trial, TrialContext};
 use motornet::train::{AnyTrainer, TrainConfig};
-use rand::rngs::StdRng;
-use rand::Rng;
+// rand 0.8 as the `Task` trait names it, re-exported by the facade: no rand dependency of our
+// own that could resolve to another version
+use motornet::rand::rngs::StdRng;
+use motornet::rand::Rng;
 use std::sync::Arc;
 
 /// Out-and-hold reaches of `distance` (m) with a go cue in `cue` (s).

@@ -45,13 +45,12 @@ use motornet::muscle::{
     AnyMuscle, CompliantTendonHillMuscle, HillParams, MujocoHillMuscle, MujocoParams, MuscleModel,
     ReluMuscle, ReluParams, RigidTendonHillMuscle, RigidTendonHillMuscleThelen, MAX_MUSCLE_STATES,
 };
-use plotters::prelude::*;
+// plotters, as re-exported by the facade's `plot` feature, and the bundled font
+use motornet::plot::plotters::prelude::*;
+use motornet::plot::style::register_font;
 
 /// Maximal isometric force (N), tendon slack length (m) and optimal fibre length (m): the arm26
 /// biceps.
-mod common;
-use common::register_font;
-
 const F_MAX: f64 = 414.0;
 const L0_SE: f64 = 0.204;
 const L0_CE: f64 = 0.137;

@@ -20,15 +20,15 @@
 //! s on a 2-core machine once built (~8 ms per batch); MotorNet's full 6000 batches
 //! (`motornet train`) end near a loss of 0.11.
 
+use motornet::plot::plotters::coord::ranged1d::ValueFormatter;
+use motornet::plot::plotters::prelude::*;
+use motornet::plot::style::{self, color};
 use motornet::task::{CentreOutMode, EnvConfig, TaskConfig};
 use motornet::train::{AnyTrainer, Rollout, TrainConfig};
-use plotters::coord::ranged1d::ValueFormatter;
-use plotters::prelude::*;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{tick, PALETTE};
 
 const PROGRESS_EVERY: usize = 250;
 
@@ -103,7 +103,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!("reloaded policy: identical fingertip trajectories (max |Δ| = {max_diff} m)");
 
-    let error = mean_final_error(&b);
+    // the mean distance (m) between the fingertip's last position and the target, and more
+    let error = motornet::train::rollout_metrics(&b)?.mean_final_error_m;
     println!(
         "centre-out validation (8 targets, 10 cm): loss {:.4}, mean final endpoint error \
          {error:.4} m",
@@ -113,20 +114,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     plot(&png, reloaded.losses(), &b)?;
     println!("wrote {}", png.display());
     Ok(())
-}
-
-/// Mean distance (m) between the fingertip's last position and the target.
-fn mean_final_error(r: &Rollout) -> f64 {
-    let n = r.fingertip.len() as f64;
-    r.fingertip
-        .iter()
-        .zip(&r.target)
-        .map(|(f, t)| {
-            let last = &f[f.len() - 4..]; // [x, y, vx, vy] of the last state
-            (last[0] - t[0]).hypot(last[1] - t[1])
-        })
-        .sum::<f64>()
-        / n
 }
 
 /// Axes with the example's fonts, tick labels and a grid at the labels.
@@ -140,13 +127,17 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    // tick labels with the decimals each axis's span needs (the library's)
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let x_tick = style::tick_formatter(x.end - x.start);
+    let y_tick = style::tick_formatter(y.end - y.start);
     chart
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
         .x_labels(8)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick)
         .label_style(("sans-serif", 16))
         .axis_desc_style(("sans-serif", 18))
         .light_line_style(TRANSPARENT)
@@ -159,7 +150,7 @@ where
 /// scaled.
 fn plot(png: &Path, losses: &[f64], r: &Rollout) -> Result<(), Box<dyn Error>> {
     // plotters finds no system fonts here: register the bundled one as the default family.
-    common::register_font()?;
+    style::register_font()?;
     let root = BitMapBackend::new(png, (1300, 620)).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.margin(10, 0, 0, 0).split_horizontally(660);
@@ -204,16 +195,12 @@ fn plot(png: &Path, losses: &[f64], r: &Rollout) -> Result<(), Box<dyn Error>> {
         "centre-out validation (reloaded policy)",
         ("sans-serif", 26),
     )?;
-    let paths: Vec<Vec<(f64, f64)>> = r
-        .fingertip
-        .iter()
-        .map(|f| f.chunks(4).map(|s| (s[0], s[1])).collect())
-        .collect();
-    let points = paths
-        .iter()
-        .flatten()
-        .copied()
-        .chain(r.target.iter().map(|t| (t[0], t[1])));
+    // (x, y) of the fingertip at every state, and of the targets (m)
+    let (paths, targets) = (
+        motornet::plot::fingertip_paths(r)?,
+        motornet::plot::targets(r)?,
+    );
+    let points = paths.iter().flatten().chain(&targets).copied();
     let (x0, x1, y0, y1) = points.fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |b, (x, y)| {
         (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y))
     });
@@ -227,10 +214,10 @@ fn plot(png: &Path, losses: &[f64], r: &Rollout) -> Result<(), Box<dyn Error>> {
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     let mut chart = frame(&right).build_cartesian_2d(cx - hx..cx + hx, cy - hy..cy + hy)?;
     axes(&mut chart, "x (m)", "y (m)")?;
-    for (e, (path, target)) in paths.iter().zip(&r.target).enumerate() {
-        let c = PALETTE[e % PALETTE.len()];
+    for (e, (path, &target)) in paths.iter().zip(&targets).enumerate() {
+        let c = color(e);
         chart.draw_series(LineSeries::new(path.iter().copied(), c.stroke_width(2)))?;
-        chart.draw_series([Circle::new((target[0], target[1]), 9, c.stroke_width(2))])?;
+        chart.draw_series([Circle::new(target, 9, c.stroke_width(2))])?;
     }
     let s = paths[0][0];
     let d = 4.0 * per_px; // a square of 8 pixels

@@ -12,9 +12,21 @@
 //! | [`effector`] | `motornet-effector` | effectors, geometry, integration, presets, spec files |
 //! | [`task`] | `motornet-task` | environments, reaching tasks, force fields, losses |
 //! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes |
-//! | [`train`] | `motornet-train` | closed-loop episodes, the dfdx op, Adam, checkpoints |
+//! | [`train`] | `motornet-train` | closed-loop episodes, the dfdx op, Adam, checkpoints, metrics |
+//! | `plot` | `motornet-plot` | PNG/SVG plots of runs and rollouts (feature `plot`) |
+//! | [`rand`], [`rand_distr`] | rand 0.8, rand_distr 0.4 | the versions the public signatures name ([`task::Task::trial`], [`policy::Policy::init_params`]) |
 //!
 //! The `motornet` binary in this crate is the command-line program (`motornet --help`).
+//!
+//! # Features
+//!
+//! - `plot` (default): the `plot` module (`motornet-plot`, with plotters).
+//! - `cli` (default, implies `plot`): the `motornet` program's own dependencies (clap,
+//!   indicatif, ctrlc); the binary is built only with it.
+//!
+//! A library user who wants neither writes
+//! `motornet = { version = "0.1", default-features = false }`: the layers above, without
+//! clap, indicatif, ctrlc or plotters.
 //!
 //! ```
 //! use motornet::effector::presets;
@@ -25,8 +37,12 @@
 
 pub use motornet_effector as effector;
 pub use motornet_muscle as muscle;
+#[cfg(feature = "plot")]
+pub use motornet_plot as plot;
 pub use motornet_policy as policy;
 pub use motornet_scalar as scalar;
 pub use motornet_skeleton as skeleton;
 pub use motornet_task as task;
+pub use motornet_task::rand;
+pub use motornet_task::rand_distr;
 pub use motornet_train as train;

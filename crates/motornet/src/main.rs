@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-mod plot;
 mod train_cmd;
 
 #[derive(Parser)]

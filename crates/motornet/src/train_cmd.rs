@@ -2,11 +2,10 @@
 //!
 //! A run directory holds `config.json` (the resolved config: enough to rebuild the run),
 //! `log.csv` (one row per batch), `checkpoint.bin` (parameters, optimiser state, losses) and
-//! the plots (`loss.png`/`.svg`, `reaches.png`/`.svg`, and `arm.png`/`.svg` for arm effectors).
+//! the plots (motornet-plot's `plot_run`: `loss`, `reaches`, `speed`, and `arm` for arm effectors,
+//! each as `.png` and `.svg`).
 
 use crate::Result;
-use motornet::effector::{AnySkeleton, DynEffector};
-use motornet::skeleton::Skeleton;
 use motornet::task::{EnvConfig, NoiseStd, TaskConfig};
 use motornet::train::{AnyTrainer, Checkpoint, Rollout, TrainConfig, TrainError};
 use std::io::Write;
@@ -349,112 +348,12 @@ pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Res
         .map_err(|e| e.to_string())
 }
 
-/// Fingertip paths `(x, y)` of a rollout.
-fn paths(r: &Rollout, d: usize) -> Vec<Vec<(f64, f64)>> {
-    r.fingertip
-        .iter()
-        .map(|f| f.chunks(2 * d).map(|c| (c[0], c[1])).collect())
-        .collect()
-}
-
-/// Write the run's plots; returns the files written.
+/// Write the run's plots (motornet-plot's `plot_run`: the loss, and the validation batch's
+/// reaches, speeds and arm); returns the files written.
 pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>> {
-    let mut files = vec![];
-    let losses = trainer.losses();
-    let batches: Vec<usize> = (0..losses.len()).collect();
-    files.extend(
-        crate::plot::loss_curve(dir, "loss", &batches, losses, 50).map_err(|e| e.to_string())?,
-    );
-    let eff = trainer.effector();
-    let d = eff.space_dim();
-    if d != 2 {
-        return Ok(files);
-    }
     let r = validation(trainer, None)?;
-    let p = paths(&r, d);
-    let targets: Vec<(f64, f64)> = r.target.iter().map(|t| (t[0], t[1])).collect();
-    let starts: Vec<(f64, f64)> = p.iter().map(|p| p[0]).collect();
-    files.extend(
-        crate::plot::reaches(dir, "reaches", &p, &targets, &starts, "validation reaches")
-            .map_err(|e| e.to_string())?,
-    );
-    let dt = eff.options().timestep;
-    let speeds: Vec<Vec<f64>> = r
-        .fingertip
-        .iter()
-        .map(|f| {
-            f.chunks(2 * d)
-                .map(|c| (c[2] * c[2] + c[3] * c[3]).sqrt())
-                .collect()
-        })
-        .collect();
-    files
-        .extend(crate::plot::speed_profiles(dir, "speed", dt, &speeds).map_err(|e| e.to_string())?);
-    if let Some(frames) = arm_frames(eff, &r) {
-        files.extend(
-            crate::plot::arm(dir, "arm", &frames, "arm over time (validation reaches)")
-                .map_err(|e| e.to_string())?,
-        );
-    }
-    Ok(files)
-}
-
-/// Points `(x, y)` (m) joined by lines.
-type Polyline = Vec<(f64, f64)>;
-
-/// Stick figures (shoulder, elbow, hand) of a two-joint arm at a few times of each reach.
-fn arm_frames(eff: &DynEffector, r: &Rollout) -> Option<Vec<Vec<Polyline>>> {
-    let AnySkeleton::TwoDofArm(arm) = eff.skeleton() else {
-        return None;
-    };
-    let l1 = arm.params().l1;
-    let shown = 6;
-    let frames = r
-        .joint
-        .iter()
-        .map(|j| {
-            let states: Vec<&[f64]> = j.chunks(4).collect();
-            (0..shown)
-                .map(|k| {
-                    let s = states[k * (states.len() - 1) / (shown - 1)];
-                    let (mut hand, mut vel) = ([0.0; 2], [0.0; 2]);
-                    arm.joint_to_cartesian(&s[..2], &s[2..], &mut hand, &mut vel);
-                    let elbow = (l1 * s[0].cos(), l1 * s[0].sin());
-                    vec![(0.0, 0.0), elbow, (hand[0], hand[1])]
-                })
-                .collect()
-        })
-        .collect();
-    Some(frames)
-}
-
-/// Validation metrics of a rollout: mean final endpoint error (m), mean path length ratio
-/// (path length / straight distance start → target) and mean peak speed (m/s).
-pub(crate) fn metrics(r: &Rollout, d: usize) -> (f64, f64, f64) {
-    let n = r.fingertip.len().max(1) as f64;
-    let (mut err, mut ratio, mut peak) = (0.0, 0.0, 0.0);
-    for (f, t) in r.fingertip.iter().zip(&r.target) {
-        let states: Vec<&[f64]> = f.chunks(2 * d).collect();
-        let dist = |a: &[f64], b: &[f64]| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| (x - y) * (x - y))
-                .sum::<f64>()
-                .sqrt()
-        };
-        let last = states[states.len() - 1];
-        err += dist(&last[..d], t);
-        let path: f64 = states
-            .windows(2)
-            .map(|w| dist(&w[0][..d], &w[1][..d]))
-            .sum();
-        ratio += path / dist(&states[0][..d], t).max(1e-9);
-        peak += states
-            .iter()
-            .map(|s| s[d..2 * d].iter().map(|v| v * v).sum::<f64>().sqrt())
-            .fold(0.0, f64::max);
-    }
-    (err / n, ratio / n, peak / n)
+    motornet::plot::plot_run(dir, trainer.losses(), trainer.effector(), Some(&r))
+        .map_err(|e| e.to_string())
 }
 
 /// Write `data` (row-major, `shape`) as a NumPy `.npy` file of little-endian f64.
@@ -489,13 +388,16 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
     let (d, m) = (eff.space_dim(), eff.n_muscles());
     let out = dir.join("eval");
     std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
-    let (err, ratio, peak) = metrics(&r, d);
+    let metrics = motornet::train::rollout_metrics(&r).map_err(|e| e.to_string())?;
+    let (err, peak) = (metrics.mean_final_error_m, metrics.mean_peak_speed_m_per_s);
+    // NaN (JSON null) when every reach starts on its target
+    let ratio = metrics.mean_path_length_ratio.unwrap_or(f64::NAN);
     let b = r.fingertip.len();
     let t1 = r.fingertip.first().map_or(0, |f| f.len() / (2 * d));
     let json = serde_json::json!({
         "loss": r.loss,
         "mean_final_error_m": err,
-        "mean_path_length_ratio": ratio,
+        "mean_path_length_ratio": metrics.mean_path_length_ratio,
         "mean_peak_speed_m_per_s": peak,
         "dt": eff.options().timestep,
         "fingertip": r.fingertip,
@@ -518,22 +420,8 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
         &[b, t1.saturating_sub(1), m],
         &r.excitation.concat(),
     )?;
-    let mut files = vec![];
-    if d == 2 {
-        let p = paths(&r, d);
-        let targets: Vec<(f64, f64)> = r.target.iter().map(|t| (t[0], t[1])).collect();
-        let starts: Vec<(f64, f64)> = p.iter().map(|p| p[0]).collect();
-        files.extend(
-            crate::plot::reaches(&out, "reaches", &p, &targets, &starts, "evaluation reaches")
-                .map_err(|e| e.to_string())?,
-        );
-        if let Some(frames) = arm_frames(eff, &r) {
-            files.extend(
-                crate::plot::arm(&out, "arm", &frames, "arm over time (evaluation)")
-                    .map_err(|e| e.to_string())?,
-            );
-        }
-    }
+    let files = motornet::plot::plot_rollout(&out, eff, &r, "evaluation reaches")
+        .map_err(|e| e.to_string())?;
     println!(
         "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3}",
         dir.display(),

@@ -6,7 +6,11 @@
 //! - motornet-scalar's `[dependencies]` are only num-dual;
 //! - no crate under `crates/` except motornet-dfdx (the bridge) and motornet-train (the
 //!   episode op) depends on dfdx, in any dependency table;
-//! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items).
+//! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items);
+//! - the facade's program dependencies (clap, indicatif, ctrlc, motornet-plot) are optional,
+//!   behind default features `cli` and `plot`, and `cargo tree -p motornet
+//!   --no-default-features` has none of them (nor plotters); only the facade depends on
+//!   motornet-plot, and only motornet-plot on plotters.
 //!
 //! The `Cargo.toml` reading is deliberately small: it understands the forms this workspace uses
 //! (`name.workspace = true`, `name = "1"`, `name = { … }`, `[dependencies.name]` tables,
@@ -490,4 +494,171 @@ fn resolved_normal_dependencies_respect_the_layering() {
     // and the bridges really are where dfdx comes in
     assert!(closure("motornet-dfdx").contains("dfdx"));
     assert!(closure("motornet-train").contains("dfdx"));
+}
+
+/// The program's dependencies a library user can turn off: clap, indicatif, ctrlc (feature
+/// `cli`) and the plots (feature `plot`: motornet-plot, which brings plotters).
+const FACADE_OPTIONAL: &[&str] = &["clap", "indicatif", "ctrlc", "motornet-plot"];
+
+/// The `[dependencies]` entries of `manifest` (by the name written, renames not followed) that
+/// are `optional = true`, and all of its `[dependencies]` names.
+fn optional_dependencies(manifest: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut optional, mut all) = (BTreeSet::new(), BTreeSet::new());
+    let mut in_deps = false;
+    for line in manifest.lines().map(strip_comment) {
+        if let Some(header) = table_header(line) {
+            in_deps = header == "dependencies";
+            continue;
+        }
+        if !in_deps {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let name = key.split('.').next().unwrap_or("").trim().to_string();
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("optional=true") {
+            optional.insert(name.clone());
+        }
+        all.insert(name);
+    }
+    (optional, all)
+}
+
+/// The facade's `[features]` table: feature name -> its list, as written.
+fn features(manifest: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_features = false;
+    for line in manifest.lines().map(strip_comment) {
+        if let Some(header) = table_header(line) {
+            in_features = header == "features";
+        } else if in_features {
+            if let Some((k, v)) = line.split_once('=') {
+                out.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn facade_program_dependencies_are_optional_features() {
+    let crates = crates();
+    let facade = &crates[find(&crates, "motornet")];
+    let (optional, all) = optional_dependencies(&facade.manifest);
+    for dep in FACADE_OPTIONAL {
+        assert!(
+            optional.contains(*dep) || !all.contains(*dep),
+            "the facade ({}) depends on {dep} without `optional = true`: a library user could \
+             not turn it off (features `cli` and `plot`; see ARCHITECTURE.md, \
+             `crates/motornet`)",
+            facade.dir.join("Cargo.toml").display()
+        );
+    }
+    assert!(
+        !all.contains("plotters"),
+        "the facade depends on plotters directly; plots go through motornet-plot (feature `plot`)"
+    );
+    let features = features(&facade.manifest);
+    let feature = |name: &str| {
+        features
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("the facade has no feature `{name}`: {features:?}"))
+    };
+    let default = feature("default");
+    assert!(
+        default.contains("\"cli\"") && default.contains("\"plot\""),
+        "`cargo run -p motornet -- train` needs `cli` and `plot` on by default: {default}"
+    );
+    let cli = feature("cli");
+    for dep in ["clap", "indicatif", "ctrlc"] {
+        assert!(
+            cli.contains(&format!("\"dep:{dep}\"")),
+            "feature `cli` lacks dep:{dep}: {cli}"
+        );
+    }
+    assert!(feature("plot").contains("\"dep:motornet-plot\""));
+    // the program needs its dependencies: it is built only with `cli`
+    let bin = facade
+        .manifest
+        .split("[[bin]]")
+        .nth(1)
+        .expect("the facade has a [[bin]] target")
+        .split("\n[")
+        .next()
+        .unwrap();
+    assert!(
+        bin.contains("required-features = [\"cli\"]"),
+        "the motornet [[bin]] must have required-features = [\"cli\"]: {bin}"
+    );
+}
+
+/// What `cargo build -p motornet --no-default-features` compiles, from the resolved graph:
+/// the layers, and none of the program's dependencies.
+#[test]
+fn facade_without_default_features_compiles_no_program_dependency() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "motornet",
+            "--no-default-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-f",
+            "{p}",
+            "--manifest-path",
+        ])
+        .arg(workspace_root().join("Cargo.toml"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        names.contains("motornet-train") && names.contains("motornet-effector"),
+        "cargo tree output not understood: {text}"
+    );
+    for dep in ["clap", "indicatif", "ctrlc", "plotters", "motornet-plot"] {
+        assert!(
+            !names.contains(dep),
+            "`cargo build -p motornet --no-default-features` would compile {dep}: {names:?}"
+        );
+    }
+}
+
+/// The plots are a leaf beside the facade: no layer crate depends on them, and plotters comes
+/// in only through motornet-plot.
+#[test]
+fn only_the_facade_depends_on_the_plots() {
+    for krate in crates() {
+        let deps = dependencies(&krate.manifest, Kinds::All);
+        if krate.name != "motornet" {
+            assert!(
+                !deps.contains("motornet-plot"),
+                "{} depends on motornet-plot; only the facade may (see ARCHITECTURE.md)",
+                krate.name
+            );
+        }
+        if krate.name != "motornet-plot" {
+            assert!(
+                !deps.contains("plotters"),
+                "{} depends on plotters; plots go through motornet-plot",
+                krate.name
+            );
+        }
+    }
 }

@@ -81,6 +81,13 @@ pub use error::PolicyError;
 pub use gru::{Gru, GruCache, GruConfig, GruWorkspace};
 pub use layout::{ParamBlock, ParamLayout};
 pub use mlp::{Activation, Mlp, MlpCache, MlpConfig, MlpWorkspace};
+/// The random-number crate of the public signatures ([`Policy::init_params`] takes an
+/// `R: rand::Rng`): rand 0.8. Use this re-export (`motornet_policy::rand`, or `motornet::rand`)
+/// to make the generator, so that it implements the trait version the signature names even
+/// when your crate depends on another version of rand.
+pub use rand;
+/// The distributions crate matching [`rand`] (rand_distr 0.4).
+pub use rand_distr;
 pub use real::Real;
 
 use rand::Rng;

@@ -32,6 +32,13 @@ pub mod task;
 
 pub use env::{Batch, CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
 pub use error::TaskError;
+/// The random-number crate of the public signatures ([`Task::trial`] takes its
+/// `rngs::StdRng`): rand 0.8. Use this re-export (`motornet_task::rand`, or `motornet::rand`)
+/// in a task of your own, so that your generator is the type the trait names even when your
+/// crate depends on another version of rand.
+pub use rand;
+/// The distributions crate matching [`rand`] (rand_distr 0.4), for drawing trials.
+pub use rand_distr;
 pub use step::{StepContext, StepEffects, StepLogic};
 pub use task::{
     CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach, RandomTargetReachWithLoads,

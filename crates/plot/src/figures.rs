@@ -1,17 +1,9 @@
-//! Plots of training runs: loss curves, reach paths, arm stick figures and speed profiles.
-//!
-//! Every plot is written twice, as `<dir>/<stem>.png` and `<dir>/<stem>.svg`, by `plotters` in
-//! pure Rust. Text is drawn with DejaVu Sans, bundled in `crates/motornet/assets` (licence in
-//! `LICENSE-DejaVu.txt` there) and registered with `plotters::style::register_font`, so nothing
-//! needs fontconfig, freetype or any other system library.
-//!
-//! The functions never panic on bad data: non-finite points are skipped (a line is broken where
-//! they were), and a plot with nothing finite to show says "no data".
+//! The four plots, written to files ([`loss_curve`], [`reaches`], [`arm`], [`speed_profiles`])
+//! or drawn on a caller's plotters drawing area (the `draw_*` functions).
 
 use std::error::Error as StdError;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -19,175 +11,193 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The family name the bundled font is registered under; plotters' default family, so every
-/// text (titles, tick labels, axis descriptions) uses it.
-const FONT_FAMILY: &str = "sans-serif";
-/// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/LICENSE-DejaVu.txt`).
-static FONT_TTF: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+use crate::style::{
+    color, register_font, text_style, tick_formatter, tick_label, AXIS_DESC_SIZE, LABEL_SIZE,
+    RAW_LOSS_COLOR, SMOOTH_LOSS_COLOR, TITLE_SIZE,
+};
+use crate::PlotError;
 
-/// Size in pixels of plots in the plane (reaches, arm), square so that equal scaling fills it.
-const PLANAR_SIZE: (u32, u32) = (800, 800);
-/// Size in pixels of plots against batch or time.
-const CURVE_SIZE: (u32, u32) = (900, 500);
+/// Size in pixels (width, height) of the files of plots in the plane ([`reaches`], [`arm`]):
+/// square, so that equal scaling of x and y fills it.
+pub const PLANAR_SIZE: (u32, u32) = (800, 800);
+/// Size in pixels (width, height) of the files of plots against batch or time
+/// ([`loss_curve`], [`speed_profiles`]).
+pub const CURVE_SIZE: (u32, u32) = (900, 500);
 
-// Font sizes as plotters takes them (the glyphs' em is 1/1.24 of this, in pixels).
-const TITLE_SIZE: f64 = 28.0;
-const LABEL_SIZE: f64 = 19.0;
-const AXIS_DESC_SIZE: f64 = 22.0;
 /// Margin around the chart, in pixels.
 const MARGIN: u32 = 20;
 const X_LABEL_AREA: u32 = 55;
 const Y_LABEL_AREA: u32 = 85;
 
-/// Matplotlib's "tab10" colours, cycled over the reaches.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-/// The per-batch loss: thin and light (opaque, so that dense noisy segments do not darken).
-const RAW_LOSS_COLOR: RGBColor = RGBColor(166, 196, 228);
-/// The running mean of the loss: thick and dark.
-const SMOOTH_LOSS_COLOR: RGBColor = RGBColor(16, 72, 140);
-
-/// Why a plot could not be written. Every message names the file concerned.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PlotError {
-    /// The output directory could not be created.
-    #[error("cannot create the plot directory {}: {source}", path.display())]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The arguments cannot describe a plot (lengths that disagree, a bad time step, …).
-    #[error("cannot plot {}: {message}", path.display())]
-    Input {
-        /// The file that was to be written.
-        path: PathBuf,
-        /// What is wrong with the input.
-        message: String,
-    },
-    /// Drawing or writing the file failed.
-    #[error("cannot draw {}: {message}", path.display())]
-    Draw {
-        /// The file being written.
-        path: PathBuf,
-        /// The backend's error.
-        message: String,
-    },
-}
+/// Points `(x, y)` joined by straight lines, in the units of the plot (m for the plane).
+pub type Polyline = Vec<(f64, f64)>;
 
 /// Plots the per-batch training loss (thin, light) and its running mean over the last
-/// `smoothed_window` finite losses (thick; none when the window is 0 or 1), against the batch
-/// number. The loss axis is logarithmic
-/// when every finite loss is positive. `batches[i]` is the batch of `losses[i]`.
-pub(crate) fn loss_curve(
+/// `smoothed_window` finite losses (thick; none when the window is 0 or 1) against the batch
+/// number, into `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`CURVE_SIZE`] pixels); returns the
+/// two paths. `batches[i]` is the batch of `losses[i]` (the loss is in the loss's own units).
+/// The loss axis is logarithmic when every finite loss is positive. Non-finite losses are
+/// skipped (the line is broken there); with nothing finite the plot says "no data".
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `batches` and `losses` differ in length or `stem` is empty,
+/// [`PlotError::CreateDir`] if `dir` cannot be created, [`PlotError::Draw`] if a file cannot be
+/// written.
+pub fn loss_curve(
     dir: &Path,
     stem: &str,
     batches: &[usize],
     losses: &[f64],
     smoothed_window: usize,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    if batches.len() != losses.len() {
-        return Err(PlotError::Input {
-            path: dir.join(format!("{stem}.png")),
-            message: format!(
-                "{} batch numbers but {} losses",
-                batches.len(),
-                losses.len()
-            ),
-        });
-    }
-    let raw: Vec<(f64, f64)> = batches
-        .iter()
-        .zip(losses)
-        .map(|(&b, &l)| (b as f64, l))
-        .collect();
-    let finite: Vec<(f64, f64)> = raw.iter().copied().filter(|p| is_finite(*p)).collect();
-    let log_y = !finite.is_empty() && finite.iter().all(|&(_, l)| l > 0.0);
-    let window = smoothed_window.max(1);
-    let smoothed = if window > 1 {
-        running_mean(&finite, window)
-    } else {
-        Vec::new()
-    };
-    let title = if window > 1 {
-        format!("Training loss (thick: mean over {window} batches)")
-    } else {
-        "Training loss".to_string()
-    };
-    render(
-        dir,
-        stem,
-        &LossFigure {
-            title,
-            raw,
-            smoothed,
-            log_y,
-        },
-    )
+    let figure = LossFigure::new(batches, losses, smoothed_window)
+        .map_err(|e| e.at(dir.join(format!("{stem}.png"))))?;
+    render(dir, stem, CURVE_SIZE, &figure)
 }
 
-/// Plots fingertip paths (m) in the plane, with equal scaling of x and y: `paths[e]` is reach
-/// `e`, drawn in its own colour, with its target `targets[e]` as a circle and its start
-/// `starts[e]` as a small square (`targets` and `starts` may be shorter or longer than `paths`;
-/// colours follow the index).
-pub(crate) fn reaches(
+/// Draws the loss curve of [`loss_curve`] on `area`, a plotters drawing area of any backend
+/// and size (for example one panel of a figure of yours).
+///
+/// # Errors
+///
+/// [`PlotError::Data`] if `batches` and `losses` differ in length, [`PlotError::Backend`] if
+/// drawing fails.
+pub fn draw_loss_curve<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    batches: &[usize],
+    losses: &[f64],
+    smoothed_window: usize,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    draw_on(area, &LossFigure::new(batches, losses, smoothed_window)?)
+}
+
+/// Plots fingertip paths in the plane (m), with equal scaling of x and y, into
+/// `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`PLANAR_SIZE`] pixels); returns the two paths.
+/// `paths[e]` is reach `e`, drawn in colour [`color(e)`](crate::style::color), with its target
+/// `targets[e]` as a circle and its start `starts[e]` as a small square (`targets` and
+/// `starts` may be shorter or longer than `paths`; colours follow the index). Non-finite
+/// points are skipped.
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `stem` is empty, [`PlotError::CreateDir`] if `dir` cannot be
+/// created, [`PlotError::Draw`] if a file cannot be written.
+pub fn reaches(
     dir: &Path,
     stem: &str,
-    paths: &[Vec<(f64, f64)>],
+    paths: &[Polyline],
     targets: &[(f64, f64)],
     starts: &[(f64, f64)],
     title: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    render(
-        dir,
-        stem,
-        &ReachFigure {
-            title,
-            paths,
-            targets,
-            starts,
-        },
-    )
+    let figure = ReachFigure {
+        title,
+        paths,
+        targets,
+        starts,
+    };
+    render(dir, stem, PLANAR_SIZE, &figure)
 }
 
-/// Plots the arm as stick figures over time, with equal scaling of x and y: `frames[e][k]` is
-/// the polyline (shoulder, elbow, hand, … in m) of reach `e` at its `k`-th shown time. Each
-/// reach has its own colour; earlier frames are fainter.
-pub(crate) fn arm(
+/// Draws the reaches of [`reaches`] on `area`, a plotters drawing area of any backend and size.
+///
+/// # Errors
+///
+/// [`PlotError::Backend`] if drawing fails.
+pub fn draw_reaches<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    paths: &[Polyline],
+    targets: &[(f64, f64)],
+    starts: &[(f64, f64)],
+    title: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let figure = ReachFigure {
+        title,
+        paths,
+        targets,
+        starts,
+    };
+    draw_on(area, &figure)
+}
+
+/// Plots a limb as stick figures over time, with equal scaling of x and y, into
+/// `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`PLANAR_SIZE`] pixels); returns the two paths.
+/// `frames[e][k]` is the polyline (shoulder, elbow, hand, … in m) of reach `e` at its `k`-th
+/// shown time ([`arm_frames`](crate::arm_frames) makes them from a rollout). Each reach has its
+/// own colour; earlier frames are fainter.
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `stem` is empty, [`PlotError::CreateDir`] if `dir` cannot be
+/// created, [`PlotError::Draw`] if a file cannot be written.
+pub fn arm(
     dir: &Path,
     stem: &str,
-    frames: &[Vec<Vec<(f64, f64)>>],
+    frames: &[Vec<Polyline>],
     title: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    render(dir, stem, &ArmFigure { title, frames })
+    render(dir, stem, PLANAR_SIZE, &ArmFigure { title, frames })
 }
 
-/// Plots the fingertip speed (m/s) of each reach against time (s); `speeds[e][i]` is the speed
-/// of reach `e` at time `i · dt`.
-pub(crate) fn speed_profiles(
+/// Draws the stick figures of [`arm`] on `area`, a plotters drawing area of any backend and
+/// size.
+///
+/// # Errors
+///
+/// [`PlotError::Backend`] if drawing fails.
+pub fn draw_arm<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frames: &[Vec<Polyline>],
+    title: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    draw_on(area, &ArmFigure { title, frames })
+}
+
+/// Plots the fingertip speed (m/s) of each reach against time (s) into `<dir>/<stem>.png` and
+/// `<dir>/<stem>.svg` ([`CURVE_SIZE`] pixels); returns the two paths. `speeds[e][i]` is the
+/// speed of reach `e` at time `i · dt` (`dt` in s).
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `dt` is not positive and finite or `stem` is empty,
+/// [`PlotError::CreateDir`] if `dir` cannot be created, [`PlotError::Draw`] if a file cannot be
+/// written.
+pub fn speed_profiles(
     dir: &Path,
     stem: &str,
     dt: f64,
     speeds: &[Vec<f64>],
 ) -> Result<Vec<PathBuf>, PlotError> {
-    if !(dt.is_finite() && dt > 0.0) {
-        return Err(PlotError::Input {
-            path: dir.join(format!("{stem}.png")),
-            message: format!("the time step must be positive and finite, not {dt}"),
-        });
-    }
-    render(dir, stem, &SpeedFigure { dt, speeds })
+    let figure = SpeedFigure::new(dt, speeds).map_err(|e| e.at(dir.join(format!("{stem}.png"))))?;
+    render(dir, stem, CURVE_SIZE, &figure)
+}
+
+/// Draws the speed profiles of [`speed_profiles`] on `area`, a plotters drawing area of any
+/// backend and size.
+///
+/// # Errors
+///
+/// [`PlotError::Data`] if `dt` (s) is not positive and finite, [`PlotError::Backend`] if
+/// drawing fails.
+pub fn draw_speed_profiles<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    dt: f64,
+    speeds: &[Vec<f64>],
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    draw_on(area, &SpeedFigure::new(dt, speeds)?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,14 +207,32 @@ type DrawResult = Result<(), Box<dyn StdError>>;
 
 /// A plot that can be drawn on any plotters backend.
 trait Figure {
-    fn size(&self) -> (u32, u32);
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static;
 }
 
-/// Draws `figure` into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
-fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, PlotError> {
+/// Draws `figure` on a caller's area (after registering the font).
+fn draw_on<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    figure: &impl Figure,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    figure.draw(area).map_err(|e| PlotError::Backend {
+        message: e.to_string(),
+    })
+}
+
+/// Draws `figure` (`size` pixels) into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
+fn render(
+    dir: &Path,
+    stem: &str,
+    size: (u32, u32),
+    figure: &impl Figure,
+) -> Result<Vec<PathBuf>, PlotError> {
     let png = dir.join(format!("{stem}.png"));
     let svg = dir.join(format!("{stem}.svg"));
     if stem.is_empty() {
@@ -213,12 +241,7 @@ fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, 
             message: "the file stem is empty".to_string(),
         });
     }
-    if !register_bundled_font() {
-        return Err(PlotError::Draw {
-            path: png,
-            message: "the bundled font DejaVuSans.ttf could not be parsed".to_string(),
-        });
-    }
+    register_font()?;
     std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -228,28 +251,20 @@ fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>, 
         message: e.to_string(),
     };
     {
-        let root = BitMapBackend::new(&png, figure.size()).into_drawing_area();
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
         figure
             .draw(&root)
             .and_then(|()| root.present().map_err(Into::into))
             .map_err(|e| draw_error(&png, e))?;
     }
     {
-        let root = SVGBackend::new(&svg, figure.size()).into_drawing_area();
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
         figure
             .draw(&root)
             .and_then(|()| root.present().map_err(Into::into))
             .map_err(|e| draw_error(&svg, e))?;
     }
     Ok(vec![png, svg])
-}
-
-/// Registers the bundled font once per process; false if it cannot be parsed.
-fn register_bundled_font() -> bool {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT_TTF).is_ok()
-    })
 }
 
 /// A white canvas with `title` on top; returns the area below the title.
@@ -265,10 +280,6 @@ where
         .titled(title, text_style(TITLE_SIZE))
 }
 
-fn text_style(size: f64) -> TextStyle<'static> {
-    TextStyle::from((FONT_FAMILY, size).into_font()).color(&BLACK)
-}
-
 // ---------------------------------------------------------------------------------------------
 // The figures.
 
@@ -279,11 +290,43 @@ struct LossFigure {
     log_y: bool,
 }
 
-impl Figure for LossFigure {
-    fn size(&self) -> (u32, u32) {
-        CURVE_SIZE
+impl LossFigure {
+    fn new(batches: &[usize], losses: &[f64], smoothed_window: usize) -> Result<Self, PlotError> {
+        if batches.len() != losses.len() {
+            return Err(PlotError::data(format!(
+                "{} batch numbers but {} losses",
+                batches.len(),
+                losses.len()
+            )));
+        }
+        let raw: Vec<(f64, f64)> = batches
+            .iter()
+            .zip(losses)
+            .map(|(&b, &l)| (b as f64, l))
+            .collect();
+        let finite: Vec<(f64, f64)> = raw.iter().copied().filter(|p| is_finite(*p)).collect();
+        let log_y = !finite.is_empty() && finite.iter().all(|&(_, l)| l > 0.0);
+        let window = smoothed_window.max(1);
+        let smoothed = if window > 1 {
+            running_mean(&finite, window)
+        } else {
+            Vec::new()
+        };
+        let title = if window > 1 {
+            format!("Training loss (thick: mean over {window} batches)")
+        } else {
+            "Training loss".to_string()
+        };
+        Ok(LossFigure {
+            title,
+            raw,
+            smoothed,
+            log_y,
+        })
     }
+}
 
+impl Figure for LossFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
@@ -347,10 +390,6 @@ struct ReachFigure<'a> {
 }
 
 impl Figure for ReachFigure<'_> {
-    fn size(&self) -> (u32, u32) {
-        PLANAR_SIZE
-    }
-
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
@@ -367,8 +406,8 @@ impl Figure for ReachFigure<'_> {
         }
         with_planar_chart(root, self.title, &bounds, |chart| {
             for (e, path) in self.paths.iter().enumerate() {
-                let color = PALETTE[e % PALETTE.len()];
-                draw_broken_line(chart, path, color.stroke_width(2))?;
+                let c = color(e);
+                draw_broken_line(chart, path, c.stroke_width(2))?;
             }
             let targets = self
                 .targets
@@ -376,17 +415,14 @@ impl Figure for ReachFigure<'_> {
                 .enumerate()
                 .filter(|(_, p)| is_finite(**p));
             chart
-                .draw_series(targets.map(|(e, &p)| {
-                    Circle::new(p, 10, PALETTE[e % PALETTE.len()].stroke_width(2))
-                }))?;
+                .draw_series(targets.map(|(e, &p)| Circle::new(p, 10, color(e).stroke_width(2))))?;
             let starts = self
                 .starts
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| is_finite(**p));
             chart.draw_series(starts.map(|(e, &p)| {
-                EmptyElement::at(p)
-                    + Rectangle::new([(-5, -5), (5, 5)], PALETTE[e % PALETTE.len()].filled())
+                EmptyElement::at(p) + Rectangle::new([(-5, -5), (5, 5)], color(e).filled())
             }))?;
             Ok(())
         })
@@ -399,10 +435,6 @@ struct ArmFigure<'a> {
 }
 
 impl Figure for ArmFigure<'_> {
-    fn size(&self) -> (u32, u32) {
-        PLANAR_SIZE
-    }
-
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
@@ -413,7 +445,7 @@ impl Figure for ArmFigure<'_> {
         }
         with_planar_chart(root, self.title, &bounds, |chart| {
             for (e, reach) in self.frames.iter().enumerate() {
-                let color = PALETTE[e % PALETTE.len()];
+                let c = color(e);
                 let n = reach.len();
                 for (k, polyline) in reach.iter().enumerate() {
                     // From faint (0.15) at the first frame to opaque at the last.
@@ -422,7 +454,7 @@ impl Figure for ArmFigure<'_> {
                     } else {
                         1.0
                     };
-                    let style = color.mix(alpha);
+                    let style = c.mix(alpha);
                     draw_broken_line(chart, polyline, style.stroke_width(3))?;
                     let joints = polyline.iter().copied().filter(|&p| is_finite(p));
                     chart.draw_series(joints.map(|p| Circle::new(p, 4, style.filled())))?;
@@ -438,11 +470,18 @@ struct SpeedFigure<'a> {
     speeds: &'a [Vec<f64>],
 }
 
-impl Figure for SpeedFigure<'_> {
-    fn size(&self) -> (u32, u32) {
-        CURVE_SIZE
+impl<'a> SpeedFigure<'a> {
+    fn new(dt: f64, speeds: &'a [Vec<f64>]) -> Result<Self, PlotError> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(PlotError::data(format!(
+                "the time step must be positive and finite, not {dt} s"
+            )));
+        }
+        Ok(SpeedFigure { dt, speeds })
     }
+}
 
+impl Figure for SpeedFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
@@ -469,8 +508,8 @@ impl Figure for SpeedFigure<'_> {
         let chart = curve_chart(&area, padded(xs, 0.0), padded(ys, 0.05))?;
         let mut chart = draw_curve_mesh(chart, "time (s)", "speed (m/s)", false)?;
         for (e, curve) in curves.iter().enumerate() {
-            let color = PALETTE[e % PALETTE.len()];
-            draw_broken_line(&mut chart, curve, color.stroke_width(2))?;
+            let c = color(e);
+            draw_broken_line(&mut chart, curve, c.stroke_width(2))?;
         }
         Ok(())
     }
@@ -650,46 +689,6 @@ where
         .pos(Pos::new(HPos::Center, VPos::Center));
     area.draw_text("no data", &style, (w as i32 / 2, h as i32 / 2))?;
     Ok(())
-}
-
-/// Tick labels with as many decimals as a tenth of `span` needs, and no float noise near 0.
-fn tick_formatter(span: f64) -> impl Fn(&f64) -> String {
-    let step = (span / 10.0).abs();
-    let decimals = if step > 0.0 && step.is_finite() {
-        (-step.log10().floor()).clamp(0.0, 12.0) as usize + 1
-    } else {
-        3
-    };
-    move |v: &f64| {
-        if v.abs() <= step * 1e-6 {
-            "0".to_string()
-        } else {
-            tick_label(*v, decimals)
-        }
-    }
-}
-
-/// `v` with at most `decimals` decimals and no trailing zeros, or in scientific notation when
-/// very large or very small.
-fn tick_label(v: f64, decimals: usize) -> String {
-    let a = v.abs();
-    if v == 0.0 {
-        "0".to_string()
-    } else if !(1e-4..1e6).contains(&a) {
-        format!("{v:.1e}")
-    } else {
-        let s = format!("{v:.decimals$}");
-        let s = if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            &s
-        };
-        if s == "-0" {
-            "0".to_string()
-        } else {
-            s.to_string()
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1054,6 +1053,52 @@ mod tests {
         .unwrap();
         check(&w, &dir, "speed", CURVE_SIZE, "Fingertip speed");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn draw_functions_draw_on_a_callers_area() {
+        // two panels of one SVG in memory
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (1600, 600)).into_drawing_area();
+            let (left, right) = root.split_horizontally(900);
+            let losses: Vec<f64> = (0..100).map(|b| 1.0 / (1.0 + b as f64)).collect();
+            let batches: Vec<usize> = (0..100).collect();
+            draw_loss_curve(&left, &batches, &losses, 10).unwrap();
+            let paths = vec![vec![(0.0, 0.0), (0.05, 0.0), (0.1, 0.0)]];
+            draw_reaches(
+                &right,
+                &paths,
+                &[(0.1, 0.0)],
+                &[(0.0, 0.0)],
+                "Panel reaches",
+            )
+            .unwrap();
+            root.present().unwrap();
+        }
+        assert!(svg.contains("Training loss (thick: mean over 10 batches)"));
+        assert!(svg.contains("Panel reaches"));
+        // the reach's colour, tab10 blue, is drawn
+        assert!(
+            svg.contains("#1F77B4"),
+            "no path in the first palette colour"
+        );
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
+            draw_speed_profiles(&root, 0.01, &[vec![0.0, 0.3, 0.0]]).unwrap();
+            draw_arm(&root, &[vec![vec![(0.0, 0.0), (0.3, 0.1)]]], "Panel arm").unwrap();
+            // bad data on a caller's area: an error without a file
+            let e = draw_speed_profiles(&root, -1.0, &[]).unwrap_err();
+            assert!(matches!(e, PlotError::Data { .. }), "{e}");
+            let e = draw_loss_curve(&root, &[0], &[], 1).unwrap_err();
+            assert!(
+                e.to_string().contains("1 batch numbers but 0 losses"),
+                "{e}"
+            );
+            root.present().unwrap();
+        }
+        assert!(svg.contains("Fingertip speed") && svg.contains("Panel arm"));
     }
 
     #[test]

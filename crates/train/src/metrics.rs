@@ -1,0 +1,300 @@
+//! Reach metrics of a [`Rollout`]: the numbers people look at first in a validation batch.
+//!
+//! For each element (reach) of a rollout, from its fingertip trajectory and its target
+//! ([`ReachMetrics`]): the final endpoint error (m), the path length (m), the straight distance
+//! from the start to the target (m), their ratio (1 for a straight reach that ends on the
+//! target) and the peak fingertip speed (m/s); and their means over the batch
+//! ([`RolloutMetrics`]). `motornet eval` prints the means.
+//!
+//! ```
+//! use motornet_train::{metrics, Rollout};
+//!
+//! // one reach in the plane, 3 states of [x, y, vx, vy]: along x to the target (0.1, 0)
+//! let r = Rollout {
+//!     fingertip: vec![vec![0.0, 0.0, 0.0, 0.0, 0.05, 0.0, 1.0, 0.0, 0.1, 0.0, 0.0, 0.0]],
+//!     target: vec![vec![0.1, 0.0]],
+//!     ..Rollout::default()
+//! };
+//! let m = metrics::rollout_metrics(&r)?;
+//! assert_eq!(m.mean_final_error_m, 0.0);
+//! assert_eq!(m.mean_path_length_ratio, Some(1.0));
+//! assert_eq!(m.mean_peak_speed_m_per_s, 1.0);
+//! # Ok::<(), metrics::MetricsError>(())
+//! ```
+
+use crate::Rollout;
+
+/// Straight distances (m) below this leave a reach's path-length ratio undefined: the start is
+/// the target (a catch trial, a hold), and any movement would give an arbitrarily large ratio.
+pub const MIN_STRAIGHT_DISTANCE_M: f64 = 1e-9;
+
+/// The metrics of one reach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReachMetrics {
+    /// Distance (m) from the fingertip at the last state to the target.
+    pub final_error_m: f64,
+    /// Length (m) of the fingertip's path: the sum of the distances between consecutive states.
+    pub path_length_m: f64,
+    /// Distance (m) from the fingertip at the first state to the target.
+    pub straight_distance_m: f64,
+    /// `path_length_m / straight_distance_m` (dimensionless, at least 1 for a reach that ends
+    /// on its target); `None` when the straight distance is below
+    /// [`MIN_STRAIGHT_DISTANCE_M`].
+    pub path_length_ratio: Option<f64>,
+    /// The largest fingertip speed (m/s, the norm of the velocity) over the states.
+    pub peak_speed_m_per_s: f64,
+}
+
+/// The metrics of a rollout: per reach, and their means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutMetrics {
+    /// One entry per element of the rollout, in its order.
+    pub reaches: Vec<ReachMetrics>,
+    /// Mean of [`ReachMetrics::final_error_m`] (m).
+    pub mean_final_error_m: f64,
+    /// Mean of [`ReachMetrics::path_length_ratio`] over the reaches that have one; `None` if
+    /// none has.
+    pub mean_path_length_ratio: Option<f64>,
+    /// Mean of [`ReachMetrics::peak_speed_m_per_s`] (m/s).
+    pub mean_peak_speed_m_per_s: f64,
+}
+
+/// Why a rollout's metrics cannot be computed: its shapes disagree.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetricsError {
+    /// The rollout has no elements.
+    #[error("the rollout has no reaches")]
+    Empty,
+    /// The rollout's arrays do not have the shapes of [`Rollout`]'s documentation.
+    #[error("reach {element}: {message}")]
+    Shape {
+        /// The element (reach) concerned.
+        element: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The metrics of one reach: `fingertip` is `[(T+1) · 2d]` (position then velocity at every
+/// state, m and m/s) and `target` is `[d]` (m), as in a [`Rollout`]'s element. `element` only
+/// names the reach in errors. Non-finite values give non-finite metrics, not errors.
+///
+/// # Errors
+///
+/// [`MetricsError::Shape`] if `target` is empty or `fingertip` is not a positive multiple of
+/// `2 · target.len()` long.
+pub fn reach_metrics(
+    element: usize,
+    fingertip: &[f64],
+    target: &[f64],
+) -> Result<ReachMetrics, MetricsError> {
+    let d = target.len();
+    let shape = |message: String| MetricsError::Shape { element, message };
+    if d == 0 {
+        return Err(shape("the target has no coordinates".into()));
+    }
+    if fingertip.is_empty() || !fingertip.len().is_multiple_of(2 * d) {
+        return Err(shape(format!(
+            "the fingertip trajectory has {} numbers, not a positive multiple of 2·{d} \
+             (position and velocity at every state, for a target of {d} coordinates)",
+            fingertip.len()
+        )));
+    }
+    let states: Vec<&[f64]> = fingertip.chunks(2 * d).collect();
+    let distance = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let first = &states[0][..d];
+    let last = &states[states.len() - 1][..d];
+    let path_length_m: f64 = states
+        .windows(2)
+        .map(|w| distance(&w[0][..d], &w[1][..d]))
+        .sum();
+    let straight_distance_m = distance(first, target);
+    let peak_speed_m_per_s = states
+        .iter()
+        .map(|s| s[d..].iter().map(|v| v * v).sum::<f64>().sqrt())
+        .fold(
+            0.0,
+            |peak: f64, v| if v > peak || v.is_nan() { v } else { peak },
+        );
+    Ok(ReachMetrics {
+        final_error_m: distance(last, target),
+        path_length_m,
+        straight_distance_m,
+        path_length_ratio: (straight_distance_m >= MIN_STRAIGHT_DISTANCE_M)
+            .then(|| path_length_m / straight_distance_m),
+        peak_speed_m_per_s,
+    })
+}
+
+/// The metrics of every reach of `r` ([`reach_metrics`] of its fingertip trajectories and
+/// targets) and their means.
+///
+/// # Errors
+///
+/// [`MetricsError::Empty`] if `r` has no elements, [`MetricsError::Shape`] if its fingertip
+/// trajectories and targets differ in number or a reach's shapes disagree.
+pub fn rollout_metrics(r: &Rollout) -> Result<RolloutMetrics, MetricsError> {
+    if r.fingertip.is_empty() && r.target.is_empty() {
+        return Err(MetricsError::Empty);
+    }
+    if r.fingertip.len() != r.target.len() {
+        return Err(MetricsError::Shape {
+            element: r.fingertip.len().min(r.target.len()),
+            message: format!(
+                "the rollout has {} fingertip trajectories but {} targets",
+                r.fingertip.len(),
+                r.target.len()
+            ),
+        });
+    }
+    let reaches = r
+        .fingertip
+        .iter()
+        .zip(&r.target)
+        .enumerate()
+        .map(|(e, (f, t))| reach_metrics(e, f, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mean = |values: &mut dyn Iterator<Item = f64>| {
+        let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        (n > 0).then(|| sum / n as f64)
+    };
+    let n = reaches.len() as f64;
+    Ok(RolloutMetrics {
+        mean_final_error_m: reaches.iter().map(|m| m.final_error_m).sum::<f64>() / n,
+        mean_path_length_ratio: mean(&mut reaches.iter().filter_map(|m| m.path_length_ratio)),
+        mean_peak_speed_m_per_s: reaches.iter().map(|m| m.peak_speed_m_per_s).sum::<f64>() / n,
+        reaches,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A planar fingertip trajectory from positions and velocities per state.
+    fn trajectory(states: &[([f64; 2], [f64; 2])]) -> Vec<f64> {
+        states
+            .iter()
+            .flat_map(|(p, v)| [p[0], p[1], v[0], v[1]])
+            .collect()
+    }
+
+    #[test]
+    fn straight_reach_onto_the_target() {
+        // along (3, 4)/5 from (0, 0) to (0.3, 0.4) in three equal steps; speeds 0, 2.5, 5, 0
+        let f = trajectory(&[
+            ([0.0, 0.0], [0.0, 0.0]),
+            ([0.1, 0.4 / 3.0], [1.5, 2.0]),
+            ([0.2, 0.8 / 3.0], [3.0, 4.0]),
+            ([0.3, 0.4], [0.0, 0.0]),
+        ]);
+        let m = reach_metrics(0, &f, &[0.3, 0.4]).unwrap();
+        assert!(m.final_error_m.abs() < 1e-15, "{m:?}");
+        assert!((m.path_length_m - 0.5).abs() < 1e-15, "{m:?}");
+        assert!((m.straight_distance_m - 0.5).abs() < 1e-15, "{m:?}");
+        assert!((m.path_length_ratio.unwrap() - 1.0).abs() < 1e-14, "{m:?}");
+        assert_eq!(m.peak_speed_m_per_s, 5.0);
+    }
+
+    #[test]
+    fn detour_and_miss() {
+        // from (0, 0) up to (0, 0.1), then right to (0.1, 0.1); the target is (0.1, 0):
+        // path 0.2 m, straight 0.1 m, ratio 2, final error 0.1 m, peak speed |(0.6, 0.8)| = 1
+        let f = trajectory(&[
+            ([0.0, 0.0], [0.0, 0.5]),
+            ([0.0, 0.1], [0.6, 0.8]),
+            ([0.1, 0.1], [0.0, 0.0]),
+        ]);
+        let m = reach_metrics(3, &f, &[0.1, 0.0]).unwrap();
+        assert!((m.final_error_m - 0.1).abs() < 1e-15);
+        assert!((m.path_length_m - 0.2).abs() < 1e-15);
+        assert!((m.path_length_ratio.unwrap() - 2.0).abs() < 1e-14);
+        assert!((m.peak_speed_m_per_s - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn means_over_a_rollout() {
+        let straight = trajectory(&[([0.0, 0.0], [0.0, 2.0]), ([0.0, 0.1], [0.0, 0.0])]);
+        // a hold on the target: no ratio, no speed, no error
+        let hold = trajectory(&[([0.2, 0.2], [0.0, 0.0]), ([0.2, 0.2], [0.0, 0.0])]);
+        let r = Rollout {
+            fingertip: vec![straight, hold],
+            target: vec![vec![0.0, 0.1], vec![0.2, 0.2]],
+            ..Rollout::default()
+        };
+        let m = rollout_metrics(&r).unwrap();
+        assert_eq!(m.reaches.len(), 2);
+        assert_eq!(m.reaches[1].path_length_ratio, None);
+        assert_eq!(m.mean_path_length_ratio, Some(1.0));
+        assert_eq!(m.mean_final_error_m, 0.0);
+        assert_eq!(m.mean_peak_speed_m_per_s, 1.0); // (2 + 0) / 2
+                                                    // every reach a hold: no mean ratio
+        let r = Rollout {
+            fingertip: vec![r.fingertip[1].clone()],
+            target: vec![vec![0.2, 0.2]],
+            ..Rollout::default()
+        };
+        assert_eq!(rollout_metrics(&r).unwrap().mean_path_length_ratio, None);
+    }
+
+    #[test]
+    fn three_dimensional_reach() {
+        // one state at (1, 2, 2) m moving at (0, 3, 4) m/s, target at the origin
+        let m = reach_metrics(0, &[1.0, 2.0, 2.0, 0.0, 3.0, 4.0], &[0.0; 3]).unwrap();
+        assert_eq!(m.final_error_m, 3.0);
+        assert_eq!(m.path_length_m, 0.0);
+        assert_eq!(m.path_length_ratio, Some(0.0));
+        assert_eq!(m.peak_speed_m_per_s, 5.0);
+    }
+
+    #[test]
+    fn a_nan_speed_is_the_peak() {
+        let f = trajectory(&[([0.0, 0.0], [f64::NAN, 0.0]), ([0.0, 0.1], [1.0, 0.0])]);
+        assert!(reach_metrics(0, &f, &[0.0, 0.1])
+            .unwrap()
+            .peak_speed_m_per_s
+            .is_nan());
+    }
+
+    #[test]
+    fn bad_shapes_are_errors() {
+        assert_eq!(
+            rollout_metrics(&Rollout::default()),
+            Err(MetricsError::Empty)
+        );
+        let e = reach_metrics(2, &[0.0; 6], &[0.0, 0.0]).unwrap_err();
+        assert!(
+            matches!(&e, MetricsError::Shape { element: 2, message } if message.contains("6 numbers")),
+            "{e}"
+        );
+        assert!(reach_metrics(0, &[], &[0.0, 0.0]).is_err());
+        assert!(reach_metrics(0, &[0.0; 4], &[]).is_err());
+        let r = Rollout {
+            fingertip: vec![vec![0.0; 4], vec![0.0; 4]],
+            target: vec![vec![0.0; 2]],
+            ..Rollout::default()
+        };
+        let e = rollout_metrics(&r).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("2 fingertip trajectories but 1 targets"),
+            "{e}"
+        );
+        let r = Rollout {
+            fingertip: vec![vec![0.0; 4], vec![0.0; 5]],
+            target: vec![vec![0.0; 2]; 2],
+            ..Rollout::default()
+        };
+        assert!(matches!(
+            rollout_metrics(&r),
+            Err(MetricsError::Shape { element: 1, .. })
+        ));
+    }
+}

@@ -101,6 +101,7 @@ mod mujoco;
 mod params;
 mod relu;
 mod rigid_hill;
+pub mod testing;
 mod thelen;
 
 pub use activation::ActivationDynamics;
@@ -129,6 +130,14 @@ pub const RIGID_HILL_STATE_NAMES: [&str; 7] = [
 /// The largest number of states any model in this crate has per muscle. Scratch buffers of this
 /// size let models work without allocating.
 pub const MAX_MUSCLE_STATES: usize = 8;
+
+/// Proprioception of the built-in models: the fibre length (state entry 1, m) and fibre
+/// velocity (state entry 2, m/s) divided by the model's [`MuscleModel::proprioception_scale`],
+/// as MotorNet observes them.
+#[inline]
+pub(crate) fn fibre_proprioception<S: Scalar>(scale: (f64, f64), state: &[S]) -> [S; 2] {
+    [state[1] / S::c(scale.0), state[2] / S::c(scale.1)]
+}
 
 /// A muscle model: parameters for `n_muscles()` muscles and the equations that advance each.
 ///
@@ -169,6 +178,23 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     fn proprioception_scale(&self, m: usize) -> (f64, f64) {
         let _ = m;
         (1.0, 1.0)
+    }
+
+    /// What muscle `m` senses (its proprioception): `[length, velocity]`, normalised
+    /// (dimensionless), from the muscle's `state` (`[n_states]`) and its musculotendon length
+    /// `mt_len` (m) and velocity `mt_vel` (m/s). An environment shows these to the network
+    /// (`motornet_task::Environment`), and differentiates them with dual numbers, so write it
+    /// over [`Scalar`] like the rest of the model.
+    ///
+    /// The default is the musculotendon length and velocity divided by
+    /// [`MuscleModel::proprioception_scale`]: `[mt_len / l0, mt_vel / v0]`. The built-in models
+    /// override it with their fibre length and fibre velocity states (the entries named
+    /// `"muscle length"` and `"muscle velocity"`) divided by the same scales, which is what
+    /// MotorNet observes.
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], mt_len: S, mt_vel: S) -> [S; 2] {
+        let _ = state;
+        let (l0, v0) = self.proprioception_scale(m);
+        [mt_len / S::c(l0), mt_vel / S::c(v0)]
     }
 
     /// State of muscle `m` at rest (activation = `min_activation`) for a musculotendon length

@@ -49,9 +49,12 @@
 //! # Adding a model
 //! One new file: a struct holding its parameters, and an `impl MuscleModel` giving its state
 //! names and its `integrate` (and `derivative` if it has more than the activation ODE, and
-//! `initial_state` if integrating once from rest is not right). Write the equations with
+//! `initial_state` if integrating once from rest is not right). State names are free: what
+//! the muscle senses is [`MuscleModel::proprioception`] (by default its musculotendon length
+//! and velocity over [`MuscleModel::proprioception_scale`]). Write the equations with
 //! `S::c(..)` for constants and [`motornet_scalar::select`] / `clamp_*` for branches, and every
-//! number type, including dual numbers for exact derivatives, comes for free:
+//! number type, including dual numbers for exact derivatives, comes for free. Then run the
+//! conformance check ([`testing::check_muscle_model`]) on it:
 //! ```
 //! use motornet_muscle::{ActivationDynamics, MuscleModel};
 //! use motornet_scalar::Scalar;
@@ -80,6 +83,10 @@
 //! let mut s = [0.0; 2];
 //! q.integrate(0, 0.01, &[0.0], &[0.5, 0.0], 0.0, 0.0, &mut s);
 //! assert_eq!(s[1], 25.0);
+//!
+//! use motornet_muscle::testing::{check_muscle_model, CheckConfig};
+//! let report = check_muscle_model(&q, &CheckConfig::default()).expect("Quadratic conforms");
+//! assert_eq!(report.steps, 256);
 //! ```
 //!
 //! # References

@@ -106,6 +106,9 @@ impl MuscleModel for AnyMuscle {
     fn proprioception_scale(&self, i: usize) -> (f64, f64) {
         dispatch!(self, m => m.proprioception_scale(i))
     }
+    fn proprioception<S: Scalar>(&self, i: usize, state: &[S], mt_len: S, mt_vel: S) -> [S; 2] {
+        dispatch!(self, m => m.proprioception(i, state, mt_len, mt_vel))
+    }
     fn initial_state<S: Scalar>(&self, i: usize, mt_len: S, mt_vel: S, dt: f64, state: &mut [S]) {
         dispatch!(self, m => m.initial_state(i, mt_len, mt_vel, dt, state))
     }

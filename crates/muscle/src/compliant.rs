@@ -101,11 +101,14 @@ impl CompliantTendonHillMuscle {
             + p2_term
             + p3 * p3)
             .clamp_min(S::zero());
+        // √0 = 0 taken as a constant: a dual number's √ at 0 has slope ∞, and ∞ · 0 is NaN
+        // (at zero activation with a slack tendon every term is 0 and the derivative with it)
+        let root = select(sqrt_term.gt(S::zero()), sqrt_term.sqrt(), S::zero());
         let concentric = f.lt(f_x_a);
         let nom = select(
             concentric,
             b_rel_st * (f - f_x_a),
-            -f + p1 * c(S_AS) - p3 - sqrt_term.sqrt(),
+            -f + p1 * c(S_AS) - p3 - root,
         );
         let den = select(concentric, f + activation * a_rel_st, c(-2.0 * S_AS));
         nom / den
@@ -144,6 +147,9 @@ impl MuscleModel for CompliantTendonHillMuscle {
     }
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.k[m].f_max
+    }
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], _len: S, _vel: S) -> [S; 2] {
+        crate::fibre_proprioception(self.proprioception_scale(m), state)
     }
     fn proprioception_scale(&self, m: usize) -> (f64, f64) {
         (self.k[m].l0_ce, self.k[m].vmax)

@@ -49,9 +49,12 @@
 //! # Adding a model
 //! One new file: a struct holding its parameters, and an `impl MuscleModel` giving its state
 //! names and its `integrate` (and `derivative` if it has more than the activation ODE, and
-//! `initial_state` if integrating once from rest is not right). Write the equations with
+//! `initial_state` if integrating once from rest is not right). State names are free: what
+//! the muscle senses is [`MuscleModel::proprioception`] (by default its musculotendon length
+//! and velocity over [`MuscleModel::proprioception_scale`]). Write the equations with
 //! `S::c(..)` for constants and [`motornet_scalar::select`] / `clamp_*` for branches, and every
-//! number type, including dual numbers for exact derivatives, comes for free:
+//! number type, including dual numbers for exact derivatives, comes for free. Then run the
+//! conformance check ([`testing::check_muscle_model`]) on it:
 //! ```
 //! use motornet_muscle::{ActivationDynamics, MuscleModel};
 //! use motornet_scalar::Scalar;
@@ -80,6 +83,10 @@
 //! let mut s = [0.0; 2];
 //! q.integrate(0, 0.01, &[0.0], &[0.5, 0.0], 0.0, 0.0, &mut s);
 //! assert_eq!(s[1], 25.0);
+//!
+//! use motornet_muscle::testing::{check_muscle_model, CheckConfig};
+//! let report = check_muscle_model(&q, &CheckConfig::default()).expect("Quadratic conforms");
+//! assert_eq!(report.steps, 256);
 //! ```
 //!
 //! # References
@@ -101,6 +108,7 @@ mod mujoco;
 mod params;
 mod relu;
 mod rigid_hill;
+pub mod testing;
 mod thelen;
 
 pub use activation::ActivationDynamics;
@@ -129,6 +137,14 @@ pub const RIGID_HILL_STATE_NAMES: [&str; 7] = [
 /// The largest number of states any model in this crate has per muscle. Scratch buffers of this
 /// size let models work without allocating.
 pub const MAX_MUSCLE_STATES: usize = 8;
+
+/// Proprioception of the built-in models: the fibre length (state entry 1, m) and fibre
+/// velocity (state entry 2, m/s) divided by the model's [`MuscleModel::proprioception_scale`],
+/// as MotorNet observes them.
+#[inline]
+pub(crate) fn fibre_proprioception<S: Scalar>(scale: (f64, f64), state: &[S]) -> [S; 2] {
+    [state[1] / S::c(scale.0), state[2] / S::c(scale.1)]
+}
 
 /// A muscle model: parameters for `n_muscles()` muscles and the equations that advance each.
 ///
@@ -169,6 +185,23 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     fn proprioception_scale(&self, m: usize) -> (f64, f64) {
         let _ = m;
         (1.0, 1.0)
+    }
+
+    /// What muscle `m` senses (its proprioception): `[length, velocity]`, normalised
+    /// (dimensionless), from the muscle's `state` (`[n_states]`) and its musculotendon length
+    /// `mt_len` (m) and velocity `mt_vel` (m/s). An environment shows these to the network
+    /// (`motornet_task::Environment`), and differentiates them with dual numbers, so write it
+    /// over [`Scalar`] like the rest of the model.
+    ///
+    /// The default is the musculotendon length and velocity divided by
+    /// [`MuscleModel::proprioception_scale`]: `[mt_len / l0, mt_vel / v0]`. The built-in models
+    /// override it with their fibre length and fibre velocity states (the entries named
+    /// `"muscle length"` and `"muscle velocity"`) divided by the same scales, which is what
+    /// MotorNet observes.
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], mt_len: S, mt_vel: S) -> [S; 2] {
+        let _ = state;
+        let (l0, v0) = self.proprioception_scale(m);
+        [mt_len / S::c(l0), mt_vel / S::c(v0)]
     }
 
     /// State of muscle `m` at rest (activation = `min_activation`) for a musculotendon length

@@ -121,6 +121,9 @@ impl MuscleModel for MujocoHillMuscle {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.params[m].max_isometric_force
     }
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], _len: S, _vel: S) -> [S; 2] {
+        crate::fibre_proprioception(self.proprioception_scale(m), state)
+    }
     fn proprioception_scale(&self, m: usize) -> (f64, f64) {
         (self.params[m].optimal_muscle_length, self.params[m].vmax)
     }

@@ -72,6 +72,9 @@ impl MuscleModel for ReluMuscle {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.muscles[m].max_isometric_force
     }
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], _len: S, _vel: S) -> [S; 2] {
+        crate::fibre_proprioception(self.proprioception_scale(m), state)
+    }
 
     fn initial_state<S: Scalar>(&self, _m: usize, mt_len: S, mt_vel: S, _dt: f64, state: &mut [S]) {
         state[0] = S::c(self.activation.min_activation);

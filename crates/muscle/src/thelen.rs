@@ -119,6 +119,9 @@ impl MuscleModel for RigidTendonHillMuscleThelen {
     fn max_isometric_force(&self, m: usize) -> f64 {
         self.k[m].f_max
     }
+    fn proprioception<S: Scalar>(&self, m: usize, state: &[S], _len: S, _vel: S) -> [S; 2] {
+        crate::fibre_proprioception(self.proprioception_scale(m), state)
+    }
     fn proprioception_scale(&self, m: usize) -> (f64, f64) {
         (self.k[m].l0_ce, self.k[m].vmax)
     }

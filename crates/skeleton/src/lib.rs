@@ -60,6 +60,7 @@
 mod bounds;
 mod error;
 mod point_mass;
+pub mod testing;
 mod two_dof_arm;
 
 pub use bounds::JointBounds;

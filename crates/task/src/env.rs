@@ -2,8 +2,10 @@
 //!
 //! MotorNet 0.3.0 semantics, kept on purpose:
 //! - **Observation** = goal (then the go cue for tasks that have one), vision (fingertip
-//!   position), proprioception (every muscle's fibre length / `l0_ce`, then every muscle's fibre
-//!   velocity / `vmax`), then the last `action_frame_stacking` actions (oldest first).
+//!   position), proprioception (every muscle's normalised length, then every muscle's
+//!   normalised velocity, as [`MuscleModel::proprioception`] gives them: for the built-in models
+//!   the fibre length / `l0_ce` and fibre velocity / `vmax`), then the last
+//!   `action_frame_stacking` actions (oldest first).
 //! - **Delays.** A delay of `k·dt` holds a `k`-element buffer per sense, so the observation
 //!   after step `t` shows the state of step `t − (k − 1)`; the default delay, `dt`, means no lag.
 //!   The buffers start filled with the reset state, so early observations show the reset state.
@@ -20,7 +22,8 @@
 use crate::error::TaskError;
 use crate::task::{Task, Trial, TrialContext};
 use motornet_effector::{Effector, Geometry, State, Workspace};
-use motornet_muscle::MuscleModel;
+use motornet_muscle::{MuscleModel, MAX_MUSCLE_STATES};
+use motornet_scalar::DualN;
 use motornet_skeleton::Skeleton;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -106,8 +109,8 @@ pub struct ObsLayout {
     pub go_cue: Option<usize>,
     /// Offset of the (delayed) fingertip position (`space_dim` entries, m).
     pub vision: usize,
-    /// Offset of the (delayed) proprioception: `M` normalised fibre lengths then `M`
-    /// normalised fibre velocities.
+    /// Offset of the (delayed) proprioception: `M` normalised lengths then `M` normalised
+    /// velocities ([`MuscleModel::proprioception`]).
     pub proprioception: usize,
     /// Offset of the stacked actions (`action_frame_stacking · M`, oldest first).
     pub actions: usize,
@@ -123,11 +126,6 @@ pub struct Environment<K, M, G> {
     steps: usize,
     k_vision: usize,
     k_proprioception: usize,
-    /// Index of the fibre length and fibre velocity in a muscle's state.
-    length_index: usize,
-    velocity_index: usize,
-    /// l0_ce and vmax per muscle.
-    scale: Vec<(f64, f64)>,
     layout: ObsLayout,
     obs_std: Vec<f64>,
 }
@@ -232,8 +230,7 @@ fn non_negative(field: &str, v: f64) -> Result<(), TaskError> {
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     /// An environment for `task` on `effector`. Errors name the offending setting: a delay
     /// that is not a whole multiple of dt, a negative or non-finite noise level or duration,
-    /// a per-entry noise of the wrong length, a curl field on a non-planar effector, or a
-    /// muscle model without `muscle length` / `muscle velocity` states.
+    /// a per-entry noise of the wrong length, or a curl field on a non-planar effector.
     pub fn new(
         effector: Arc<Effector<K, M, G>>,
         task: Arc<dyn Task>,
@@ -278,23 +275,6 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                 });
             }
         }
-        let names = effector.muscle().state_names();
-        let find = |want: &str| {
-            names
-                .iter()
-                .position(|n| *n == want)
-                .ok_or_else(|| TaskError::Config {
-                    field: "effector.muscle".into(),
-                    reason: format!(
-                        "proprioception needs a `{want}` state; {} has {names:?}",
-                        effector.muscle().name()
-                    ),
-                })
-        };
-        let (length_index, velocity_index) = (find("muscle length")?, find("muscle velocity")?);
-        let scale = (0..m)
-            .map(|i| effector.muscle().proprioception_scale(i))
-            .collect();
         let cue = usize::from(task.go_cue());
         let layout = ObsLayout {
             goal: 0,
@@ -335,9 +315,6 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             steps,
             k_vision,
             k_proprioception,
-            length_index,
-            velocity_index,
-            scale,
             layout,
             obs_std,
         })
@@ -386,27 +363,52 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         (t + 1).saturating_sub(k)
     }
 
-    /// Proprioception of `state` (no noise): `M` fibre lengths / l0_ce then `M` fibre
-    /// velocities / vmax, into `out` (`[2M]`).
+    /// Proprioception of `state` (no noise), into `out` (`[2M]`): `M` normalised lengths then
+    /// `M` normalised velocities, [`MuscleModel::proprioception`] of each muscle's state with
+    /// its musculotendon length and velocity (rows 0 and 1 of `state.geometry`).
     pub fn proprioception(&self, state: &State<f64>, out: &mut [f64]) {
-        let m = self.effector.n_muscles();
-        let ns = self.effector.muscle().n_states();
+        let muscle = self.effector.muscle();
+        let (m, ns) = (self.effector.n_muscles(), muscle.n_states());
         for i in 0..m {
-            let (l0, vmax) = self.scale[i];
-            out[i] = state.muscle[i * ns + self.length_index] / l0;
-            out[m + i] = state.muscle[i * ns + self.velocity_index] / vmax;
+            let s = &state.muscle[i * ns..(i + 1) * ns];
+            let [len, vel] = muscle.proprioception(i, s, state.geometry[i], state.geometry[m + i]);
+            out[i] = len;
+            out[m + i] = vel;
         }
     }
 
-    /// Adds the gradient of [`Environment::proprioception`] (`g_prop`, `[2M]`) into the
-    /// muscle part of a state gradient (`g_muscle`, `[M · n_states]`).
-    pub fn proprioception_vjp(&self, g_prop: &[f64], g_muscle: &mut [f64]) {
-        let m = self.effector.n_muscles();
-        let ns = self.effector.muscle().n_states();
+    /// Adds the gradient of [`Environment::proprioception`] at `state`, for `g_prop` =
+    /// ∂L/∂proprioception (`[2M]`), into `g_state`: its muscle part (`[M · n_states]`) and rows
+    /// 0 and 1 of its geometry part (musculotendon lengths and velocities, `[M]` each).
+    ///
+    /// The derivatives come from [`MuscleModel::proprioception`] itself, evaluated on
+    /// forward-mode dual numbers (one pass per muscle, seeding its state entries and its
+    /// length and velocity), so any model's proprioception is differentiated exactly, with no
+    /// derivative written by hand.
+    pub fn proprioception_vjp(&self, state: &State<f64>, g_prop: &[f64], g_state: &mut State<f64>) {
+        const N: usize = MAX_MUSCLE_STATES + 2;
+        type D = DualN<N>;
+        let muscle = self.effector.muscle();
+        let (m, ns) = (self.effector.n_muscles(), muscle.n_states());
+        let mut s = [D::constant(0.0); MAX_MUSCLE_STATES];
         for i in 0..m {
-            let (l0, vmax) = self.scale[i];
-            g_muscle[i * ns + self.length_index] += g_prop[i] / l0;
-            g_muscle[i * ns + self.velocity_index] += g_prop[m + i] / vmax;
+            let (gl, gv) = (g_prop[i], g_prop[m + i]);
+            if gl == 0.0 && gv == 0.0 {
+                continue;
+            }
+            let row = &state.muscle[i * ns..(i + 1) * ns];
+            for (k, (d, &v)) in s.iter_mut().zip(row).enumerate() {
+                *d = D::variable(v, k);
+            }
+            let len = D::variable(state.geometry[i], ns);
+            let vel = D::variable(state.geometry[m + i], ns + 1);
+            let [pl, pv] = muscle.proprioception(i, &s[..ns], len, vel);
+            let grad = |k: usize| gl * pl.eps[k] + gv * pv.eps[k];
+            for (k, g) in g_state.muscle[i * ns..(i + 1) * ns].iter_mut().enumerate() {
+                *g += grad(k);
+            }
+            g_state.geometry[i] += grad(ns);
+            g_state.geometry[m + i] += grad(ns + 1);
         }
     }
 

@@ -575,7 +575,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 {
                     *a = b.to_f64();
                 }
-                env.proprioception_vjp(&g_prop, &mut tr.g_state[ip].muscle);
+                env.proprioception_vjp(&tr.states[ip], &g_prop, &mut tr.g_state[ip]);
                 for j in 0..frames {
                     // entry j of observation t is the noisy command of step t − frames + j
                     if let Some(s) = (t + j).checked_sub(frames) {

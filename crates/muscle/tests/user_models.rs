@@ -1,0 +1,242 @@
+//! The conformance check (`motornet_muscle::testing`) on muscle models written the way a user
+//! of the crate would write them: one that conforms passes, and each broken one is rejected
+//! with an error naming the property it breaks.
+
+use motornet_muscle::testing::{check_muscle_model, CheckConfig, ConformanceError, Property};
+use motornet_muscle::{ActivationDynamics, MuscleModel};
+use motornet_scalar::Scalar;
+
+/// How each variant of [`Lagged`] is broken.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flaw {
+    None,
+    /// `read_states` omits the previous tension, which `integrate` reads.
+    UndeclaredRead,
+    /// The length is read as a plain number (`lane(0)`), so its derivative is dropped.
+    DroppedDerivative,
+    /// A negative force when the activation is below one half.
+    NegativeForce,
+}
+
+/// A user's model with states named unlike MotorNet's: the tension follows
+/// `F_max · a · (length / l0)` with a first-order lag of time constant `tau`; the force is the
+/// tension. State: `["act", "tension", "force"]`; `integrate` reads the activation and the
+/// previous tension (`read_states = [0, 1]`). Proprioception is the trait's default
+/// (musculotendon length and velocity over `proprioception_scale`).
+#[derive(Debug)]
+struct Lagged {
+    act: ActivationDynamics,
+    f_max: Vec<f64>,
+    l0: f64,
+    tau: f64,
+    flaw: Flaw,
+}
+
+impl Lagged {
+    fn new(flaw: Flaw) -> Self {
+        Self {
+            act: ActivationDynamics::new(0.01, 0.015, 0.05).unwrap(),
+            f_max: vec![300.0, 120.0],
+            l0: 0.2,
+            tau: 0.02,
+            flaw,
+        }
+    }
+}
+
+impl MuscleModel for Lagged {
+    fn name(&self) -> &'static str {
+        "Lagged"
+    }
+    fn state_names(&self) -> &'static [&'static str] {
+        &["act", "tension", "force"]
+    }
+    fn n_derivatives(&self) -> usize {
+        1
+    }
+    fn n_muscles(&self) -> usize {
+        self.f_max.len()
+    }
+    fn muscle_name(&self, m: usize) -> &str {
+        ["flexor", "extensor"][m]
+    }
+    fn activation(&self) -> &ActivationDynamics {
+        &self.act
+    }
+    fn max_isometric_force(&self, m: usize) -> f64 {
+        self.f_max[m]
+    }
+    fn proprioception_scale(&self, _m: usize) -> (f64, f64) {
+        (self.l0, 1.5)
+    }
+    fn read_states(&self) -> &'static [usize] {
+        match self.flaw {
+            Flaw::UndeclaredRead => &[0],
+            _ => &[0, 1],
+        }
+    }
+    fn integrate<S: Scalar>(
+        &self,
+        m: usize,
+        dt: f64,
+        d: &[S],
+        s: &[S],
+        mt_len: S,
+        _mt_vel: S,
+        out: &mut [S],
+    ) {
+        let a = self.act.step(dt, s[0], d[0]);
+        let len = match self.flaw {
+            Flaw::DroppedDerivative => S::c(mt_len.lane(0)),
+            _ => mt_len,
+        };
+        let a_eff = match self.flaw {
+            Flaw::NegativeForce => a.shift(-0.5),
+            _ => a,
+        };
+        let target = a_eff * len.scale(self.f_max[m] / self.l0);
+        let tension = s[1] + (target - s[1]).scale(dt / self.tau);
+        out[0] = a;
+        out[1] = tension;
+        out[2] = tension;
+    }
+}
+
+fn config() -> CheckConfig {
+    CheckConfig {
+        cases: 64,
+        ..CheckConfig::default()
+    }
+}
+
+#[test]
+fn a_conforming_user_model_passes() {
+    let report = check_muscle_model(&Lagged::new(Flaw::None), &config()).unwrap_or_else(|e| {
+        panic!("{e}");
+    });
+    assert_eq!(report.steps, 64 * 2);
+    // inputs: length, velocity, activation, excitation, the tension's factor; outputs: one
+    // derivative, three state entries, two proprioception entries
+    assert_eq!(
+        report.derivatives_compared + report.derivatives_skipped,
+        64 * 2 * 5 * 6
+    );
+    assert!(report.derivatives_compared > 0);
+}
+
+fn expect_violation(flaw: Flaw, property: Property, mentions: &[&str]) {
+    let err = check_muscle_model(&Lagged::new(flaw), &config())
+        .expect_err(&format!("{flaw:?} must fail"));
+    assert_eq!(err.property(), Some(property), "{flaw:?}: {err}");
+    let ConformanceError::Violation(v) = &err else {
+        panic!("{flaw:?}: {err}")
+    };
+    assert_eq!(v.model, "Lagged");
+    let msg = err.to_string();
+    for word in ["Lagged", &property.to_string(), "mt_len ="]
+        .iter()
+        .chain(mentions)
+    {
+        assert!(msg.contains(word), "{flaw:?}: `{word}` not in: {msg}");
+    }
+}
+
+#[test]
+fn an_undeclared_state_read_is_rejected() {
+    expect_violation(
+        Flaw::UndeclaredRead,
+        Property::ReadStates,
+        &["read_states = [0]", "'tension'"],
+    );
+}
+
+#[test]
+fn a_dropped_derivative_is_rejected() {
+    expect_violation(
+        Flaw::DroppedDerivative,
+        Property::DerivativesMatchFiniteDifferences,
+        &["/ d mt_len", "dual 0 vs finite difference"],
+    );
+}
+
+#[test]
+fn a_negative_force_is_rejected() {
+    expect_violation(
+        Flaw::NegativeForce,
+        Property::NonNegativeForce,
+        &["force after the step"],
+    );
+}
+
+#[test]
+fn inconsistent_sizes_and_bad_settings_are_rejected() {
+    /// Declares a read state beyond its state.
+    #[derive(Debug)]
+    struct BadIndex(Lagged);
+    impl MuscleModel for BadIndex {
+        fn name(&self) -> &'static str {
+            "BadIndex"
+        }
+        fn state_names(&self) -> &'static [&'static str] {
+            self.0.state_names()
+        }
+        fn n_derivatives(&self) -> usize {
+            1
+        }
+        fn n_muscles(&self) -> usize {
+            2
+        }
+        fn muscle_name(&self, m: usize) -> &str {
+            self.0.muscle_name(m)
+        }
+        fn activation(&self) -> &ActivationDynamics {
+            self.0.activation()
+        }
+        fn max_isometric_force(&self, m: usize) -> f64 {
+            self.0.max_isometric_force(m)
+        }
+        fn read_states(&self) -> &'static [usize] {
+            &[0, 3]
+        }
+        fn integrate<S: Scalar>(
+            &self,
+            m: usize,
+            dt: f64,
+            d: &[S],
+            s: &[S],
+            l: S,
+            v: S,
+            out: &mut [S],
+        ) {
+            self.0.integrate(m, dt, d, s, l, v, out)
+        }
+    }
+    let err = check_muscle_model(&BadIndex(Lagged::new(Flaw::None)), &config()).unwrap_err();
+    assert_eq!(err.property(), Some(Property::Structure));
+    assert!(err.to_string().contains("read_states = [0, 3]"), "{err}");
+
+    let bad = CheckConfig {
+        mt_len: (1.0, 0.5),
+        ..config()
+    };
+    let err = check_muscle_model(&Lagged::new(Flaw::None), &bad).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConformanceError::Config {
+                field: "mt_len",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let bad = CheckConfig {
+        dt: 0.0,
+        ..config()
+    };
+    let err = check_muscle_model(&Lagged::new(Flaw::None), &bad).unwrap_err();
+    assert!(
+        matches!(err, ConformanceError::Config { field: "dt", .. }),
+        "{err}"
+    );
+}

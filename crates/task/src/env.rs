@@ -20,6 +20,7 @@
 //! size or on how the batch is split across threads.
 
 use crate::error::TaskError;
+use crate::step::{StepContext, StepDual, StepEffects, StepScalar, STEP_DUAL_WIDTH};
 use crate::task::{Task, Trial, TrialContext};
 use motornet_effector::{Effector, Geometry, State, Workspace};
 use motornet_muscle::{MuscleModel, MAX_MUSCLE_STATES};
@@ -114,6 +115,9 @@ pub struct ObsLayout {
     pub proprioception: usize,
     /// Offset of the stacked actions (`action_frame_stacking · M`, oldest first).
     pub actions: usize,
+    /// Offset of the task's own entries ([`StepLogic::observations`](crate::StepLogic) of
+    /// them, set by its step logic; none for tasks without one).
+    pub task: usize,
     /// Row length.
     pub len: usize,
 }
@@ -152,8 +156,68 @@ pub struct Episode {
     /// The latest sensory samples (reused buffers).
     vis_sample: Vec<f64>,
     prop_sample: Vec<f64>,
-    /// The endpoint load applied during the last step.
+    /// What the environment sets at the current state: goal, loads, task observations.
+    now: Effects,
+    /// The endpoint and joint loads applied during the last step (empty: none).
     load: Vec<f64>,
+    joint_load: Vec<f64>,
+}
+
+/// The goal, shown goal, loads and task observation entries at one state (see
+/// [`StepEffects`]), owned.
+#[derive(Debug, Clone, Default)]
+struct Effects {
+    goal: Vec<f64>,
+    shown_goal: Vec<f64>,
+    endpoint_load: Vec<f64>,
+    joint_load: Vec<f64>,
+    observation: Vec<f64>,
+}
+
+impl Effects {
+    fn zeros(d: usize, dof: usize, obs: usize) -> Self {
+        Self {
+            goal: vec![0.0; d],
+            shown_goal: vec![0.0; d],
+            endpoint_load: vec![0.0; d],
+            joint_load: vec![0.0; dof],
+            observation: vec![0.0; obs],
+        }
+    }
+    fn view(&mut self) -> StepEffects<'_, f64> {
+        StepEffects {
+            goal: &mut self.goal,
+            shown_goal: &mut self.shown_goal,
+            endpoint_load: &mut self.endpoint_load,
+            joint_load: &mut self.joint_load,
+            observation: &mut self.observation,
+        }
+    }
+}
+
+/// ∂L/∂ what the environment sets at one state (see [`Environment::effects_vjp`]); an empty
+/// slice is a zero gradient.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EffectsGrad<'a> {
+    /// ∂L/∂ goal of the losses (`[space_dim]`).
+    pub goal: &'a [f64],
+    /// ∂L/∂ goal shown in the observation (`[space_dim]`).
+    pub shown_goal: &'a [f64],
+    /// ∂L/∂ endpoint load of the step from the state (`[space_dim]`).
+    pub endpoint_load: &'a [f64],
+    /// ∂L/∂ joint load of the step from the state (`[dof]`).
+    pub joint_load: &'a [f64],
+    /// ∂L/∂ the task's observation entries (`[layout().len − layout().task]`).
+    pub observation: &'a [f64],
+}
+
+/// Scratch space of [`Environment::effects_vjp`] (make one with
+/// [`Environment::effects_workspace`] and reuse it).
+#[derive(Debug, Clone)]
+pub struct EffectsWorkspace {
+    fingertip: Vec<StepDual>,
+    joint: Vec<StepDual>,
+    out: [Vec<StepDual>; 5],
 }
 
 /// A fixed-length buffer of samples, oldest first.
@@ -276,13 +340,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             }
         }
         let cue = usize::from(task.go_cue());
+        let extra = task.step_logic().map_or(0, |l| l.observations());
+        let actions = 2 * d + cue + 2 * m;
+        let task_entries = actions + config.action_frame_stacking * m;
         let layout = ObsLayout {
             goal: 0,
             go_cue: (cue == 1).then_some(d),
             vision: d + cue,
             proprioception: 2 * d + cue,
-            actions: 2 * d + cue + 2 * m,
-            len: 2 * d + cue + 2 * m + config.action_frame_stacking * m,
+            actions,
+            task: task_entries,
+            len: task_entries + extra,
         };
         let mut obs_std = match &config.obs_noise {
             NoiseStd::Same(s) => {
@@ -306,8 +374,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                 v.clone()
             }
         };
-        // the goal and the go cue stay noiseless
+        // the goal, the go cue and the task's own entries stay noiseless
         obs_std[..layout.vision].iter_mut().for_each(|s| *s = 0.0);
+        obs_std[layout.task..].iter_mut().for_each(|s| *s = 0.0);
         Ok(Self {
             effector,
             task,
@@ -413,22 +482,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     }
 
     /// The endpoint load (N, `[space_dim]`, empty if none) applied during the step from the
-    /// episode's current state: the trial's constant load plus the curl field if it is on.
+    /// episode's current state: the trial's constant load, plus the curl field if it is on,
+    /// as the task's step logic leaves it.
     pub fn endpoint_load(&self, ep: &Episode, out: &mut Vec<f64>) {
         out.clear();
-        let d = self.effector.space_dim();
-        let curl = self.config.curl_field.filter(|_| ep.curl_on);
-        if ep.trial.endpoint_load.is_empty() && curl.is_none() {
-            return;
-        }
-        out.resize(d, 0.0);
-        for (o, l) in out.iter_mut().zip(&ep.trial.endpoint_load) {
-            *o = *l;
-        }
-        if let Some(c) = curl {
-            let (vx, vy) = (ep.cart[d], ep.cart[d + 1]);
-            out[0] += c.strength * vy;
-            out[1] -= c.strength * vx;
+        if self.has_endpoint_load(&ep.trial, ep.curl_on) {
+            out.extend_from_slice(&ep.now.endpoint_load);
         }
     }
 
@@ -440,12 +499,172 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         }
     }
 
-    /// The goal (m) for the fingertip at state `t` of `ep`: the target from the go cue on,
-    /// the start position before it (and throughout a catch trial).
+    /// The default goal (m) for the fingertip at state `t` of `ep`: the target from the go cue
+    /// on, the start position before it (and throughout a catch trial). A task's step logic
+    /// may move it; [`Episode::goal`] is the goal in force.
     pub fn goal<'a>(&self, ep: &'a Episode, t: usize) -> &'a [f64] {
-        match ep.trial.go_cue {
-            Some(c) if t >= c => &ep.trial.target,
-            _ => &ep.start,
+        default_goal(&ep.trial, &ep.start, t)
+    }
+
+    /// Whether a step of this trial has an endpoint load at all (else the effector gets none).
+    fn has_endpoint_load(&self, trial: &Trial, curl_on: bool) -> bool {
+        !trial.endpoint_load.is_empty()
+            || (curl_on && self.config.curl_field.is_some())
+            || self
+                .task
+                .step_logic()
+                .is_some_and(|l| l.sets_endpoint_load())
+    }
+
+    /// Whether a step has a joint load (only a task's step logic sets one).
+    fn has_joint_load(&self) -> bool {
+        self.task.step_logic().is_some_and(|l| l.sets_joint_load())
+    }
+
+    /// What the environment sets at state `t` of a trial, from the fingertip (`[2·space_dim]`)
+    /// and joint (`[2·dof]`) state: the default goals, the trial's load plus the curl field,
+    /// then the task's step logic. Written once over the scalar: `f64` while simulating,
+    /// [`StepDual`] for [`Environment::effects_vjp`].
+    fn effects<S: StepScalar>(
+        &self,
+        trial: &Trial,
+        start: &[f64],
+        curl_on: bool,
+        t: usize,
+        fingertip: &[S],
+        joint: &[S],
+        out: &mut StepEffects<'_, S>,
+    ) {
+        let d = start.len();
+        let goal = default_goal(trial, start, t);
+        let shown = if self.layout.go_cue.is_some() {
+            &trial.target
+        } else {
+            goal
+        };
+        for k in 0..d {
+            out.goal[k] = S::c(goal[k]);
+            out.shown_goal[k] = S::c(shown[k]);
+            out.endpoint_load[k] = S::c(trial.endpoint_load.get(k).copied().unwrap_or(0.0));
+        }
+        if let Some(c) = self.config.curl_field.filter(|_| curl_on) {
+            // load = k·[[0, 1], [−1, 0]]·v
+            out.endpoint_load[0] += fingertip[d + 1].scale(c.strength);
+            out.endpoint_load[1] -= fingertip[d].scale(c.strength);
+        }
+        out.joint_load.iter_mut().for_each(|v| *v = S::zero());
+        out.observation.iter_mut().for_each(|v| *v = S::zero());
+        if let Some(logic) = self.task.step_logic() {
+            let ctx = StepContext {
+                t,
+                dt: self.dt(),
+                steps: self.steps,
+                trial,
+                start,
+                fingertip,
+                joint,
+            };
+            S::run(logic, &ctx, out);
+        }
+    }
+
+    /// Whether what the environment sets at a state depends on the state in this episode (a
+    /// curl field that is on, or step logic that reads the state).
+    pub fn effects_read_state(&self, ep: &Episode) -> bool {
+        (ep.curl_on && self.config.curl_field.is_some())
+            || self.task.step_logic().is_some_and(|l| l.reads_state())
+    }
+
+    /// Scratch space for [`Environment::effects_vjp`].
+    pub fn effects_workspace(&self) -> EffectsWorkspace {
+        let (d, dof) = (self.effector.space_dim(), self.effector.dof());
+        let z = StepDual::constant(0.0);
+        EffectsWorkspace {
+            fingertip: vec![z; 2 * d],
+            joint: vec![z; 2 * dof],
+            out: [d, d, d, dof, self.layout.len - self.layout.task].map(|n| vec![z; n]),
+        }
+    }
+
+    /// Adds the gradient of what the environment sets at state `t` of `ep` (goals, loads and
+    /// the task's observation entries, for `g` = ∂L/∂ those) with respect to the fingertip
+    /// (`fingertip` `[2·space_dim]`, into `g_fingertip`) and the joint state (`joint` `[2·dof]`,
+    /// into `g_joint`) at that state. Derived from the same generic code as the forward pass
+    /// (curl field and task step logic included) on dual numbers, nothing by hand; adds
+    /// nothing when [`Environment::effects_read_state`] is false.
+    #[allow(clippy::too_many_arguments)]
+    pub fn effects_vjp(
+        &self,
+        ep: &Episode,
+        t: usize,
+        fingertip: &[f64],
+        joint: &[f64],
+        g: &EffectsGrad,
+        g_fingertip: &mut [f64],
+        g_joint: &mut [f64],
+        ws: &mut EffectsWorkspace,
+    ) {
+        if !self.effects_read_state(ep) {
+            return;
+        }
+        let grads = [
+            g.goal,
+            g.shown_goal,
+            g.endpoint_load,
+            g.joint_load,
+            g.observation,
+        ];
+        if grads.iter().all(|g| g.iter().all(|&v| v == 0.0)) {
+            return;
+        }
+        let n_f = fingertip.len();
+        let n = n_f + joint.len();
+        for first in (0..n).step_by(STEP_DUAL_WIDTH) {
+            let seed = |i: usize, v: f64| {
+                if (first..first + STEP_DUAL_WIDTH).contains(&i) {
+                    StepDual::variable(v, i - first)
+                } else {
+                    StepDual::constant(v)
+                }
+            };
+            for (i, (x, &v)) in ws.fingertip.iter_mut().zip(fingertip).enumerate() {
+                *x = seed(i, v);
+            }
+            for (i, (x, &v)) in ws.joint.iter_mut().zip(joint).enumerate() {
+                *x = seed(n_f + i, v);
+            }
+            let [goal, shown_goal, endpoint_load, joint_load, observation] = &mut ws.out;
+            let mut out = StepEffects {
+                goal,
+                shown_goal,
+                endpoint_load,
+                joint_load,
+                observation,
+            };
+            self.effects(
+                &ep.trial,
+                &ep.start,
+                ep.curl_on,
+                t,
+                &ws.fingertip,
+                &ws.joint,
+                &mut out,
+            );
+            for (outs, g) in ws.out.iter().zip(grads) {
+                for (o, &gv) in outs.iter().zip(g) {
+                    if gv == 0.0 {
+                        continue;
+                    }
+                    for (dir, e) in o.eps.iter().enumerate() {
+                        let i = first + dir;
+                        if i < n_f {
+                            g_fingertip[i] += gv * e;
+                        } else if i < n {
+                            g_joint[i - n_f] += gv * e;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -497,6 +716,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         let mut cart = vec![0.0; 2 * eff.space_dim()];
         eff.cartesian(&state, &mut cart);
         let start = cart[..eff.space_dim()].to_vec();
+        let extra = self.layout.len - self.layout.task;
+        let mut now = Effects::zeros(eff.space_dim(), eff.dof(), extra);
+        self.effects(
+            &trial,
+            &start,
+            curl_on,
+            0,
+            &cart,
+            &state.joint,
+            &mut now.view(),
+        );
         let m = eff.n_muscles();
         let (mut vis, mut prop) = (vec![0.0; eff.space_dim()], vec![0.0; 2 * m]);
         self.senses(&state, &cart, &mut rng, &mut vis, &mut prop);
@@ -514,7 +744,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             cart,
             vis_sample: vis,
             prop_sample: prop,
+            now,
             load: Vec::new(),
+            joint_load: Vec::new(),
         };
         self.observe(&mut ep, None, obs);
         Ok(ep)
@@ -560,12 +792,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                 actions.push(a);
             }
         }
-        let goal: &[f64] = if l.go_cue.is_some() {
-            &ep.trial.target
-        } else {
-            self.goal(ep, ep.t)
-        };
-        obs[l.goal..l.goal + d].copy_from_slice(goal);
+        obs[l.goal..l.goal + d].copy_from_slice(&ep.now.shown_goal);
         if let Some(c) = l.go_cue {
             obs[c] = match ep.trial.go_cue {
                 Some(cue) if ep.t >= cue => 1.0,
@@ -578,6 +805,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         for j in 0..self.config.action_frame_stacking {
             obs[l.actions + j * m..l.actions + (j + 1) * m].copy_from_slice(ep.actions.get(j));
         }
+        obs[l.task..l.len].copy_from_slice(&ep.now.observation);
         for (o, s) in obs.iter_mut().zip(&self.obs_std) {
             if *s > 0.0 {
                 *o += s * ep.rng.sample::<f64, _>(StandardNormal);
@@ -607,11 +835,39 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         add_noise(noisy_action, self.config.action_noise, &mut ep.rng);
         let mut load = std::mem::take(&mut ep.load);
         self.endpoint_load(ep, &mut load);
-        self.effector
-            .step(&mut ep.state, noisy_action, &load, &[], &mut ep.ws);
+        ep.joint_load.clear();
+        if self.has_joint_load() {
+            ep.joint_load.extend_from_slice(&ep.now.joint_load);
+        }
+        self.effector.step(
+            &mut ep.state,
+            noisy_action,
+            &load,
+            &ep.joint_load,
+            &mut ep.ws,
+        );
         ep.load = load;
         self.effector.cartesian(&ep.state, &mut ep.cart);
         ep.t += 1;
+        let Episode {
+            trial,
+            start,
+            curl_on,
+            t,
+            cart,
+            state,
+            now,
+            ..
+        } = &mut *ep;
+        self.effects(
+            trial,
+            start,
+            *curl_on,
+            *t,
+            cart,
+            &state.joint,
+            &mut now.view(),
+        );
         self.observe(ep, Some(noisy_action), obs);
         Ok(ep.t >= self.steps)
     }
@@ -703,9 +959,29 @@ impl Episode {
         &self.load
     }
 
+    /// The joint load (`[dof]`, N·m or N; empty if none) applied during the last step, as the
+    /// task's step logic set it.
+    pub fn last_joint_load(&self) -> &[f64] {
+        &self.joint_load
+    }
+
+    /// The goal of the losses at the current state (`[space_dim]`, m): the default goal
+    /// ([`Environment::goal`]) unless the task's step logic moved it.
+    pub fn goal(&self) -> &[f64] {
+        &self.now.goal
+    }
+
     /// Fingertip position then velocity (`[2·space_dim]`, m and m/s) now.
     pub fn fingertip(&self) -> &[f64] {
         &self.cart
+    }
+}
+
+/// The goal at state `t` without step logic: the target from the go cue on, the start before.
+fn default_goal<'a>(trial: &'a Trial, start: &'a [f64], t: usize) -> &'a [f64] {
+    match trial.go_cue {
+        Some(c) if t >= c => &trial.target,
+        _ => start,
     }
 }
 

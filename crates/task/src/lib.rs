@@ -30,7 +30,10 @@ pub mod loss;
 pub mod step;
 pub mod task;
 
-pub use env::{Batch, CurlField, EnvConfig, Environment, Episode, NoiseStd, ObsLayout};
+pub use env::{
+    Batch, CurlField, EffectsGrad, EffectsWorkspace, EnvConfig, Environment, Episode, NoiseStd,
+    ObsLayout,
+};
 pub use error::TaskError;
 /// The random-number crate of the public signatures ([`Task::trial`] takes its
 /// `rngs::StdRng`): rand 0.8. Use this re-export (`motornet_task::rand`, or `motornet::rand`)

@@ -95,6 +95,17 @@ pub trait StepLogic: Send + Sync {
     fn reads_state(&self) -> bool {
         true
     }
+    /// Whether [`StepLogic::step`] changes the endpoint load. The default, `true`, is always
+    /// correct; `false` lets trials without a load of their own step without one (a cheaper
+    /// gradient).
+    fn sets_endpoint_load(&self) -> bool {
+        true
+    }
+    /// Whether [`StepLogic::step`] sets a joint load. The default, `true`, is always correct;
+    /// `false` steps without one.
+    fn sets_joint_load(&self) -> bool {
+        true
+    }
     /// Set the goal, loads and observation entries of state `ctx.t`. Branch on values with
     /// [`Scalar::select`] and the comparison masks, never with `if` on a value, so that the
     /// derivative follows the branch taken; `ctx.t` and the trial are plain numbers and may
@@ -109,6 +120,10 @@ pub trait DynStepLogic: Send + Sync {
     fn observations(&self) -> usize;
     /// See [`StepLogic::reads_state`].
     fn reads_state(&self) -> bool;
+    /// See [`StepLogic::sets_endpoint_load`].
+    fn sets_endpoint_load(&self) -> bool;
+    /// See [`StepLogic::sets_joint_load`].
+    fn sets_joint_load(&self) -> bool;
     /// [`StepLogic::step`] in `f64`.
     fn step_f64(&self, ctx: &StepContext<'_, f64>, out: &mut StepEffects<'_, f64>);
     /// [`StepLogic::step`] on dual numbers.
@@ -121,6 +136,12 @@ impl<L: StepLogic> DynStepLogic for L {
     }
     fn reads_state(&self) -> bool {
         StepLogic::reads_state(self)
+    }
+    fn sets_endpoint_load(&self) -> bool {
+        StepLogic::sets_endpoint_load(self)
+    }
+    fn sets_joint_load(&self) -> bool {
+        StepLogic::sets_joint_load(self)
     }
     fn step_f64(&self, ctx: &StepContext<'_, f64>, out: &mut StepEffects<'_, f64>) {
         self.step(ctx, out)

@@ -13,7 +13,7 @@ use motornet_muscle::MuscleModel;
 use motornet_policy::{Policy, Real};
 use motornet_skeleton::Skeleton;
 use motornet_task::loss::{EpisodeGrad, EpisodeView, Loss, LossSum};
-use motornet_task::{Environment, Episode, TaskError};
+use motornet_task::{EffectsGrad, EffectsWorkspace, Environment, Episode, TaskError};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -73,8 +73,12 @@ pub struct Rollout {
 struct Trace {
     /// Effector states `[T+1]`.
     states: Vec<State<f64>>,
-    /// Endpoint loads applied at each step `[T][d]` (empty rows: none).
+    /// Endpoint and joint loads applied at each step `[T][d]`, `[T][dof]` (empty rows: none).
     loads: Vec<Vec<f64>>,
+    joint_loads: Vec<Vec<f64>>,
+    /// ∂L/∂ the endpoint and joint loads of the step being differentiated.
+    g_load: Vec<f64>,
+    g_joint_load: Vec<f64>,
     /// The losses' view of the episode, one flat array per field of [`EpisodeView`]:
     /// fingertip `[(T+1)·2d]`, goal `[(T+1)·d]`, activation `[(T+1)·M]`, hidden `[T·H]`,
     /// joint `[(T+1)·2dof]`, muscle `[(T+1)·M·n_states]`, geometry `[(T+1)·(2+dof)·M]`,
@@ -325,10 +329,11 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             tr.excitation.resize(t_len * m, 0.0);
             tr.output.resize(t_len * m, 0.0);
             tr.loads.resize_with(t_len, Vec::new);
+            tr.joint_loads.resize_with(t_len, Vec::new);
             tr.fingertip.resize((t_len + 1) * 2 * d, 0.0);
             tr.fingertip[..2 * d].copy_from_slice(ep.fingertip());
             tr.goal.resize((t_len + 1) * d, 0.0);
-            tr.goal[..d].copy_from_slice(env.goal(&ep, 0));
+            tr.goal[..d].copy_from_slice(ep.goal());
             self.episodes.push(ep);
         }
         self.h[0].iter_mut().for_each(|v| *v = T::zero());
@@ -359,11 +364,14 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 let load = &mut tr.loads[t];
                 load.clear();
                 load.extend_from_slice(ep.last_endpoint_load());
+                let load = &mut tr.joint_loads[t];
+                load.clear();
+                load.extend_from_slice(ep.last_joint_load());
                 tr.output[t * m..(t + 1) * m].copy_from_slice(&action);
                 tr.excitation[t * m..(t + 1) * m].copy_from_slice(&noisy);
                 tr.states[t + 1].clone_from(&ep.state);
                 tr.fingertip[(t + 1) * 2 * d..(t + 2) * 2 * d].copy_from_slice(ep.fingertip());
-                tr.goal[(t + 1) * d..(t + 2) * d].copy_from_slice(env.goal(ep, t + 1));
+                tr.goal[(t + 1) * d..(t + 2) * d].copy_from_slice(ep.goal());
                 if t + 1 < t_len {
                     let x = &mut self.x[t + 1][i * n_obs..(i + 1) * n_obs];
                     for (x, o) in x.iter_mut().zip(&obs) {
@@ -501,15 +509,43 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut vjp = StepGradient::default();
         let mut gc = vec![0.0; 2 * d];
         let mut g_prop = vec![0.0; 2 * m];
+        let mut g_cart = vec![0.0; 2 * d];
+        let mut g_joint = vec![0.0; 2 * eff.dof()];
+        let mut ews = env.effects_workspace();
+        let task_obs = layout.task..layout.len;
+        let (mut gx_goal, mut gx_task) = (vec![0.0; d], vec![0.0; task_obs.len()]);
+        // the goal of the last state, through what the environment set there
+        for (tr, ep) in self.traces.iter_mut().zip(&self.episodes) {
+            let g = EffectsGrad {
+                goal: &tr.g_loss[8][t_len * d..(t_len + 1) * d],
+                ..EffectsGrad::default()
+            };
+            let parts = (
+                &tr.fingertip[..],
+                &tr.joint[..],
+                &tr.states[t_len],
+                &mut tr.g_state[t_len],
+            );
+            effects_vjp(
+                env,
+                ep,
+                parts,
+                t_len,
+                &g,
+                &mut g_cart,
+                &mut g_joint,
+                &mut ews,
+            );
+        }
         for t in (0..t_len).rev() {
             // the effector step from state t: ∂L/∂(state t) and ∂L/∂(noisy command t)
-            for (i, (tr, ep)) in self.traces.iter_mut().zip(&self.episodes).enumerate() {
+            for (i, tr) in self.traces.iter_mut().enumerate() {
                 let (before, after) = tr.g_state.split_at_mut(t + 1);
                 eff.step_vjp_into(
                     &tr.states[t],
                     &tr.excitation[t * m..(t + 1) * m],
                     &tr.loads[t],
-                    &[],
+                    &tr.joint_loads[t],
                     &after[0],
                     &mut vjp,
                 );
@@ -518,16 +554,12 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 add(&mut g.muscle, &vjp.state.muscle);
                 add(&mut g.geometry, &vjp.state.geometry);
                 add(&mut tr.g_noisy[t * m..(t + 1) * m], &vjp.excitation);
-                // the curl field's load depends on the fingertip velocity at state t:
-                // load = k·(v_y, −v_x)
-                let k = env.curl_strength(ep);
-                if k != 0.0 && !vjp.endpoint_load.is_empty() {
-                    let gl = &vjp.endpoint_load;
-                    gc.iter_mut().for_each(|v| *v = 0.0);
-                    gc[d] = -k * gl[1];
-                    gc[d + 1] = k * gl[0];
-                    eff.cartesian_vjp_add(&tr.states[t].joint, &gc, &mut g.joint);
-                }
+                // the loads depend on the state through what the environment sets (curl
+                // field, task step logic): kept for its VJP once ∂L/∂(observation t) is known
+                tr.g_load.clear();
+                tr.g_load.extend_from_slice(&vjp.endpoint_load);
+                tr.g_joint_load.clear();
+                tr.g_joint_load.extend_from_slice(&vjp.joint_load);
                 // action noise is additive: ∂L/∂command = ∂L/∂noisy command, plus the losses'
                 // own gradient with respect to the network's output
                 let g_output = &tr.g_loss[7][t * m..(t + 1) * m];
@@ -557,8 +589,32 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             std::mem::swap(&mut g_h_new, &mut g_h);
             // ∂L/∂(observation t) to what it shows: delayed vision and proprioception, and
             // the stacked commands (goal and go cue are constants)
-            for (i, tr) in self.traces.iter_mut().enumerate() {
+            for (i, (tr, ep)) in self.traces.iter_mut().zip(&self.episodes).enumerate() {
                 let gx = &g_x[i * n_obs..(i + 1) * n_obs];
+                // what the environment set at state t: the goal (losses and observation),
+                // the loads of step t and the task's observation entries
+                if env.effects_read_state(ep) {
+                    for (a, b) in gx_goal.iter_mut().zip(&gx[layout.goal..layout.goal + d]) {
+                        *a = b.to_f64();
+                    }
+                    for (a, b) in gx_task.iter_mut().zip(&gx[task_obs.clone()]) {
+                        *a = b.to_f64();
+                    }
+                    let g = EffectsGrad {
+                        goal: &tr.g_loss[8][t * d..(t + 1) * d],
+                        shown_goal: &gx_goal,
+                        endpoint_load: &tr.g_load,
+                        joint_load: &tr.g_joint_load,
+                        observation: &gx_task,
+                    };
+                    let parts = (
+                        &tr.fingertip[..],
+                        &tr.joint[..],
+                        &tr.states[t],
+                        &mut tr.g_state[t],
+                    );
+                    effects_vjp(env, ep, parts, t, &g, &mut g_cart, &mut g_joint, &mut ews);
+                }
                 let iv = Environment::<K, M, G>::delayed_state(t, k_vis);
                 gc.iter_mut().for_each(|v| *v = 0.0);
                 for k in 0..d {
@@ -587,6 +643,37 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 }
             }
         }
+    }
+}
+
+/// Adds the gradient `g` of what the environment set at state `t` of an element into its
+/// state gradient: through [`Environment::effects_vjp`] to the fingertip and joint state, and
+/// from the fingertip through the kinematics. `g_cart` (`[2d]`) and `g_joint` (`[2·dof]`) are
+/// scratch.
+#[allow(clippy::too_many_arguments)]
+fn effects_vjp<K: Skeleton, M: MuscleModel, G: Geometry>(
+    env: &Environment<K, M, G>,
+    ep: &Episode,
+    (fingertip, joint, state, g_state): (&[f64], &[f64], &State<f64>, &mut State<f64>),
+    t: usize,
+    g: &EffectsGrad,
+    g_cart: &mut [f64],
+    g_joint: &mut [f64],
+    ws: &mut EffectsWorkspace,
+) {
+    if !env.effects_read_state(ep) {
+        return;
+    }
+    let (nc, nj) = (g_cart.len(), g_joint.len());
+    g_cart.iter_mut().for_each(|v| *v = 0.0);
+    g_joint.iter_mut().for_each(|v| *v = 0.0);
+    let fingertip = &fingertip[t * nc..(t + 1) * nc];
+    let joint = &joint[t * nj..(t + 1) * nj];
+    env.effects_vjp(ep, t, fingertip, joint, g, g_cart, g_joint, ws);
+    add(&mut g_state.joint, g_joint);
+    if g_cart.iter().any(|&v| v != 0.0) {
+        env.effector()
+            .cartesian_vjp_add(&state.joint, g_cart, &mut g_state.joint);
     }
 }
 

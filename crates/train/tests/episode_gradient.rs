@@ -4,10 +4,15 @@
 
 use motornet_effector::presets;
 use motornet_policy::{GruConfig, Policy};
+use motornet_scalar::Scalar;
 use motornet_task::loss::{
     ActivationL2, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss, LossSum, Speed,
 };
-use motornet_task::{CurlField, EnvConfig, Environment, NoiseStd, RandomTargetReach};
+use motornet_task::step::{DynStepLogic, StepContext, StepEffects, StepLogic};
+use motornet_task::{
+    CurlField, EnvConfig, Environment, NoiseStd, RandomTargetReach, Task, TaskError, Trial,
+    TrialContext,
+};
 use motornet_train::EpisodeRunner;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::sync::Arc;
@@ -85,7 +90,50 @@ fn smooth_losses() -> LossSum {
         .unwrap()
 }
 
+/// A task written outside the library with per-step logic on everything the environment lets
+/// a task set: a target sliding along x (and drawn a little toward the fingertip), a force
+/// channel on y (spring and damper), a viscous joint load that turns on at step 3, and two
+/// observation entries of its own (a context cue from step 2 and a reading of the fingertip).
+struct Perturbed;
+
+impl Task for Perturbed {
+    fn name(&self) -> &str {
+        "Perturbed"
+    }
+    fn trial(&self, ctx: &TrialContext, rng: &mut StdRng) -> Result<Trial, TaskError> {
+        RandomTargetReach.trial(ctx, rng)
+    }
+    fn step_logic(&self) -> Option<&dyn DynStepLogic> {
+        Some(self)
+    }
+}
+
+impl StepLogic for Perturbed {
+    fn observations(&self) -> usize {
+        2
+    }
+    fn step<S: Scalar>(&self, ctx: &StepContext<'_, S>, out: &mut StepEffects<'_, S>) {
+        let (d, dof) = (ctx.start.len(), ctx.joint.len() / 2);
+        out.goal[0] = out.goal[0].shift(0.1 * ctx.time());
+        out.goal[1] += ctx.fingertip[0].scale(0.05);
+        out.shown_goal[0] = out.goal[0];
+        let off = ctx.fingertip[1].shift(-ctx.start[1]);
+        out.endpoint_load[1] -= off.scale(50.0) + ctx.fingertip[d + 1].scale(2.0);
+        if ctx.t >= 3 {
+            for j in 0..dof {
+                out.joint_load[j] -= ctx.joint[dof + j].scale(0.05);
+            }
+        }
+        out.observation[0] = S::c(if ctx.t >= 2 { 1.0 } else { 0.0 });
+        out.observation[1] = ctx.fingertip[0].scale(3.0).tanh();
+    }
+}
+
 fn check(preset: &str, steps_s: f64, chunks: usize) {
+    check_task(preset, steps_s, chunks, Arc::new(RandomTargetReach));
+}
+
+fn check_task(preset: &str, steps_s: f64, chunks: usize, task: Arc<dyn Task>) {
     let arm = Arc::new(presets::spec(preset, None).unwrap().build().unwrap());
     let dt = arm.options().timestep;
     let cfg = EnvConfig {
@@ -102,7 +150,7 @@ fn check(preset: &str, steps_s: f64, chunks: usize) {
             probability: 1.0,
         }),
     };
-    let env = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg).unwrap();
+    let env = Environment::new(arm.clone(), task, cfg).unwrap();
     let (gru, mut params) = GruConfig::new(env.obs_len(), 6, arm.n_muscles())
         .init::<f64, _>(&mut StdRng::seed_from_u64(3))
         .unwrap();
@@ -147,6 +195,12 @@ fn check(preset: &str, steps_s: f64, chunks: usize) {
 #[test]
 fn episode_gradient_matches_finite_differences_point_mass() {
     check("ReluPointMass24", 0.12, 2);
+}
+
+#[test]
+fn episode_gradient_with_per_step_task_logic_matches_finite_differences() {
+    check_task("ReluPointMass24", 0.12, 2, Arc::new(Perturbed));
+    check_task("RigidTendonArm26", 0.08, 1, Arc::new(Perturbed));
 }
 
 #[test]

@@ -249,6 +249,15 @@ fn foreign(rev_recording: u32, live: u32) -> ! {
     )
 }
 
+#[cold]
+#[inline(never)]
+fn mixed(a: u32, b: u32) -> ! {
+    panic!(
+        "Revs of recordings {a} and {b} were combined: values of one recording cannot be used \
+         in another (recordings are per thread, and each start begins a new one)"
+    )
+}
+
 impl Tape {
     /// Panics unless `y` is a constant or belongs to the live recording.
     #[inline]
@@ -348,7 +357,7 @@ fn record1(value: f64, a: Rev, da: f64) -> Rev {
 fn record2(value: f64, a: Rev, da: f64, b: Rev, db: f64) -> Rev {
     let recording = a.tag & GEN_MASK;
     if b.tag & GEN_MASK != recording {
-        foreign(b.tag & GEN_MASK, recording);
+        mixed(recording, b.tag & GEN_MASK);
     }
     let node = push_node(recording, a.node, da, b.node, db);
     let flag = if da.is_finite() && db.is_finite() {

@@ -8,7 +8,9 @@
 //! - [`DualN`]`<N>`: N directional derivatives per evaluation (Jacobian columns, in `f64`),
 //! - [`DualLanes`]`<N, L>`: the same for L batch elements at once (struct-of-arrays),
 //! - [`Lanes`]`<f32, N>` / `Lanes<f64, N>`: N independent batch elements at once, laid out
-//!   struct-of-arrays so that the compiler vectorises the model code (SIMD).
+//!   struct-of-arrays so that the compiler vectorises the model code (SIMD),
+//! - [`Rev`] (module [`rev`]): reverse mode, the gradient of one output with respect to any
+//!   number of inputs in one backward sweep over a per-thread tape (losses over whole episodes).
 //!
 //! # Branches are masks, and carry the derivative of the branch they select
 //!
@@ -50,11 +52,13 @@ mod dual_macros;
 mod dual_lanes;
 mod dual_n;
 mod lanes;
+pub mod rev;
 
 pub use dual_lanes::DualLanes;
 pub use dual_n::DualN;
 pub use lanes::{LaneMask, Lanes};
 pub use num_dual::{Dual, Dual64};
+pub use rev::{Rev, RevError, RevTape};
 
 /// The result of comparing two [`Scalar`]s: `bool`, or one flag per lane.
 pub trait Mask:

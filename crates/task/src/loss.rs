@@ -13,6 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod term;
+pub use term::{Auto, EpisodeValues, Fields, LossTerm};
+
 /// Errors from building a loss or checking an episode view.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LossError {

@@ -2,7 +2,7 @@
 //! validation and config round trips.
 
 use motornet_task::loss::{
-    self, ActivationL2, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss,
+    self, ActivationL2, Auto, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss,
     LossConfig, LossError, LossSum, PositionL1, Speed,
 };
 use proptest::collection::vec;
@@ -256,8 +256,47 @@ fn radius_away_from(ep: &Ep, radius: f64) -> bool {
     ep.distances().iter().all(|r| (r - radius).abs() > 1e-3)
 }
 
+/// Every built-in loss next to its automatic form (`Auto`: written once over the scalar,
+/// gradient by reverse mode).
+fn hand_and_auto(radius: f64) -> Vec<(Box<dyn Loss>, Box<dyn Loss>)> {
+    let clipped = ClippedPosition::new(radius).unwrap();
+    let (act, hid) = (ActivationL2::new(0.3).unwrap(), HiddenL2::new(0.2).unwrap());
+    vec![
+        (Box::new(PositionL1), Box::new(Auto(PositionL1))),
+        (Box::new(clipped), Box::new(Auto(clipped))),
+        (Box::new(act), Box::new(Auto(act))),
+        (Box::new(hid), Box::new(Auto(hid))),
+        (Box::new(Speed), Box::new(Auto(Speed))),
+        (Box::new(Jerk), Box::new(Auto(Jerk))),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn hand_written_gradients_equal_the_automatic_ones(
+        ep in episode(), radius in 0.0f64..1.2, scale in -3.0f64..3.0
+    ) {
+        prop_assume!(radius_away_from(&ep, radius));
+        for (hand, auto) in hand_and_auto(radius) {
+            prop_assert_eq!(hand.name(), auto.name());
+            let (mut gh, mut ga) = (ep.filled(0.5), ep.filled(0.5));
+            let vh = ep.eval(hand.as_ref(), &mut gh, scale);
+            let va = ep.eval(auto.as_ref(), &mut ga, scale);
+            let vn = auto.value_and_grad(&ep.view(), None, 1.0);
+            prop_assert!((vh - va).abs() <= 1e-12 * vh.abs().max(1e-12), "{}: {} vs {}", hand.name(), vh, va);
+            prop_assert_eq!(va, vn);
+            for (f, (a, b)) in gh.iter().zip(&ga).enumerate() {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    prop_assert!(
+                        (x - y).abs() <= 1e-10 * x.abs().max(1.0),
+                        "{}: field {} [{}]: hand {} vs automatic {}", hand.name(), f, i, x, y
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn gradients_match_finite_differences(ep in episode(), radius in 0.0f64..1.2) {

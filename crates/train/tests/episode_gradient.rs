@@ -6,7 +6,7 @@ use motornet_effector::presets;
 use motornet_policy::{GruConfig, Policy};
 use motornet_scalar::Scalar;
 use motornet_task::loss::{
-    ActivationL2, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss, LossSum, Speed,
+    ActivationL2, Auto, ClippedPosition, EpisodeValues, HiddenL2, Jerk, LossSum, LossTerm, Speed,
 };
 use motornet_task::step::{DynStepLogic, StepContext, StepEffects, StepLogic};
 use motornet_task::{
@@ -17,9 +17,10 @@ use motornet_train::EpisodeRunner;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::sync::Arc;
 
-/// A loss written outside the library on what the built-in ones do not read: joint angles,
-/// muscle forces, musculotendon lengths, the commands the effector received and the network's
-/// outputs (squared, summed over the episode, each with its weight).
+/// A loss written outside the library, once over the scalar (its gradient comes from reverse
+/// mode), on what the built-in ones do not read: joint angles, muscle forces, musculotendon
+/// lengths, the commands the effector received and the network's outputs (squared, summed over
+/// the episode, each with its weight), plus a smooth distance to the goal.
 struct StatePenalty {
     joint: f64,
     force: f64,
@@ -28,37 +29,32 @@ struct StatePenalty {
     output: f64,
 }
 
-impl Loss for StatePenalty {
+impl LossTerm for StatePenalty {
     fn name(&self) -> &str {
         "state_penalty"
     }
-    fn value_and_grad(&self, ep: &EpisodeView, grad: Option<&mut EpisodeGrad>, scale: f64) -> f64 {
-        let (m, ns, dof) = (ep.n_muscles, ep.n_muscle_states, ep.dof);
-        let states = ep.goal.len() / ep.space_dim;
-        let geometry_row = (2 + dof) * m;
-        let mut value = 0.0;
-        let mut g = grad;
-        let mut term = |w: f64, x: &[f64], idx: &mut dyn Iterator<Item = usize>, which: usize| {
-            for i in idx {
-                value += w * x[i] * x[i];
-                if let Some(g) = g.as_deref_mut() {
-                    g.buffers()[which][i] += scale * 2.0 * w * x[i];
-                }
+    fn value<S: Scalar>(&self, ep: &EpisodeValues<'_, S>) -> S {
+        let (m, ns, dof, d) = (ep.n_muscles, ep.n_muscle_states, ep.dof, ep.space_dim);
+        let mut value = S::zero();
+        let mut term = |w: f64, x: S| value += (x * x).scale(w);
+        for t in 0..ep.states() {
+            for j in 0..dof {
+                term(self.joint, ep.joint[t * 2 * dof + j]);
             }
-        };
-        let q = (0..states).flat_map(|t| (0..dof).map(move |j| t * 2 * dof + j));
-        term(self.joint, ep.joint, &mut q.into_iter(), 3);
-        let forces = (0..states).flat_map(|t| (0..m).map(move |k| t * m * ns + k * ns + ns - 1));
-        term(self.force, ep.muscle, &mut forces.into_iter(), 4);
-        let lengths = (0..states).flat_map(|t| (0..m).map(move |k| t * geometry_row + k));
-        term(self.length, ep.geometry, &mut lengths.into_iter(), 5);
-        term(
-            self.excitation,
-            ep.excitation,
-            &mut (0..ep.excitation.len()),
-            6,
-        );
-        term(self.output, ep.output, &mut (0..ep.output.len()), 7);
+            for k in 0..m {
+                term(self.force, ep.muscle[t * m * ns + k * ns + ns - 1]);
+                term(self.length, ep.geometry[t * (2 + dof) * m + k]);
+            }
+            for k in 0..d {
+                term(0.1, ep.fingertip[t * 2 * d + k] - ep.goal[t * d + k]);
+            }
+        }
+        for &u in ep.excitation {
+            term(self.excitation, u);
+        }
+        for &u in ep.output {
+            term(self.output, u);
+        }
         value
     }
 }
@@ -76,7 +72,7 @@ fn state_penalty() -> StatePenalty {
 fn smooth_losses() -> LossSum {
     // smooth terms only, so central differences converge (L1 has kinks)
     LossSum::new()
-        .with(1.0, state_penalty())
+        .with(1.0, Auto(state_penalty()))
         .unwrap()
         .with(1.0, ClippedPosition::new(0.0).unwrap())
         .unwrap()

@@ -64,7 +64,8 @@
 //! A constant ([`Scalar::c`], or anything computed from constants only) has no node on the tape:
 //! it can be made and used outside any recording. Every other operation records one node (24
 //! bytes): its one or two parents and the partial derivatives with respect to them. Adding a
-//! constant (`+`, `-` with a constant, `shift`) and `select` record nothing.
+//! constant to a number or subtracting one from it (`x + c`, `c + x`, `x - c`, `shift`),
+//! `select`, comparisons and `powi(1)` record nothing.
 //!
 //! # Misuse, and what happens
 //!
@@ -90,6 +91,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The node index of constants, and of the second parent of one-parent nodes: node 0 of every
 /// recording is a sink whose adjoint is never read.
 const SINK: u32 = 0;
+/// At most this many nodes per recording (indices are `u32`).
+const MAX_NODES: usize = u32::MAX as usize;
 /// The bits of [`Rev::tag`] that hold the recording number.
 const GEN_MASK: u32 = 0x7fff_ffff;
 /// The bit of [`Rev::tag`] set when a partial derivative upstream is not finite.
@@ -270,10 +273,9 @@ impl Tape {
     /// Appends `count` inputs; returns the index of the first.
     fn push_vars(&mut self, count: usize) -> u32 {
         let first = self.nodes.len();
-        assert!(
-            first + count < u32::MAX as usize,
-            "the reverse-mode tape is full (2³² nodes)"
-        );
+        if first.saturating_add(count) > MAX_NODES {
+            full();
+        }
         self.nodes.extend(std::iter::repeat_n(ROOT, count));
         self.vars.extend(first as u32..(first + count) as u32);
         first as u32
@@ -317,8 +319,8 @@ fn push_node(recording: u32, p0: u32, w0: f64, p1: u32, w1: f64) -> u32 {
             foreign(recording, t.recording);
         }
         let index = t.nodes.len();
-        if index == t.nodes.capacity() {
-            grow(&mut t.nodes);
+        if index >= MAX_NODES {
+            full();
         }
         t.nodes.push(Node {
             parents: [p0, p1],
@@ -328,16 +330,10 @@ fn push_node(recording: u32, p0: u32, w0: f64, p1: u32, w1: f64) -> u32 {
     })
 }
 
-/// Makes room for more nodes (the tape's storage doubles, as a `Vec`'s does), or panics if the
-/// tape holds 2³² − 1 nodes already (node indices are `u32`).
 #[cold]
 #[inline(never)]
-fn grow(nodes: &mut Vec<Node>) {
-    assert!(
-        nodes.len() < u32::MAX as usize,
-        "the reverse-mode tape is full (2³² − 1 nodes)"
-    );
-    nodes.reserve(1);
+fn full() -> ! {
+    panic!("the reverse-mode tape is full ({MAX_NODES} nodes: node indices are u32)")
 }
 
 /// A node with one parent `a` (not a constant): the result `value`, with ∂value/∂a = `da`.

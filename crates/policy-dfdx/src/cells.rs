@@ -2,15 +2,13 @@
 //! with a sigmoid readout `u = σ(W_fc h'_{L−1} + b_fc)` of the last layer, in PyTorch's
 //! parameter names and layouts, initialised as MotorNet initialises its `PolicyGRU`.
 
-use dfdx::prelude::Tensor;
-use dfdx::shapes::Dtype;
 use dfdx::tensor::{Cpu, Tape, WithEmptyTape};
 use dfdx::tensor_ops::Device;
 use motornet_policy::{init, ParamLayout, PolicyError, Real};
 use rand::Rng;
 
 use crate::cell::{AutodiffCell, Params};
-use crate::ops::{chunk_cols, concat_cols, linear, Tensor2};
+use crate::ops::{add, chunk_cols, concat_cols, linear, mul, sigmoid, sub, tanh, Float, Tensor2};
 use crate::DfdxPolicy;
 
 /// Sizes and parameter layout shared by the stacked cells.
@@ -95,17 +93,17 @@ impl Stacked {
     }
 
     /// `u = σ(W_fc h + b_fc)`.
-    fn readout<E: Dtype, T: Tape<E, Cpu>>(&self, p: &Params<E>, h: Tensor2<E, T>) -> Tensor2<E, T>
+    fn readout<E: Float, T: Tape<E, Cpu>>(&self, p: &Params<E>, h: Tensor2<E, T>) -> Tensor2<E, T>
     where
         Cpu: Device<E>,
     {
         let fc = 4 * self.layers;
-        linear(h, p.matrix(fc), p.vector(fc + 1)).sigmoid()
+        sigmoid(linear(h, p.matrix(fc), p.vector(fc + 1)))
     }
 
     /// The per-layer parts of a hidden state of `parts` equal blocks (one per layer for the
     /// RNN and GRU, `[h, c]` per layer for the LSTM).
-    fn split<E: Dtype, T: Tape<E, Cpu>>(h: Tensor2<E, T>, parts: usize) -> Vec<Tensor2<E, T>>
+    fn split<E: Float, T: Tape<E, Cpu>>(h: Tensor2<E, T>, parts: usize) -> Vec<Tensor2<E, T>>
     where
         Cpu: Device<E>,
     {
@@ -116,7 +114,7 @@ impl Stacked {
         }
     }
 
-    fn join<E: Dtype, T: Tape<E, Cpu>>(mut parts: Vec<Tensor2<E, T>>) -> Tensor2<E, T>
+    fn join<E: Float, T: Tape<E, Cpu>>(mut parts: Vec<Tensor2<E, T>>) -> Tensor2<E, T>
     where
         Cpu: Device<E>,
     {
@@ -253,7 +251,7 @@ impl AutodiffCell for TanhRnn {
     fn init_params<T: Real, R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<T> {
         self.s.init(rng)
     }
-    fn forward<E: Dtype, T: Tape<E, Cpu>>(
+    fn forward<E: Float, T: Tape<E, Cpu>>(
         &self,
         p: &Params<E>,
         x: Tensor2<E, T>,
@@ -266,9 +264,11 @@ impl AutodiffCell for TanhRnn {
         let mut new = Vec::with_capacity(self.s.layers);
         for (l, h_l) in Stacked::split(h, self.s.layers).into_iter().enumerate() {
             let [w_ih, w_hh, b_ih, b_hh] = self.s.layer(l);
-            let pre = linear(input, p.matrix(w_ih), p.vector(b_ih))
-                + linear(h_l, p.matrix(w_hh), p.vector(b_hh));
-            let h_new = pre.tanh();
+            let pre = add(
+                linear(input, p.matrix(w_ih), p.vector(b_ih)),
+                linear(h_l, p.matrix(w_hh), p.vector(b_hh)),
+            );
+            let h_new = tanh(pre);
             input = h_new.with_empty_tape();
             new.push(h_new);
         }
@@ -336,7 +336,7 @@ impl AutodiffCell for Lstm {
     fn init_params<T: Real, R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<T> {
         self.s.init(rng)
     }
-    fn forward<E: Dtype, T: Tape<E, Cpu>>(
+    fn forward<E: Float, T: Tape<E, Cpu>>(
         &self,
         p: &Params<E>,
         x: Tensor2<E, T>,
@@ -351,11 +351,13 @@ impl AutodiffCell for Lstm {
         for l in 0..self.s.layers {
             let (h_l, c_l) = (state.next().expect("h"), state.next().expect("c"));
             let [w_ih, w_hh, b_ih, b_hh] = self.s.layer(l);
-            let pre = linear(input, p.matrix(w_ih), p.vector(b_ih))
-                + linear(h_l, p.matrix(w_hh), p.vector(b_hh));
+            let pre = add(
+                linear(input, p.matrix(w_ih), p.vector(b_ih)),
+                linear(h_l, p.matrix(w_hh), p.vector(b_hh)),
+            );
             let [i, f, g, o] = gates4(pre);
-            let c_new = f.sigmoid() * c_l + i.sigmoid() * g.tanh();
-            let h_new = o.sigmoid() * c_new.with_empty_tape().tanh();
+            let c_new = add(mul(sigmoid(f), c_l), mul(sigmoid(i), tanh(g)));
+            let h_new = mul(sigmoid(o), tanh(c_new.with_empty_tape()));
             input = h_new.with_empty_tape();
             new.push(h_new);
             new.push(c_new);
@@ -364,7 +366,7 @@ impl AutodiffCell for Lstm {
     }
 }
 
-fn gates4<E: Dtype, T: Tape<E, Cpu>>(pre: Tensor2<E, T>) -> [Tensor2<E, T>; 4]
+fn gates4<E: Float, T: Tape<E, Cpu>>(pre: Tensor2<E, T>) -> [Tensor2<E, T>; 4]
 where
     Cpu: Device<E>,
 {
@@ -423,7 +425,7 @@ impl AutodiffCell for DfdxGru {
     fn init_params<T: Real, R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<T> {
         self.s.init(rng)
     }
-    fn forward<E: Dtype, T: Tape<E, Cpu>>(
+    fn forward<E: Float, T: Tape<E, Cpu>>(
         &self,
         p: &Params<E>,
         x: Tensor2<E, T>,
@@ -442,11 +444,11 @@ impl AutodiffCell for DfdxGru {
                 p.matrix(w_hh),
                 p.vector(b_hh),
             ));
-            let r = (i_r + h_r).sigmoid();
-            let z = (i_z + h_z).sigmoid();
-            let n = (i_n + r * h_n).tanh();
+            let r = sigmoid(add(i_r, h_r));
+            let z = sigmoid(add(i_z, h_z));
+            let n = tanh(add(i_n, mul(r, h_n)));
             // (1 − z) ⊙ n + z ⊙ h, as n + z ⊙ (h − n)
-            let h_new = n.with_empty_tape() + z * (h_l - n);
+            let h_new = add(n.with_empty_tape(), mul(z, sub(h_l, n)));
             input = h_new.with_empty_tape();
             new.push(h_new);
         }
@@ -454,16 +456,11 @@ impl AutodiffCell for DfdxGru {
     }
 }
 
-fn gates3<E: Dtype, T: Tape<E, Cpu>>(pre: Tensor2<E, T>) -> [Tensor2<E, T>; 3]
+fn gates3<E: Float, T: Tape<E, Cpu>>(pre: Tensor2<E, T>) -> [Tensor2<E, T>; 3]
 where
     Cpu: Device<E>,
 {
     let mut g = chunk_cols(pre, 3).into_iter();
     let mut next = || g.next().expect("three gates");
     [next(), next(), next()]
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync(t: Tensor<(), f32, Cpu>) -> impl Send + Sync {
-    t
 }

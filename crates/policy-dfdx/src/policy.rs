@@ -3,14 +3,14 @@
 use std::any::TypeId;
 
 use dfdx::prelude::Backward;
-use dfdx::shapes::{Dtype, HasShape};
+use dfdx::shapes::HasShape;
 use dfdx::tensor::{Cpu, CpuError, Merge, OwnedTape, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
 use dfdx::tensor_ops::Device;
 use motornet_policy::{ParamLayout, Policy, Real};
 use rand::Rng;
 
 use crate::cell::{AutodiffCell, BlockRef, Params};
-use crate::ops::{grad_slice, Tensor2};
+use crate::ops::{grad_slice, Float, Tensor2};
 
 thread_local! {
     /// One dfdx device per thread: no lock is shared between the threads a training loop runs
@@ -109,35 +109,35 @@ pub struct DfdxWorkspace<T> {
 }
 
 /// The dfdx dtype a [`Real`] runs in, with exact conversions.
-trait Element: Dtype {
-    fn from_real<T: Real>(v: T) -> Self;
-    fn to_real<T: Real>(self) -> T;
+trait Element: Float {
+    fn from_policy<T: Real>(v: T) -> Self;
+    fn to_policy<T: Real>(self) -> T;
 }
 
 impl Element for f32 {
     #[inline(always)]
-    fn from_real<T: Real>(v: T) -> Self {
+    fn from_policy<T: Real>(v: T) -> Self {
         v.to_f64() as f32
     }
     #[inline(always)]
-    fn to_real<T: Real>(self) -> T {
+    fn to_policy<T: Real>(self) -> T {
         T::c(f64::from(self))
     }
 }
 
 impl Element for f64 {
     #[inline(always)]
-    fn from_real<T: Real>(v: T) -> Self {
+    fn from_policy<T: Real>(v: T) -> Self {
         v.to_f64()
     }
     #[inline(always)]
-    fn to_real<T: Real>(self) -> T {
+    fn to_policy<T: Real>(self) -> T {
         T::c(self)
     }
 }
 
 fn convert<T: Real, E: Element>(v: &[T]) -> Vec<E> {
-    v.iter().map(|&x| E::from_real(x)).collect()
+    v.iter().map(|&x| E::from_policy(x)).collect()
 }
 
 fn params_tensors<T: Real, E: Element>(dev: &Cpu, layout: &ParamLayout, params: &[T]) -> Params<E>
@@ -197,6 +197,18 @@ where
     out.put_tape(tape)
 }
 
+/// Copies a (row-major) result tensor into `out`, converting.
+fn write<E: Element, T: Real, Tp>(t: &Tensor2<E, Tp>, out: &mut [T])
+where
+    Cpu: Device<E>,
+{
+    let mut v = vec![E::zero(); out.len()];
+    t.copy_into(&mut v);
+    for (o, v) in out.iter_mut().zip(v) {
+        *o = v.to_policy();
+    }
+}
+
 fn is_f32<T: 'static>() -> bool {
     TypeId::of::<T>() == TypeId::of::<f32>()
 }
@@ -221,12 +233,8 @@ impl<C: AutodiffCell> DfdxPolicy<C> {
             let (ut, hnt) = self.cell.forward(&p, xt, ht);
             check_shape("u", *ut.shape(), (batch, nout));
             check_shape("h_new", *hnt.shape(), (batch, hid));
-            for (o, v) in u.iter_mut().zip(ut.as_vec()) {
-                *o = v.to_real();
-            }
-            for (o, v) in h_new.iter_mut().zip(hnt.as_vec()) {
-                *o = v.to_real();
-            }
+            write(&ut, u);
+            write(&hnt, h_new);
         });
     }
 
@@ -269,16 +277,16 @@ impl<C: AutodiffCell> DfdxPolicy<C> {
                     .expect("allocating a gradient on the CPU"),
                 );
                 for (o, &v) in g_params[blocks[i].range()].iter_mut().zip(g.iter()) {
-                    *o += v.to_real::<T>();
+                    *o += v.to_policy::<T>();
                 }
             });
             let gx = grad_slice::<E>(grads.get_or_alloc_mut(&x_id).expect("allocating a gradient"));
             for (o, &v) in g_x.iter_mut().zip(gx.iter()) {
-                *o = v.to_real();
+                *o = v.to_policy();
             }
             let gh = grad_slice::<E>(grads.get_or_alloc_mut(&h_id).expect("allocating a gradient"));
             for (o, &v) in g_h.iter_mut().zip(gh.iter()) {
-                *o = v.to_real();
+                *o = v.to_policy();
             }
         });
     }

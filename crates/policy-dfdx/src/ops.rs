@@ -73,44 +73,47 @@ fn add_into<E: Float>(dst: &mut [E], src: &[E]) -> Result<(), CpuError> {
     Ok(())
 }
 
-/// An elementwise op of one input: `forward` turns a copy of the input into the output in place;
-/// `backward(x, y, g_y, g_x)` adds the input's gradient.
+/// An elementwise op of one input whose derivative is a function of its output (sigmoid,
+/// tanh): `forward` turns a copy of the input into the output in place; `backward(y, g_y, g_x)`
+/// adds the input's gradient.
 fn unary_op<S: Shape, E: Float, T: Tape<E, Cpu>>(
     x: Tensor<S, E, Cpu, T>,
     forward: fn(&mut [E]),
-    backward: fn(&[E], &[E], &[E], &mut [E]),
+    backward: fn(&[E], &[E], &mut [E]),
 ) -> Tensor<S, E, Cpu, T>
 where
     Cpu: Device<E>,
 {
     let shape = *x.shape();
     let (x, mut tape) = x.split_tape();
-    let xv = read(&x);
-    let mut yv = xv.clone();
+    let mut yv = read(&x);
     forward(&mut yv);
-    let y = x.device().tensor_from_vec(yv, shape);
-    if T::OWNS_TAPE {
-        let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
-        let y_keep = y.clone();
-        tape.add_backward_op(move |grads| {
-            let yv = read(&y_keep);
-            let g = grad_slice::<E>(grads.get_or_alloc_mut(&y_ghost)?).to_vec();
-            let mut gx = vec![E::zero(); g.len()];
-            backward(&xv, &yv, &g, &mut gx);
-            add_into(grad_slice::<E>(grads.get_or_alloc_mut(&x_ghost)?), &gx)
-        });
+    if !T::OWNS_TAPE {
+        return x.device().tensor_from_vec(yv, shape).put_tape(tape);
     }
+    let y = x.device().tensor_from_vec(yv.clone(), shape);
+    let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
+    tape.add_backward_op(move |grads| {
+        let g = grad_slice::<E>(grads.get_or_alloc_mut(&y_ghost)?).to_vec();
+        let gx = grad_slice::<E>(grads.get_or_alloc_mut(&x_ghost)?);
+        if gx.len() != g.len() {
+            return Err(CpuError::WrongNumElements);
+        }
+        backward(&yv, &g, gx);
+        Ok(())
+    });
     y.put_tape(tape)
 }
 
 /// An elementwise op of two inputs of the same shape: `forward(a, b, out)`;
-/// `backward(a, b, g, g_a, g_b)` writes both inputs' gradients (added by the caller).
+/// `backward_a(a, b, g, g_a)` and `backward_b(a, b, g, g_b)` add the inputs' gradients.
 fn binary_op<S: Shape, E: Float, L: Tape<E, Cpu> + Merge<R>, R: Tape<E, Cpu>>(
     a: Tensor<S, E, Cpu, L>,
     b: Tensor<S, E, Cpu, R>,
     what: &str,
     forward: fn(&[E], &[E], &mut [E]),
-    backward: fn(&[E], &[E], &[E], &mut [E], &mut [E]),
+    backward_a: fn(&[E], &[E], &[E], &mut [E]),
+    backward_b: fn(&[E], &[E], &[E], &mut [E]),
 ) -> Tensor<S, E, Cpu, L>
 where
     Cpu: Device<E>,
@@ -133,13 +136,24 @@ where
         let (a_ghost, b_ghost, y_ghost) = (a.ghost(), b.ghost(), y.ghost());
         tape.add_backward_op(move |grads| {
             let g = grad_slice::<E>(grads.get_or_alloc_mut(&y_ghost)?).to_vec();
-            let (mut ga, mut gb) = (vec![E::zero(); g.len()], vec![E::zero(); g.len()]);
-            backward(&av, &bv, &g, &mut ga, &mut gb);
-            add_into(grad_slice::<E>(grads.get_or_alloc_mut(&a_ghost)?), &ga)?;
-            add_into(grad_slice::<E>(grads.get_or_alloc_mut(&b_ghost)?), &gb)
+            for (ghost, backward) in [(&a_ghost, backward_a), (&b_ghost, backward_b)] {
+                let gi = grad_slice::<E>(grads.get_or_alloc_mut(ghost)?);
+                if gi.len() != g.len() {
+                    return Err(CpuError::WrongNumElements);
+                }
+                backward(&av, &bv, &g, gi);
+            }
+            Ok(())
         });
     }
     y.put_tape(tape)
+}
+
+/// `g_x += g` (the derivative of a sum).
+fn pass<E: Float>(_: &[E], _: &[E], g: &[E], gx: &mut [E]) {
+    for (o, &g) in gx.iter_mut().zip(g) {
+        *o += g;
+    }
 }
 
 /// `a + b`, elementwise (same shapes). Put the taped operand first.
@@ -162,10 +176,8 @@ where
                 *o = a + b;
             }
         },
-        |_, _, g, ga, gb| {
-            ga.copy_from_slice(g);
-            gb.copy_from_slice(g);
-        },
+        pass,
+        pass,
     )
 }
 
@@ -189,10 +201,10 @@ where
                 *o = a - b;
             }
         },
-        |_, _, g, ga, gb| {
-            for ((ga, gb), &g) in ga.iter_mut().zip(gb.iter_mut()).zip(g) {
-                *ga = g;
-                *gb = -g;
+        pass,
+        |_, _, g, gb| {
+            for (o, &g) in gb.iter_mut().zip(g) {
+                *o -= g;
             }
         },
     )
@@ -218,10 +230,14 @@ where
                 *o = a * b;
             }
         },
-        |a, b, g, ga, gb| {
+        |_, b, g, ga| {
             for i in 0..g.len() {
-                ga[i] = g[i] * b[i];
-                gb[i] = g[i] * a[i];
+                ga[i] += g[i] * b[i];
+            }
+        },
+        |a, _, g, gb| {
+            for i in 0..g.len() {
+                gb[i] += g[i] * a[i];
             }
         },
     )
@@ -233,9 +249,9 @@ pub fn sigmoid<S: Shape, E: Float, T: Tape<E, Cpu>>(x: Tensor<S, E, Cpu, T>) -> 
 where
     Cpu: Device<E>,
 {
-    unary_op(x, E::sigmoid_slice, |_, y, g, gx| {
+    unary_op(x, E::sigmoid_slice, |y, g, gx| {
         for i in 0..g.len() {
-            gx[i] = g[i] * y[i] * (E::one() - y[i]);
+            gx[i] += g[i] * y[i] * (E::one() - y[i]);
         }
     })
 }
@@ -246,9 +262,9 @@ pub fn tanh<S: Shape, E: Float, T: Tape<E, Cpu>>(x: Tensor<S, E, Cpu, T>) -> Ten
 where
     Cpu: Device<E>,
 {
-    unary_op(x, E::tanh_slice, |_, y, g, gx| {
+    unary_op(x, E::tanh_slice, |y, g, gx| {
         for i in 0..g.len() {
-            gx[i] = g[i] * (E::one() - y[i] * y[i]);
+            gx[i] += g[i] * (E::one() - y[i] * y[i]);
         }
     })
 }

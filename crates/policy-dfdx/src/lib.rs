@@ -39,10 +39,14 @@ pub use cell::{AutodiffCell, Params};
 pub use cells::{DfdxGru, DfdxGruConfig, Lstm, LstmConfig, TanhRnn, TanhRnnConfig};
 pub use policy::{DfdxCache, DfdxPolicy, DfdxWorkspace};
 
-/// What a cell's `forward` needs in scope: the dfdx prelude (tensors, tapes, ops, `Device`,
-/// `Dtype`), this crate's [`ops`] helpers, [`AutodiffCell`] and [`Params`].
+/// What a cell's `forward` needs in scope: the dfdx prelude (tensors, tapes, ops, `Device`),
+/// [`AutodiffCell`], [`DfdxPolicy`], [`Params`] and all of [`ops`]. This crate's `add`, `sub`,
+/// `mul`, `sigmoid`, `tanh` and [`Float`](ops::Float) shadow dfdx's items of the same names.
 pub mod prelude {
-    pub use crate::ops::{add_bias, chunk_cols, concat_cols, linear, matmul_t, split_cols, Tensor1, Tensor2};
+    pub use crate::ops::{
+        add, add_bias, chunk_cols, concat_cols, linear, matmul_t, mul, sigmoid, split_cols, sub,
+        tanh, Float, Tensor1, Tensor2,
+    };
     pub use crate::{AutodiffCell, DfdxPolicy, Params};
     pub use dfdx::prelude::*;
 }

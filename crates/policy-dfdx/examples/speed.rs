@@ -32,10 +32,18 @@ struct Timing {
 
 fn main() {
     let mut rng = StdRng::seed_from_u64(0);
-    let gru = GruConfig::new(INPUT, HIDDEN, OUTPUT).init::<f32, _>(&mut rng).unwrap();
-    let dgru = DfdxGruConfig::new(INPUT, HIDDEN, OUTPUT).init::<f32, _>(&mut rng).unwrap();
-    let lstm = LstmConfig::new(INPUT, HIDDEN, OUTPUT).init::<f32, _>(&mut rng).unwrap();
-    let rnn = TanhRnnConfig::new(INPUT, HIDDEN, OUTPUT).init::<f32, _>(&mut rng).unwrap();
+    let gru = GruConfig::new(INPUT, HIDDEN, OUTPUT)
+        .init::<f32, _>(&mut rng)
+        .unwrap();
+    let dgru = DfdxGruConfig::new(INPUT, HIDDEN, OUTPUT)
+        .init::<f32, _>(&mut rng)
+        .unwrap();
+    let lstm = LstmConfig::new(INPUT, HIDDEN, OUTPUT)
+        .init::<f32, _>(&mut rng)
+        .unwrap();
+    let rnn = TanhRnnConfig::new(INPUT, HIDDEN, OUTPUT)
+        .init::<f32, _>(&mut rng)
+        .unwrap();
     println!(
         "BPTT in f32: {STEPS} steps, batch {BATCH}, {INPUT} inputs, {HIDDEN} hidden units, \
          {OUTPUT} outputs; ms per pass, best / median of {REPS}"
@@ -47,14 +55,15 @@ fn main() {
     let base = report("GRU (hand-written)", bench(&gru.0, &gru.1), None);
     report("GRU (dfdx, DfdxGru)", bench(&dgru.0, &dgru.1), Some(base));
     report("LSTM (dfdx, Lstm)", bench(&lstm.0, &lstm.1), Some(base));
-    report("tanh RNN (dfdx, TanhRnn)", bench(&rnn.0, &rnn.1), Some(base));
+    report(
+        "tanh RNN (dfdx, TanhRnn)",
+        bench(&rnn.0, &rnn.1),
+        Some(base),
+    );
 }
 
 fn report(name: &str, t: Timing, base: Option<f64>) -> f64 {
-    let total = [
-        t.forward[0] + t.backward[0],
-        t.forward[1] + t.backward[1],
-    ];
+    let total = [t.forward[0] + t.backward[0], t.forward[1] + t.backward[1]];
     let ratio = base.map_or(String::from("1.0x"), |b| format!("{:.1}x", total[1] / b));
     println!(
         "{name:<28} {:>7.2} / {:>6.2} {:>7.2} / {:>6.2} {:>7.2} / {:>6.2} {ratio:>12}",

@@ -105,6 +105,9 @@ where
     y.put_tape(tape)
 }
 
+/// `(a, b, g_out, g_input)`: adds one input's gradient of a binary elementwise op.
+type BinaryVjp<E> = fn(&[E], &[E], &[E], &mut [E]);
+
 /// An elementwise op of two inputs of the same shape: `forward(a, b, out)`;
 /// `backward_a(a, b, g, g_a)` and `backward_b(a, b, g, g_b)` add the inputs' gradients.
 fn binary_op<S: Shape, E: Float, L: Tape<E, Cpu> + Merge<R>, R: Tape<E, Cpu>>(
@@ -112,8 +115,8 @@ fn binary_op<S: Shape, E: Float, L: Tape<E, Cpu> + Merge<R>, R: Tape<E, Cpu>>(
     b: Tensor<S, E, Cpu, R>,
     what: &str,
     forward: fn(&[E], &[E], &mut [E]),
-    backward_a: fn(&[E], &[E], &[E], &mut [E]),
-    backward_b: fn(&[E], &[E], &[E], &mut [E]),
+    backward_a: BinaryVjp<E>,
+    backward_b: BinaryVjp<E>,
 ) -> Tensor<S, E, Cpu, L>
 where
     Cpu: Device<E>,
@@ -376,7 +379,10 @@ where
 ///
 /// # Panics
 /// If `sizes` do not add up to the columns of `x`.
-pub fn split_cols<E: Float, T: Tape<E, Cpu>>(x: Tensor2<E, T>, sizes: &[usize]) -> Vec<Tensor2<E, T>>
+pub fn split_cols<E: Float, T: Tape<E, Cpu>>(
+    x: Tensor2<E, T>,
+    sizes: &[usize],
+) -> Vec<Tensor2<E, T>>
 where
     Cpu: Device<E>,
 {
@@ -436,7 +442,7 @@ where
 {
     let cols = x.shape().1;
     assert!(
-        k > 0 && cols % k == 0,
+        k > 0 && cols.is_multiple_of(k),
         "chunk_cols: {cols} columns do not split into {k} equal parts"
     );
     split_cols(x, &vec![cols / k; k])
@@ -491,7 +497,10 @@ where
                     return Err(CpuError::WrongNumElements);
                 }
                 for r in 0..rows {
-                    for (a, b) in g[r * n..][..n].iter_mut().zip(&g_out[r * cols + start..][..n]) {
+                    for (a, b) in g[r * n..][..n]
+                        .iter_mut()
+                        .zip(&g_out[r * cols + start..][..n])
+                    {
                         *a += *b;
                     }
                 }

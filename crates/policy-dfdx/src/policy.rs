@@ -4,7 +4,9 @@ use std::any::TypeId;
 
 use dfdx::prelude::Backward;
 use dfdx::shapes::HasShape;
-use dfdx::tensor::{Cpu, CpuError, Merge, OwnedTape, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor::{
+    Cpu, CpuError, Merge, OwnedTape, PutTape, SplitTape, Tape, Tensor, TensorFromVec,
+};
 use dfdx::tensor_ops::Device;
 use motornet_policy::{ParamLayout, Policy, Real};
 use rand::Rng;
@@ -280,11 +282,19 @@ impl<C: AutodiffCell> DfdxPolicy<C> {
                     *o += v.to_policy::<T>();
                 }
             });
-            let gx = grad_slice::<E>(grads.get_or_alloc_mut(&x_id).expect("allocating a gradient"));
+            let gx = grad_slice::<E>(
+                grads
+                    .get_or_alloc_mut(&x_id)
+                    .expect("allocating a gradient"),
+            );
             for (o, &v) in g_x.iter_mut().zip(gx.iter()) {
                 *o = v.to_policy();
             }
-            let gh = grad_slice::<E>(grads.get_or_alloc_mut(&h_id).expect("allocating a gradient"));
+            let gh = grad_slice::<E>(
+                grads
+                    .get_or_alloc_mut(&h_id)
+                    .expect("allocating a gradient"),
+            );
             for (o, &v) in g_h.iter_mut().zip(gh.iter()) {
                 *o = v.to_policy();
             }

@@ -21,7 +21,10 @@ fn pass<P: Policy>(name: &str, net: &P) {
 
 #[test]
 fn tanh_rnn_passes_the_conformance_suite() {
-    pass("TanhRnn 4→5→2", &TanhRnnConfig::new(4, 5, 2).build().unwrap());
+    pass(
+        "TanhRnn 4→5→2",
+        &TanhRnnConfig::new(4, 5, 2).build().unwrap(),
+    );
     pass(
         "TanhRnn 4→5→2, 2 layers",
         &TanhRnnConfig::new(4, 5, 2).with_layers(2).build().unwrap(),
@@ -39,7 +42,10 @@ fn lstm_passes_the_conformance_suite() {
 
 #[test]
 fn dfdx_gru_passes_the_conformance_suite() {
-    pass("DfdxGru 4→5→2", &DfdxGruConfig::new(4, 5, 2).build().unwrap());
+    pass(
+        "DfdxGru 4→5→2",
+        &DfdxGruConfig::new(4, 5, 2).build().unwrap(),
+    );
     pass(
         "DfdxGru 4→5→2, 3 layers",
         &DfdxGruConfig::new(4, 5, 2).with_layers(3).build().unwrap(),
@@ -80,8 +86,15 @@ fn layouts_and_sizes() {
         .init::<f64, _>(&mut rand::thread_rng())
         .unwrap();
     let layout = lstm.layout();
-    assert_eq!(layout.slice(&p, "fc.bias"), &[-5.0, -5.0], "fc.bias starts at −5");
-    assert!(layout.slice(&p, "lstm.bias_hh_l0").iter().all(|&b| b == 0.0));
+    assert_eq!(
+        layout.slice(&p, "fc.bias"),
+        &[-5.0, -5.0],
+        "fc.bias starts at −5"
+    );
+    assert!(layout
+        .slice(&p, "lstm.bias_hh_l0")
+        .iter()
+        .all(|&b| b == 0.0));
 }
 
 /// The LSTM's state update by hand, one element, one unit: `c' = f c + i g`, `h' = o tanh(c')`.
@@ -107,8 +120,19 @@ fn lstm_step_equals_the_hand_calculation() {
     let h_new = o * c_new.tanh();
     let u_want = sig(1.5 * h_new - 0.5);
     let (mut u, mut hn) = (vec![0.0], vec![0.0; 2]);
-    lstm.forward_step(&params, &[x], &[h, c], &mut u, &mut hn, &mut lstm.new_cache(1));
-    for (what, got, want) in [("h'", hn[0], h_new), ("c'", hn[1], c_new), ("u", u[0], u_want)] {
+    lstm.forward_step(
+        &params,
+        &[x],
+        &[h, c],
+        &mut u,
+        &mut hn,
+        &mut lstm.new_cache(1),
+    );
+    for (what, got, want) in [
+        ("h'", hn[0], h_new),
+        ("c'", hn[1], c_new),
+        ("u", u[0], u_want),
+    ] {
         assert!((got - want).abs() < 1e-14, "{what}: {got}, expected {want}");
     }
 }
@@ -123,9 +147,14 @@ fn zero_sizes_are_errors_naming_the_field() {
         }
     );
     assert!(TanhRnnConfig::new(0, 3, 2).build_cell().is_err());
-    let err = DfdxGruConfig::new(3, 4, 2).with_layers(0).build().unwrap_err();
+    let err = DfdxGruConfig::new(3, 4, 2)
+        .with_layers(0)
+        .build()
+        .unwrap_err();
     assert!(err.to_string().contains("DfdxGruConfig.layers"), "{err}");
-    assert!(LstmConfig::new(3, 4, 0).init::<f32, _>(&mut rand::thread_rng()).is_err());
+    assert!(LstmConfig::new(3, 4, 0)
+        .init::<f32, _>(&mut rand::thread_rng())
+        .is_err());
 }
 
 /// A feed-forward cell (hidden size 0) in dfdx's own operators (`matmul`, `+` with a
@@ -191,7 +220,10 @@ impl AutodiffCell for TwoLayer {
 
 #[test]
 fn a_feed_forward_cell_in_dfdx_operators_passes() {
-    pass("TwoLayer 4→6→3 (hidden size 0)", &DfdxPolicy::new(TwoLayer::new(4, 6, 3)));
+    pass(
+        "TwoLayer 4→6→3 (hidden size 0)",
+        &DfdxPolicy::new(TwoLayer::new(4, 6, 3)),
+    );
 }
 
 /// A cell that uses its hidden state whole *and* split into two parts (swapped and joined

@@ -265,13 +265,7 @@ pub fn check_gradients<P: Policy>(
                 loss(policy, params, &e)
             });
             compare(
-                &|| {
-                    format!(
-                        "dL/dx (step {t}, element {}, input {})",
-                        k / nin,
-                        k % nin
-                    )
-                },
+                &|| format!("dL/dx (step {t}, element {}, input {})", k / nin, k % nin),
                 g.xs[t][k],
                 fd,
             );
@@ -442,7 +436,10 @@ pub fn conformance<P: Policy>(
     let (mut u1, mut h1) = (vec![0.0; b * nout], vec![0.0; b * nh]);
     policy.forward_step(&params, &ep.xs[0], &ep.h0, &mut u1, &mut h1, &mut cache);
     if let Some(i) = u1.iter().chain(&h1).position(|v| !v.is_finite()) {
-        return fail("forward", format!("output number {i} (u, then h_new) is not finite"));
+        return fail(
+            "forward",
+            format!("output number {i} (u, then h_new) is not finite"),
+        );
     }
     let (mut u2, mut h2) = (vec![0.0; b * nout], vec![0.0; b * nh]);
     policy.forward_step(&params, &ep.xs[0], &ep.h0, &mut u2, &mut h2, &mut cache);
@@ -553,7 +550,11 @@ fn check_layout<P: Policy>(policy: &P) -> Result<(), ConformanceError> {
     Ok(())
 }
 
-fn check_batch<P: Policy>(policy: &P, params: &[f64], ep: &Episode) -> Result<f64, ConformanceError> {
+fn check_batch<P: Policy>(
+    policy: &P,
+    params: &[f64],
+    ep: &Episode,
+) -> Result<f64, ConformanceError> {
     let (nin, nh, nout) = (
         policy.input_size(),
         policy.hidden_size(),

@@ -2,7 +2,9 @@
 //! conformance suite, and a gradient check that must *fail* on a network with a planted bug (so
 //! that the check can fail).
 
-use motornet_policy::testing::{check_gradients, conformance, ConformanceOptions, GradCheckOptions};
+use motornet_policy::testing::{
+    check_gradients, conformance, ConformanceOptions, GradCheckOptions,
+};
 use motornet_policy::{Activation, GruConfig, Mlp, MlpConfig, ParamLayout, Policy, Real};
 use rand::Rng;
 
@@ -38,7 +40,10 @@ fn gru_passes_the_conformance_suite() {
 
 #[test]
 fn mlp_passes_the_conformance_suite() {
-    pass("MLP 4→[6, 5]→2 ReLU", &MlpConfig::new(4, vec![6, 5], 2).build().unwrap());
+    pass(
+        "MLP 4→[6, 5]→2 ReLU",
+        &MlpConfig::new(4, vec![6, 5], 2).build().unwrap(),
+    );
     pass(
         "MLP 4→[6]→2 tanh",
         &MlpConfig::new(4, vec![6], 2)
@@ -112,14 +117,20 @@ impl Policy for BrokenMlp {
 #[test]
 fn a_wrong_gradient_is_caught_and_located() {
     let net = BrokenMlp(MlpConfig::new(3, vec![4], 2).build().unwrap());
-    let params: Vec<f64> = (0..net.n_params()).map(|i| (i as f64 * 0.37).sin() * 0.8).collect();
+    let params: Vec<f64> = (0..net.n_params())
+        .map(|i| (i as f64 * 0.37).sin() * 0.8)
+        .collect();
     let report = check_gradients(&net, &params, &GradCheckOptions::default());
     assert!(
         report.max_rel_error > 0.3,
         "a halved gradient must give a relative error near 0.5, got {:.1e}",
         report.max_rel_error
     );
-    assert!(report.worst.starts_with("fc.bias"), "worst: {}", report.worst);
+    assert!(
+        report.worst.starts_with("fc.bias"),
+        "worst: {}",
+        report.worst
+    );
     let err = conformance(&net, &ConformanceOptions::default()).unwrap_err();
     assert_eq!(err.check, "gradients", "{err}");
 }

@@ -8,7 +8,9 @@ use motornet_policy::{init, ParamLayout, PolicyError, Real};
 use rand::Rng;
 
 use crate::cell::{AutodiffCell, Params};
-use crate::ops::{add, chunk_cols, concat_cols, linear, mul, sigmoid, sub, tanh, Float, Tensor2};
+use crate::ops::{
+    add, chunk_cols, concat_cols, linear, linear2, mul, sigmoid, sub, tanh, Float, Tensor2,
+};
 use crate::DfdxPolicy;
 
 /// Sizes and parameter layout shared by the stacked cells.
@@ -264,9 +266,13 @@ impl AutodiffCell for TanhRnn {
         let mut new = Vec::with_capacity(self.s.layers);
         for (l, h_l) in Stacked::split(h, self.s.layers).into_iter().enumerate() {
             let [w_ih, w_hh, b_ih, b_hh] = self.s.layer(l);
-            let pre = add(
-                linear(input, p.matrix(w_ih), p.vector(b_ih)),
-                linear(h_l, p.matrix(w_hh), p.vector(b_hh)),
+            let pre = linear2(
+                input,
+                p.matrix(w_ih),
+                p.vector(b_ih),
+                h_l,
+                p.matrix(w_hh),
+                p.vector(b_hh),
             );
             let h_new = tanh(pre);
             input = h_new.with_empty_tape();
@@ -351,9 +357,13 @@ impl AutodiffCell for Lstm {
         for l in 0..self.s.layers {
             let (h_l, c_l) = (state.next().expect("h"), state.next().expect("c"));
             let [w_ih, w_hh, b_ih, b_hh] = self.s.layer(l);
-            let pre = add(
-                linear(input, p.matrix(w_ih), p.vector(b_ih)),
-                linear(h_l, p.matrix(w_hh), p.vector(b_hh)),
+            let pre = linear2(
+                input,
+                p.matrix(w_ih),
+                p.vector(b_ih),
+                h_l,
+                p.matrix(w_hh),
+                p.vector(b_hh),
             );
             let [i, f, g, o] = gates4(pre);
             let c_new = add(mul(sigmoid(f), c_l), mul(sigmoid(i), tanh(g)));

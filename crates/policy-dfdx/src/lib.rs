@@ -44,8 +44,8 @@ pub use policy::{DfdxCache, DfdxPolicy, DfdxWorkspace};
 /// `mul`, `sigmoid`, `tanh` and [`Float`](ops::Float) shadow dfdx's items of the same names.
 pub mod prelude {
     pub use crate::ops::{
-        add, add_bias, chunk_cols, concat_cols, linear, matmul_t, mul, sigmoid, split_cols, sub,
-        tanh, Float, Tensor1, Tensor2,
+        add, add_bias, chunk_cols, concat_cols, linear, linear2, matmul_t, mul, sigmoid,
+        split_cols, sub, tanh, Float, Tensor1, Tensor2,
     };
     pub use crate::{AutodiffCell, DfdxPolicy, Params};
     pub use dfdx::prelude::*;

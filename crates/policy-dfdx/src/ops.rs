@@ -10,7 +10,8 @@
 //! The functions here are this crate's own ops (custom dfdx ops: plain loops over contiguous
 //! buffers, with an additive backward pass), and faster than their dfdx equivalents:
 //!
-//! - [`linear`] is one op where dfdx needs a matmul, a broadcast and an add;
+//! - [`linear`] is one op where dfdx needs a matmul, a broadcast and an add ([`linear2`]: two
+//!   of them summed, an RNN layer's pre-activation);
 //! - [`add`], [`sub`], [`mul`], [`sigmoid`], [`tanh`] run simple loops the compiler vectorises
 //!   (`f32` activations use `motornet_policy::Real`'s vectorisable approximations, relative
 //!   error below 1e-6; `f64` the standard library), where dfdx 0.13's CPU kernels compute a
@@ -357,6 +358,92 @@ where
             add_into(grad_slice::<E>(grads.get_or_alloc_mut(&x_ghost)?), &gx)?;
             let gw = read(&g.permute::<(usize, usize), Axes2<1, 0>>().matmul(x));
             add_into(grad_slice::<E>(grads.get_or_alloc_mut(&w_ghost)?), &gw)
+        });
+    }
+    y.put_tape(tape)
+}
+
+/// Two [`linear`] maps of two inputs, summed: `x · w_xᵀ + b_x + h · w_hᵀ + b_h` for
+/// `x [B, in]`, `w_x [out, in]`, `h [B, hid]`, `w_h [out, hid]`, biases `[out]`: `[B, out]`, as
+/// one op (the pre-activation of an RNN or LSTM layer). Put the taped input first.
+///
+/// # Panics
+/// If the sizes do not fit (the message names them).
+pub fn linear2<E: Float, L: Tape<E, Cpu> + Merge<R>, R: Tape<E, Cpu>>(
+    x: Tensor2<E, L>,
+    w_x: &Tensor2<E>,
+    b_x: &Tensor1<E>,
+    h: Tensor2<E, R>,
+    w_h: &Tensor2<E>,
+    b_h: &Tensor1<E>,
+) -> Tensor2<E, L>
+where
+    Cpu: Device<E>,
+{
+    let (rows, nin) = *x.shape();
+    let (rows_h, nhid) = *h.shape();
+    let nout = w_x.shape().0;
+    assert!(
+        rows_h == rows
+            && *w_x.shape() == (nout, nin)
+            && *w_h.shape() == (nout, nhid)
+            && b_x.shape().0 == nout
+            && b_h.shape().0 == nout,
+        "ops::linear2: x [{rows}, {nin}], w_x {:?}, b_x [{}], h [{rows_h}, {nhid}], w_h {:?}, \
+         b_h [{}] do not fit",
+        w_x.shape(),
+        b_x.shape().0,
+        w_h.shape(),
+        b_h.shape().0
+    );
+    let (x, tape_x) = x.split_tape();
+    let (h, tape_h) = h.split_tape();
+    let mut tape = tape_x.merge(tape_h);
+    let t = |w: &Tensor2<E>| w.clone().permute::<(usize, usize), Axes2<1, 0>>();
+    let mut y = read(&x.clone().matmul(t(w_x)));
+    let yh = read(&h.clone().matmul(t(w_h)));
+    let (bx, bh) = (read(b_x), read(b_h));
+    for (row, row_h) in y.chunks_exact_mut(nout).zip(yh.chunks_exact(nout)) {
+        for o in 0..nout {
+            row[o] += row_h[o] + bx[o] + bh[o];
+        }
+    }
+    let dev = x.device().clone();
+    let y = dev.tensor_from_vec(y, (rows, nout));
+    if L::OWNS_TAPE {
+        let ghosts = (x.ghost(), h.ghost(), y.ghost());
+        let (wx_ghost, wh_ghost, bx_ghost, bh_ghost) =
+            (w_x.ghost(), w_h.ghost(), b_x.ghost(), b_h.ghost());
+        let (w_x, w_h) = (w_x.clone(), w_h.clone());
+        tape.add_backward_op(move |grads| {
+            let (x_ghost, h_ghost, y_ghost) = ghosts;
+            let g = grad_slice::<E>(grads.get_or_alloc_mut(&y_ghost)?).to_vec();
+            let mut gb = vec![E::zero(); nout];
+            for row in g.chunks_exact(nout) {
+                for (s, &v) in gb.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            add_into(grad_slice::<E>(grads.get_or_alloc_mut(&bx_ghost)?), &gb)?;
+            add_into(grad_slice::<E>(grads.get_or_alloc_mut(&bh_ghost)?), &gb)?;
+            let g = dev.tensor_from_vec(g, (rows, nout));
+            let gt = || g.clone().permute::<(usize, usize), Axes2<1, 0>>();
+            add_into(
+                grad_slice::<E>(grads.get_or_alloc_mut(&x_ghost)?),
+                &read(&g.clone().matmul(w_x)),
+            )?;
+            add_into(
+                grad_slice::<E>(grads.get_or_alloc_mut(&h_ghost)?),
+                &read(&g.clone().matmul(w_h)),
+            )?;
+            add_into(
+                grad_slice::<E>(grads.get_or_alloc_mut(&wx_ghost)?),
+                &read(&gt().matmul(x)),
+            )?;
+            add_into(
+                grad_slice::<E>(grads.get_or_alloc_mut(&wh_ghost)?),
+                &read(&gt().matmul(h)),
+            )
         });
     }
     y.put_tape(tape)

@@ -293,3 +293,46 @@ impl AutodiffCell for Swapper {
 fn split_and_concat_add_gradients_of_a_tensor_used_elsewhere() {
     pass("Swapper", &DfdxPolicy::new(Swapper::new()));
 }
+
+/// What motornet-train asks of a network (`P: Policy + Send + Sync + Clone`, caches and
+/// workspaces `Send`), and the same results from several threads at once (one dfdx device per
+/// thread).
+#[test]
+fn policies_are_usable_from_training_threads() {
+    fn trainable<P: Policy + Send + Sync + Clone>(_: &P)
+    where
+        P::Cache<f32>: Send,
+        P::Workspace<f32>: Send,
+    {
+    }
+    let (lstm, params) = LstmConfig::new(3, 4, 2)
+        .init::<f32, _>(&mut rand::thread_rng())
+        .unwrap();
+    trainable(&lstm);
+    trainable(&TanhRnnConfig::new(3, 4, 2).build().unwrap());
+    trainable(&DfdxGruConfig::new(3, 4, 2).build().unwrap());
+    let run = |seed: f32| {
+        let x: Vec<f32> = (0..2 * 3).map(|i| (i as f32 * seed).sin()).collect();
+        let h = vec![0.1f32; 2 * lstm.hidden_size()];
+        let (mut u, mut hn) = (vec![0.0f32; 4], vec![0.0f32; h.len()]);
+        let mut cache = lstm.new_cache(2);
+        lstm.forward_step(&params, &x, &h, &mut u, &mut hn, &mut cache);
+        let mut g = vec![0.0f32; lstm.n_params()];
+        let (mut gx, mut gh) = (vec![0.0f32; 6], vec![0.0f32; h.len()]);
+        let mut ws = lstm.new_workspace(2);
+        lstm.backward_step(
+            &params, &cache, &[1.0; 4], &hn, &mut g, &mut gx, &mut gh, &mut ws,
+        );
+        (u, g)
+    };
+    let alone: Vec<_> = [0.3f32, 0.7].iter().map(|&s| run(s)).collect();
+    let threaded: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [0.3f32, 0.7]
+            .iter()
+            .map(|&s| scope.spawn(move || run(s)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(alone, threaded);
+    assert_ne!(alone[0].0, alone[1].0);
+}

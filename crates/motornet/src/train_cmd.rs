@@ -35,6 +35,9 @@ pub(crate) struct TrainArgs {
     /// Curl force field strength (N·s/m), on in every trial; negative turns the other way.
     #[arg(long, allow_negative_numbers = true)]
     pub curl_field: Option<f64>,
+    /// Network: gru, mlp, rnn or lstm (rnn and lstm get their gradients from dfdx's autodiff).
+    #[arg(long, value_parser = ["gru", "mlp", "rnn", "lstm"])]
+    pub network: Option<String>,
     /// Hidden units per layer.
     #[arg(long)]
     pub hidden: Option<usize>,
@@ -97,6 +100,9 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
     }
     if let Some(t) = &a.task {
         c.task = TaskConfig::default_for(t).map_err(|e| e.to_string())?;
+    }
+    if let Some(n) = &a.network {
+        c.network.kind = motornet::train::NetworkKind::from_name(n).map_err(|e| e.to_string())?;
     }
     if let Some(k) = a.curl_field {
         c.env.curl_field = Some(motornet::task::CurlField {
@@ -272,10 +278,11 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     });
     let stopped = stop.load(Ordering::SeqCst);
     eprintln!(
-        "train: out={} effector={} task={} params={} batches={} batch_size={} threads={} seconds={seconds:.3} seconds_per_batch={:.6} final_loss={final_loss:.5}{}",
+        "train: out={} effector={} task={} network={} params={} batches={} batch_size={} threads={} seconds={seconds:.3} seconds_per_batch={:.6} final_loss={final_loss:.5}{}",
         out.display(),
         effector_name(trainer.config()),
         task_name(&trainer.config().task),
+        network_name(trainer.config().network.kind),
         trainer.n_params(),
         trainer.batches_done(),
         config.batch_size,
@@ -296,6 +303,13 @@ fn effector_name(c: &TrainConfig) -> String {
             spec.preset.clone().unwrap_or_else(|| "custom".into())
         }
     }
+}
+
+fn network_name(kind: motornet::train::NetworkKind) -> &'static str {
+    motornet::train::NetworkKind::ALL
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("?", |(_, n)| *n)
 }
 
 fn task_name(t: &TaskConfig) -> &'static str {

@@ -4,8 +4,11 @@
 //! - motornet-muscle's `[dependencies]` are only motornet-scalar and thiserror;
 //! - motornet-skeleton's `[dependencies]` are only motornet-scalar and thiserror;
 //! - motornet-scalar's `[dependencies]` are only num-dual;
-//! - no crate under `crates/` except motornet-dfdx (the bridge) and motornet-train (the
-//!   episode op) depends on dfdx, in any dependency table;
+//! - no crate under `crates/` except motornet-dfdx (the bridge), motornet-train (the
+//!   episode op) and motornet-policy-dfdx (networks with automatic gradients) depends on dfdx,
+//!   in any dependency table;
+//! - motornet-policy-dfdx's `[dependencies]` are only motornet-policy, dfdx and rand (no
+//!   physics, tasks or training);
 //! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items);
 //! - the facade's program dependencies (clap, indicatif, ctrlc, motornet-plot) are optional,
 //!   behind default features `cli` and `plot`, and `cargo tree -p motornet
@@ -22,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 /// Crates that may depend on dfdx (the tensor library training records its fused ops on). Adding a
 /// crate here (a dfdx bridge, say) is a deliberate change: update `ARCHITECTURE.md` with it.
-const DFDX_ALLOWED: &[&str] = &["motornet-dfdx", "motornet-train"];
+const DFDX_ALLOWED: &[&str] = &["motornet-dfdx", "motornet-train", "motornet-policy-dfdx"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -249,7 +252,19 @@ fn scalar_is_the_bottom_of_the_graph() {
 }
 
 #[test]
-fn only_the_bridge_and_training_crates_depend_on_dfdx() {
+fn policy_dfdx_depends_only_on_policy_dfdx_and_rand() {
+    let crates = crates();
+    let krate = &crates[find(&crates, "motornet-policy-dfdx")];
+    assert_only_dependencies(
+        krate,
+        &["motornet-policy", "dfdx", "rand"],
+        "Networks with automatic gradients are networks: they implement motornet-policy's \
+         `Policy` with dfdx and know nothing of effectors, tasks or training.",
+    );
+}
+
+#[test]
+fn only_the_bridge_training_and_autodiff_network_crates_depend_on_dfdx() {
     let mut offenders = Vec::new();
     for krate in crates() {
         if DFDX_ALLOWED.contains(&krate.name.as_str()) {
@@ -266,8 +281,9 @@ fn only_the_bridge_and_training_crates_depend_on_dfdx() {
     assert!(
         offenders.is_empty(),
         "{offenders:?} depend on dfdx; only {DFDX_ALLOWED:?} may. Physics (scalar, muscle, \
-         skeleton, effector), tasks and networks are plain Rust; dfdx enters at the fused ops \
-         (motornet-dfdx, motornet-train). See ARCHITECTURE.md."
+         skeleton, effector), tasks and the hand-written networks are plain Rust; dfdx enters \
+         at the fused ops (motornet-dfdx, motornet-train) and in the networks with automatic \
+         gradients (motornet-policy-dfdx). See ARCHITECTURE.md."
     );
 }
 
@@ -446,7 +462,7 @@ fn resolved_normal_dependencies_respect_the_layering() {
         }
         seen
     };
-    let forbidden: [(&str, &[&str]); 6] = [
+    let forbidden: [(&str, &[&str]); 7] = [
         (
             "motornet-scalar",
             &[
@@ -481,6 +497,19 @@ fn resolved_normal_dependencies_respect_the_layering() {
                 "motornet-muscle",
             ],
         ),
+        // networks with automatic gradients: dfdx, but no physics, tasks or training
+        (
+            "motornet-policy-dfdx",
+            &[
+                "motornet-effector",
+                "motornet-task",
+                "motornet-train",
+                "motornet-dfdx",
+                "motornet-skeleton",
+                "motornet-muscle",
+                "motornet-scalar",
+            ],
+        ),
     ];
     for (krate, never) in forbidden {
         let deps = closure(krate);
@@ -494,6 +523,7 @@ fn resolved_normal_dependencies_respect_the_layering() {
     // and the bridges really are where dfdx comes in
     assert!(closure("motornet-dfdx").contains("dfdx"));
     assert!(closure("motornet-train").contains("dfdx"));
+    assert!(closure("motornet-policy-dfdx").contains("dfdx"));
 }
 
 /// The program's dependencies a library user can turn off: clap, indicatif, ctrlc (feature

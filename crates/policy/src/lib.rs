@@ -76,6 +76,7 @@ mod layout;
 mod linalg;
 mod mlp;
 mod real;
+pub mod testing;
 
 pub use error::PolicyError;
 pub use gru::{Gru, GruCache, GruConfig, GruWorkspace};

@@ -7,12 +7,12 @@
 
 mod common;
 
-use common::{bptt, central_difference, loss, uniform, Episode};
+use common::uniform;
+use motornet_policy::testing::{check_gradients, GradCheckOptions};
 use motornet_policy::{Activation, GruConfig, MlpConfig, Policy};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-const EPS: f64 = 1e-4;
 const TOL: f64 = 1e-6;
 const BATCH: usize = 4;
 const STEPS: usize = 4;
@@ -22,92 +22,30 @@ fn check<P: Policy>(name: &str, net: &P, params: &[f64], seed: u64) {
     check_batch(name, net, params, seed, BATCH);
 }
 
-/// [`check`] with another batch size.
+/// [`check`] with another batch size, through `motornet_policy::testing::check_gradients`
+/// (fourth-order central differences with step 1e-4, errors relative to at least 1e-3).
 fn check_batch<P: Policy>(name: &str, net: &P, params: &[f64], seed: u64, batch: usize) {
-    let ep = Episode::random(net, batch, STEPS, seed);
-    let g = bptt(net, params, &ep);
-    let mut failures = Vec::new();
-    let mut worst: f64 = 0.0;
-    let mut compare = |what: String, analytic: f64, fd: f64| {
-        let err = (analytic - fd).abs() / analytic.abs().max(fd.abs()).max(1e-3);
-        worst = worst.max(err);
-        if err > TOL || !analytic.is_finite() {
-            failures.push(format!(
-                "  {what}: backward {analytic:.12e}, finite difference {fd:.12e} (relative error {err:.1e})"
-            ));
-        }
+    let options = GradCheckOptions {
+        batch,
+        steps: STEPS,
+        seed,
+        ..GradCheckOptions::default()
     };
-    let layout = net.layout();
-    for block in layout.blocks() {
-        for i in block.range() {
-            let fd = central_difference(EPS, |d| {
-                let mut p = params.to_vec();
-                p[i] += d;
-                loss(net, &p, &ep)
-            });
-            compare(
-                format!("{}[{}]", block.name, i - block.offset),
-                g.params[i],
-                fd,
-            );
-        }
-        let largest = g.params[block.range()]
-            .iter()
-            .fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(
-            largest > 1e-8,
-            "{name}: the gradient of block {} is all zero; the check would be vacuous",
-            block.name
-        );
-    }
-    for t in 0..STEPS {
-        for k in 0..ep.xs[t].len() {
-            let fd = central_difference(EPS, |d| {
-                let mut e = Episode {
-                    xs: ep.xs.clone(),
-                    h0: ep.h0.clone(),
-                    w: ep.w.clone(),
-                    v: ep.v.clone(),
-                    batch: ep.batch,
-                };
-                e.xs[t][k] += d;
-                loss(net, params, &e)
-            });
-            let (b, j) = (k / net.input_size(), k % net.input_size());
-            compare(
-                format!("dL/dx (step {t}, element {b}, input {j})"),
-                g.xs[t][k],
-                fd,
-            );
-        }
-    }
-    for k in 0..ep.h0.len() {
-        let fd = central_difference(EPS, |d| {
-            let mut e = Episode {
-                xs: ep.xs.clone(),
-                h0: ep.h0.clone(),
-                w: ep.w.clone(),
-                v: ep.v.clone(),
-                batch: ep.batch,
-            };
-            e.h0[k] += d;
-            loss(net, params, &e)
-        });
-        let (b, j) = (k / net.hidden_size(), k % net.hidden_size());
-        compare(format!("dL/dh0 (element {b}, unit {j})"), g.h0[k], fd);
-    }
-    eprintln!("{name} (seed {seed}): worst relative error {worst:.1e}");
+    let report = check_gradients(net, params, &options);
+    eprintln!(
+        "{name} (seed {seed}): worst relative error {:.1e} over {} numbers",
+        report.max_rel_error, report.checked
+    );
     assert!(
-        failures.is_empty(),
-        "{name} (seed {seed}): {} gradients differ from finite differences (worst relative \
-         error {worst:.1e}):\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        report.max_rel_error <= TOL,
+        "{name} (seed {seed}): relative error {:.1e} at {}",
+        report.max_rel_error,
+        report.worst
+    );
+    assert!(
+        report.zero_blocks.is_empty(),
+        "{name}: the gradients of blocks {:?} are all zero; the check would be vacuous",
+        report.zero_blocks
     );
 }
 

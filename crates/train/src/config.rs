@@ -49,13 +49,42 @@ pub enum NetworkKind {
     Gru,
     /// Feed-forward network (tanh hidden layers, sigmoid output).
     Mlp,
+    /// Stacked vanilla tanh RNN with a sigmoid readout (dfdx autodiff).
+    Rnn,
+    /// Stacked LSTM with a sigmoid readout (dfdx autodiff).
+    Lstm,
+}
+
+impl NetworkKind {
+    /// Every kind with its name in configs and on the command line (`--network NAME`).
+    pub const ALL: [(Self, &'static str); 4] = [
+        (Self::Gru, "gru"),
+        (Self::Mlp, "mlp"),
+        (Self::Rnn, "rnn"),
+        (Self::Lstm, "lstm"),
+    ];
+
+    /// The kind named `name` (as in configs: `gru`, `mlp`, `rnn`, `lstm`).
+    pub fn from_name(name: &str) -> Result<Self, TrainError> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(k, _)| *k)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                bad(
+                    "network",
+                    format!("unknown network `{name}`; one of {names:?}"),
+                )
+            })
+    }
 }
 
 /// Network shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
-    /// GRU or MLP.
+    /// GRU, MLP, RNN or LSTM.
     pub kind: NetworkKind,
     /// Hidden units per layer.
     pub hidden: usize,

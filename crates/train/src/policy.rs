@@ -11,6 +11,9 @@ use motornet_policy::{
     Activation, Gru, GruCache, GruConfig, GruWorkspace, Mlp, MlpCache, MlpConfig, MlpWorkspace,
     ParamLayout, Policy, Real,
 };
+use motornet_policy_dfdx::{
+    DfdxCache, DfdxPolicy, DfdxWorkspace, Lstm, LstmConfig, TanhRnn, TanhRnnConfig,
+};
 use rand::Rng;
 
 /// One of the built-in networks, chosen at run time.
@@ -20,6 +23,12 @@ pub enum AnyPolicy {
     Gru(Gru),
     /// Feed-forward network with tanh hidden layers and a sigmoid readout ([`Mlp`]).
     Mlp(Mlp),
+    /// Stacked vanilla tanh RNN with a sigmoid readout, backward pass by dfdx's autodiff
+    /// ([`TanhRnn`]).
+    Rnn(DfdxPolicy<TanhRnn>),
+    /// Stacked LSTM with a sigmoid readout, backward pass by dfdx's autodiff ([`Lstm`]; its
+    /// hidden state holds h and c of every layer).
+    Lstm(DfdxPolicy<Lstm>),
 }
 
 /// The cache of one step of an [`AnyPolicy`]: the cache of the network it holds.
@@ -29,6 +38,8 @@ pub enum AnyCache<T> {
     Gru(GruCache<T>),
     /// An [`Mlp`]'s.
     Mlp(MlpCache<T>),
+    /// A dfdx network's ([`AnyPolicy::Rnn`], [`AnyPolicy::Lstm`]).
+    Dfdx(DfdxCache<T>),
 }
 
 /// The backward scratch space of an [`AnyPolicy`]: that of the network it holds.
@@ -38,6 +49,8 @@ pub enum AnyWorkspace<T> {
     Gru(GruWorkspace<T>),
     /// An [`Mlp`]'s.
     Mlp(MlpWorkspace<T>),
+    /// A dfdx network's ([`AnyPolicy::Rnn`], [`AnyPolicy::Lstm`]).
+    Dfdx(DfdxWorkspace<T>),
 }
 
 /// The network `config` names, for `input` observation entries and `output` muscles.
@@ -54,6 +67,16 @@ pub fn build(config: &NetworkConfig, input: usize, output: usize) -> Result<AnyP
                 .with_activation(Activation::Tanh)
                 .build()?,
         ),
+        NetworkKind::Rnn => AnyPolicy::Rnn(
+            TanhRnnConfig::new(input, h, output)
+                .with_layers(layers)
+                .build()?,
+        ),
+        NetworkKind::Lstm => AnyPolicy::Lstm(
+            LstmConfig::new(input, h, output)
+                .with_layers(layers)
+                .build()?,
+        ),
     })
 }
 
@@ -62,6 +85,8 @@ macro_rules! each {
         match $self {
             AnyPolicy::Gru($p) => $e,
             AnyPolicy::Mlp($p) => $e,
+            AnyPolicy::Rnn($p) => $e,
+            AnyPolicy::Lstm($p) => $e,
         }
     };
 }
@@ -91,12 +116,16 @@ impl Policy for AnyPolicy {
         match self {
             Self::Gru(p) => AnyCache::Gru(p.new_cache(batch)),
             Self::Mlp(p) => AnyCache::Mlp(p.new_cache(batch)),
+            Self::Rnn(p) => AnyCache::Dfdx(p.new_cache(batch)),
+            Self::Lstm(p) => AnyCache::Dfdx(p.new_cache(batch)),
         }
     }
     fn new_workspace<T: Real>(&self, batch: usize) -> AnyWorkspace<T> {
         match self {
             Self::Gru(p) => AnyWorkspace::Gru(p.new_workspace(batch)),
             Self::Mlp(p) => AnyWorkspace::Mlp(p.new_workspace(batch)),
+            Self::Rnn(p) => AnyWorkspace::Dfdx(p.new_workspace(batch)),
+            Self::Lstm(p) => AnyWorkspace::Dfdx(p.new_workspace(batch)),
         }
     }
     fn forward_step<T: Real>(
@@ -111,6 +140,8 @@ impl Policy for AnyPolicy {
         match (self, cache) {
             (Self::Gru(p), AnyCache::Gru(c)) => p.forward_step(params, x, h, u, h_new, c),
             (Self::Mlp(p), AnyCache::Mlp(c)) => p.forward_step(params, x, h, u, h_new, c),
+            (Self::Rnn(p), AnyCache::Dfdx(c)) => p.forward_step(params, x, h, u, h_new, c),
+            (Self::Lstm(p), AnyCache::Dfdx(c)) => p.forward_step(params, x, h, u, h_new, c),
             _ => panic!("{MISMATCH}"),
         }
     }
@@ -130,6 +161,12 @@ impl Policy for AnyPolicy {
                 p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
             }
             (Self::Mlp(p), AnyCache::Mlp(c), AnyWorkspace::Mlp(w)) => {
+                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
+            }
+            (Self::Rnn(p), AnyCache::Dfdx(c), AnyWorkspace::Dfdx(w)) => {
+                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
+            }
+            (Self::Lstm(p), AnyCache::Dfdx(c), AnyWorkspace::Dfdx(w)) => {
                 p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
             }
             _ => panic!("{MISMATCH}"),

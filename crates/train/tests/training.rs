@@ -175,3 +175,47 @@ fn bad_configs_are_errors_naming_the_setting() {
         .to_string()
         .contains("NoSuchArm"));
 }
+
+#[test]
+fn rnn_and_lstm_from_configs_learn_and_resume_exactly() {
+    for kind in [
+        motornet_train::NetworkKind::Rnn,
+        motornet_train::NetworkKind::Lstm,
+    ] {
+        let c = TrainConfig {
+            network: motornet_train::NetworkConfig {
+                kind,
+                hidden: 16,
+                layers: 1,
+            },
+            lr: 1e-2,
+            ..small(120, 2)
+        };
+        let straight = run(&c, 120);
+        let l = straight.losses();
+        let (first, last) = (l[..10].iter().sum::<f64>(), l[110..].iter().sum::<f64>());
+        assert!(last < 0.7 * first, "{kind:?}: loss {first} → {last}");
+        let ckpt = run(&c, 60).checkpoint();
+        let mut fresh = AnyTrainer::new(&c).unwrap();
+        fresh.restore(ckpt).unwrap();
+        for _ in 0..60 {
+            fresh.batch().unwrap();
+        }
+        assert_eq!(fresh.losses(), straight.losses(), "{kind:?}");
+        assert_eq!(fresh.params(), straight.params(), "{kind:?}");
+    }
+}
+
+#[test]
+fn network_names_parse_and_unknown_ones_are_errors() {
+    use motornet_train::NetworkKind;
+    for (kind, name) in NetworkKind::ALL {
+        assert_eq!(NetworkKind::from_name(name).unwrap(), kind);
+        let json = serde_json::to_string(&kind).unwrap();
+        assert_eq!(json, format!("\"{name}\""));
+    }
+    let e = NetworkKind::from_name("transformer")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("transformer") && e.contains("lstm"), "{e}");
+}

@@ -11,7 +11,8 @@
 //! | [`skeleton`] | `motornet-skeleton` | point mass, two-joint arm, joint bounds |
 //! | [`effector`] | `motornet-effector` | effectors, geometry, integration, presets, spec files |
 //! | [`task`] | `motornet-task` | environments, reaching tasks, force fields, losses |
-//! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes |
+//! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes; gradient check and conformance suite for any network |
+//! | [`policy_dfdx`] | `motornet-policy-dfdx` | networks written in dfdx ops with automatic gradients (RNN, LSTM, GRU, yours); [`policy_dfdx::dfdx`] is the dfdx 0.13 they use |
 //! | [`train`] | `motornet-train` | closed-loop episodes, the dfdx op, Adam, checkpoints, metrics |
 //! | `plot` | `motornet-plot` | PNG/SVG plots of runs and rollouts (feature `plot`) |
 //! | [`rand`], [`rand_distr`] | rand 0.8, rand_distr 0.4 | the versions the public signatures name ([`task::Task::trial`], [`policy::Policy::init_params`]) |
@@ -40,6 +41,7 @@ pub use motornet_muscle as muscle;
 #[cfg(feature = "plot")]
 pub use motornet_plot as plot;
 pub use motornet_policy as policy;
+pub use motornet_policy_dfdx as policy_dfdx;
 pub use motornet_scalar as scalar;
 pub use motornet_skeleton as skeleton;
 pub use motornet_task as task;

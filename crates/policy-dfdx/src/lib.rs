@@ -42,10 +42,10 @@ pub mod ops;
 mod policy;
 
 pub use cell::{AutodiffCell, Params};
+pub use cells::{DfdxGru, DfdxGruConfig, Lstm, LstmConfig, TanhRnn, TanhRnnConfig};
 /// The dfdx 0.13 this crate's public signatures use: write cells with it (`motornet_policy_dfdx::dfdx`)
 /// rather than a `cargo add dfdx` of your own, which may pick another version.
 pub use dfdx;
-pub use cells::{DfdxGru, DfdxGruConfig, Lstm, LstmConfig, TanhRnn, TanhRnnConfig};
 pub use policy::{DfdxCache, DfdxPolicy, DfdxWorkspace};
 
 /// What a cell's `forward` needs in scope: the dfdx prelude (tensors, tapes, ops, `Device`),

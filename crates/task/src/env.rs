@@ -24,7 +24,7 @@ use crate::step::{StepContext, StepDual, StepEffects, StepScalar, STEP_DUAL_WIDT
 use crate::task::{Task, Trial, TrialContext};
 use motornet_effector::{Effector, Geometry, State, Workspace};
 use motornet_muscle::{MuscleModel, MAX_MUSCLE_STATES};
-use motornet_scalar::DualN;
+use motornet_scalar::{DualN, Scalar};
 use motornet_skeleton::Skeleton;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -147,9 +147,14 @@ pub struct Episode {
     pub t: usize,
     /// Whether the curl field is on in this trial.
     pub curl_on: bool,
-    vision: Ring,
-    proprioception: Ring,
-    actions: Ring,
+    /// The sensory samples taken so far, oldest first: the one that fills the delay lines at
+    /// reset, then one per state (`[(1 + t + 1) · d]` vision, `[(1 + t + 1) · 2M]`
+    /// proprioception), and the noisy commands of every step (`[t · M]`). What an observation
+    /// shows is picked from them by [`Environment::shown_sample`] and
+    /// [`Environment::stacked_action`], the functions the observation's VJP reads too.
+    vision: Vec<f64>,
+    proprioception: Vec<f64>,
+    actions: Vec<f64>,
     rng: StdRng,
     ws: Workspace<f64>,
     cart: Vec<f64>,
@@ -211,48 +216,14 @@ pub struct EffectsGrad<'a> {
     pub observation: &'a [f64],
 }
 
-/// Scratch space of [`Environment::effects_vjp`] (make one with
-/// [`Environment::effects_workspace`] and reuse it).
+/// Scratch space of [`Environment::effects_vjp`] and [`Environment::observation_vjp`] (make
+/// one with [`Environment::effects_workspace`] and reuse it).
 #[derive(Debug, Clone)]
 pub struct EffectsWorkspace {
+    g_cart: Vec<f64>,
     fingertip: Vec<StepDual>,
     joint: Vec<StepDual>,
     out: [Vec<StepDual>; 5],
-}
-
-/// A fixed-length buffer of samples, oldest first.
-#[derive(Debug, Clone)]
-struct Ring {
-    width: usize,
-    data: Vec<f64>,
-    head: usize,
-}
-
-impl Ring {
-    fn filled(k: usize, sample: &[f64]) -> Self {
-        Self {
-            width: sample.len(),
-            data: sample.repeat(k),
-            head: 0,
-        }
-    }
-    fn len(&self) -> usize {
-        self.data.len().checked_div(self.width).unwrap_or(0)
-    }
-    /// Drop the oldest sample and append `sample`.
-    fn push(&mut self, sample: &[f64]) {
-        let k = self.len();
-        if k == 0 {
-            return;
-        }
-        self.data[self.head * self.width..(self.head + 1) * self.width].copy_from_slice(sample);
-        self.head = (self.head + 1) % k;
-    }
-    /// The `j`-th oldest sample.
-    fn get(&self, j: usize) -> &[f64] {
-        let i = (self.head + j) % self.len();
-        &self.data[i * self.width..(i + 1) * self.width]
-    }
 }
 
 /// Per-element seed: element `i` of a batch reset with `seed`.
@@ -426,10 +397,34 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     pub fn delays(&self) -> (usize, usize) {
         (self.k_vision, self.k_proprioception)
     }
+    /// Which sample a sense with a delay line of `k` steps (`delays()`) shows in the
+    /// observation at state `t`: `Some(i)`, the sample taken at state `i = t + 1 − k`, or
+    /// `None`, the sample that filled the delay line at reset (a sample of state 0 with its own
+    /// noise) while `t + 1 < k`. The forward pass picks samples with it, and the observation's
+    /// VJP routes gradients with it.
+    pub fn shown_sample(t: usize, k: usize) -> Option<usize> {
+        (t + 1).checked_sub(k)
+    }
     /// Index of the state whose vision (`k = delays().0`) or proprioception (`delays().1`) the
-    /// observation after step `t` shows.
+    /// observation at state `t` shows ([`Environment::shown_sample`], with the reset sample
+    /// counted as state 0).
     pub fn delayed_state(t: usize, k: usize) -> usize {
-        (t + 1).saturating_sub(k)
+        Self::shown_sample(t, k).unwrap_or(0)
+    }
+    /// The vision and proprioception samples the observation at state `t` shows
+    /// ([`Environment::shown_sample`] with this environment's delays): what the forward pass
+    /// picks and the observation's VJP routes to.
+    pub fn shown(&self, t: usize) -> (Option<usize>, Option<usize>) {
+        (
+            Self::shown_sample(t, self.k_vision),
+            Self::shown_sample(t, self.k_proprioception),
+        )
+    }
+    /// Which step's noisy command entry `j` of the stacked actions (oldest first) of the
+    /// observation at state `t` shows: step `t + j − action_frame_stacking`, or none (zeros)
+    /// before the first step.
+    pub fn stacked_action(&self, t: usize, j: usize) -> Option<usize> {
+        (t + j).checked_sub(self.config.action_frame_stacking)
     }
 
     /// Proprioception of `state` (no noise), into `out` (`[2M]`): `M` normalised lengths then
@@ -575,11 +570,80 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             || self.task.step_logic().is_some_and(|l| l.reads_state())
     }
 
-    /// Scratch space for [`Environment::effects_vjp`].
+    /// Adds the gradient of the observation at state `t` (`g_obs` = ∂L/∂observation,
+    /// `[obs_len]`) with respect to what its vision, proprioception and stacked-action entries
+    /// show: into `g_states[i]` for the state `i` whose samples it shows, and into `g_noisy`
+    /// (`[steps · M]`, the noisy commands) for the stacked commands. `states` are the episode's
+    /// states so far (`[t + 1]` at least) and `fingertips` their fingertip positions and
+    /// velocities (`[(t + 1) · 2·space_dim]`).
+    ///
+    /// It routes with [`Environment::shown_sample`] and [`Environment::stacked_action`], the
+    /// functions the forward pass picks the samples with, and differentiates the vision and
+    /// proprioception functions themselves on dual numbers (noise is additive, its derivative
+    /// one). The goal and the task's entries are [`Environment::effects_vjp`]'s; the go cue is a
+    /// constant.
+    #[allow(clippy::too_many_arguments)]
+    pub fn observation_vjp(
+        &self,
+        t: usize,
+        states: &[State<f64>],
+        fingertips: &[f64],
+        g_obs: &[f64],
+        g_states: &mut [State<f64>],
+        g_noisy: &mut [f64],
+        ws: &mut EffectsWorkspace,
+    ) {
+        let l = self.layout;
+        let (d, m) = (self.effector.space_dim(), self.effector.n_muscles());
+        // the reset sample that fills the delay lines is a sample of state 0
+        let (iv, ip) = self.shown(t);
+        let (iv, ip) = (iv.unwrap_or(0), ip.unwrap_or(0));
+        let g_vis = &g_obs[l.vision..l.vision + d];
+        if g_vis.iter().any(|&v| v != 0.0) {
+            let fingertip = &fingertips[iv * 2 * d..(iv + 1) * 2 * d];
+            let g_cart = &mut ws.g_cart;
+            g_cart.iter_mut().for_each(|v| *v = 0.0);
+            let out = &mut ws.out[0];
+            for first in (0..2 * d).step_by(STEP_DUAL_WIDTH) {
+                for (i, (x, &v)) in ws.fingertip.iter_mut().zip(fingertip).enumerate() {
+                    *x = if (first..first + STEP_DUAL_WIDTH).contains(&i) {
+                        StepDual::variable(v, i - first)
+                    } else {
+                        StepDual::constant(v)
+                    };
+                }
+                Self::vision(&ws.fingertip, out);
+                for (o, &g) in out.iter().zip(g_vis) {
+                    for (dir, e) in o.eps.iter().enumerate() {
+                        if let Some(gc) = g_cart.get_mut(first + dir) {
+                            *gc += g * e;
+                        }
+                    }
+                }
+            }
+            self.effector
+                .cartesian_vjp_add(&states[iv].joint, g_cart, &mut g_states[iv].joint);
+        }
+        let g_prop = &g_obs[l.proprioception..l.actions];
+        if g_prop.iter().any(|&v| v != 0.0) {
+            self.proprioception_vjp(&states[ip], g_prop, &mut g_states[ip]);
+        }
+        for j in 0..self.config.action_frame_stacking {
+            if let Some(s) = self.stacked_action(t, j) {
+                let src = &g_obs[l.actions + j * m..l.actions + (j + 1) * m];
+                for (a, b) in g_noisy[s * m..(s + 1) * m].iter_mut().zip(src) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
+    /// Scratch space for [`Environment::effects_vjp`] and [`Environment::observation_vjp`].
     pub fn effects_workspace(&self) -> EffectsWorkspace {
         let (d, dof) = (self.effector.space_dim(), self.effector.dof());
         let z = StepDual::constant(0.0);
         EffectsWorkspace {
+            g_cart: vec![0.0; 2 * d],
             fingertip: vec![z; 2 * d],
             joint: vec![z; 2 * dof],
             out: [d, d, d, dof, self.layout.len - self.layout.task].map(|n| vec![z; n]),
@@ -736,9 +800,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             state,
             t: 0,
             curl_on,
-            vision: Ring::filled(self.k_vision, &vis),
-            proprioception: Ring::filled(self.k_proprioception, &prop),
-            actions: Ring::filled(self.config.action_frame_stacking, &vec![0.0; m]),
+            vision: vis.clone(),
+            proprioception: prop.clone(),
+            actions: Vec::new(),
             rng,
             ws: eff.workspace::<f64>(),
             cart,
@@ -752,6 +816,14 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         Ok(ep)
     }
 
+    /// What vision sees of the fingertip (`[2·space_dim]`, position then velocity): its
+    /// position, into `out` (`[space_dim]`, m). Generic over the scalar, so that
+    /// [`Environment::observation_vjp`] differentiates this very function.
+    fn vision<S: Scalar>(fingertip: &[S], out: &mut [S]) {
+        let d = out.len();
+        out.copy_from_slice(&fingertip[..d]);
+    }
+
     /// Noisy vision (`[space_dim]`) and proprioception (`[2M]`) samples of `state`, into
     /// `vis` and `prop`.
     fn senses(
@@ -762,17 +834,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         vis: &mut [f64],
         prop: &mut [f64],
     ) {
-        vis.copy_from_slice(&cart[..vis.len()]);
+        Self::vision(cart, vis);
         self.proprioception(state, prop);
         add_noise(vis, self.config.vision_noise, rng);
         add_noise(prop, self.config.proprioception_noise, rng);
     }
 
-    /// Push new samples of the current state (and `action`) into the buffers, then compose
-    /// the observation.
+    /// Take new samples of the current state (and record `action`), then compose the
+    /// observation.
     fn observe(&self, ep: &mut Episode, action: Option<&[f64]>, obs: &mut [f64]) {
         let l = self.layout;
-        let d = self.effector.space_dim();
+        let (d, m) = (self.effector.space_dim(), self.effector.n_muscles());
         {
             let Episode {
                 state,
@@ -786,24 +858,32 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                 ..
             } = &mut *ep;
             self.senses(state, cart, rng, vis_sample, prop_sample);
-            vision.push(vis_sample);
-            proprioception.push(prop_sample);
+            vision.extend_from_slice(vis_sample);
+            proprioception.extend_from_slice(prop_sample);
             if let Some(a) = action {
-                actions.push(a);
+                actions.extend_from_slice(a);
             }
         }
+        let t = ep.t;
         obs[l.goal..l.goal + d].copy_from_slice(&ep.now.shown_goal);
         if let Some(c) = l.go_cue {
             obs[c] = match ep.trial.go_cue {
-                Some(cue) if ep.t >= cue => 1.0,
+                Some(cue) if t >= cue => 1.0,
                 _ => 0.0,
             };
         }
-        obs[l.vision..l.vision + d].copy_from_slice(ep.vision.get(0));
-        obs[l.proprioception..l.actions].copy_from_slice(ep.proprioception.get(0));
-        let m = self.effector.n_muscles();
+        // (index 0 of the sample histories is the sample that filled the delay lines)
+        let (iv, ip) = self.shown(t);
+        let (iv, ip) = (iv.map_or(0, |i| i + 1), ip.map_or(0, |i| i + 1));
+        obs[l.vision..l.vision + d].copy_from_slice(&ep.vision[iv * d..(iv + 1) * d]);
+        obs[l.proprioception..l.actions]
+            .copy_from_slice(&ep.proprioception[ip * 2 * m..(ip + 1) * 2 * m]);
         for j in 0..self.config.action_frame_stacking {
-            obs[l.actions + j * m..l.actions + (j + 1) * m].copy_from_slice(ep.actions.get(j));
+            let o = &mut obs[l.actions + j * m..l.actions + (j + 1) * m];
+            match self.stacked_action(t, j) {
+                Some(s) => o.copy_from_slice(&ep.actions[s * m..(s + 1) * m]),
+                None => o.iter_mut().for_each(|v| *v = 0.0),
+            }
         }
         obs[l.task..l.len].copy_from_slice(&ep.now.observation);
         for (o, s) in obs.iter_mut().zip(&self.obs_std) {

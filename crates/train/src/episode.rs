@@ -469,8 +469,6 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let (m, d) = (eff.n_muscles(), eff.space_dim());
         let ns = eff.muscle().n_states();
         let layout = env.layout();
-        let (k_vis, k_prop) = env.delays();
-        let frames = env.config().action_frame_stacking;
         let len = self.len;
 
         // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics),
@@ -507,13 +505,12 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_h = vec![T::zero(); len * hid];
         let mut g_x = vec![T::zero(); len * n_obs];
         let mut vjp = StepGradient::default();
-        let mut gc = vec![0.0; 2 * d];
-        let mut g_prop = vec![0.0; 2 * m];
         let mut g_cart = vec![0.0; 2 * d];
         let mut g_joint = vec![0.0; 2 * eff.dof()];
         let mut ews = env.effects_workspace();
         let task_obs = layout.task..layout.len;
         let (mut gx_goal, mut gx_task) = (vec![0.0; d], vec![0.0; task_obs.len()]);
+        let mut gx_f64 = vec![0.0; n_obs];
         // the goal of the last state, through what the environment set there
         for (tr, ep) in self.traces.iter_mut().zip(&self.episodes) {
             let g = EffectsGrad {
@@ -615,32 +612,20 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     );
                     effects_vjp(env, ep, parts, t, &g, &mut g_cart, &mut g_joint, &mut ews);
                 }
-                let iv = Environment::<K, M, G>::delayed_state(t, k_vis);
-                gc.iter_mut().for_each(|v| *v = 0.0);
-                for k in 0..d {
-                    gc[k] = gx[layout.vision + k].to_f64();
-                }
-                if gc.iter().any(|&v| v != 0.0) {
-                    let s_iv = &tr.states[iv].joint;
-                    eff.cartesian_vjp_add(s_iv, &gc, &mut tr.g_state[iv].joint);
-                }
-                let ip = Environment::<K, M, G>::delayed_state(t, k_prop);
-                for (a, b) in g_prop
-                    .iter_mut()
-                    .zip(&gx[layout.proprioception..layout.actions])
-                {
+                // and what the observation showed: the delayed senses and stacked commands,
+                // routed and differentiated by the environment
+                for (a, b) in gx_f64.iter_mut().zip(gx) {
                     *a = b.to_f64();
                 }
-                env.proprioception_vjp(&tr.states[ip], &g_prop, &mut tr.g_state[ip]);
-                for j in 0..frames {
-                    // entry j of observation t is the noisy command of step t − frames + j
-                    if let Some(s) = (t + j).checked_sub(frames) {
-                        let src = &gx[layout.actions + j * m..layout.actions + (j + 1) * m];
-                        for (a, b) in tr.g_noisy[s * m..(s + 1) * m].iter_mut().zip(src) {
-                            *a += b.to_f64();
-                        }
-                    }
-                }
+                env.observation_vjp(
+                    t,
+                    &tr.states,
+                    &tr.fingertip,
+                    &gx_f64,
+                    &mut tr.g_state,
+                    &mut tr.g_noisy,
+                    &mut ews,
+                );
             }
         }
     }

@@ -715,26 +715,18 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         x: &mut Vec<f64>,
     ) {
-        let (dof, n_m) = (self.dof(), self.n_muscles());
-        let ns = self.muscle().n_states();
-        let fi = self.muscle().force_index();
-        let damping = self.options().damping;
+        let dof = self.dof();
         let (q, qd) = s.joint.split_at(dof);
         let mut tau = [0.0; MAX_DOF];
-        for (j, t) in tau[..dof].iter_mut().enumerate() {
-            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
-            let mut f = 0.0;
-            for m in 0..n_m {
-                f += s.muscle[m * ns + fi] * moments[m];
-            }
-            *t = -f + joint_load.get(j).copied().unwrap_or(0.0) - damping * qd[j];
-        }
+        self.torques(s.joint, s.muscle, s.geometry, joint_load, &mut tau[..dof]);
         x.extend(q.iter().chain(qd).chain(&tau[..dof]).chain(endpoint_load));
     }
 
     /// Carry `g_x` = ∂L/∂(the joint dynamics' inputs [`Self::joint_inputs`]) into `out`: the
     /// joint state and the endpoint load directly, the torques (c) into the joint velocity,
-    /// the joint load, the muscle forces and the moment arms.
+    /// the joint load, the muscle forces and the moment arms. The torques' part is the
+    /// hand-written VJP of [`Effector::torques`] (a fast path: it is bilinear), tested equal to
+    /// that function's dual-number derivatives (`torque_vjp_equals_the_dual_numbers_of_torques`).
     fn joint_inputs_adjoint(&self, s: Parts<'_>, g_x: &[f64], out: &mut GradOut<'_>) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
         let ns = self.muscle().n_states();
@@ -968,5 +960,113 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 *gu = 0.0;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::adjoint::{GradOut, Parts};
+    use crate::presets;
+    use motornet_muscle::MuscleModel;
+    use motornet_scalar::{Dual64, Scalar};
+
+    /// The hand-written VJP of the torques equals the derivatives of `Effector::torques`
+    /// itself, on dual numbers, with respect to every input it reads.
+    #[test]
+    fn torque_vjp_equals_the_dual_numbers_of_torques() {
+        let mut eff = presets::spec("RigidTendonArm26", None)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut options = eff.options().clone();
+        options.damping = 0.3;
+        eff = crate::Effector::new(
+            eff.skeleton().clone(),
+            eff.muscle().clone(),
+            eff.geometry().clone(),
+            options,
+        )
+        .unwrap();
+        let (dof, m) = (eff.dof(), eff.n_muscles());
+        let mut s = eff.zero_state::<f64>();
+        eff.reset(&[0.7, 1.1, 0.4, -0.9], &mut s);
+        // arbitrary forces, so that every product matters
+        let ns = eff.muscle().n_states();
+        for k in 0..m {
+            s.muscle[k * ns + ns - 1] = 10.0 + 7.0 * k as f64;
+        }
+        let joint_load = [0.25, -0.5];
+        let g_tau = [1.3, -0.7];
+
+        // hand-written: g_x = [0 (q, q̇), g_tau, 0 (endpoint load)]
+        let mut g_x = vec![0.0; 3 * dof];
+        g_x[2 * dof..3 * dof].copy_from_slice(&g_tau);
+        let mut st = eff.zero_state::<f64>();
+        let (mut exc, mut el, mut jl) = (vec![0.0; m], vec![], vec![0.0; dof]);
+        let mut out = GradOut {
+            joint: &mut st.joint,
+            muscle: &mut st.muscle,
+            geometry: &mut st.geometry,
+            excitation: &mut exc,
+            endpoint_load: &mut el,
+            joint_load: &mut jl,
+        };
+        eff.joint_inputs_adjoint(Parts::of(&s), &g_x, &mut out);
+
+        // automatic: one dual pass per input entry
+        let lift = |v: &[f64]| v.iter().map(|&x| Dual64::from(x)).collect::<Vec<_>>();
+        let vjp = |part: usize, i: usize| {
+            let (mut j, mut mu, mut ge, mut lo) = (
+                lift(&s.joint),
+                lift(&s.muscle),
+                lift(&s.geometry),
+                lift(&joint_load),
+            );
+            let x = match part {
+                0 => &mut j,
+                1 => &mut mu,
+                2 => &mut ge,
+                _ => &mut lo,
+            };
+            x[i] = Dual64::new(x[i].re, 1.0);
+            let mut tau = vec![Dual64::zero(); dof];
+            eff.torques(&j, &mu, &ge, &lo, &mut tau);
+            tau.iter().zip(&g_tau).map(|(t, g)| t.eps * g).sum::<f64>()
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + a.abs());
+        for i in 0..2 * dof {
+            // q̇ through the damping (q itself passes through to the dynamics, not here)
+            let want = if i >= dof { vjp(0, i) } else { 0.0 };
+            assert!(
+                close(st.joint[i] - g_x[i], want),
+                "joint {i}: {} vs {want}",
+                st.joint[i]
+            );
+        }
+        for i in 0..s.muscle.len() {
+            assert!(
+                close(st.muscle[i], vjp(1, i)),
+                "muscle {i}: {} vs {}",
+                st.muscle[i],
+                vjp(1, i)
+            );
+        }
+        for i in 0..s.geometry.len() {
+            let want = vjp(2, i);
+            assert!(
+                close(st.geometry[i], want),
+                "geometry {i}: {} vs {want}",
+                st.geometry[i]
+            );
+        }
+        for i in 0..dof {
+            assert!(
+                close(jl[i], vjp(3, i)),
+                "joint load {i}: {} vs {}",
+                jl[i],
+                vjp(3, i)
+            );
+        }
+        assert!(st.muscle.iter().any(|&g| g != 0.0) && st.geometry.iter().any(|&g| g != 0.0));
     }
 }

@@ -364,6 +364,36 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             .compute(&self.skeleton, q, qd, len, vel, moment);
     }
 
+    /// The generalized forces on the joints (`tau[dof]`, N·m or N): τ_j = −Σ_m f_m·r_jm +
+    /// joint load_j − damping·q̇_j, from the joint state (`[2·dof]`), the muscle states
+    /// (`[M·n_states]`, forces f at the model's force index) and the geometry (`[(2+dof)·M]`,
+    /// moment arms r in rows 2..). The one place this equation is written: the step evaluates
+    /// it in any scalar, the reverse-mode adjoint in `f64` (its hand-written VJP is tested
+    /// against dual numbers of this function).
+    pub(crate) fn torques<S: Scalar>(
+        &self,
+        joint: &[S],
+        muscle: &[S],
+        geometry: &[S],
+        joint_load: &[S],
+        tau: &mut [S],
+    ) {
+        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let ns = self.muscle.n_states();
+        let fi = self.muscle.force_index();
+        let qd = &joint[dof..2 * dof];
+        let damping = S::c(self.options.damping);
+        for j in 0..dof {
+            let moments = &geometry[(2 + j) * n_m..(3 + j) * n_m];
+            let mut t = S::zero();
+            for m in 0..n_m {
+                t += muscle[m * ns + fi] * moments[m];
+            }
+            let load = joint_load.get(j).copied().unwrap_or(S::zero());
+            tau[j] = -t + load - damping * qd[j];
+        }
+    }
+
     /// State derivative at `s` for the (already clipped) excitation `u`.
     fn ode<S: Scalar>(
         &self,
@@ -375,19 +405,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     ) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
-        let fi = self.muscle.force_index();
         let (q, qd) = s.joint.split_at(dof);
         let mut tau = [S::zero(); MAX_DOF];
-        let damping = S::c(self.options.damping);
-        for j in 0..dof {
-            let moments = &s.geometry[(2 + j) * n_m..(3 + j) * n_m];
-            let mut t = S::zero();
-            for m in 0..n_m {
-                t += s.muscle[m * ns + fi] * moments[m];
-            }
-            let load = joint_load.get(j).copied().unwrap_or(S::zero());
-            tau[j] = -t + load - damping * qd[j];
-        }
+        self.torques(
+            &s.joint,
+            &s.muscle,
+            &s.geometry,
+            joint_load,
+            &mut tau[..dof],
+        );
         // an empty endpoint load means none (the skeleton then skips its Jacobian)
         self.skeleton
             .acceleration(q, qd, &tau[..dof], endpoint_load, &mut k.qdd);

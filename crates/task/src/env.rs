@@ -800,9 +800,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             state,
             t: 0,
             curl_on,
-            vision: vis.clone(),
-            proprioception: prop.clone(),
-            actions: Vec::new(),
+            // the reset sample, then one per state: room for the whole episode up front
+            vision: history(&vis, self.steps + 2),
+            proprioception: history(&prop, self.steps + 2),
+            actions: Vec::with_capacity(self.steps * m),
             rng,
             ws: eff.workspace::<f64>(),
             cart,
@@ -1055,6 +1056,13 @@ impl Episode {
     pub fn fingertip(&self) -> &[f64] {
         &self.cart
     }
+}
+
+/// A sample history holding `first`, with room for `rows` samples.
+fn history(first: &[f64], rows: usize) -> Vec<f64> {
+    let mut h = Vec::with_capacity(rows * first.len());
+    h.extend_from_slice(first);
+    h
 }
 
 /// The goal at state `t` without step logic: the target from the go cue on, the start before.

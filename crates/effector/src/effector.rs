@@ -370,6 +370,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// moment arms r in rows 2..). The one place this equation is written: the step evaluates
     /// it in any scalar, the reverse-mode adjoint in `f64` (its hand-written VJP is tested
     /// against dual numbers of this function).
+    #[inline(always)]
     pub(crate) fn torques<S: Scalar>(
         &self,
         joint: &[S],

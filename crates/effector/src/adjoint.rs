@@ -358,16 +358,28 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
 
 /// Batch elements whose muscles [`Effector::euler_step_vjp_add_lanes`] differentiates together.
 pub(crate) const VJP_LANES: usize = 4;
-/// Dual numbers of the muscles' pass over [`VJP_LANES`] elements (a muscle with at most four
-/// inputs: excitation, one state entry it reads, length, velocity).
-type DL = DualLanes<4, VJP_LANES>;
+/// Most inputs of one muscle the lanes pass differentiates: excitation, one state entry it
+/// reads (the rigid-tendon models read the activation only), length, velocity.
+pub(crate) const LANES_MAX_MUSCLE_INPUTS: usize = 4;
+/// Dual numbers of the muscles' pass over [`VJP_LANES`] elements
+/// ([`LANES_MAX_MUSCLE_INPUTS`] directions).
+type DL = DualLanes<LANES_MAX_MUSCLE_INPUTS, VJP_LANES>;
 
 type VL = Lanes<f64, VJP_LANES>;
 
-/// Dual numbers of the joint dynamics over [`VJP_LANES`] elements (at most 6 inputs: a
-/// two-joint arm's `[q, q̇, τ]`) and of the geometry at the new joint state (at most 4).
-type DJ = DualLanes<6, VJP_LANES>;
-type DG = DualLanes<4, VJP_LANES>;
+/// Most inputs of the joint dynamics the lanes pass differentiates: `[q, q̇, τ]` of a
+/// two-joint arm (arm26, `3 · dof` = 6), or of a point mass in 2-D without an endpoint load;
+/// larger skeletons, or steps with an endpoint load, take the element-by-element path.
+pub(crate) const LANES_MAX_JOINT_INPUTS: usize = 6;
+/// Most joint-state entries (`2 · dof`) the lanes pass refolds the geometry over (a
+/// two-joint arm: 4).
+pub(crate) const LANES_MAX_JOINT_STATE: usize = 4;
+
+/// Dual numbers of the joint dynamics over [`VJP_LANES`] elements
+/// ([`LANES_MAX_JOINT_INPUTS`] directions) and of the geometry at the new joint state
+/// ([`LANES_MAX_JOINT_STATE`]).
+type DJ = DualLanes<LANES_MAX_JOINT_INPUTS, VJP_LANES>;
+type DG = DualLanes<LANES_MAX_JOINT_STATE, VJP_LANES>;
 
 /// `sums[i] += Σ_o g_o · ∂y_o/∂(direction i)`, lane by lane, with the gradients of lane `l` at
 /// `g(l, o)`: outputs with a zero gradient add nothing, as in [`add_weighted_eps`] (even where
@@ -438,10 +450,10 @@ fn muscles_vjp_lanes<K: Skeleton, M: MuscleModel, G: Geometry>(
         muscle.integrate(m, h, &d.der, &d.st, d.x[1 + nr], d.x[2 + nr], &mut d.y);
         // Σ_o g_o · ∂y_o/∂(direction i), lane by lane; outputs with a zero gradient add
         // nothing (as in add_weighted_eps, even where their derivative is not finite)
-        let mut sums = [VL::c(0.0); 4];
+        let mut sums = [VL::c(0.0); LANES_MAX_MUSCLE_INPUTS];
         add_weighted_eps_lanes(&mut sums, &d.y, |l, o| gm(l)[o]);
         for l in 0..VJP_LANES {
-            let sum: [f64; 4] = std::array::from_fn(|i| sums[i].0[l]);
+            let sum: [f64; LANES_MAX_MUSCLE_INPUTS] = std::array::from_fn(|i| sums[i].0[l]);
             g_u[l * n_m + m] += sum[0];
             for (j, &r) in reads.iter().enumerate() {
                 g_mus[l * n_m * ns + m * ns + r] += sum[1 + j];
@@ -475,9 +487,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         geo: &mut Vec<DG>,
     ) {
         let n_j = 2 * self.dof();
-        debug_assert!(n_x <= 6 && n_j <= 4);
+        debug_assert!(n_x <= LANES_MAX_JOINT_INPUTS && n_j <= LANES_MAX_JOINT_STATE);
         let joint = JointPart { e: self, h };
-        let x: [DJ; 6] = std::array::from_fn(|i| {
+        let x: [DJ; LANES_MAX_JOINT_INPUTS] = std::array::from_fn(|i| {
             DJ::variable(
                 VL::from_lanes(|l| if i < n_x { xs[l * n_x + i] } else { 0.0 }),
                 i,
@@ -491,7 +503,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             VL::from_lanes(|l| g_next[l].joint.get(o).copied().unwrap_or(0.0))
         });
         if g_next.iter().any(|g| g.geometry.iter().any(|&v| v != 0.0)) {
-            let q: [DG; 4] = std::array::from_fn(|i| {
+            let q: [DG; LANES_MAX_JOINT_STATE] = std::array::from_fn(|i| {
                 DG::variable(if i < n_j { y[i].re } else { VL::c(0.0) }, i)
             });
             let n_g = g_next[0].geometry.len();
@@ -504,13 +516,13 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 self.geometry()
                     .compute(self.skeleton(), qq, qd, len, vel, moment);
             }
-            let mut sums = [VL::c(0.0); 4];
+            let mut sums = [VL::c(0.0); LANES_MAX_JOINT_STATE];
             add_weighted_eps_lanes(&mut sums, geo, |l, o| g_next[l].geometry[o]);
             for (g, s) in g_new[..n_j].iter_mut().zip(&sums) {
                 *g += *s;
             }
         }
-        let mut sums = [VL::c(0.0); 6];
+        let mut sums = [VL::c(0.0); LANES_MAX_JOINT_INPUTS];
         add_weighted_eps_lanes(&mut sums, &y[..n_j], |l, o| g_new[o].0[l]);
         for l in 0..VJP_LANES {
             for i in 0..n_x {
@@ -557,8 +569,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             // the joint dynamics and geometry of all lanes in one pass where they fit (no
             // endpoint load on a two-joint arm, or smaller), else one row at a time
             let n_x0 = 3 * self.dof() + rows[0].endpoint_load.len();
-            let joint_lanes = n_x0 <= 6
-                && 2 * self.dof() <= 4
+            let joint_lanes = n_x0 <= LANES_MAX_JOINT_INPUTS
+                && 2 * self.dof() <= LANES_MAX_JOINT_STATE
                 && rows
                     .iter()
                     .all(|r| 3 * self.dof() + r.endpoint_load.len() == n_x0);

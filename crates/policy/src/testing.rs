@@ -68,25 +68,30 @@ pub struct GradCheckReport {
     pub zero_blocks: Vec<String>,
 }
 
-/// A random rollout and loss weights.
-struct Episode {
-    batch: usize,
-    /// `[T][B·in]`.
-    xs: Vec<Vec<f64>>,
-    /// `[B·hid]`.
-    h0: Vec<f64>,
-    /// `[T][B·out]`.
-    w: Vec<Vec<f64>>,
-    /// `[B·hid]`.
-    v: Vec<f64>,
+/// The inputs of one unrolled episode and the weights of its scalar loss
+/// `L = Σ_t Σ w_t ⊙ u_t + Σ v ⊙ h_T` ([`loss`]; its gradient by the step methods: [`bptt`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Episode {
+    /// Batch size B.
+    pub batch: usize,
+    /// Inputs per step, `[T][B·in]`.
+    pub xs: Vec<Vec<f64>>,
+    /// Initial hidden state, `[B·hid]`.
+    pub h0: Vec<f64>,
+    /// Weights of the outputs in the loss, `[T][B·out]`.
+    pub w: Vec<Vec<f64>>,
+    /// Weights of the final hidden state in the loss, `[B·hid]`.
+    pub v: Vec<f64>,
 }
 
-fn uniform(rng: &mut StdRng, n: usize, scale: f64) -> Vec<f64> {
+/// `n` numbers drawn uniformly from `[-scale, scale]`.
+pub fn uniform(rng: &mut StdRng, n: usize, scale: f64) -> Vec<f64> {
     (0..n).map(|_| rng.gen_range(-scale..=scale)).collect()
 }
 
 impl Episode {
-    fn random<P: Policy>(net: &P, batch: usize, steps: usize, seed: u64) -> Self {
+    /// A random episode of `steps` steps for `net` and a batch of `batch`, from `seed`.
+    pub fn random<P: Policy>(net: &P, batch: usize, steps: usize, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let (nin, nh, nout) = (net.input_size(), net.hidden_size(), net.output_size());
         Self {
@@ -102,8 +107,13 @@ impl Episode {
         }
     }
 
+    /// Number of steps T.
+    pub fn steps(&self) -> usize {
+        self.xs.len()
+    }
+
     /// Element `e` alone (batch 1).
-    fn element(&self, e: usize, nin: usize, nh: usize, nout: usize) -> Self {
+    pub fn element(&self, e: usize, nin: usize, nh: usize, nout: usize) -> Self {
         let pick = |v: &[f64], n: usize| v[e * n..(e + 1) * n].to_vec();
         Self {
             batch: 1,
@@ -132,20 +142,26 @@ fn rollout<P: Policy, T: Real>(net: &P, params: &[T], ep: &Episode) -> (Vec<Vec<
     (us, h)
 }
 
-fn loss<P: Policy>(net: &P, params: &[f64], ep: &Episode) -> f64 {
+/// The loss of the episode, by `forward_step` unrolled from `h0`.
+pub fn loss<P: Policy>(net: &P, params: &[f64], ep: &Episode) -> f64 {
     let (us, h) = rollout(net, params, ep);
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     us.iter().zip(&ep.w).map(|(u, w)| dot(u, w)).sum::<f64>() + dot(&h, &ep.v)
 }
 
-/// Gradients of [`loss`] by BPTT with `backward_step`: parameters, `[T][B·in]`, `h_0`.
-struct Grads {
-    params: Vec<f64>,
-    xs: Vec<Vec<f64>>,
-    h0: Vec<f64>,
+/// Gradients of [`loss`] by BPTT with `backward_step`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grads {
+    /// ∂L/∂params, `[n_params]`.
+    pub params: Vec<f64>,
+    /// ∂L/∂x per step, `[T][B·in]`.
+    pub xs: Vec<Vec<f64>>,
+    /// ∂L/∂h_0, `[B·hid]`.
+    pub h0: Vec<f64>,
 }
 
-fn bptt<P: Policy>(net: &P, params: &[f64], ep: &Episode) -> Grads {
+/// [`Grads`] of [`loss`] by backpropagation through time with `net`'s step methods.
+pub fn bptt<P: Policy>(net: &P, params: &[f64], ep: &Episode) -> Grads {
     let b = ep.batch;
     let (nin, nh, nout) = (net.input_size(), net.hidden_size(), net.output_size());
     let mut caches: Vec<_> = ep.xs.iter().map(|_| net.new_cache::<f64>(b)).collect();

@@ -10,18 +10,6 @@ use motornet_policy::{Activation, GruConfig, MlpConfig, Policy};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-/// Element `e`'s share of an episode of batch `b`.
-fn element(ep: &Episode, e: usize, nin: usize, nh: usize, nout: usize) -> Episode {
-    let pick = |v: &[f64], n: usize| v[e * n..(e + 1) * n].to_vec();
-    Episode {
-        batch: 1,
-        xs: ep.xs.iter().map(|x| pick(x, nin)).collect(),
-        h0: pick(&ep.h0, nh),
-        w: ep.w.iter().map(|w| pick(w, nout)).collect(),
-        v: pick(&ep.v, nh),
-    }
-}
-
 fn close(what: &str, got: f64, want: f64) {
     assert!(
         (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
@@ -49,7 +37,7 @@ fn check<P: Policy>(name: &str, net: &P, batch: usize) {
     let g: Grads = bptt(net, &params, &ep);
     let mut g_params_sum = vec![0.0; net.n_params()];
     for e in 0..batch {
-        let one = element(&ep, e, nin, nh, nout);
+        let one = ep.element(e, nin, nh, nout);
         let (mut u1, mut h1) = (vec![0.0; nout], vec![0.0; nh]);
         net.forward_step(
             &params,

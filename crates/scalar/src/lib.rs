@@ -53,12 +53,14 @@ mod dual_lanes;
 mod dual_n;
 mod lanes;
 pub mod rev;
+mod splitmix;
 
 pub use dual_lanes::DualLanes;
 pub use dual_n::DualN;
 pub use lanes::{LaneMask, Lanes};
 pub use num_dual::{Dual, Dual64};
 pub use rev::{Rev, RevError, RevTape};
+pub use splitmix::SplitMix;
 
 /// The result of comparing two [`Scalar`]s: `bool`, or one flag per lane.
 pub trait Mask:

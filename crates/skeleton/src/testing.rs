@@ -36,7 +36,7 @@
 //! ```
 
 use crate::{JointBounds, Skeleton};
-use motornet_scalar::{Dual64, Scalar};
+use motornet_scalar::{Dual64, Scalar, SplitMix};
 use std::fmt;
 use thiserror::Error;
 
@@ -844,21 +844,4 @@ fn check_f32<K: Skeleton>(
         }
     }
     Ok(())
-}
-
-/// splitmix64: a small, fast, deterministic generator (Steele, Lea & Flood 2014).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
 }

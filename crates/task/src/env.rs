@@ -131,6 +131,8 @@ pub struct Environment<K, M, G> {
     k_vision: usize,
     k_proprioception: usize,
     layout: ObsLayout,
+    /// What the task's step logic declares, read once here rather than at every step.
+    logic: LogicFlags,
     obs_std: Vec<f64>,
 }
 
@@ -166,6 +168,14 @@ pub struct Episode {
     /// The endpoint and joint loads applied during the last step (empty: none).
     load: Vec<f64>,
     joint_load: Vec<f64>,
+}
+
+/// What a task's step logic declares ([`crate::StepLogic`]); all false without one.
+#[derive(Debug, Clone, Copy)]
+struct LogicFlags {
+    sets_endpoint_load: bool,
+    sets_joint_load: bool,
+    reads_state: bool,
 }
 
 /// The goal, shown goal, loads and task observation entries at one state (see
@@ -312,6 +322,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         }
         let cue = usize::from(task.go_cue());
         let extra = task.step_logic().map_or(0, |l| l.observations());
+        let logic = LogicFlags {
+            sets_endpoint_load: task.step_logic().is_some_and(|l| l.sets_endpoint_load()),
+            sets_joint_load: task.step_logic().is_some_and(|l| l.sets_joint_load()),
+            reads_state: task.step_logic().is_some_and(|l| l.reads_state()),
+        };
         let actions = 2 * d + cue + 2 * m;
         let task_entries = actions + config.action_frame_stacking * m;
         let layout = ObsLayout {
@@ -356,6 +371,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             k_vision,
             k_proprioception,
             layout,
+            logic,
             obs_std,
         })
     }
@@ -505,15 +521,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     fn has_endpoint_load(&self, trial: &Trial, curl_on: bool) -> bool {
         !trial.endpoint_load.is_empty()
             || (curl_on && self.config.curl_field.is_some())
-            || self
-                .task
-                .step_logic()
-                .is_some_and(|l| l.sets_endpoint_load())
+            || self.logic.sets_endpoint_load
     }
 
     /// Whether a step has a joint load (only a task's step logic sets one).
     fn has_joint_load(&self) -> bool {
-        self.task.step_logic().is_some_and(|l| l.sets_joint_load())
+        self.logic.sets_joint_load
     }
 
     /// What the environment sets at state `t` of a trial, from the fingertip (`[2·space_dim]`)
@@ -566,8 +579,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     /// Whether what the environment sets at a state depends on the state in this episode (a
     /// curl field that is on, or step logic that reads the state).
     pub fn effects_read_state(&self, ep: &Episode) -> bool {
-        (ep.curl_on && self.config.curl_field.is_some())
-            || self.task.step_logic().is_some_and(|l| l.reads_state())
+        (ep.curl_on && self.config.curl_field.is_some()) || self.logic.reads_state
     }
 
     /// Adds the gradient of the observation at state `t` (`g_obs` = ∂L/∂observation,

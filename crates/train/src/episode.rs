@@ -646,9 +646,6 @@ fn effects_vjp<K: Skeleton, M: MuscleModel, G: Geometry>(
     g_joint: &mut [f64],
     ws: &mut EffectsWorkspace,
 ) {
-    if !env.effects_read_state(ep) {
-        return;
-    }
     let (nc, nj) = (g_cart.len(), g_joint.len());
     g_cart.iter_mut().for_each(|v| *v = 0.0);
     g_joint.iter_mut().for_each(|v| *v = 0.0);

@@ -1,7 +1,9 @@
 //! Times the GRU policy's batched step in `f32`: 100 steps of `forward_step` (one cache per
 //! step, as for backpropagation through time) and then 100 of `backward_step`, for two sizes,
 //! and prints microseconds per step (best and median of 30 repetitions after 0.3 s of warm-up,
-//! single thread).
+//! single thread). The forward time includes `Policy::prepare_caches` (one transposed copy of
+//! the weights per 100 steps, as the training loop does it); `NO_PREPARE=1` leaves it out, to
+//! see what it saves.
 //!
 //! ```sh
 //! cargo run --release -p motornet-policy --example gru_speed
@@ -23,7 +25,7 @@ fn main() {
         "{:<36} {:>14} {:>14} {:>14}",
         "size", "forward µs", "backward µs", "total µs/step"
     );
-    for (input, hidden, output, batch) in [(12, 32, 4, 32), (24, 128, 6, 64)] {
+    for (input, hidden, output, batch) in [(12, 32, 4, 32), (24, 128, 6, 64), (24, 128, 6, 32)] {
         bench(input, hidden, output, batch);
     }
 }
@@ -59,6 +61,9 @@ fn bench(input: usize, hidden: usize, output: usize, batch: usize) {
     while rep < REPS {
         h.fill(0.0);
         let t0 = Instant::now();
+        if std::env::var_os("NO_PREPARE").is_none() {
+            gru.prepare_caches(&params, &mut caches);
+        }
         for cache in &mut caches {
             gru.forward_step(&params, &x, &h, &mut u, &mut h_new, cache);
             std::mem::swap(&mut h, &mut h_new);

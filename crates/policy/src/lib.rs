@@ -146,6 +146,26 @@ pub trait Policy {
     /// If `batch == 0`.
     fn new_workspace<T: Real>(&self, batch: usize) -> Self::Workspace<T>;
 
+    /// An optional fast path: the steps recorded in `caches` are about to run with `params`,
+    /// so the network may prepare once what every one of those steps would otherwise redo
+    /// ([`Gru`] stores its weight matrices transposed, shared by the caches, so that its
+    /// products need no repacking). Episode runners call it before an episode's first
+    /// [`forward_step`](Policy::forward_step). The default does nothing.
+    ///
+    /// A step must stay correct without it and after `params` changed: [`Gru`] uses what it
+    /// prepared only while the parameter buffer is the same one and a sample of its entries is
+    /// unchanged, so call this again after changing `params` (an optimiser step changes them
+    /// all).
+    fn prepare_caches<'c, T: Real>(
+        &self,
+        params: &[T],
+        caches: impl IntoIterator<Item = &'c mut Self::Cache<T>>,
+    ) where
+        Self::Cache<T>: 'c,
+    {
+        let _ = (params, caches);
+    }
+
     /// One step for the batch the cache was made for, `B`: reads `params [n_params()]`,
     /// `x [B, in]` and `h [B, hid]`; writes the output `u [B, out]` and the new hidden state
     /// `h_new [B, hid]`; records the step in `cache`. Allocates nothing itself (the

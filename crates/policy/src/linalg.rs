@@ -5,7 +5,10 @@
 //! stride `ld` has strides `(ld, 1)`, and its transpose is the same numbers with the strides
 //! swapped, so no product needs a transposed copy.
 //!
-//! [`gemm`] hands products whose three dimensions all exceed [`SMALL_DIM`] to nalgebra's `gemm`
+//! [`gemm`] runs products whose three dimensions all exceed [`SMALL_DIM`] and whose operands
+//! and output are all row-major in [`tiled_gemm`] (on CPUs with fused multiply–add), which
+//! needs no packing; the GRU stores transposed weights ([`crate::Policy::prepare_caches`]) so
+//! that its forward products take that path. Other large products go to nalgebra's `gemm`
 //! on strided views, which passes them, strides and all, to the `matrixmultiply` crate's packed,
 //! vectorised kernels (nalgebra 0.34 does this for `f32`/`f64` when every dimension is above 5).
 //! Smaller products run in the loops below instead of nalgebra's own small-matrix fallback:
@@ -119,9 +122,119 @@ pub(crate) fn gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta
         c.cols
     );
     if c.rows > SMALL_DIM && c.cols > SMALL_DIM && a.cols > SMALL_DIM {
-        nalgebra_gemm(c, a, b, beta);
+        if TILED && c.cs == 1 && b.cs == 1 && a.cs == 1 {
+            tiled_gemm(c, a, b, beta);
+        } else {
+            nalgebra_gemm(c, a, b, beta);
+        }
     } else {
         small_gemm(c, a, b, beta);
+    }
+}
+
+/// Whether [`gemm`] runs products with row-major `b` and `c` in [`tiled_gemm`]: on CPUs with
+/// fused multiply–add, for which it is built (`.cargo/config.toml` builds for the building
+/// machine's CPU). Without it, `mul_add` would be a library call, so `matrixmultiply` (which
+/// picks its kernel at run time) takes every large product.
+const TILED: bool = cfg!(target_feature = "fma");
+
+/// Rows of `c` per tile of [`tiled_gemm`].
+const TILE_ROWS: usize = 4;
+/// Columns of `c` per full tile of [`tiled_gemm`]: for `f32`, four 512-bit vectors per row,
+/// so that a tile's 16 accumulators stay in registers.
+const TILE_COLS: usize = 64;
+/// Columns per tile where fewer than [`TILE_COLS`] are left.
+const TILE_COLS_TAIL: usize = 16;
+
+/// [`gemm`] for row-major `b` and `c` (unit column strides), without packing: `c` is covered
+/// by tiles of [`TILE_ROWS`] × [`TILE_COLS`], each accumulated over `k` in registers as
+/// `acc[r][:] += a[i + r, p] · b[p, j..j + TILE_COLS]` (fused multiply–adds, `p` in order) and
+/// then added to `beta · c`. The same sums in the same order as `matrixmultiply`'s kernels, so
+/// usually the same bits; what it saves is their packing of both operands at every call, which
+/// costs as much as the arithmetic for the policies' products of a few dozen rows by a weight
+/// matrix.
+fn tiled_gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) {
+    let MatMut {
+        data: cd,
+        rows: m,
+        cols: n,
+        rs: rsc,
+        ..
+    } = c;
+    for i in 0..m {
+        scale(&mut cd[i * rsc..][..n], beta);
+    }
+    let mut j = 0;
+    while j + TILE_COLS <= n {
+        tile_column::<TILE_COLS, T>(cd, rsc, m, &a, &b, j);
+        j += TILE_COLS;
+    }
+    while j + TILE_COLS_TAIL <= n {
+        tile_column::<TILE_COLS_TAIL, T>(cd, rsc, m, &a, &b, j);
+        j += TILE_COLS_TAIL;
+    }
+    if j + 8 <= n {
+        tile_column::<8, T>(cd, rsc, m, &a, &b, j);
+        j += 8;
+    }
+    if j + 4 <= n {
+        tile_column::<4, T>(cd, rsc, m, &a, &b, j);
+        j += 4;
+    }
+    while j < n {
+        tile_column::<1, T>(cd, rsc, m, &a, &b, j);
+        j += 1;
+    }
+}
+
+/// Columns `j..j + NC` of every row of `c`, in tiles of [`TILE_ROWS`] rows then single rows.
+#[inline(always)]
+fn tile_column<const NC: usize, T: Real>(
+    cd: &mut [T],
+    rsc: usize,
+    m: usize,
+    a: &Mat<'_, T>,
+    b: &Mat<'_, T>,
+    j: usize,
+) {
+    let mut i = 0;
+    while i + TILE_ROWS <= m {
+        tile::<TILE_ROWS, NC, T>(cd, rsc, a, b, i, j);
+        i += TILE_ROWS;
+    }
+    while i < m {
+        tile::<1, NC, T>(cd, rsc, a, b, i, j);
+        i += 1;
+    }
+}
+
+/// `c[i..i + R, j..j + NC] += a[i..i + R, :] · b[:, j..j + NC]`, accumulated in registers.
+#[inline(always)]
+fn tile<const R: usize, const NC: usize, T: Real>(
+    cd: &mut [T],
+    rsc: usize,
+    a: &Mat<'_, T>,
+    b: &Mat<'_, T>,
+    i: usize,
+    j: usize,
+) {
+    let mut acc = [[T::zero(); NC]; R];
+    for p in 0..a.cols {
+        let brow: &[T; NC] = b.data[p * b.rs + j..][..NC]
+            .try_into()
+            .expect("a slice of NC numbers");
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            let av = a.data[(i + r) * a.rs + p * a.cs];
+            for (acc_rj, &bj) in acc_r.iter_mut().zip(brow) {
+                *acc_rj = av.mul_add(bj, *acc_rj);
+            }
+        }
+    }
+    for (r, acc_r) in acc.iter().enumerate() {
+        let crow = &mut cd[(i + r) * rsc + j..][..NC];
+        for (cv, &v) in crow.iter_mut().zip(acc_r) {
+            *cv += v;
+        }
     }
 }
 
@@ -268,6 +381,66 @@ mod tests {
                 }
                 let v = &mut c[i * rsc + j * csc];
                 *v = beta * *v + s;
+            }
+        }
+    }
+
+    /// The tiled kernel (row-major operands, every dimension above `SMALL_DIM`) on sizes
+    /// around its tile widths (4 rows; 64, 16, 8, 4 and single columns): equal to the
+    /// definition, as is the `matrixmultiply` path on the same products with `b` transposed.
+    #[test]
+    fn tiled_gemm_matches_the_definition_around_its_tile_sizes() {
+        let val = |i: usize| ((i * 7919 % 211) as f64 - 105.0) / 50.0;
+        for m in [6, 7, 8, 9, 33] {
+            for n in [6, 7, 12, 16, 24, 31, 64, 70, 130] {
+                for k in [6, 17, 128] {
+                    for beta in [0.0, 1.0, 0.5] {
+                        let (lda, ldb, ldc) = (k + 2, n + 3, n + 1);
+                        let a: Vec<f64> = (0..m * lda).map(val).collect();
+                        let b: Vec<f64> = (0..k * ldb).map(|i| val(i + 13)).collect();
+                        let c0: Vec<f64> = (0..m * ldc).map(|i| val(i + 29)).collect();
+                        let mut want = c0.clone();
+                        reference(
+                            &mut want,
+                            (m, n, ldc, 1),
+                            &a,
+                            (lda, 1),
+                            &b,
+                            (ldb, 1),
+                            k,
+                            beta,
+                        );
+                        let mut got = c0.clone();
+                        gemm(
+                            rm_mut(&mut got, m, n, ldc),
+                            rm(&a, m, k, lda),
+                            rm(&b, k, n, ldb),
+                            beta,
+                        );
+                        // the same product with b stored transposed, through matrixmultiply
+                        let mut bt = vec![0.0; n * k];
+                        for p in 0..k {
+                            for j in 0..n {
+                                bt[j * k + p] = b[p * ldb + j];
+                            }
+                        }
+                        let mut other = c0.clone();
+                        gemm(
+                            rm_mut(&mut other, m, n, ldc),
+                            rm(&a, m, k, lda),
+                            rm_t(&bt, k, n, k),
+                            beta,
+                        );
+                        for (idx, ((g, o), w)) in got.iter().zip(&other).zip(&want).enumerate() {
+                            assert!(
+                                (g - w).abs() <= 1e-12 * (1.0 + w.abs())
+                                    && (o - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                                "m={m} n={n} k={k} beta={beta}: c[{idx}] = {g} (tiled), {o} \
+                                 (transposed b), expected {w}"
+                            );
+                        }
+                    }
+                }
             }
         }
     }

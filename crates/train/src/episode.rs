@@ -337,6 +337,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             self.episodes.push(ep);
         }
         self.h[0].iter_mut().for_each(|v| *v = T::zero());
+        policy.prepare_caches(params, &mut self.caches);
         let mut action = vec![0.0; m];
         let mut noisy = vec![0.0; m];
         for t in 0..t_len {

@@ -145,6 +145,24 @@ impl Policy for AnyPolicy {
             _ => panic!("{MISMATCH}"),
         }
     }
+    fn prepare_caches<'c, T: Real>(
+        &self,
+        params: &[T],
+        caches: impl IntoIterator<Item = &'c mut AnyCache<T>>,
+    ) where
+        AnyCache<T>: 'c,
+    {
+        // only the GRU prepares anything (the other networks keep the default)
+        if let Self::Gru(p) = self {
+            p.prepare_caches(
+                params,
+                caches.into_iter().filter_map(|c| match c {
+                    AnyCache::Gru(c) => Some(c),
+                    _ => None,
+                }),
+            );
+        }
+    }
     fn backward_step<T: Real>(
         &self,
         params: &[T],

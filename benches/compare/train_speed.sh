@@ -7,6 +7,8 @@
 #                      set it up with: python3 -m venv /tmp/mnenv && /tmp/mnenv/bin/pip install motornet==0.3.0
 #        MN_BATCHES    timed MotorNet batches per workload (default 6)
 #
+# Then motornet-rs's LSTM 32 (dfdx autodiff path) on the tutorial, against its GRU 32.
+#
 # Workloads (MotorNet's tutorial set-up: RandomTargetReach, 1 s episodes, L1 position loss,
 # Adam 1e-3, gradient norm clipped to 1):
 #   ReluPointMass24                           GRU 32,  batch 32
@@ -74,3 +76,18 @@ for name in "${names[@]}"; do
         'BEGIN { printf "%-40s %18.4f %22.4f %7.1fx\n", n, r, m, (r > 0 ? m / r : 0) }'
 done
 echo "(ratio = MotorNet / motornet-rs; both with 2 threads on $(nproc) cores)"
+
+# The dfdx path beside the hand-written GRU, on the tutorial: `--network lstm --hidden 32`
+# (autodiff backward) against the GRU 32 timed above, in the same run.
+if ! "$bin" train --quiet --threads 2 --out "$tmp/lstm" --effector ReluPointMass24 \
+    --network lstm --hidden 32 --batches 200 2>"$tmp/err-lstm"; then
+    cat "$tmp/err-lstm" >&2
+    echo "error: motornet train --network lstm failed" >&2
+    exit 1
+fi
+line="$(grep '^train:' "$tmp/err-lstm" | tail -n1)"
+echo "motornet-rs workload=ReluPointMass24/lstm32 $line"
+lstm="$(sed -n 's/.*seconds_per_batch=\([0-9.eE+-]*\).*/\1/p' <<<"$line")"
+awk -v l="$lstm" -v g="${rs[ReluPointMass24]}" \
+    'BEGIN { printf "lstm 32 (dfdx) / gru 32 (hand-written), tutorial: %.4f / %.4f s = %.2fx\n", l, g, l / g }'
+

@@ -52,10 +52,44 @@ fn err(path: &Path, reason: impl Into<String>) -> TrainError {
 }
 
 impl Checkpoint {
-    /// Write to `path` atomically, tagged with `config_hash`.
+    /// The first non-finite number among the parameters and the optimiser's moments, as
+    /// `(what, index, value)`.
+    pub fn first_non_finite(&self) -> Option<(&'static str, usize, f32)> {
+        [
+            ("parameter", &self.params),
+            ("optimiser first moment", &self.adam.m),
+            ("optimiser second moment", &self.adam.v),
+        ]
+        .into_iter()
+        .find_map(|(what, v)| {
+            v.iter()
+                .position(|x| !x.is_finite())
+                .map(|i| (what, i, v[i]))
+        })
+    }
+
+    /// Write to `path` atomically (see [`crate::files::write_atomic`]), tagged with
+    /// `config_hash`. A checkpoint holding a non-finite parameter or optimiser moment is an
+    /// error and is not written: a checkpoint is always a state training can continue from.
     pub fn save(&self, path: &Path, config_hash: u64) -> Result<(), TrainError> {
-        let body =
-            bincode::serde::encode_to_vec(self, cfg()).map_err(|e| err(path, e.to_string()))?;
+        if let Some((what, i, v)) = self.first_non_finite() {
+            return Err(err(
+                path,
+                format!(
+                    "not written: {what} {i} is {v}, and a checkpoint holds finite numbers only"
+                ),
+            ));
+        }
+        let bytes = self.encode(config_hash).map_err(|e| err(path, e))?;
+        crate::files::write_atomic(path, &bytes).map_err(|e| match e {
+            TrainError::Io { reason, .. } => err(path, reason),
+            e => e,
+        })
+    }
+
+    /// The file's bytes: header, then body.
+    fn encode(&self, config_hash: u64) -> Result<Vec<u8>, String> {
+        let body = bincode::serde::encode_to_vec(self, cfg()).map_err(|e| e.to_string())?;
         let header = Header {
             magic: MAGIC,
             format_version: FORMAT_VERSION,
@@ -64,13 +98,9 @@ impl Checkpoint {
             body_len: body.len() as u64,
             body_checksum: fnv1a(&body),
         };
-        let mut bytes =
-            bincode::serde::encode_to_vec(&header, cfg()).map_err(|e| err(path, e.to_string()))?;
+        let mut bytes = bincode::serde::encode_to_vec(&header, cfg()).map_err(|e| e.to_string())?;
         bytes.extend_from_slice(&body);
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, &bytes)
-            .and_then(|_| std::fs::rename(&tmp, path))
-            .map_err(|e| err(path, format!("cannot write: {e}")))
+        Ok(bytes)
     }
 
     /// Read from `path`; `config_hash`, if given, must match the one it was saved with.
@@ -112,12 +142,74 @@ impl Checkpoint {
                 ),
             ));
         }
-        let body = &body[..header.body_len as usize];
+        if body.len() as u64 > header.body_len {
+            return Err(err(
+                path,
+                format!(
+                    "{} bytes of trailing data after the checkpoint",
+                    body.len() as u64 - header.body_len
+                ),
+            ));
+        }
         if fnv1a(body) != header.body_checksum {
             return Err(err(path, "corrupt: the body's checksum does not match"));
         }
-        let (ckpt, _): (Checkpoint, usize) = bincode::serde::decode_from_slice(body, cfg())
+        let (ckpt, used): (Checkpoint, usize) = bincode::serde::decode_from_slice(body, cfg())
             .map_err(|e| err(path, format!("corrupt body: {e}")))?;
+        if used != body.len() {
+            return Err(err(
+                path,
+                "corrupt body: it is longer than the checkpoint it holds",
+            ));
+        }
+        if let Some((what, i, v)) = ckpt.first_non_finite() {
+            return Err(err(path, format!("unusable: {what} {i} is {v}")));
+        }
         Ok(ckpt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adam::AdamConfig;
+
+    fn checkpoint() -> Checkpoint {
+        Checkpoint {
+            batches_done: 1,
+            params: vec![0.5, -1.0, 2.0],
+            adam: Adam::new(3, AdamConfig::default()),
+            losses: vec![0.25],
+        }
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("mn-ckpt-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("checkpoint.bin")
+    }
+
+    /// Issue 14: a checkpoint holding +inf (written by an older build) is refused on load.
+    #[test]
+    fn a_checkpoint_file_with_a_non_finite_parameter_is_refused() {
+        let path = scratch("inf");
+        let mut c = checkpoint();
+        c.params[1] = f32::INFINITY;
+        std::fs::write(&path, c.encode(7).unwrap()).unwrap();
+        let e = Checkpoint::load(&path, Some(7)).unwrap_err().to_string();
+        assert!(e.contains("parameter 1 is inf"), "{e}");
+    }
+
+    /// Issue 14: trailing data after a document is an error.
+    #[test]
+    fn trailing_data_after_a_checkpoint_is_refused() {
+        let path = scratch("trailing");
+        let mut bytes = checkpoint().encode(7).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(Checkpoint::load(&path, Some(7)).unwrap(), checkpoint());
+        bytes.extend_from_slice(b"xx");
+        std::fs::write(&path, &bytes).unwrap();
+        let e = Checkpoint::load(&path, Some(7)).unwrap_err().to_string();
+        assert!(e.contains("2 bytes of trailing data"), "{e}");
     }
 }

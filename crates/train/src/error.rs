@@ -37,8 +37,9 @@ pub enum TrainError {
     NonFinite {
         /// The batch (0-based) where it happened.
         batch: usize,
-        /// What: `loss`, `gradient`, `network output (step t, element i)` or
-        /// ``loss term `name` (element i)``.
+        /// What: `loss`, `gradient`, `network output (step t, element i)`,
+        /// ``loss term `name` (element i)`` or `parameters after the optimiser step` (the
+        /// parameters are then those before the step).
         what: String,
         /// The value seen.
         value: f64,

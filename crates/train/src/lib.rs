@@ -26,6 +26,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod episode;
 mod error;
+pub mod files;
 pub mod metrics;
 pub mod op;
 pub mod policy;
@@ -36,6 +37,7 @@ pub use checkpoint::Checkpoint;
 pub use config::{EffectorChoice, LrSchedule, NetworkConfig, NetworkKind, TrainConfig};
 pub use episode::{EpisodeError, EpisodeRunner, Rollout};
 pub use error::TrainError;
+pub use files::{write_atomic, RunDir};
 pub use metrics::{rollout_metrics, MetricsError, ReachMetrics, RolloutMetrics};
 pub use policy::AnyPolicy;
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and

@@ -356,7 +356,23 @@ where
             .config
             .lr_schedule
             .at(self.config.lr, b, self.config.batches);
+        // an update that overflows (a huge learning rate, say) is refused, and the state
+        // stays the last finite one
+        let before = (self.params.clone(), self.adam.clone());
         self.adam.update(&mut self.params, &grad, lr);
+        let bad = [&self.params, &self.adam.m, &self.adam.v]
+            .into_iter()
+            .flat_map(|v| v.iter())
+            .find(|x| !x.is_finite())
+            .copied();
+        if let Some(value) = bad {
+            (self.params, self.adam) = before;
+            return Err(TrainError::NonFinite {
+                batch: b,
+                what: "parameters after the optimiser step".into(),
+                value: f64::from(value),
+            });
+        }
         self.losses.push(loss);
         Ok(BatchStats {
             batch: b,

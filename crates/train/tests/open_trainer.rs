@@ -259,3 +259,48 @@ fn a_non_finite_network_output_names_the_step_and_element() {
         "{msg}"
     );
 }
+
+/// Issue 14: with `--lr 1e300` the "last good checkpoint" held +inf in every parameter.
+#[test]
+fn an_overflowing_optimiser_step_is_refused_and_the_checkpoint_stays_finite() {
+    let e = env(Arc::new(RandomTargetReach));
+    let gru = GruConfig::new(e.obs_len(), 8, 4).build().unwrap();
+    let config = TrainerConfig {
+        lr: 1e300,
+        grad_clip: None,
+        ..settings()
+    };
+    let mut t = Trainer::new(e, gru, l1(), config).unwrap();
+    let before = t.params().to_vec();
+    let err = t.batch().unwrap_err();
+    assert!(
+        matches!(&err, TrainError::NonFinite { batch: 0, what, .. } if what.contains("optimiser step")),
+        "{err}"
+    );
+    assert_eq!(
+        t.params(),
+        &before[..],
+        "the parameters are those before the step"
+    );
+    assert_eq!(t.batches_done(), 0);
+    let c = t.checkpoint();
+    assert!(c.first_non_finite().is_none());
+    let dir = std::env::temp_dir().join(format!("mn-overflow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("checkpoint.bin");
+    t.save_checkpoint(&path).unwrap();
+    t.resume_from(&path).unwrap();
+    // a checkpoint holding inf is neither written nor read back
+    let mut bad = c.clone();
+    bad.params[3] = f32::INFINITY;
+    let msg = bad.save(&path, t.run_hash()).unwrap_err().to_string();
+    assert!(msg.contains("parameter 3 is inf"), "{msg}");
+    t.restore(bad).unwrap();
+    t.save_checkpoint(&path).unwrap_err();
+    let on_disk = motornet_train::Checkpoint::load(&path, Some(t.run_hash())).unwrap();
+    assert_eq!(
+        on_disk, c,
+        "the refused save left the last good checkpoint as it was"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

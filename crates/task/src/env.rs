@@ -249,9 +249,21 @@ pub fn element_seed(seed: u64, i: usize) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The most steps an episode may have (`max_ep_duration / dt`): the limit that keeps an
+/// episode's buffers, which grow with its length, from exhausting memory by a typo.
+pub const MAX_EPISODE_STEPS: usize = 1_000_000;
+
 fn delay_steps(name: &'static str, delay: Option<f64>, dt: f64) -> Result<usize, TaskError> {
     let Some(d) = delay else { return Ok(1) };
     let k = d / dt;
+    if d.is_finite() && k > MAX_EPISODE_STEPS as f64 {
+        return Err(TaskError::Config {
+            field: name.into(),
+            reason: format!(
+                "{d} s is longer than any episode ({MAX_EPISODE_STEPS} steps of dt = {dt} s)"
+            ),
+        });
+    }
     if !d.is_finite() || d < dt * (1.0 - 1e-9) || (k - k.round()).abs() > 1e-6 {
         return Err(TaskError::Config {
             field: name.into(),
@@ -274,8 +286,10 @@ fn non_negative(field: &str, v: f64) -> Result<(), TaskError> {
 
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     /// An environment for `task` on `effector`. Errors name the offending setting: a delay
-    /// that is not a whole multiple of dt, a negative or non-finite noise level or duration,
-    /// a per-entry noise of the wrong length, or a curl field on a non-planar effector.
+    /// that is not a whole multiple of dt or longer than the episode, more stacked actions
+    /// than steps, an episode of more than [`MAX_EPISODE_STEPS`] steps, a negative or
+    /// non-finite noise level or duration, a per-entry noise of the wrong length, or a curl
+    /// field on a non-planar effector.
     pub fn new(
         effector: Arc<Effector<K, M, G>>,
         task: Arc<dyn Task>,
@@ -293,13 +307,47 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                 ),
             });
         }
-        let steps = (config.max_ep_duration / dt - 1e-9).ceil() as usize;
+        let steps_f = (config.max_ep_duration / dt - 1e-9).ceil();
+        if steps_f > MAX_EPISODE_STEPS as f64 {
+            return Err(TaskError::Config {
+                field: "max_ep_duration".into(),
+                reason: format!(
+                    "{} s is {steps_f:.0} steps of dt = {dt} s; an episode has at most \
+                     {MAX_EPISODE_STEPS} steps",
+                    config.max_ep_duration
+                ),
+            });
+        }
+        let steps = steps_f as usize;
         non_negative("action_noise", config.action_noise)?;
         non_negative("proprioception_noise", config.proprioception_noise)?;
         non_negative("vision_noise", config.vision_noise)?;
         let k_vision = delay_steps("vision_delay", config.vision_delay, dt)?;
         let k_proprioception =
             delay_steps("proprioception_delay", config.proprioception_delay, dt)?;
+        for (field, k) in [
+            ("vision_delay", k_vision),
+            ("proprioception_delay", k_proprioception),
+        ] {
+            if k > steps {
+                return Err(TaskError::Config {
+                    field: field.into(),
+                    reason: format!(
+                        "{k} steps is longer than the episode ({steps} steps of dt = {dt} s): \
+                         the observation would never show the effector"
+                    ),
+                });
+            }
+        }
+        if config.action_frame_stacking > steps {
+            return Err(TaskError::Config {
+                field: "action_frame_stacking".into(),
+                reason: format!(
+                    "{} past actions is more than the episode's {steps} steps",
+                    config.action_frame_stacking
+                ),
+            });
+        }
         if let Some(c) = config.curl_field {
             if d != 2 {
                 return Err(TaskError::Config {

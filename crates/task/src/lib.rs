@@ -32,7 +32,7 @@ pub mod task;
 
 pub use env::{
     Batch, CurlField, EffectsGrad, EffectsWorkspace, EnvConfig, Environment, Episode, NoiseStd,
-    ObsLayout,
+    ObsLayout, MAX_EPISODE_STEPS,
 };
 pub use error::TaskError;
 /// The random-number crate of the public signatures ([`Task::trial`] takes its

@@ -213,6 +213,74 @@ fn a_delay_that_is_not_a_multiple_of_dt_is_an_error_naming_it() {
     assert_eq!(e.delays(), (5, 1));
 }
 
+/// Issue 14: `max_ep_duration` 1e9 or 1e4, `proprioception_delay` 1e7 and
+/// `action_frame_stacking` 1e9 aborted the program on allocation; each is now an error naming
+/// the field and the limit, before anything is allocated.
+#[test]
+fn huge_episode_sizes_are_errors_naming_the_field_and_the_limit() {
+    let arm = effector("ReluPointMass24");
+    for (cfg, field, words) in [
+        (
+            EnvConfig {
+                max_ep_duration: 1e9,
+                ..EnvConfig::default()
+            },
+            "max_ep_duration",
+            "at most 1000000 steps",
+        ),
+        (
+            EnvConfig {
+                max_ep_duration: 1e5,
+                ..EnvConfig::default()
+            },
+            "max_ep_duration",
+            "at most 1000000 steps",
+        ),
+        (
+            EnvConfig {
+                proprioception_delay: Some(1e7),
+                ..EnvConfig::default()
+            },
+            "proprioception_delay",
+            "longer than any episode",
+        ),
+        (
+            EnvConfig {
+                vision_delay: Some(2.0),
+                ..EnvConfig::default()
+            },
+            "vision_delay",
+            "longer than the episode (100 steps",
+        ),
+        (
+            EnvConfig {
+                action_frame_stacking: 1_000_000_000,
+                ..EnvConfig::default()
+            },
+            "action_frame_stacking",
+            "more than the episode's 100 steps",
+        ),
+    ] {
+        let err = Environment::new(arm.clone(), Arc::new(RandomTargetReach), cfg)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(field) && err.contains(words), "{err}");
+    }
+    // the limits themselves are fine: a delay of the whole episode, as many stacked actions
+    let e = Environment::new(
+        arm,
+        Arc::new(RandomTargetReach),
+        EnvConfig {
+            vision_delay: Some(1.0),
+            action_frame_stacking: 100,
+            ..EnvConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.delays(), (100, 1));
+}
+
 /// Mean and standard deviation of samples.
 fn stats(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;

@@ -48,6 +48,21 @@ impl Stacked {
                 });
             }
         }
+        let (g, i, h, l, o) = (
+            gates as f64,
+            input as f64,
+            hidden as f64,
+            layers as f64,
+            output as f64,
+        );
+        PolicyError::check_count(
+            || {
+                format!(
+                    "{config} (input {input}, hidden {hidden}, layers {layers}, output {output})"
+                )
+            },
+            g * h * (i + h + 2.0) + (l - 1.0) * g * h * (2.0 * h + 2.0) + o * (h + 1.0),
+        )?;
         let gh = gates * hidden;
         let mut layout = ParamLayout::new();
         for l in 0..layers {

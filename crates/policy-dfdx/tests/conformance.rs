@@ -336,3 +336,19 @@ fn policies_are_usable_from_training_threads() {
     assert_eq!(alone, threaded);
     assert_ne!(alone[0].0, alone[1].0);
 }
+
+/// Issue 14: `--network lstm --hidden 1000000` must be an error naming the sizes, not an abort
+/// when the parameters are allocated.
+#[test]
+fn cells_too_large_to_allocate_are_errors_naming_their_sizes() {
+    use motornet_policy::PolicyError;
+    let e = LstmConfig::new(12, 1_000_000, 4).build().unwrap_err();
+    assert!(matches!(e, PolicyError::TooLarge { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("LstmConfig (input 12, hidden 1000000"),
+        "{e}"
+    );
+    let e = TanhRnnConfig::new(12, usize::MAX, 4).build().unwrap_err();
+    assert!(matches!(e, PolicyError::TooLarge { .. }), "{e}");
+}

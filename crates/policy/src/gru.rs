@@ -45,8 +45,9 @@ impl GruConfig {
         self
     }
 
-    /// Checks the sizes (all at least 1) and makes the network: its parameter layout, without
-    /// parameters (see [`Policy::init_params`]).
+    /// Checks the sizes (all at least 1, at most [`crate::MAX_PARAMS`] parameters in all) and
+    /// makes the network: its parameter layout, without parameters (see
+    /// [`Policy::init_params`]).
     pub fn build(&self) -> Result<Gru, PolicyError> {
         for (field, value) in [
             ("input", self.input),
@@ -60,6 +61,22 @@ impl GruConfig {
                 });
             }
         }
+        let (i, h, l, o) = (
+            self.input as f64,
+            self.hidden as f64,
+            self.layers as f64,
+            self.output as f64,
+        );
+        let count = 3.0 * h * (i + h + 2.0) + (l - 1.0) * 3.0 * h * (2.0 * h + 2.0) + o * (h + 1.0);
+        PolicyError::check_count(
+            || {
+                format!(
+                    "GruConfig (input {}, hidden {}, layers {}, output {})",
+                    self.input, self.hidden, self.layers, self.output
+                )
+            },
+            count,
+        )?;
         Ok(Gru::new(self.clone()))
     }
 

@@ -93,6 +93,11 @@ pub use real::Real;
 
 use rand::Rng;
 
+/// The most parameters a built-in network may have (2³⁰, 4 GiB as `f32`): a larger size is
+/// almost surely a typo, and refusing it at build time is better than an abort when the
+/// parameters are allocated.
+pub const MAX_PARAMS: usize = 1 << 30;
+
 /// A policy network: sizes, a parameter layout, initialisation, and one batched step forward
 /// and backward.
 ///

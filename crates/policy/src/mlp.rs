@@ -65,6 +65,21 @@ impl MlpConfig {
         if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
             return zero(format!("MlpConfig.hidden[{i}]"));
         }
+        let mut count = 0.0;
+        let mut prev = self.input as f64;
+        for &w in self.hidden.iter().chain([&self.output]) {
+            count += (prev + 1.0) * w as f64;
+            prev = w as f64;
+        }
+        PolicyError::check_count(
+            || {
+                format!(
+                    "MlpConfig (input {}, hidden {:?}, output {})",
+                    self.input, self.hidden, self.output
+                )
+            },
+            count,
+        )?;
         Ok(Mlp::new(self.clone()))
     }
 

@@ -158,3 +158,37 @@ fn unknown_block_panics_naming_it() {
     let p = vec![0.0f32; gru.n_params()];
     let _ = gru.layout().slice(&p, "fc.weights");
 }
+
+/// Issue 14: `--hidden 1000000`, `--hidden u64::MAX` and huge layer counts aborted on
+/// allocation ("capacity overflow" or "memory allocation failed"); building such a network is
+/// now an error naming the sizes, before anything is allocated.
+#[test]
+fn networks_too_large_to_allocate_are_errors_naming_their_sizes() {
+    use motornet_policy::{GruConfig, MlpConfig, PolicyError, MAX_PARAMS};
+    for (hidden, layers) in [
+        (1_000_000, 1),
+        (usize::MAX, 1),
+        (32, usize::MAX),
+        (20_000, 2),
+    ] {
+        let e = GruConfig::new(12, hidden, 4)
+            .with_layers(layers)
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, PolicyError::TooLarge { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("hidden {hidden}")) && msg.contains(&MAX_PARAMS.to_string()),
+            "{msg}"
+        );
+    }
+    let e = MlpConfig::new(12, vec![usize::MAX, 3], 4)
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, PolicyError::TooLarge { .. }), "{e}");
+    // the count the check uses is the layout's: a network just under the limit builds, and
+    // its layout has the parameters the check counted
+    let gru = GruConfig::new(12, 1000, 4).with_layers(3).build().unwrap();
+    let want = 3 * 1000 * (12 + 1000 + 2) + 2 * 3 * 1000 * (2 * 1000 + 2) + 4 * (1000 + 1);
+    assert_eq!(motornet_policy::Policy::n_params(&gru), want);
+}

@@ -9,7 +9,9 @@
 //!
 //! Built-in losses: [`PositionL1`], [`ClippedPosition`], [`ActivationL2`], [`HiddenL2`],
 //! [`Speed`], [`Jerk`], combined with weights by [`LossSum`]; [`LossConfig`] lists them in
-//! training config files.
+//! training config files. Each lives in its own file under `loss/` with its config struct
+//! (e.g. [`ClippedPositionConfig`]) implementing [`BuiltinLoss`], and is registered by one line
+//! in the `losses!` list below, which generates [`LossConfig`] and its name table.
 
 use crate::registry::{Description, Param, Registered};
 use serde::de::DeserializeOwned;

@@ -29,6 +29,7 @@ mod error;
 pub mod metrics;
 pub mod op;
 pub mod policy;
+pub mod registry;
 pub mod trainer;
 
 pub use adam::{Adam, AdamConfig};
@@ -37,7 +38,7 @@ pub use config::{EffectorChoice, LrSchedule, NetworkConfig, NetworkKind, TrainCo
 pub use episode::{EpisodeError, EpisodeRunner, Rollout};
 pub use error::TrainError;
 pub use metrics::{rollout_metrics, MetricsError, ReachMetrics, RolloutMetrics};
-pub use policy::AnyPolicy;
+pub use policy::{AnyPolicy, BuiltinNetwork};
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
 /// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
 pub use rand;

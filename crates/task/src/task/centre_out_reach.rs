@@ -46,7 +46,7 @@ pub struct CentreOutReach {
     /// Validation or training trials.
     pub mode: CentreOutMode,
     /// Whether the observation has the go-cue entry (default true); false lets a network
-    /// trained on a task without one (e.g. [`RandomTargetReach`]) be validated on centre-out
+    /// trained on a task without one (e.g. [`RandomTargetReach`](super::RandomTargetReach)) be validated on centre-out
     /// reaches with the cue at 0 s.
     #[serde(default = "yes")]
     pub cue_input: bool,

@@ -30,8 +30,8 @@
 use motornet::muscle::MuscleModel;
 use motornet::plot::plotters;
 use motornet::plot::style::{self, color};
-use motornet::task::loss::LossConfig;
-use motornet::task::{CentreOutMode, EnvConfig, TaskConfig};
+use motornet::task::loss::{ActivationL2Config, LossConfig, PositionL1Config};
+use motornet::task::{CentreOutMode, CentreOutReach, EnvConfig, TaskConfig};
 use motornet::train::{
     AnyTrainer, EffectorChoice, NetworkConfig, NetworkKind, Rollout, TrainConfig,
 };
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             preset: "RigidTendonArm26".into(),
             muscle: None, // the preset's RigidTendonHillMuscle
         },
-        task: TaskConfig::CentreOutReach {
+        task: TaskConfig::CentreOutReach(CentreOutReach {
             n_targets: 8, // (validation mode only)
             radius: 0.1,  // m (validation mode only)
             centre: None,
@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 catch_probability: 0.5,
             },
             cue_input: true, // the network sees the go cue (0 before it, 1 from it on)
-        },
+        }),
         env: EnvConfig {
             max_ep_duration: 1.0,             // s: 100 steps of dt = 10 ms
             proprioception_delay: Some(0.02), // s: muscle lengths and velocities 2 steps old
@@ -98,12 +98,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
         losses: vec![
             // mean over time of Σ|fingertip − goal| (m); the goal is the start until the cue
-            LossConfig::PositionL1 { weight: 1.0 },
+            LossConfig::PositionL1(PositionL1Config { weight: 1.0 }),
             // 0.01 · (mean Σ a² + 0.05 s² · mean Σ (da/dt)²), a the muscle activations
-            LossConfig::ActivationL2 {
+            LossConfig::ActivationL2(ActivationL2Config {
                 weight: 0.01,
                 derivative_weight: 0.05,
-            },
+            }),
         ],
         batches,
         lr: 3e-3,
@@ -121,13 +121,13 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // Validation: 8 targets at 10 cm around the fingertip at the middle of the joint ranges,
     // the go cue at CUE, the same delays but no noise.
-    let validation = TaskConfig::CentreOutReach {
+    let validation = TaskConfig::CentreOutReach(CentreOutReach {
         n_targets: 8,
         radius: 0.1, // m
         centre: None,
         mode: CentreOutMode::Validation { cue: CUE },
         cue_input: true,
-    };
+    });
     let quiet = EnvConfig {
         action_noise: 0.0,
         proprioception_noise: 0.0,

@@ -18,7 +18,7 @@
 //! The task: from a random posture, reach 6 cm in a random direction after a go cue at 0.2 to
 //! 0.4 s, and hold there; one trial in five pushes the hand with a 2 N constant load.
 
-use motornet::task::loss::LossConfig;
+use motornet::task::loss::{ActivationL2Config, LossConfig, PositionL1Config};
 use motornet::task::{EnvConfig, Environment, Task, TaskError, Trial, TrialContext};
 use motornet::train::{AnyTrainer, TrainConfig};
 // rand 0.8 as the `Task` trait names it, re-exported by the facade: no rand dependency of our
@@ -109,11 +109,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = TrainConfig {
         batches: 800,
         losses: vec![
-            LossConfig::PositionL1 { weight: 1.0 },
-            LossConfig::ActivationL2 {
+            LossConfig::PositionL1(PositionL1Config { weight: 1.0 }),
+            LossConfig::ActivationL2(ActivationL2Config {
                 weight: 0.01,
                 derivative_weight: 0.0,
-            },
+            }),
         ],
         ..TrainConfig::default()
     };

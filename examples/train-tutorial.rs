@@ -23,7 +23,7 @@
 use motornet::plot::plotters::coord::ranged1d::ValueFormatter;
 use motornet::plot::plotters::prelude::*;
 use motornet::plot::style::{self, color};
-use motornet::task::{CentreOutMode, EnvConfig, TaskConfig};
+use motornet::task::{CentreOutMode, CentreOutReach, EnvConfig, TaskConfig};
 use motornet::train::{AnyTrainer, Rollout, TrainConfig};
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -81,13 +81,13 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 4. Validate, with both trainers: 8 centre-out reaches of 10 cm around the fingertip at
     // the middle of the joint ranges (here the origin), no noise (the tutorial has none anyway).
-    let centre_out = TaskConfig::CentreOutReach {
+    let centre_out = TaskConfig::CentreOutReach(CentreOutReach {
         n_targets: 8,
         radius: 0.1, // m
         centre: None,
         mode: CentreOutMode::Validation { cue: 0.0 }, // s
         cue_input: false,
-    };
+    });
     let quiet = EnvConfig::default();
     let a = trainer.evaluate(Some(centre_out.build()), Some(&quiet), 8, 0, None)?;
     let b = reloaded.evaluate(Some(centre_out.build()), Some(&quiet), 8, 0, None)?;

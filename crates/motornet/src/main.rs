@@ -111,7 +111,7 @@ enum Command {
         /// Run directory.
         run_dir: PathBuf,
         /// Evaluate on this task (default settings) instead.
-        #[arg(long)]
+        #[arg(long, value_parser = train_cmd::choices(&motornet::task::TaskConfig::DESCRIPTIONS))]
         task: Option<String>,
     },
     /// Regenerate a run's plots from its directory.

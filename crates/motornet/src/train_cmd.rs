@@ -6,7 +6,7 @@
 //! each as `.png` and `.svg`).
 
 use crate::Result;
-use motornet::task::{EnvConfig, NoiseStd, TaskConfig};
+use motornet::task::{CentreOutReach, EnvConfig, NoiseStd, TaskConfig};
 use motornet::train::{AnyTrainer, Checkpoint, Rollout, TrainConfig, TrainError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,14 +29,14 @@ pub(crate) struct TrainArgs {
     /// Muscle model, for effectors that take one.
     #[arg(long)]
     pub muscle: Option<String>,
-    /// Task: RandomTargetReach, RandomTargetReachWithLoads, DelayedReach, CentreOutReach.
-    #[arg(long)]
+    /// Task, with its default settings (docs/training.md lists the tasks and their settings).
+    #[arg(long, value_parser = choices(&TaskConfig::DESCRIPTIONS))]
     pub task: Option<String>,
     /// Curl force field strength (N·s/m), on in every trial; negative turns the other way.
     #[arg(long, allow_negative_numbers = true)]
     pub curl_field: Option<f64>,
-    /// Network: gru, mlp, rnn or lstm (rnn and lstm get their gradients from dfdx's autodiff).
-    #[arg(long, value_parser = ["gru", "mlp", "rnn", "lstm"])]
+    /// Network (docs/training.md lists the networks).
+    #[arg(long, value_parser = choices(&motornet::train::NetworkKind::DESCRIPTIONS))]
     pub network: Option<String>,
     /// Hidden units per layer.
     #[arg(long)]
@@ -69,6 +69,17 @@ pub(crate) struct TrainArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// The accepted values of a flag naming a built-in, with their one-line docs (`--help`), from
+/// the built-ins' registry.
+pub(crate) fn choices(
+    builtins: &[motornet::task::registry::Description],
+) -> clap::builder::PossibleValuesParser {
+    let values = builtins
+        .iter()
+        .map(|d| clap::builder::PossibleValue::new(d.name).help(d.doc));
+    clap::builder::PossibleValuesParser::new(values)
 }
 
 pub(crate) const CONFIG: &str = "config.json";
@@ -281,8 +292,8 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         "train: out={} effector={} task={} network={} params={} batches={} batch_size={} threads={} seconds={seconds:.3} seconds_per_batch={:.6} final_loss={final_loss:.5}{}",
         out.display(),
         effector_name(trainer.config()),
-        task_name(&trainer.config().task),
-        network_name(trainer.config().network.kind),
+        trainer.config().task.name(),
+        trainer.config().network.kind.name(),
         trainer.n_params(),
         trainer.batches_done(),
         config.batch_size,
@@ -302,22 +313,6 @@ fn effector_name(c: &TrainConfig) -> String {
         motornet::train::EffectorChoice::Spec { spec } => {
             spec.preset.clone().unwrap_or_else(|| "custom".into())
         }
-    }
-}
-
-fn network_name(kind: motornet::train::NetworkKind) -> &'static str {
-    motornet::train::NetworkKind::ALL
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("?", |(_, n)| *n)
-}
-
-fn task_name(t: &TaskConfig) -> &'static str {
-    match t {
-        TaskConfig::RandomTargetReach => "RandomTargetReach",
-        TaskConfig::RandomTargetReachWithLoads { .. } => "RandomTargetReachWithLoads",
-        TaskConfig::DelayedReach { .. } => "DelayedReach",
-        TaskConfig::CentreOutReach { .. } => "CentreOutReach",
     }
 }
 
@@ -345,13 +340,13 @@ pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Res
     let planar = trainer.effector().space_dim() == 2;
     // the validation observation must have the training observation's layout
     let cue_input = c.task.build().go_cue();
-    let centre_out = TaskConfig::CentreOutReach {
+    let centre_out = TaskConfig::CentreOutReach(CentreOutReach {
         n_targets: 8,
         radius: 0.1,
         centre: None,
         mode: motornet::task::CentreOutMode::Validation { cue: 0.0 },
         cue_input,
-    };
+    });
     let task = match task {
         Some(t) => t.clone(),
         None if planar => centre_out,

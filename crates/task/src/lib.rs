@@ -27,6 +27,7 @@
 pub mod env;
 mod error;
 pub mod loss;
+pub mod registry;
 pub mod step;
 pub mod task;
 
@@ -44,6 +45,6 @@ pub use rand;
 pub use rand_distr;
 pub use step::{StepContext, StepEffects, StepLogic};
 pub use task::{
-    CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach, RandomTargetReachWithLoads,
-    Task, TaskConfig, Trial, TrialContext,
+    BuiltinTask, CentreOutMode, CentreOutReach, DelayedReach, RandomTargetReach,
+    RandomTargetReachWithLoads, Task, TaskConfig, Trial, TrialContext,
 };

@@ -9,8 +9,12 @@
 //!
 //! Built-in losses: [`PositionL1`], [`ClippedPosition`], [`ActivationL2`], [`HiddenL2`],
 //! [`Speed`], [`Jerk`], combined with weights by [`LossSum`]; [`LossConfig`] lists them in
-//! training config files.
+//! training config files. Each lives in its own file under `loss/` with its config struct
+//! (e.g. [`ClippedPositionConfig`]) implementing [`BuiltinLoss`], and is registered by one line
+//! in the `losses!` list below, which generates [`LossConfig`] and its name table.
 
+use crate::registry::{Description, Param, Registered};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 mod term;
@@ -260,7 +264,7 @@ type Grad<'g, 'a> = Option<&'g mut EpisodeGrad<'a>>;
 /// Implements [`Loss`] for a type with a private `eval(ep, T, grad, scale)` that may assume a
 /// checked view and checked buffers.
 macro_rules! impl_loss {
-    ($ty:ty, $name:literal) => {
+    ($ty:ty, $name:expr) => {
         impl Loss for $ty {
             fn name(&self) -> &str {
                 $name
@@ -311,164 +315,19 @@ fn l2_with_derivative(
     value
 }
 
-/// MotorNet's tutorial loss: mean over the T+1 states of Σ_k |x_k − g_k| (m), x the fingertip
-/// position and g the goal. Gradient ±sign(x − g)/(T+1) (x and g), taken as 0 where x = g
-/// exactly.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PositionL1;
+mod activation_l2;
+mod clipped_position;
+mod hidden_l2;
+mod jerk;
+mod position_l1;
+mod speed;
 
-impl_loss!(PositionL1, "position_l1");
-impl PositionL1 {
-    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
-        let (d, n) = (ep.space_dim, (t + 1) as f64);
-        let mut value = 0.0;
-        for s in 0..=t {
-            for k in 0..d {
-                let e = ep.fingertip[s * 2 * d + k] - ep.goal[s * d + k];
-                value += e.abs() / n;
-                if let Some(g) = grad.as_deref_mut() {
-                    let sign = if e == 0.0 { 0.0 } else { e.signum() };
-                    g.fingertip[s * 2 * d + k] += scale * sign / n;
-                    g.goal[s * d + k] -= scale * sign / n;
-                }
-            }
-        }
-        value
-    }
-}
-
-/// Mean over the T+1 states of max(0, ‖x − g‖₂ − radius) (m): no penalty inside the target.
-/// Gradient (x − g)/‖x − g‖ outside the radius, 0 inside (and at x = g, without NaN).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClippedPosition {
-    radius: f64,
-}
-
-impl_loss!(ClippedPosition, "clipped_position");
-impl ClippedPosition {
-    /// A clipped position loss with the target's `radius` (m, finite, ≥ 0).
-    pub fn new(radius: f64) -> Result<Self, LossError> {
-        let radius = nonneg("clipped_position", "radius", radius)?;
-        Ok(Self { radius })
-    }
-    /// The target radius (m).
-    pub fn radius(&self) -> f64 {
-        self.radius
-    }
-    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
-        let (d, n) = (ep.space_dim, (t + 1) as f64);
-        let mut value = 0.0;
-        for s in 0..=t {
-            let (x, goal) = (&ep.fingertip[s * 2 * d..], &ep.goal[s * d..]);
-            let dist = (0..d).map(|k| (x[k] - goal[k]).powi(2)).sum::<f64>().sqrt();
-            if dist <= self.radius || dist == 0.0 {
-                continue;
-            }
-            value += (dist - self.radius) / n;
-            if let Some(gr) = grad.as_deref_mut() {
-                for k in 0..d {
-                    let dx = scale * (x[k] - goal[k]) / (dist * n);
-                    gr.fingertip[s * 2 * d + k] += dx;
-                    gr.goal[s * d + k] -= dx;
-                }
-            }
-        }
-        value
-    }
-}
-
-/// Mean over the T+1 states of Σ_m a_m², plus `derivative_weight ·` mean over the T consecutive
-/// pairs of Σ_m ((a_t − a_{t−1})/dt)² (1/s²), a the muscle activations.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ActivationL2 {
-    derivative_weight: f64,
-}
-
-impl_loss!(ActivationL2, "activation_l2");
-impl ActivationL2 {
-    /// An activation penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
-    pub fn new(derivative_weight: f64) -> Result<Self, LossError> {
-        let derivative_weight = nonneg("activation_l2", "derivative_weight", derivative_weight)?;
-        Ok(Self { derivative_weight })
-    }
-    /// The weight of the activation-rate term (s²).
-    pub fn derivative_weight(&self) -> f64 {
-        self.derivative_weight
-    }
-    fn eval(&self, ep: &EpisodeView, t: usize, grad: Grad, scale: f64) -> f64 {
-        let (g, dw) = (grad.map(|g| &mut *g.activation), self.derivative_weight);
-        l2_with_derivative(ep.activation, g, t + 1, ep.n_muscles, ep.dt, dw, scale)
-    }
-}
-
-/// Mean over the T hidden states of Σ_h h², plus `derivative_weight ·` mean over the T − 1
-/// consecutive pairs of Σ_h ((h_t − h_{t−1})/dt)². Terms without states (H = 0, T ≤ 1) are 0.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HiddenL2 {
-    derivative_weight: f64,
-}
-
-impl_loss!(HiddenL2, "hidden_l2");
-impl HiddenL2 {
-    /// A hidden-state penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
-    pub fn new(derivative_weight: f64) -> Result<Self, LossError> {
-        let derivative_weight = nonneg("hidden_l2", "derivative_weight", derivative_weight)?;
-        Ok(Self { derivative_weight })
-    }
-    /// The weight of the hidden-rate term (s²).
-    pub fn derivative_weight(&self) -> f64 {
-        self.derivative_weight
-    }
-    fn eval(&self, ep: &EpisodeView, t: usize, grad: Grad, scale: f64) -> f64 {
-        let (g, dw) = (grad.map(|g| &mut *g.hidden), self.derivative_weight);
-        l2_with_derivative(ep.hidden, g, t, ep.hidden_size, ep.dt, dw, scale)
-    }
-}
-
-/// Mean over the T+1 states of ‖v‖² (m²/s²), v the fingertip velocity.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Speed;
-
-impl_loss!(Speed, "speed");
-impl Speed {
-    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
-        let (d, n) = (ep.space_dim, (t + 1) as f64);
-        let mut value = 0.0;
-        for i in (0..=t).flat_map(|s| s * 2 * d + d..(s + 1) * 2 * d) {
-            value += ep.fingertip[i] * ep.fingertip[i] / n;
-            if let Some(g) = grad.as_deref_mut() {
-                g.fingertip[i] += scale * 2.0 * ep.fingertip[i] / n;
-            }
-        }
-        value
-    }
-}
-
-/// Mean over the T − 1 interior states of ‖(v_{t+1} − 2 v_t + v_{t−1}) / dt²‖² (m²/s⁶), a
-/// finite-difference estimate of the fingertip's squared jerk; 0 when T < 2.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Jerk;
-
-impl_loss!(Jerk, "jerk");
-impl Jerk {
-    fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
-        let (d, dt2, f) = (ep.space_dim, ep.dt * ep.dt, ep.fingertip);
-        let n = t.saturating_sub(1) as f64;
-        let v = |s: usize, k: usize| s * 2 * d + d + k;
-        let mut value = 0.0;
-        for (s, k) in (1..t).flat_map(|s| (0..d).map(move |k| (s, k))) {
-            let j = (f[v(s + 1, k)] - 2.0 * f[v(s, k)] + f[v(s - 1, k)]) / dt2;
-            value += j * j / n;
-            if let Some(g) = grad.as_deref_mut() {
-                let c = scale * 2.0 * j / (dt2 * n);
-                g.fingertip[v(s + 1, k)] += c;
-                g.fingertip[v(s, k)] -= 2.0 * c;
-                g.fingertip[v(s - 1, k)] += c;
-            }
-        }
-        value
-    }
-}
+pub use activation_l2::{ActivationL2, ActivationL2Config};
+pub use clipped_position::{ClippedPosition, ClippedPositionConfig};
+pub use hidden_l2::{HiddenL2, HiddenL2Config};
+pub use jerk::{Jerk, JerkConfig};
+pub use position_l1::{PositionL1, PositionL1Config};
+pub use speed::{Speed, SpeedConfig};
 
 /// A weighted sum of losses: value Σ w·loss, gradient Σ w·grad. Weights are finite and ≥ 0.
 #[derive(Default)]
@@ -532,78 +391,96 @@ fn one() -> f64 {
     1.0
 }
 
-/// One loss term of a training config file, tagged by `kind`, e.g.
-/// `{"kind": "clipped_position", "weight": 1, "radius": 0.01}`. `weight` defaults to 1 and
-/// `derivative_weight` to 0.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum LossConfig {
-    /// [`PositionL1`].
-    PositionL1 {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-    },
-    /// [`ClippedPosition`].
-    ClippedPosition {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-        /// Target radius (m).
-        radius: f64,
-    },
-    /// [`ActivationL2`].
-    ActivationL2 {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-        /// Weight of the activation-rate term (s²).
-        #[serde(default)]
-        derivative_weight: f64,
-    },
-    /// [`HiddenL2`].
-    HiddenL2 {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-        /// Weight of the hidden-rate term (s²).
-        #[serde(default)]
-        derivative_weight: f64,
-    },
-    /// [`Speed`].
-    Speed {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-    },
-    /// [`Jerk`].
-    Jerk {
-        /// Weight in the sum.
-        #[serde(default = "one")]
-        weight: f64,
-    },
+/// A loss term that training config files can name: what [`LossConfig`]'s registration list
+/// needs besides the name. Implemented by the config struct of the term (its serde fields,
+/// `weight` first, are the config's fields after `kind`), next to the [`Loss`] it builds, so a
+/// built-in loss is one file.
+pub trait BuiltinLoss:
+    Registered + Clone + PartialEq + std::fmt::Debug + Serialize + DeserializeOwned + 'static
+{
+    /// One line saying what the loss measures, with its unit (docs).
+    const DOC: &'static str;
+    /// The config fields, in the order of the struct's fields (`weight` first).
+    const PARAMS: &'static [Param];
+    /// A valid config: the defaults, and typical values for the fields without one.
+    fn example() -> Self;
+    /// The term's weight in the sum.
+    fn weight(&self) -> f64;
+    /// The loss, its parameters validated.
+    fn build(&self) -> Result<Box<dyn Loss>, LossError>;
 }
 
-impl LossConfig {
-    /// This term's weight and loss, validated.
-    pub fn build(&self) -> Result<(f64, Box<dyn Loss>), LossError> {
-        Ok(match *self {
-            Self::PositionL1 { weight } => (weight, Box::new(PositionL1)),
-            Self::ClippedPosition { weight, radius } => {
-                (weight, Box::new(ClippedPosition::new(radius)?))
+/// THE list of built-in losses: one line per loss, `Variant = "config kind" => ConfigType`. It
+/// defines [`LossConfig`] (tagged by `kind`), [`LossConfig::NAMES`],
+/// [`LossConfig::DESCRIPTIONS`], [`LossConfig::examples`], [`LossConfig::name`] and
+/// [`LossConfig::build`].
+macro_rules! losses {
+    ($($variant:ident = $name:literal => $ty:ty,)*) => {
+        $(impl Registered for $ty {
+            const NAME: &'static str = $name;
+        })*
+
+        /// One loss term of a training config file, tagged by `kind`, e.g.
+        /// `{"kind": "clipped_position", "weight": 1, "radius": 0.01}`; the fields after `kind`
+        /// are those of the term's config struct. `weight` defaults to 1 and
+        /// `derivative_weight` to 0.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum LossConfig {
+            $(
+                #[doc = concat!("`", $name, "`: [`", stringify!($ty), "`].")]
+                #[serde(rename = $name)]
+                $variant($ty),
+            )*
+        }
+
+        $(impl From<$ty> for LossConfig {
+            fn from(config: $ty) -> Self {
+                Self::$variant(config)
             }
-            Self::ActivationL2 {
-                weight,
-                derivative_weight: dw,
-            } => (weight, Box::new(ActivationL2::new(dw)?)),
-            Self::HiddenL2 {
-                weight,
-                derivative_weight: dw,
-            } => (weight, Box::new(HiddenL2::new(dw)?)),
-            Self::Speed { weight } => (weight, Box::new(Speed)),
-            Self::Jerk { weight } => (weight, Box::new(Jerk)),
-        })
-    }
+        })*
+
+        impl LossConfig {
+            /// Loss names (`kind`), as config files accept them.
+            pub const NAMES: [&'static str; [$($name),*].len()] = [$($name),*];
+
+            /// Every built-in loss's name, description and parameters.
+            pub const DESCRIPTIONS: [Description; [$($name),*].len()] = [$(Description {
+                name: $name,
+                doc: <$ty as BuiltinLoss>::DOC,
+                params: <$ty as BuiltinLoss>::PARAMS,
+            }),*];
+
+            /// One valid config of every built-in loss ([`BuiltinLoss::example`]), in the
+            /// order of [`LossConfig::NAMES`].
+            pub fn examples() -> Vec<Self> {
+                vec![$(Self::$variant(<$ty as BuiltinLoss>::example())),*]
+            }
+
+            /// The term's `kind`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $name,)*
+                }
+            }
+
+            /// This term's weight and loss, validated.
+            pub fn build(&self) -> Result<(f64, Box<dyn Loss>), LossError> {
+                match self {
+                    $(Self::$variant(c) => Ok((c.weight(), c.build()?)),)*
+                }
+            }
+        }
+    };
+}
+
+losses! {
+    PositionL1 = "position_l1" => PositionL1Config,
+    ClippedPosition = "clipped_position" => ClippedPositionConfig,
+    ActivationL2 = "activation_l2" => ActivationL2Config,
+    HiddenL2 = "hidden_l2" => HiddenL2Config,
+    Speed = "speed" => SpeedConfig,
+    Jerk = "jerk" => JerkConfig,
 }
 
 /// Builds the weighted sum of the listed losses, validating every parameter and weight.

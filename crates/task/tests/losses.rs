@@ -2,8 +2,9 @@
 //! validation and config round trips.
 
 use motornet_task::loss::{
-    self, ActivationL2, Auto, ClippedPosition, EpisodeGrad, EpisodeView, HiddenL2, Jerk, Loss,
-    LossConfig, LossError, LossSum, PositionL1, Speed,
+    self, ActivationL2, ActivationL2Config, Auto, ClippedPosition, ClippedPositionConfig,
+    EpisodeGrad, EpisodeView, HiddenL2, HiddenL2Config, Jerk, JerkConfig, Loss, LossConfig,
+    LossError, LossSum, PositionL1, PositionL1Config, Speed, SpeedConfig,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -552,14 +553,14 @@ fn bad_parameters_are_rejected() {
     names_param(LossSum::new().with(f64::NAN, Speed), "weight");
     names_param(LossSum::new().with(-1.0, Speed), "weight");
     names_param(
-        loss::build(&[LossConfig::ClippedPosition {
+        loss::build(&[LossConfig::ClippedPosition(ClippedPositionConfig {
             weight: 1.0,
             radius: -1.0,
-        }]),
+        })]),
         "radius",
     );
     names_param(
-        loss::build(&[LossConfig::Jerk { weight: f64::NAN }]),
+        loss::build(&[LossConfig::Jerk(JerkConfig { weight: f64::NAN })]),
         "weight",
     );
     assert!(ClippedPosition::new(0.0).is_ok() && LossSum::new().with(0.0, Jerk).is_ok());
@@ -644,21 +645,21 @@ fn check_reports_mismatched_lengths() {
 
 fn all_configs() -> Vec<LossConfig> {
     vec![
-        LossConfig::PositionL1 { weight: 1.0 },
-        LossConfig::ClippedPosition {
+        LossConfig::PositionL1(PositionL1Config { weight: 1.0 }),
+        LossConfig::ClippedPosition(ClippedPositionConfig {
             weight: 0.5,
             radius: 0.01,
-        },
-        LossConfig::ActivationL2 {
+        }),
+        LossConfig::ActivationL2(ActivationL2Config {
             weight: 0.1,
             derivative_weight: 0.02,
-        },
-        LossConfig::HiddenL2 {
+        }),
+        LossConfig::HiddenL2(HiddenL2Config {
             weight: 0.3,
             derivative_weight: 0.0,
-        },
-        LossConfig::Speed { weight: 0.25 },
-        LossConfig::Jerk { weight: 1e-6 },
+        }),
+        LossConfig::Speed(SpeedConfig { weight: 0.25 }),
+        LossConfig::Jerk(JerkConfig { weight: 1e-6 }),
     ]
 }
 
@@ -695,15 +696,15 @@ fn config_parses_the_documented_form() {
     assert_eq!(
         configs,
         [
-            LossConfig::PositionL1 { weight: 1.0 },
-            LossConfig::ClippedPosition {
+            LossConfig::PositionL1(PositionL1Config { weight: 1.0 }),
+            LossConfig::ClippedPosition(ClippedPositionConfig {
                 weight: 1.0,
                 radius: 0.01
-            },
-            LossConfig::ActivationL2 {
+            }),
+            LossConfig::ActivationL2(ActivationL2Config {
                 weight: 1.0,
                 derivative_weight: 0.0
-            },
+            }),
         ]
     );
     assert!(serde_json::from_str::<LossConfig>(r#"{"kind": "clipped_position"}"#).is_err());

@@ -7,8 +7,8 @@ use crate::adam::AdamConfig;
 use crate::error::TrainError;
 use crate::trainer::TrainerConfig;
 use motornet_effector::{presets, EffectorSpec};
-use motornet_task::loss::LossConfig;
-use motornet_task::{EnvConfig, TaskConfig};
+use motornet_task::loss::{LossConfig, PositionL1Config};
+use motornet_task::{EnvConfig, RandomTargetReach, TaskConfig};
 use serde::{Deserialize, Serialize};
 
 /// Which effector to train on.
@@ -41,50 +41,13 @@ impl EffectorChoice {
     }
 }
 
-/// The network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NetworkKind {
-    /// Stacked GRU with a sigmoid readout (MotorNet's `PolicyGRU`).
-    Gru,
-    /// Feed-forward network (tanh hidden layers, sigmoid output).
-    Mlp,
-    /// Stacked vanilla tanh RNN with a sigmoid readout (dfdx autodiff).
-    Rnn,
-    /// Stacked LSTM with a sigmoid readout (dfdx autodiff).
-    Lstm,
-}
-
-impl NetworkKind {
-    /// Every kind with its name in configs and on the command line (`--network NAME`).
-    pub const ALL: [(Self, &'static str); 4] = [
-        (Self::Gru, "gru"),
-        (Self::Mlp, "mlp"),
-        (Self::Rnn, "rnn"),
-        (Self::Lstm, "lstm"),
-    ];
-
-    /// The kind named `name` (as in configs: `gru`, `mlp`, `rnn`, `lstm`).
-    pub fn from_name(name: &str) -> Result<Self, TrainError> {
-        Self::ALL
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(k, _)| *k)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|(_, n)| *n).collect();
-                bad(
-                    "network",
-                    format!("unknown network `{name}`; one of {names:?}"),
-                )
-            })
-    }
-}
+pub use crate::policy::NetworkKind;
 
 /// Network shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
-    /// GRU, MLP, RNN or LSTM.
+    /// Which network (`gru`, `mlp`, `rnn`, `lstm`: [`NetworkKind::ALL`]).
     pub kind: NetworkKind,
     /// Hidden units per layer.
     pub hidden: usize,
@@ -165,14 +128,14 @@ impl Default for TrainConfig {
                 preset: "ReluPointMass24".into(),
                 muscle: None,
             },
-            task: TaskConfig::RandomTargetReach,
+            task: TaskConfig::RandomTargetReach(RandomTargetReach),
             env: EnvConfig::default(),
             network: NetworkConfig {
                 kind: NetworkKind::Gru,
                 hidden: 32,
                 layers: 1,
             },
-            losses: vec![LossConfig::PositionL1 { weight: 1.0 }],
+            losses: vec![LossConfig::PositionL1(PositionL1Config { weight: 1.0 })],
             batch_size: 32,
             batches: 6000,
             lr: 1e-3,

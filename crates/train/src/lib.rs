@@ -30,6 +30,7 @@ pub mod files;
 pub mod metrics;
 pub mod op;
 pub mod policy;
+pub mod registry;
 pub mod trainer;
 
 pub use adam::{Adam, AdamConfig};
@@ -39,7 +40,7 @@ pub use episode::{EpisodeError, EpisodeRunner, Rollout};
 pub use error::TrainError;
 pub use files::{write_atomic, RunDir};
 pub use metrics::{rollout_metrics, MetricsError, ReachMetrics, RolloutMetrics};
-pub use policy::AnyPolicy;
+pub use policy::{AnyPolicy, BuiltinNetwork};
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
 /// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
 pub use rand;

@@ -2,192 +2,225 @@
 //!
 //! Code that trains a network it builds itself never needs this: any [`Policy`] goes into
 //! [`crate::Trainer`] directly. `AnyPolicy` is what the config path ([`crate::TrainConfig`],
-//! `motornet train --network`) builds; adding a built-in network to the configs is one variant
-//! here and one match arm in [`build`].
+//! `motornet train --network`) builds. The built-in networks are registered in ONE list (the
+//! `networks!` invocation below); [`NetworkKind`], its names, `--network`, [`build`] and
+//! `AnyPolicy`'s dispatch follow from it. Adding one: a file under `policy/` with its
+//! [`BuiltinNetwork`] impl (and the network itself, if it is not in another crate), and one
+//! line in that list.
 
-use crate::config::{NetworkConfig, NetworkKind};
+use crate::config::NetworkConfig;
 use crate::error::TrainError;
-use motornet_policy::{
-    Activation, Gru, GruCache, GruConfig, GruWorkspace, Mlp, MlpCache, MlpConfig, MlpWorkspace,
-    ParamLayout, Policy, Real,
-};
-use motornet_policy_dfdx::{
-    DfdxCache, DfdxPolicy, DfdxWorkspace, Lstm, LstmConfig, TanhRnn, TanhRnnConfig,
-};
+use motornet_policy::{Gru, Mlp, ParamLayout, Policy, Real};
+use motornet_policy_dfdx::{DfdxPolicy, Lstm, TanhRnn};
+use motornet_task::registry::Description;
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
-/// One of the built-in networks, chosen at run time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnyPolicy {
-    /// Stacked GRU with a sigmoid readout ([`Gru`], hand-written backward pass).
-    Gru(Gru),
-    /// Feed-forward network with tanh hidden layers and a sigmoid readout ([`Mlp`]).
-    Mlp(Mlp),
-    /// Stacked vanilla tanh RNN with a sigmoid readout, backward pass by dfdx's autodiff
-    /// ([`TanhRnn`]).
-    Rnn(DfdxPolicy<TanhRnn>),
-    /// Stacked LSTM with a sigmoid readout, backward pass by dfdx's autodiff ([`Lstm`]; its
-    /// hidden state holds h and c of every layer).
-    Lstm(DfdxPolicy<Lstm>),
-}
+mod gru;
+mod lstm;
+mod mlp;
+mod rnn;
 
-/// The cache of one step of an [`AnyPolicy`]: the cache of the network it holds.
-#[derive(Debug, Clone)]
-pub enum AnyCache<T> {
-    /// A [`Gru`]'s.
-    Gru(GruCache<T>),
-    /// An [`Mlp`]'s.
-    Mlp(MlpCache<T>),
-    /// A dfdx network's ([`AnyPolicy::Rnn`], [`AnyPolicy::Lstm`]).
-    Dfdx(DfdxCache<T>),
-}
-
-/// The backward scratch space of an [`AnyPolicy`]: that of the network it holds.
-#[derive(Debug, Clone)]
-pub enum AnyWorkspace<T> {
-    /// A [`Gru`]'s.
-    Gru(GruWorkspace<T>),
-    /// An [`Mlp`]'s.
-    Mlp(MlpWorkspace<T>),
-    /// A dfdx network's ([`AnyPolicy::Rnn`], [`AnyPolicy::Lstm`]).
-    Dfdx(DfdxWorkspace<T>),
-}
-
-/// The network `config` names, for `input` observation entries and `output` muscles.
-pub fn build(config: &NetworkConfig, input: usize, output: usize) -> Result<AnyPolicy, TrainError> {
-    let (h, layers) = (config.hidden, config.layers);
-    Ok(match config.kind {
-        NetworkKind::Gru => AnyPolicy::Gru(
-            GruConfig::new(input, h, output)
-                .with_layers(layers)
-                .build()?,
-        ),
-        NetworkKind::Mlp => AnyPolicy::Mlp(
-            MlpConfig::new(input, vec![h; layers], output)
-                .with_activation(Activation::Tanh)
-                .build()?,
-        ),
-        NetworkKind::Rnn => AnyPolicy::Rnn(
-            TanhRnnConfig::new(input, h, output)
-                .with_layers(layers)
-                .build()?,
-        ),
-        NetworkKind::Lstm => AnyPolicy::Lstm(
-            LstmConfig::new(input, h, output)
-                .with_layers(layers)
-                .build()?,
-        ),
-    })
-}
-
-macro_rules! each {
-    ($self:expr, $p:ident => $e:expr) => {
-        match $self {
-            AnyPolicy::Gru($p) => $e,
-            AnyPolicy::Mlp($p) => $e,
-            AnyPolicy::Rnn($p) => $e,
-            AnyPolicy::Lstm($p) => $e,
-        }
-    };
+/// A network the configs can name: what the registration list needs besides the name.
+pub trait BuiltinNetwork: Policy + Clone + PartialEq + std::fmt::Debug + Sized {
+    /// One line saying what the network is (docs and `--help`).
+    const DOC: &'static str;
+    /// The network for `input` observation entries and `output` muscles, with `layers` layers
+    /// of `hidden` units (the config's `hidden` and `layers`).
+    fn build(input: usize, hidden: usize, layers: usize, output: usize)
+        -> Result<Self, TrainError>;
 }
 
 const MISMATCH: &str = "AnyPolicy: a cache or workspace made by another network";
 
-impl Policy for AnyPolicy {
-    type Cache<T: Real> = AnyCache<T>;
-    type Workspace<T: Real> = AnyWorkspace<T>;
+/// THE list of built-in networks: one line per network, `Variant = "config name" => Type`. It
+/// defines [`NetworkKind`] (with [`NetworkKind::ALL`], [`NetworkKind::from_name`],
+/// [`NetworkKind::DESCRIPTIONS`]), [`AnyPolicy`], [`AnyCache`], [`AnyWorkspace`] and [`build`].
+macro_rules! networks {
+    ($($variant:ident = $name:literal => $ty:ty,)*) => {
+        /// The network of a config (`network.kind`, `--network NAME`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum NetworkKind {
+            $(
+                #[doc = concat!("`", $name, "`: [`", stringify!($ty), "`].")]
+                #[serde(rename = $name)]
+                $variant,
+            )*
+        }
 
-    fn layout(&self) -> &ParamLayout {
-        each!(self, p => p.layout())
-    }
-    fn input_size(&self) -> usize {
-        each!(self, p => p.input_size())
-    }
-    fn hidden_size(&self) -> usize {
-        each!(self, p => p.hidden_size())
-    }
-    fn output_size(&self) -> usize {
-        each!(self, p => p.output_size())
-    }
-    fn init_params<T: Real, R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<T> {
-        each!(self, p => p.init_params(rng))
-    }
-    fn new_cache<T: Real>(&self, batch: usize) -> AnyCache<T> {
-        match self {
-            Self::Gru(p) => AnyCache::Gru(p.new_cache(batch)),
-            Self::Mlp(p) => AnyCache::Mlp(p.new_cache(batch)),
-            Self::Rnn(p) => AnyCache::Dfdx(p.new_cache(batch)),
-            Self::Lstm(p) => AnyCache::Dfdx(p.new_cache(batch)),
-        }
-    }
-    fn new_workspace<T: Real>(&self, batch: usize) -> AnyWorkspace<T> {
-        match self {
-            Self::Gru(p) => AnyWorkspace::Gru(p.new_workspace(batch)),
-            Self::Mlp(p) => AnyWorkspace::Mlp(p.new_workspace(batch)),
-            Self::Rnn(p) => AnyWorkspace::Dfdx(p.new_workspace(batch)),
-            Self::Lstm(p) => AnyWorkspace::Dfdx(p.new_workspace(batch)),
-        }
-    }
-    fn forward_step<T: Real>(
-        &self,
-        params: &[T],
-        x: &[T],
-        h: &[T],
-        u: &mut [T],
-        h_new: &mut [T],
-        cache: &mut AnyCache<T>,
-    ) {
-        match (self, cache) {
-            (Self::Gru(p), AnyCache::Gru(c)) => p.forward_step(params, x, h, u, h_new, c),
-            (Self::Mlp(p), AnyCache::Mlp(c)) => p.forward_step(params, x, h, u, h_new, c),
-            (Self::Rnn(p), AnyCache::Dfdx(c)) => p.forward_step(params, x, h, u, h_new, c),
-            (Self::Lstm(p), AnyCache::Dfdx(c)) => p.forward_step(params, x, h, u, h_new, c),
-            _ => panic!("{MISMATCH}"),
-        }
-    }
-    fn prepare_caches<'c, T: Real>(
-        &self,
-        params: &[T],
-        caches: impl IntoIterator<Item = &'c mut AnyCache<T>>,
-    ) where
-        AnyCache<T>: 'c,
-    {
-        // only the GRU prepares anything (the other networks keep the default)
-        if let Self::Gru(p) = self {
-            p.prepare_caches(
-                params,
-                caches.into_iter().filter_map(|c| match c {
-                    AnyCache::Gru(c) => Some(c),
-                    _ => None,
-                }),
-            );
-        }
-    }
-    fn backward_step<T: Real>(
-        &self,
-        params: &[T],
-        cache: &AnyCache<T>,
-        g_u: &[T],
-        g_h_new: &[T],
-        g_params: &mut [T],
-        g_x: &mut [T],
-        g_h: &mut [T],
-        ws: &mut AnyWorkspace<T>,
-    ) {
-        match (self, cache, ws) {
-            (Self::Gru(p), AnyCache::Gru(c), AnyWorkspace::Gru(w)) => {
-                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
+        impl NetworkKind {
+            /// Every kind with its name in configs and on the command line (`--network NAME`).
+            pub const ALL: [(Self, &'static str); [$($name),*].len()] =
+                [$((Self::$variant, $name)),*];
+
+            /// Every built-in network's name and description.
+            pub const DESCRIPTIONS: [Description; [$($name),*].len()] = [$(Description {
+                name: $name,
+                doc: <$ty as BuiltinNetwork>::DOC,
+                params: &[],
+            }),*];
+
+            /// The kind's name, as in configs.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
             }
-            (Self::Mlp(p), AnyCache::Mlp(c), AnyWorkspace::Mlp(w)) => {
-                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
+
+            /// The kind named `name` (as in configs and `--network`).
+            pub fn from_name(name: &str) -> Result<Self, TrainError> {
+                match name {
+                    $($name => Ok(Self::$variant),)*
+                    other => {
+                        let names: Vec<_> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                        Err(TrainError::Config {
+                            field: "network".into(),
+                            reason: format!("unknown network `{other}`; one of {names:?}"),
+                        })
+                    }
+                }
             }
-            (Self::Rnn(p), AnyCache::Dfdx(c), AnyWorkspace::Dfdx(w)) => {
-                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
-            }
-            (Self::Lstm(p), AnyCache::Dfdx(c), AnyWorkspace::Dfdx(w)) => {
-                p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
-            }
-            _ => panic!("{MISMATCH}"),
         }
-    }
+
+        /// One of the built-in networks, chosen at run time.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnyPolicy {
+            $(
+                #[doc = concat!("`", $name, "`: [`", stringify!($ty), "`].")]
+                $variant($ty),
+            )*
+        }
+
+        /// The cache of one step of an [`AnyPolicy`]: the cache of the network it holds.
+        pub enum AnyCache<T: Real> {
+            $(
+                #[doc = concat!("A `", $name, "` network's.")]
+                $variant(<$ty as Policy>::Cache<T>),
+            )*
+        }
+
+        /// The backward scratch space of an [`AnyPolicy`]: that of the network it holds.
+        pub enum AnyWorkspace<T: Real> {
+            $(
+                #[doc = concat!("A `", $name, "` network's.")]
+                $variant(<$ty as Policy>::Workspace<T>),
+            )*
+        }
+
+        /// The network `config` names, for `input` observation entries and `output` muscles.
+        pub fn build(
+            config: &NetworkConfig,
+            input: usize,
+            output: usize,
+        ) -> Result<AnyPolicy, TrainError> {
+            let (h, layers) = (config.hidden, config.layers);
+            Ok(match config.kind {
+                $(NetworkKind::$variant => {
+                    AnyPolicy::$variant(<$ty as BuiltinNetwork>::build(input, h, layers, output)?)
+                })*
+            })
+        }
+
+        impl Policy for AnyPolicy {
+            type Cache<T: Real> = AnyCache<T>;
+            type Workspace<T: Real> = AnyWorkspace<T>;
+
+            fn layout(&self) -> &ParamLayout {
+                match self {
+                    $(Self::$variant(p) => p.layout(),)*
+                }
+            }
+            fn input_size(&self) -> usize {
+                match self {
+                    $(Self::$variant(p) => p.input_size(),)*
+                }
+            }
+            fn hidden_size(&self) -> usize {
+                match self {
+                    $(Self::$variant(p) => p.hidden_size(),)*
+                }
+            }
+            fn output_size(&self) -> usize {
+                match self {
+                    $(Self::$variant(p) => p.output_size(),)*
+                }
+            }
+            fn init_params<T: Real, R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<T> {
+                match self {
+                    $(Self::$variant(p) => p.init_params(rng),)*
+                }
+            }
+            fn new_cache<T: Real>(&self, batch: usize) -> AnyCache<T> {
+                match self {
+                    $(Self::$variant(p) => AnyCache::$variant(p.new_cache(batch)),)*
+                }
+            }
+            fn new_workspace<T: Real>(&self, batch: usize) -> AnyWorkspace<T> {
+                match self {
+                    $(Self::$variant(p) => AnyWorkspace::$variant(p.new_workspace(batch)),)*
+                }
+            }
+            fn forward_step<T: Real>(
+                &self,
+                params: &[T],
+                x: &[T],
+                h: &[T],
+                u: &mut [T],
+                h_new: &mut [T],
+                cache: &mut AnyCache<T>,
+            ) {
+                match (self, cache) {
+                    $((Self::$variant(p), AnyCache::$variant(c)) => {
+                        p.forward_step(params, x, h, u, h_new, c)
+                    })*
+                    #[allow(unreachable_patterns)]
+                    _ => panic!("{MISMATCH}"),
+                }
+            }
+            fn prepare_caches<'c, T: Real>(
+                &self,
+                params: &[T],
+                caches: impl IntoIterator<Item = &'c mut AnyCache<T>>,
+            ) where
+                AnyCache<T>: 'c,
+            {
+                match self {
+                    $(Self::$variant(p) => p.prepare_caches(
+                        params,
+                        caches.into_iter().filter_map(|c| match c {
+                            AnyCache::$variant(c) => Some(c),
+                            #[allow(unreachable_patterns)]
+                            _ => None,
+                        }),
+                    ),)*
+                }
+            }
+            fn backward_step<T: Real>(
+                &self,
+                params: &[T],
+                cache: &AnyCache<T>,
+                g_u: &[T],
+                g_h_new: &[T],
+                g_params: &mut [T],
+                g_x: &mut [T],
+                g_h: &mut [T],
+                ws: &mut AnyWorkspace<T>,
+            ) {
+                match (self, cache, ws) {
+                    $((Self::$variant(p), AnyCache::$variant(c), AnyWorkspace::$variant(w)) => {
+                        p.backward_step(params, c, g_u, g_h_new, g_params, g_x, g_h, w)
+                    })*
+                    #[allow(unreachable_patterns)]
+                    _ => panic!("{MISMATCH}"),
+                }
+            }
+        }
+    };
+}
+
+networks! {
+    Gru = "gru" => Gru,
+    Mlp = "mlp" => Mlp,
+    Rnn = "rnn" => DfdxPolicy<TanhRnn>,
+    Lstm = "lstm" => DfdxPolicy<Lstm>,
 }

@@ -1,0 +1,198 @@
+//! `CentreOutReach`: targets on a circle for validation, random cued reaches for training.
+
+use super::delayed_reach::check_cue;
+use super::{BuiltinTask, DelayedReach, Task, Trial, TrialContext};
+use crate::registry::{Param, Registered};
+use crate::TaskError;
+use motornet_skeleton::JointBounds;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+/// How [`CentreOutReach`] draws its trials.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CentreOutMode {
+    /// Element `i` reaches from the centre posture to target `i mod n_targets`, at angle
+    /// `2π · (i mod n_targets) / n_targets` (rad, anticlockwise from +x) on the circle; the go
+    /// cue comes at `cue` (s).
+    Validation {
+        /// Go-cue time (s).
+        cue: f64,
+    },
+    /// Random reaches (random start, random target in the workspace) with a go cue drawn in
+    /// `cue_range` (s) and a fraction `catch_probability` of catch trials.
+    Training {
+        /// Range `[min, max]` of the go-cue time (s).
+        cue_range: (f64, f64),
+        /// Probability of a catch trial (no go cue).
+        catch_probability: f64,
+    },
+}
+
+/// Centre-out reaching: `n_targets` targets evenly spaced on a circle of `radius` (m) around
+/// the fingertip at the centre posture, for validation; random reaches with go cues and catch
+/// trials for training. The observation has a go-cue entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentreOutReach {
+    /// Number of targets on the circle.
+    pub n_targets: usize,
+    /// Circle radius (m).
+    pub radius: f64,
+    /// Centre joint posture `[q]` (`[dof]`, at rest); `None` = the middle of the position
+    /// bounds.
+    #[serde(default)]
+    pub centre: Option<Vec<f64>>,
+    /// Validation or training trials.
+    pub mode: CentreOutMode,
+    /// Whether the observation has the go-cue entry (default true); false lets a network
+    /// trained on a task without one (e.g. [`RandomTargetReach`](super::RandomTargetReach)) be validated on centre-out
+    /// reaches with the cue at 0 s.
+    #[serde(default = "yes")]
+    pub cue_input: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CentreOutReach {
+    /// MotorNet-paper style validation: 8 targets, 10 cm, cue at 0 s, centre posture from the
+    /// bounds.
+    pub fn validation(n_targets: usize, radius: f64) -> Self {
+        Self {
+            n_targets,
+            radius,
+            centre: None,
+            mode: CentreOutMode::Validation { cue: 0.0 },
+            cue_input: true,
+        }
+    }
+
+    /// The centre joint state `[q, 0]` for an effector with `bounds`.
+    pub fn centre_joint(&self, bounds: &JointBounds) -> Vec<f64> {
+        let dof = bounds.pos_lower.len();
+        let mut j = vec![0.0; 2 * dof];
+        match &self.centre {
+            Some(q) => j[..dof].copy_from_slice(&q[..dof.min(q.len())]),
+            None => {
+                for k in 0..dof {
+                    let (lo, hi) = (bounds.pos_lower[k], bounds.pos_upper[k]);
+                    j[k] = if lo.is_finite() && hi.is_finite() {
+                        0.5 * (lo + hi)
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+        j
+    }
+}
+
+impl Task for CentreOutReach {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+    fn go_cue(&self) -> bool {
+        self.cue_input
+    }
+    fn trial(&self, ctx: &TrialContext, rng: &mut StdRng) -> Result<Trial, TaskError> {
+        if self.n_targets == 0 || !(self.radius.is_finite() && self.radius >= 0.0) {
+            return Err(TaskError::Config {
+                field: "CentreOutReach".into(),
+                reason: format!(
+                    "needs n_targets >= 1 and a finite radius >= 0, got {} and {}",
+                    self.n_targets, self.radius
+                ),
+            });
+        }
+        if let Some(c) = &self.centre {
+            if c.len() != ctx.dof {
+                return Err(TaskError::Config {
+                    field: "centre".into(),
+                    reason: format!("needs {} joint positions, got {}", ctx.dof, c.len()),
+                });
+            }
+        }
+        match self.mode {
+            CentreOutMode::Validation { cue } => {
+                check_cue((cue, cue), 0.0, ctx)?;
+                if ctx.space_dim != 2 {
+                    return Err(TaskError::Config {
+                        field: "CentreOutReach".into(),
+                        reason: format!(
+                            "targets on a circle need space_dim 2, got {}",
+                            ctx.space_dim
+                        ),
+                    });
+                }
+                let initial_joint = match ctx.initial {
+                    Some(j) => j.to_vec(),
+                    None => self.centre_joint(ctx.bounds),
+                };
+                let centre = (ctx.fingertip)(&initial_joint);
+                let k = ctx.element % self.n_targets;
+                let angle = 2.0 * std::f64::consts::PI * k as f64 / self.n_targets as f64;
+                let target = vec![
+                    centre[0] + self.radius * angle.cos(),
+                    centre[1] + self.radius * angle.sin(),
+                ];
+                Ok(Trial {
+                    initial_joint,
+                    target,
+                    go_cue: Some((cue / ctx.dt).round() as usize),
+                    endpoint_load: vec![],
+                })
+            }
+            CentreOutMode::Training {
+                cue_range,
+                catch_probability,
+            } => DelayedReach {
+                cue_range,
+                catch_probability,
+            }
+            .trial(ctx, rng),
+        }
+    }
+}
+
+impl BuiltinTask for CentreOutReach {
+    const DOC: &'static str = "Centre-out reaching: `n_targets` targets evenly spaced on a \
+        circle of `radius` around the centre posture (validation), or random reaches with go \
+        cues and catch trials (training). The observation has a go-cue entry.";
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "n_targets",
+            doc: "number of targets on the circle",
+        },
+        Param {
+            name: "radius",
+            doc: "circle radius (m)",
+        },
+        Param {
+            name: "centre",
+            doc: "centre joint posture `[dof]` (rad or m); `null` = the middle of the bounds",
+        },
+        Param {
+            name: "mode",
+            doc: "`{\"validation\": {\"cue\": s}}` or `{\"training\": {\"cue_range\": [s, s], \"catch_probability\": p}}`",
+        },
+        Param {
+            name: "cue_input",
+            doc: "whether the observation has the go-cue entry",
+        },
+    ];
+    fn defaults() -> Self {
+        Self {
+            n_targets: 8,
+            radius: 0.1,
+            centre: None,
+            mode: CentreOutMode::Training {
+                cue_range: (0.1, 0.3),
+                catch_probability: 0.5,
+            },
+            cue_input: true,
+        }
+    }
+}

@@ -112,9 +112,10 @@ pub mod testing;
 mod thelen;
 
 pub use activation::ActivationDynamics;
-pub use any::AnyMuscle;
+pub use any::{AnyMuscle, BuiltinMuscle, MuscleModelInfo, MuscleParamSet};
 pub use compliant::CompliantTendonHillMuscle;
 pub use error::MuscleError;
+pub use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
 pub use motornet_scalar::Scalar;
 pub use mujoco::MujocoHillMuscle;
 pub use params::{HillParams, MujocoParams, ReluParams};

@@ -3,8 +3,11 @@
 //! geometries ([`SpecValue`], read and written with [`FieldValue`]).
 //!
 //! Which names a section may hold depends on its `type`, and is declared by the registered
-//! model (see [`crate::registry`]): spec parsing and [`EffectorSpec::build`](crate::EffectorSpec::build)
-//! reject a name the model does not declare, naming the field and the model.
+//! model ([`AnySkeleton::MODELS`](crate::AnySkeleton::MODELS),
+//! [`AnyMuscle::MODELS`](motornet_muscle::AnyMuscle::MODELS),
+//! [`AnyGeometry::MODELS`](crate::AnyGeometry::MODELS)): spec parsing and
+//! [`EffectorSpec::build`](crate::EffectorSpec::build) reject a name the model does not
+//! declare, naming the field and the model.
 
 use crate::error::EffectorError;
 use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};

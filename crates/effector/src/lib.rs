@@ -37,6 +37,7 @@ pub mod fields;
 mod geometry;
 pub mod grad;
 pub mod presets;
+pub mod reference;
 mod simulate;
 mod skeleton;
 mod spec;

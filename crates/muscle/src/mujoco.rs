@@ -110,7 +110,12 @@ impl BuiltinMuscle for MujocoHillMuscle {
         "gain of the passive force, ≥ 0",
     )];
     const MUSCLE_PARAMS: &'static [ParamDecl] = &[
-        ParamDecl::required("tendon_length", "m", 0.204, "tendon length l0_se, > 0"),
+        ParamDecl::required(
+            "tendon_length",
+            "m",
+            0.204,
+            "tendon slack length l0_se, > 0",
+        ),
         ParamDecl::required(
             "optimal_muscle_length",
             "m",

@@ -42,14 +42,12 @@ fn lanes_give_the_same_trajectories_as_single_numbers_for_every_preset() {
 }
 
 #[test]
-fn lanes_match_single_numbers_for_every_rigid_muscle_model_on_arm26() {
-    for model in [
-        "ReluMuscle",
-        "RigidTendonHillMuscle",
-        "RigidTendonHillMuscleThelen",
-        "MujocoHillMuscle",
-    ] {
+fn lanes_match_single_numbers_for_every_registered_muscle_model_on_arm26() {
+    // every model in the registry: the rigid-tendon arm26 preset takes all but the compliant
+    // tendon, which has a preset of its own
+    for &model in motornet_muscle::AnyMuscle::NAMES {
         let effector = presets::spec("RigidTendonArm26", Some(model))
+            .or_else(|_| presets::spec("CompliantTendonArm26", Some(model)))
             .unwrap()
             .build()
             .unwrap();

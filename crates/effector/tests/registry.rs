@@ -203,6 +203,29 @@ fn fields_a_model_does_not_declare_are_errors_naming_field_muscle_and_model() {
 }
 
 #[test]
+fn wrongly_typed_model_fields_are_parse_errors_naming_the_field() {
+    let arm: serde_json::Value =
+        serde_json::from_str(&presets::spec("RigidTendonArm26", None).unwrap().to_json()).unwrap();
+    let mut v = arm.clone();
+    v["skeleton"]["m1"] = "heavy".into();
+    assert_mentions(&parse_error(&v), &["skeleton", "m1"]);
+    let mut v = arm.clone();
+    v["muscles"][3]["tendon_length"] = serde_json::json!([0.1]);
+    assert_mentions(&parse_error(&v), &["muscles[3]", "tendon_length"]);
+    let mut v = arm.clone();
+    v["geometry"]["a0"] = "none".into();
+    assert_mentions(&parse_error(&v), &["geometry", "a0"]);
+    // a value of the right JSON type but the wrong shape: a build error naming the field
+    let mut v = arm;
+    v["geometry"]["a0"] = serde_json::json!([[0.1]]);
+    let spec = EffectorSpec::from_json(&v.to_string()).unwrap();
+    assert_mentions(
+        &spec.build().unwrap_err().to_string(),
+        &["geometry.a0", "[0]"],
+    );
+}
+
+#[test]
 fn required_fields_and_whole_numbers_are_checked_against_the_declarations() {
     let mut s = presets::spec("ReluPointMass24", None).unwrap();
     s.skeleton.params.remove("space_dim");

@@ -39,10 +39,11 @@
 
 use motornet::effector::{
     Effector, EffectorError, EffectorOptions, EffectorSpec, Geometry, Integration, MusclePaths,
-    PathPoint,
+    PathPoint, PathSpec,
 };
 use motornet::muscle::{HillParams, MuscleModel, RigidTendonHillMuscle};
 use motornet::skeleton::{JointBounds, Skeleton, TwoDofArm, TwoDofArmParams};
+use std::collections::BTreeMap;
 
 /// Three muscles of 20 N, anchored in the world (body 0) 0.5 m from the origin at 90°, 210° and
 /// 330°, each attached to the mass (body 1) at its centre. With the mass at the origin each
@@ -94,14 +95,13 @@ fn point_mass_from_spec() -> Result<(), EffectorError> {
 
     // 2. Two deliberately broken variants, and the errors they produce.
     let mut one_point = spec.clone();
-    let path = one_point
-        .geometry
-        .paths
-        .as_mut()
-        .and_then(|p| p.get_mut("southwest"))
+    let mut paths: BTreeMap<String, PathSpec> = one_point.geometry.field("paths")?;
+    let path = paths
+        .get_mut("southwest")
         .expect("the spec has a path for southwest");
     path.fixation_body.truncate(1);
     path.coordinates.truncate(1);
+    one_point.geometry.set_field("paths", &paths);
     match one_point.build() {
         Ok(_) => unreachable!("a one-point path must be rejected"),
         Err(e) => println!("broken variant (one-point path): error: {e}"),

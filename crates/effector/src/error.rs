@@ -22,7 +22,7 @@ pub enum EffectorError {
         /// Name of the muscle, if known.
         muscle: String,
         /// The field, as spelled in spec files.
-        field: &'static str,
+        field: String,
         /// What is wrong.
         reason: String,
     },

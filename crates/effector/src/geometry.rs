@@ -2,9 +2,11 @@
 //! state.
 
 use crate::error::EffectorError;
+use crate::fields::{only_fields, read_field, table_field, FieldValue, SpecMap, SpecValue};
 use crate::{MAX_DOF, MAX_SPACE_DIM};
 use motornet_scalar::Scalar;
 use motornet_skeleton::Skeleton;
+use std::collections::BTreeMap;
 
 /// Computes, for one effector, each muscle's musculotendon length (m), velocity (m/s) and moment
 /// arm for each joint (m, or m/rad·rad = m per unit joint coordinate) from the joint state.
@@ -75,7 +77,7 @@ impl MusclePaths {
                 return Err(EffectorError::InvalidMuscle {
                     index: m,
                     muscle: String::new(),
-                    field: "geometry.paths",
+                    field: "geometry.paths".into(),
                     reason: format!("a path needs at least two points, got {}", p.len()),
                 });
             }
@@ -111,7 +113,7 @@ impl Geometry for MusclePaths {
                     EffectorError::InvalidMuscle {
                         index: m,
                         muscle: String::new(),
-                        field: "geometry.paths",
+                        field: "geometry.paths".into(),
                         reason: format!("point {i}: {e}"),
                     }
                 })?;
@@ -381,43 +383,327 @@ impl Geometry for ConstantMomentArms {
     }
 }
 
-/// Any built-in geometry, for effectors chosen at run time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnyGeometry {
-    /// See [`MusclePaths`].
-    Paths(MusclePaths),
-    /// See [`Arm26Polynomial`].
-    Arm26Polynomial(Arm26Polynomial),
-    /// See [`ConstantMomentArms`].
-    ConstantMomentArms(ConstantMomentArms),
+/// A field a built-in geometry declares (spec table `geometry`, besides `type`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldDecl {
+    /// The name, as spec files spell it.
+    pub name: &'static str,
+    /// The shape, as documentation writes it (e.g. `` `[dof][M]` numbers ``).
+    pub shape: &'static str,
+    /// The unit (`""` for none or mixed).
+    pub unit: &'static str,
+    /// Whether the field must be given.
+    pub required: bool,
+    /// One line of documentation.
+    pub doc: &'static str,
 }
 
-impl From<MusclePaths> for AnyGeometry {
-    fn from(g: MusclePaths) -> Self {
-        Self::Paths(g)
+impl FieldDecl {
+    /// A field that must be given.
+    pub const fn required(
+        name: &'static str,
+        shape: &'static str,
+        unit: &'static str,
+        doc: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            shape,
+            unit,
+            required: true,
+            doc,
+        }
     }
 }
 
-impl From<Arm26Polynomial> for AnyGeometry {
-    fn from(g: Arm26Polynomial) -> Self {
-        Self::Arm26Polynomial(g)
+/// What a built-in geometry declares about itself, so that spec files can build it and the
+/// documentation can list its fields without geometry-specific code elsewhere. Implemented next
+/// to the geometry; registered by one line in the list in `crates/effector/src/geometry.rs`,
+/// which generates [`AnyGeometry`] and [`AnyGeometry::MODELS`].
+pub trait BuiltinGeometry: Geometry + Into<AnyGeometry> + Sized {
+    /// The name spec files use (`geometry.type`).
+    const NAME: &'static str;
+    /// One line for documentation.
+    const SUMMARY: &'static str;
+    /// The fields (spec table `geometry`, besides `type`).
+    const FIELDS: &'static [FieldDecl];
+    /// Build from the spec's fields (their names already checked against
+    /// [`BuiltinGeometry::FIELDS`], the required ones present) for the muscles named `muscles`,
+    /// in spec order. Errors name the field as `geometry.NAME`.
+    fn from_fields(fields: &SpecMap<SpecValue>, muscles: &[&str]) -> Result<Self, EffectorError>;
+    /// The fields that describe this geometry for muscles `muscles` (what
+    /// [`BuiltinGeometry::from_fields`] reads back), in declaration order.
+    fn to_fields(&self, muscles: &[&str]) -> SpecMap<SpecValue>;
+}
+
+/// A registered geometry's declarations, read at run time (one entry of
+/// [`AnyGeometry::MODELS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct GeometryInfo {
+    /// [`BuiltinGeometry::NAME`].
+    pub name: &'static str,
+    /// [`BuiltinGeometry::SUMMARY`].
+    pub summary: &'static str,
+    /// [`BuiltinGeometry::FIELDS`].
+    pub fields: &'static [FieldDecl],
+    build: fn(&SpecMap<SpecValue>, &[&str]) -> Result<AnyGeometry, EffectorError>,
+}
+
+fn build_any<G: BuiltinGeometry>(
+    fields: &SpecMap<SpecValue>,
+    muscles: &[&str],
+) -> Result<AnyGeometry, EffectorError> {
+    G::from_fields(fields, muscles).map(Into::into)
+}
+
+impl GeometryInfo {
+    /// The declarations of geometry `G`.
+    pub const fn of<G: BuiltinGeometry>() -> Self {
+        Self {
+            name: G::NAME,
+            summary: G::SUMMARY,
+            fields: G::FIELDS,
+            build: build_any::<G>,
+        }
+    }
+
+    /// Build the geometry (see [`BuiltinGeometry::from_fields`]).
+    pub fn build(
+        &self,
+        fields: &SpecMap<SpecValue>,
+        muscles: &[&str],
+    ) -> Result<AnyGeometry, EffectorError> {
+        (self.build)(fields, muscles)
     }
 }
 
-impl From<ConstantMomentArms> for AnyGeometry {
-    fn from(g: ConstantMomentArms) -> Self {
-        Self::ConstantMomentArms(g)
-    }
+/// The built-in geometries, one line each: `Variant(Type)`. This list is the only place a
+/// built-in geometry is registered; [`AnyGeometry`], its dispatch and `From` impls and
+/// [`AnyGeometry::MODELS`] follow from it.
+macro_rules! builtin_geometries {
+    ($then:ident!($($args:tt)*)) => {
+        $then! {
+            $($args)*;
+            Paths(MusclePaths),
+            Arm26Polynomial(Arm26Polynomial),
+            ConstantMomentArms(ConstantMomentArms),
+        }
+    };
+}
+
+macro_rules! define_any_geometry {
+    (; $($variant:ident($ty:ident)),* $(,)?) => {
+        /// Any built-in geometry, for effectors chosen at run time. The variants are generated
+        /// from the registration list in `crates/effector/src/geometry.rs`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnyGeometry {
+            $(
+                #[doc = concat!("See [`", stringify!($ty), "`].")]
+                $variant($ty),
+            )*
+        }
+
+        impl AnyGeometry {
+            /// Every registered geometry's declarations, in registration order.
+            pub const MODELS: &'static [GeometryInfo] = &[$(GeometryInfo::of::<$ty>()),*];
+            /// The names of the built-in geometries, as spec files spell them.
+            pub const NAMES: &'static [&'static str] = &[$(<$ty as BuiltinGeometry>::NAME),*];
+        }
+
+        $(
+            impl From<$ty> for AnyGeometry {
+                fn from(g: $ty) -> Self {
+                    AnyGeometry::$variant(g)
+                }
+            }
+        )*
+    };
+}
+builtin_geometries!(define_any_geometry!());
+
+macro_rules! dispatch_match {
+    ($self:ident, $g:ident => $e:expr; $($variant:ident($ty:ident)),* $(,)?) => {
+        match $self {
+            $(AnyGeometry::$variant($g) => $e,)*
+        }
+    };
 }
 
 macro_rules! dispatch {
     ($self:ident, $g:ident => $e:expr) => {
-        match $self {
-            AnyGeometry::Paths($g) => $e,
-            AnyGeometry::Arm26Polynomial($g) => $e,
-            AnyGeometry::ConstantMomentArms($g) => $e,
-        }
+        builtin_geometries!(dispatch_match!($self, $g => $e))
     };
+}
+
+impl AnyGeometry {
+    /// The declarations of the registered geometry named `name`.
+    pub fn model(name: &str) -> Option<&'static GeometryInfo> {
+        Self::MODELS.iter().find(|g| g.name == name)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in geometries' declarations.
+// ---------------------------------------------------------------------------------------------
+
+/// One muscle path as spec files write it: `{"fixation_body": [...], "coordinates": [[...]]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathSpec {
+    /// Body of each point (0 world, 1 first body, 2 forearm); integers.
+    pub fixation_body: Vec<f64>,
+    /// Coordinates of each point in its body's frame (m), `[points][space_dim]`.
+    pub coordinates: Vec<Vec<f64>>,
+}
+
+impl FieldValue for PathSpec {
+    fn from_value(v: &SpecValue) -> Result<Self, String> {
+        let SpecValue::Table(t) = v else {
+            return Err("expected a table with `fixation_body` and `coordinates`".into());
+        };
+        only_fields(t, &["fixation_body", "coordinates"])?;
+        Ok(Self {
+            fixation_body: table_field(t, "fixation_body")?,
+            coordinates: table_field(t, "coordinates")?,
+        })
+    }
+    fn to_value(&self) -> SpecValue {
+        SpecValue::Table(SpecMap::from_iter([
+            ("fixation_body", self.fixation_body.to_value()),
+            ("coordinates", self.coordinates.to_value()),
+        ]))
+    }
+}
+
+impl BuiltinGeometry for MusclePaths {
+    const NAME: &'static str = "paths";
+    const SUMMARY: &'static str = "each muscle is a path of straight segments through points fixed on bodies, as MotorNet's `add_muscle`";
+    const FIELDS: &'static [FieldDecl] = &[FieldDecl::required(
+        "paths",
+        "table keyed by muscle name: `{fixation_body: [points] integers, coordinates: [points][space_dim] numbers}`",
+        "m",
+        "one path for every muscle in `muscles`, and no other; at least two points each; `fixation_body`: the body of each point (0 world, 1 first body, 2 forearm); `coordinates`: each point in its body's frame",
+    )];
+
+    fn from_fields(fields: &SpecMap<SpecValue>, muscles: &[&str]) -> Result<Self, EffectorError> {
+        let paths: BTreeMap<String, PathSpec> = read_field(fields, "paths", Self::NAME)?;
+        for name in paths.keys() {
+            if !muscles.contains(&name.as_str()) {
+                return Err(EffectorError::invalid(
+                    "geometry.paths",
+                    &format!("has a path for '{name}', which is not in `muscles`"),
+                ));
+            }
+        }
+        let mut out = Vec::with_capacity(muscles.len());
+        for (i, &m) in muscles.iter().enumerate() {
+            let bad = |reason: String| EffectorError::InvalidMuscle {
+                index: i,
+                muscle: m.to_string(),
+                field: "geometry.paths".into(),
+                reason,
+            };
+            let p = paths
+                .get(m)
+                .ok_or_else(|| bad("no path given for this muscle".into()))?;
+            if p.fixation_body.len() != p.coordinates.len() {
+                return Err(bad(format!(
+                    "fixation_body has {} points but coordinates has {}",
+                    p.fixation_body.len(),
+                    p.coordinates.len()
+                )));
+            }
+            if p.fixation_body.len() < 2 {
+                return Err(bad(format!(
+                    "a path needs at least two points, got {}",
+                    p.fixation_body.len()
+                )));
+            }
+            let mut pts = Vec::with_capacity(p.coordinates.len());
+            for (k, (&b, c)) in p.fixation_body.iter().zip(&p.coordinates).enumerate() {
+                if !(b.is_finite() && b.fract() == 0.0 && b >= 0.0) {
+                    return Err(bad(format!("fixation_body[{k}] = {b} is not a body index")));
+                }
+                pts.push(PathPoint {
+                    body: b as usize,
+                    coordinates: c.clone(),
+                });
+            }
+            out.push(pts);
+        }
+        MusclePaths::new(out)
+    }
+
+    fn to_fields(&self, muscles: &[&str]) -> SpecMap<SpecValue> {
+        let paths: BTreeMap<String, PathSpec> = muscles
+            .iter()
+            .zip(&self.paths)
+            .map(|(name, path)| {
+                (
+                    name.to_string(),
+                    PathSpec {
+                        fixation_body: path.iter().map(|p| p.body as f64).collect(),
+                        coordinates: path.iter().map(|p| p.coordinates.clone()).collect(),
+                    },
+                )
+            })
+            .collect();
+        SpecMap::from_iter([("paths", paths.to_value())])
+    }
+}
+
+impl BuiltinGeometry for Arm26Polynomial {
+    const NAME: &'static str = "arm26_polynomial";
+    const SUMMARY: &'static str = "MotorNet's lumped geometry of the six-muscle arm. With q' = q − a3: moment arm = a1 + 2·a2·q', length = a0 + Σ_joints (a1 + a2·q')·q', velocity = Σ_joints q̇ · moment arm";
+    const FIELDS: &'static [FieldDecl] = &[
+        FieldDecl::required("a0", "`[M]` numbers", "m", "length at q' = 0"),
+        FieldDecl::required("a1", "`[dof][M]` numbers", "m/rad", "linear coefficients"),
+        FieldDecl::required(
+            "a2",
+            "`[dof][M]` numbers",
+            "m/rad²",
+            "quadratic coefficients",
+        ),
+        FieldDecl::required("a3", "`[dof]` numbers", "rad", "joint angle offsets"),
+    ];
+
+    fn from_fields(fields: &SpecMap<SpecValue>, _muscles: &[&str]) -> Result<Self, EffectorError> {
+        Ok(Self {
+            a0: read_field(fields, "a0", Self::NAME)?,
+            a1: read_field(fields, "a1", Self::NAME)?,
+            a2: read_field(fields, "a2", Self::NAME)?,
+            a3: read_field(fields, "a3", Self::NAME)?,
+        })
+    }
+
+    fn to_fields(&self, _muscles: &[&str]) -> SpecMap<SpecValue> {
+        SpecMap::from_iter([
+            ("a0", self.a0.to_value()),
+            ("a1", self.a1.to_value()),
+            ("a2", self.a2.to_value()),
+            ("a3", self.a3.to_value()),
+        ])
+    }
+}
+
+impl BuiltinGeometry for ConstantMomentArms {
+    const NAME: &'static str = "constant_moment_arms";
+    const SUMMARY: &'static str = "fixed moment arms; musculotendon length and velocity are zero, so only length-independent muscles (`ReluMuscle`) make physical sense with it (MotorNet's `Reacher` and `FreePointMass24`)";
+    const FIELDS: &'static [FieldDecl] = &[FieldDecl::required(
+        "moment_arms",
+        "`[dof][M]` numbers",
+        "m",
+        "moment arm of each muscle about each joint",
+    )];
+
+    fn from_fields(fields: &SpecMap<SpecValue>, _muscles: &[&str]) -> Result<Self, EffectorError> {
+        Ok(Self {
+            moment_arms: read_field(fields, "moment_arms", Self::NAME)?,
+        })
+    }
+
+    fn to_fields(&self, _muscles: &[&str]) -> SpecMap<SpecValue> {
+        SpecMap::from_iter([("moment_arms", self.moment_arms.to_value())])
+    }
 }
 
 impl Geometry for AnyGeometry {

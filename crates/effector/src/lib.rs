@@ -33,9 +33,11 @@ mod adjoint;
 pub mod batch;
 mod effector;
 mod error;
+pub mod fields;
 mod geometry;
 pub mod grad;
 pub mod presets;
+pub mod reference;
 mod simulate;
 mod skeleton;
 mod spec;
@@ -43,17 +45,17 @@ mod spec;
 pub use effector::{Effector, EffectorOptions, Integration, State, Workspace};
 pub use error::EffectorError;
 pub use geometry::{
-    AnyGeometry, Arm26Polynomial, ConstantMomentArms, Geometry, MusclePaths, PathPoint,
+    AnyGeometry, Arm26Polynomial, BuiltinGeometry, ConstantMomentArms, FieldDecl, Geometry,
+    GeometryInfo, MusclePaths, PathPoint, PathSpec,
 };
 pub use grad::{
     check_gradients, GradientCheck, GradientRows, RolloutGradient, RowVjp, StepGradient,
     StepJacobian,
 };
 pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
-pub use skeleton::AnySkeleton;
+pub use skeleton::{AnySkeleton, SkeletonInfo};
 pub use spec::{
-    DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, PathSpec, Scenario,
-    SkeletonSpec,
+    DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, Scenario, SkeletonSpec,
 };
 
 /// Most joints a skeleton may have (stack buffers in the per-step code are this size).

@@ -18,11 +18,10 @@
 //! ```
 
 use crate::error::EffectorError;
-use crate::geometry::{Arm26Polynomial, ConstantMomentArms};
-use crate::spec::{
-    EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, PathSpec, SkeletonSpec,
-};
-use motornet_muscle::*;
+use crate::fields::Params;
+use crate::geometry::{Arm26Polynomial, ConstantMomentArms, MusclePaths, PathPoint};
+use crate::spec::{EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, SkeletonSpec};
+use motornet_muscle::AnyMuscle;
 use motornet_skeleton::TwoDofArmParams;
 
 /// The preset names.
@@ -48,70 +47,86 @@ fn arm26_skeleton() -> SkeletonSpec {
     let p = TwoDofArmParams::arm26();
     SkeletonSpec {
         kind: "TwoDofArm".into(),
-        m1: Some(p.m1),
-        m2: Some(p.m2),
-        l1g: Some(p.l1g),
-        l2g: Some(p.l2g),
-        i1: Some(p.i1),
-        i2: Some(p.i2),
-        l1: Some(p.l1),
-        l2: Some(p.l2),
-        viscosity: Some(p.viscosity),
-        ..Default::default()
+        params: Params::from_iter([
+            ("m1", p.m1),
+            ("m2", p.m2),
+            ("l1g", p.l1g),
+            ("l2g", p.l2g),
+            ("i1", p.i1),
+            ("i2", p.i2),
+            ("l1", p.l1),
+            ("l2", p.l2),
+            ("viscosity", p.viscosity),
+        ]),
     }
 }
 
 fn point_mass(mass: f64) -> SkeletonSpec {
     SkeletonSpec {
         kind: "PointMass".into(),
-        space_dim: Some(2.0),
-        mass: Some(mass),
-        ..Default::default()
+        params: Params::from_iter([("space_dim", 2.0), ("mass", mass)]),
     }
 }
 
-/// The muscle-model section with every default of `model` written out.
+/// The muscle-model section with every default of `model` written out (its activation dynamics
+/// and each model-wide parameter the model declares, from the registry).
 pub fn muscle_model_spec(model: &str) -> Result<MuscleModelSpec, EffectorError> {
-    let act = AnyMuscle::default_activation(model)
-        .ok_or_else(|| crate::spec::unknown_muscle_model(model))?;
+    let info = AnyMuscle::model(model).ok_or_else(|| crate::spec::unknown_muscle_model(model))?;
+    let act = info.default_activation;
     Ok(MuscleModelSpec {
         kind: model.into(),
         min_activation: Some(act.min_activation),
         tau_activation: Some(act.tau_activation),
         tau_deactivation: Some(act.tau_deactivation),
-        passive_forces: (model == "MujocoHillMuscle")
-            .then_some(MujocoHillMuscle::DEFAULT_PASSIVE_FORCES),
+        params: info
+            .model_params
+            .iter()
+            .filter_map(|d| d.default.map(|v| (d.name, v)))
+            .collect(),
     })
 }
 
-/// Per-muscle entries with the model's defaults for whatever the preset does not set.
+/// Per-muscle entries for `model`: each per-muscle parameter the model declares (in declaration
+/// order) takes the preset's value where `given` has one (a column, one value per muscle), else
+/// the model's default. A parameter the model requires that the preset does not give is an
+/// error naming it.
 fn muscles(
     model: &str,
     names: &[&str],
     f_max: &[f64],
-    tendon: Option<&[f64]>,
-    optimal: Option<&[f64]>,
-) -> Vec<MuscleSpec> {
+    given: &[(&str, &[f64])],
+) -> Result<Vec<MuscleSpec>, EffectorError> {
+    let info = AnyMuscle::model(model).ok_or_else(|| crate::spec::unknown_muscle_model(model))?;
     names
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let mut m = MuscleSpec {
+            let params = info
+                .muscle_params
+                .iter()
+                .map(|d| {
+                    let v = given
+                        .iter()
+                        .find(|(n, _)| *n == d.name)
+                        .map(|(_, col)| col[i])
+                        .or(d.default)
+                        .ok_or_else(|| {
+                            EffectorError::invalid(
+                                "muscle.type",
+                                &format!(
+                                    "{model} requires `{}`, which this preset does not give",
+                                    d.name
+                                ),
+                            )
+                        })?;
+                    Ok((d.name, v))
+                })
+                .collect::<Result<Params, EffectorError>>()?;
+            Ok(MuscleSpec {
                 name: name.to_string(),
                 max_isometric_force: f_max[i],
-                ..Default::default()
-            };
-            if let Some(slack) = AnyMuscle::default_normalized_slack_muscle_length(model) {
-                m.tendon_length = tendon.map(|t| t[i]);
-                m.optimal_muscle_length = optimal.map(|o| o[i]);
-                m.normalized_slack_muscle_length = Some(slack);
-            }
-            if model == "MujocoHillMuscle" {
-                let d = MujocoParams::new("", 1.0, 1.0, 1.0);
-                (m.lmin, m.lmax, m.vmax, m.fvmax) =
-                    (Some(d.lmin), Some(d.lmax), Some(d.vmax), Some(d.fvmax));
-            }
-            m
+                params,
+            })
         })
         .collect()
 }
@@ -128,22 +143,11 @@ const ARM26_F_MAX: [f64; 6] = [838.0, 1207.0, 1422.0, 1549.0, 414.0, 603.0];
 const ARM26_OPTIMAL: [f64; 6] = [0.134, 0.14, 0.092, 0.093, 0.137, 0.127];
 
 fn arm26_geometry(p: Arm26Polynomial) -> GeometrySpec {
-    GeometrySpec {
-        kind: "arm26_polynomial".into(),
-        a0: Some(p.a0),
-        a1: Some(p.a1),
-        a2: Some(p.a2),
-        a3: Some(p.a3),
-        ..Default::default()
-    }
+    GeometrySpec::of(&p, &ARM26_NAMES)
 }
 
-fn constant(c: ConstantMomentArms) -> GeometrySpec {
-    GeometrySpec {
-        kind: "constant_moment_arms".into(),
-        moment_arms: Some(c.moment_arms),
-        ..Default::default()
-    }
+fn constant(c: ConstantMomentArms, names: &[&str]) -> GeometrySpec {
+    GeometrySpec::of(&c, names)
 }
 
 fn base(
@@ -196,26 +200,25 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
             let names: Vec<&str> = corners.iter().map(|c| c.0).collect();
             let paths = corners
                 .iter()
-                .map(|(n, c)| {
-                    (
-                        n.to_string(),
-                        PathSpec {
-                            fixation_body: vec![0.0, 1.0],
-                            coordinates: vec![c.to_vec(), vec![0.0, 0.0]],
+                .map(|(_, c)| {
+                    vec![
+                        PathPoint {
+                            body: 0,
+                            coordinates: c.to_vec(),
                         },
-                    )
+                        PathPoint {
+                            body: 1,
+                            coordinates: vec![0.0, 0.0],
+                        },
+                    ]
                 })
                 .collect();
-            let geometry = GeometrySpec {
-                kind: "paths".into(),
-                paths: Some(paths),
-                ..Default::default()
-            };
+            let geometry = GeometrySpec::of(&MusclePaths::new(paths)?, &names);
             Ok(base(
                 name,
                 point_mass(1.0),
                 muscle_model_spec("ReluMuscle")?,
-                muscles("ReluMuscle", &names, &[500.0; 4], None, None),
+                muscles("ReluMuscle", &names, &[500.0; 4], &[])?,
                 geometry,
                 ([-1.0, -1.0], [1.0, 1.0]),
             ))
@@ -237,9 +240,11 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                     model,
                     &ARM26_NAMES,
                     &ARM26_F_MAX,
-                    Some(&tendon),
-                    Some(&ARM26_OPTIMAL),
-                ),
+                    &[
+                        ("tendon_length", &tendon),
+                        ("optimal_muscle_length", &ARM26_OPTIMAL),
+                    ],
+                )?,
                 arm26_geometry(Arm26Polynomial::motornet_rigid()),
                 arm_bounds,
             ))
@@ -256,9 +261,11 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                     model,
                     &ARM26_NAMES,
                     &ARM26_F_MAX,
-                    Some(&tendon),
-                    Some(&ARM26_OPTIMAL),
-                ),
+                    &[
+                        ("tendon_length", &tendon),
+                        ("optimal_muscle_length", &ARM26_OPTIMAL),
+                    ],
+                )?,
                 arm26_geometry(Arm26Polynomial::motornet_compliant()),
                 arm_bounds,
             );
@@ -296,8 +303,8 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                 name,
                 skeleton,
                 muscle_model_spec(model)?,
-                muscles(model, &names, &[1000.0; 4], None, None),
-                constant(geometry),
+                muscles(model, &names, &[1000.0; 4], &[])?,
+                constant(geometry, &names),
                 bounds,
             ))
         }

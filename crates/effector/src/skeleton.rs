@@ -1,24 +1,110 @@
-//! [`AnySkeleton`]: a built-in skeleton chosen at run time.
+//! [`AnySkeleton`]: a built-in skeleton chosen at run time, and the registry of built-in
+//! skeletons it is generated from.
 
+use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
-use motornet_skeleton::{PointMass, Skeleton, TwoDofArm};
+use motornet_skeleton::{BuiltinSkeleton, PointMass, Skeleton, SkeletonError, TwoDofArm};
 
-/// Any built-in skeleton, for effectors chosen at run time (spec files, the command line).
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnySkeleton {
-    /// See [`PointMass`].
-    PointMass(PointMass),
-    /// See [`TwoDofArm`].
-    TwoDofArm(TwoDofArm),
+/// The built-in skeletons, one line each: `Variant(Type)`, where `Type` implements
+/// [`BuiltinSkeleton`] (in its own file in motornet-skeleton). This list is the only place a
+/// built-in skeleton is registered; [`AnySkeleton`], its dispatch and `From` impls and
+/// [`AnySkeleton::MODELS`] follow from it.
+macro_rules! builtin_skeletons {
+    ($then:ident!($($args:tt)*)) => {
+        $then! {
+            $($args)*;
+            PointMass(PointMass),
+            TwoDofArm(TwoDofArm),
+        }
+    };
+}
+
+/// A registered skeleton's declarations, read at run time (one entry of
+/// [`AnySkeleton::MODELS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SkeletonInfo {
+    /// [`BuiltinSkeleton::NAME`].
+    pub name: &'static str,
+    /// [`BuiltinSkeleton::SUMMARY`].
+    pub summary: &'static str,
+    /// [`BuiltinSkeleton::PARAMS`].
+    pub params: &'static [ParamDecl],
+    build: fn(&ParamSet) -> Result<AnySkeleton, SkeletonError>,
+}
+
+fn build_any<K: BuiltinSkeleton + Into<AnySkeleton>>(
+    params: &ParamSet,
+) -> Result<AnySkeleton, SkeletonError> {
+    K::from_params(params).map(Into::into)
+}
+
+impl SkeletonInfo {
+    /// The declarations of skeleton `K`.
+    pub const fn of<K: BuiltinSkeleton + Into<AnySkeleton>>() -> Self {
+        Self {
+            name: K::NAME,
+            summary: K::SUMMARY,
+            params: K::PARAMS,
+            build: build_any::<K>,
+        }
+    }
+
+    /// Build the skeleton from parameters resolved against [`SkeletonInfo::params`].
+    pub fn build(&self, params: &ParamSet) -> Result<AnySkeleton, SkeletonError> {
+        (self.build)(params)
+    }
+}
+
+macro_rules! define_any_skeleton {
+    (; $($variant:ident($ty:ident)),* $(,)?) => {
+        /// Any built-in skeleton, for effectors chosen at run time (spec files, the command
+        /// line). The variants are generated from the registration list in
+        /// `crates/effector/src/skeleton.rs`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnySkeleton {
+            $(
+                #[doc = concat!("See [`", stringify!($ty), "`].")]
+                $variant($ty),
+            )*
+        }
+
+        impl AnySkeleton {
+            /// Every registered skeleton's declarations, in registration order.
+            pub const MODELS: &'static [SkeletonInfo] = &[$(SkeletonInfo::of::<$ty>()),*];
+            /// The names of the built-in skeletons, as spec files spell them.
+            pub const NAMES: &'static [&'static str] = &[$(<$ty as BuiltinSkeleton>::NAME),*];
+        }
+
+        $(
+            impl From<$ty> for AnySkeleton {
+                fn from(s: $ty) -> Self {
+                    AnySkeleton::$variant(s)
+                }
+            }
+        )*
+    };
+}
+builtin_skeletons!(define_any_skeleton!());
+
+macro_rules! dispatch_match {
+    ($self:ident, $s:ident => $e:expr; $($variant:ident($ty:ident)),* $(,)?) => {
+        match $self {
+            $(AnySkeleton::$variant($s) => $e,)*
+        }
+    };
 }
 
 macro_rules! dispatch {
     ($self:ident, $s:ident => $e:expr) => {
-        match $self {
-            AnySkeleton::PointMass($s) => $e,
-            AnySkeleton::TwoDofArm($s) => $e,
-        }
+        builtin_skeletons!(dispatch_match!($self, $s => $e))
     };
+}
+
+impl AnySkeleton {
+    /// The declarations of the registered skeleton named `name`.
+    pub fn model(name: &str) -> Option<&'static SkeletonInfo> {
+        Self::MODELS.iter().find(|k| k.name == name)
+    }
 }
 
 impl Skeleton for AnySkeleton {
@@ -56,17 +142,5 @@ impl Skeleton for AnySkeleton {
         dpos_dq: &mut [S],
     ) {
         dispatch!(self, s => s.point_kinematics(body, local, q, pos, dpos_dq))
-    }
-}
-
-impl From<PointMass> for AnySkeleton {
-    fn from(s: PointMass) -> Self {
-        AnySkeleton::PointMass(s)
-    }
-}
-
-impl From<TwoDofArm> for AnySkeleton {
-    fn from(s: TwoDofArm) -> Self {
-        AnySkeleton::TwoDofArm(s)
     }
 }

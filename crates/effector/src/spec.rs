@@ -24,62 +24,35 @@
 
 use crate::effector::{Effector, EffectorOptions, Integration};
 use crate::error::EffectorError;
-use crate::geometry::{AnyGeometry, Arm26Polynomial, ConstantMomentArms, MusclePaths, PathPoint};
+use crate::fields::{FieldValue, Params, SpecMap, SpecValue};
+use crate::geometry::{AnyGeometry, BuiltinGeometry};
 use crate::skeleton::AnySkeleton;
-use motornet_muscle::*;
-use motornet_skeleton::{JointBounds, PointMass, TwoDofArm, TwoDofArmParams};
+use motornet_muscle::{ActivationDynamics, AnyMuscle, MuscleError, MuscleParamSet};
+use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
+use motornet_skeleton::JointBounds;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// An effector built from a spec: run-time choice of skeleton, muscle model and geometry.
 pub type DynEffector = Effector<AnySkeleton, AnyMuscle, AnyGeometry>;
 
-/// The skeleton section of a spec.
+/// The skeleton section of a spec: its `type` (one of [`AnySkeleton::NAMES`]) and the
+/// parameters that skeleton declares ([`AnySkeleton::model`]`(type).params`; units there).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct SkeletonSpec {
-    /// `TwoDofArm` or `PointMass`.
+    /// The skeleton, e.g. `TwoDofArm` or `PointMass`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// PointMass: number of space dimensions (integer ≥ 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub space_dim: Option<f64>,
-    /// PointMass: mass (kg).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mass: Option<f64>,
-    /// TwoDofArm: upper-arm mass (kg).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m1: Option<f64>,
-    /// TwoDofArm: forearm mass (kg).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m2: Option<f64>,
-    /// TwoDofArm: shoulder to upper-arm centre of mass (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub l1g: Option<f64>,
-    /// TwoDofArm: elbow to forearm centre of mass (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub l2g: Option<f64>,
-    /// TwoDofArm: upper-arm inertia about its centre of mass (kg·m²).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i1: Option<f64>,
-    /// TwoDofArm: forearm inertia about its centre of mass (kg·m²).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i2: Option<f64>,
-    /// TwoDofArm: upper-arm length (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub l1: Option<f64>,
-    /// TwoDofArm: forearm length (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub l2: Option<f64>,
-    /// TwoDofArm: joint viscosity (N·m·s/rad).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub viscosity: Option<f64>,
+    /// The skeleton's parameters by name (e.g. `mass` in kg); omitted ones take the skeleton's
+    /// defaults.
+    #[serde(flatten)]
+    pub params: Params,
 }
 
-/// The muscle-model section of a spec.
+/// The muscle-model section of a spec: the model (one of [`AnyMuscle::NAMES`]), its activation
+/// dynamics, and the model-wide parameters the model declares
+/// ([`AnyMuscle::model`]`(type).model_params`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct MuscleModelSpec {
     /// One of the model names in [`AnyMuscle::NAMES`].
     #[serde(rename = "type")]
@@ -93,77 +66,57 @@ pub struct MuscleModelSpec {
     /// Deactivation time constant (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_deactivation: Option<f64>,
-    /// MujocoHillMuscle: passive force gain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub passive_forces: Option<f64>,
+    /// The model's own model-wide parameters by name (e.g. `MujocoHillMuscle`'s
+    /// `passive_forces`); omitted ones take the model's defaults.
+    #[serde(flatten)]
+    pub params: Params,
 }
 
-/// One muscle's parameters in a spec.
+/// One muscle's parameters in a spec: the fields every model has, and the per-muscle
+/// parameters the model declares ([`AnyMuscle::model`]`(type).muscle_params`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct MuscleSpec {
     /// Muscle name (unique).
     pub name: String,
     /// Maximum isometric force (N).
     pub max_isometric_force: f64,
-    /// Tendon length (m); Hill models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tendon_length: Option<f64>,
-    /// Optimal fibre length (m); Hill models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub optimal_muscle_length: Option<f64>,
-    /// Normalised slack length; Hill models (default per model).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub normalized_slack_muscle_length: Option<f64>,
-    /// MujocoHillMuscle: lower operating length (optimal lengths).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lmin: Option<f64>,
-    /// MujocoHillMuscle: upper operating length (optimal lengths).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lmax: Option<f64>,
-    /// MujocoHillMuscle: velocity normaliser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vmax: Option<f64>,
-    /// MujocoHillMuscle: lengthening force plateau.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fvmax: Option<f64>,
+    /// The model's per-muscle parameters by name (e.g. `tendon_length` in m); omitted ones
+    /// take the model's defaults.
+    #[serde(flatten)]
+    pub params: Params,
 }
 
-/// One muscle path in a spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PathSpec {
-    /// Body of each point (0 world, 1 first body, 2 forearm); integers.
-    pub fixation_body: Vec<f64>,
-    /// Coordinates of each point in its body's frame (m), `[points][space_dim]`.
-    pub coordinates: Vec<Vec<f64>>,
-}
-
-/// The geometry section of a spec.
+/// The geometry section of a spec: its `type` (one of [`AnyGeometry::NAMES`]) and the fields
+/// that geometry declares ([`AnyGeometry::model`]`(type).fields`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct GeometrySpec {
-    /// `paths`, `arm26_polynomial` or `constant_moment_arms`.
+    /// The geometry, e.g. `paths`, `arm26_polynomial` or `constant_moment_arms`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// paths: one path per muscle, keyed by muscle name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paths: Option<BTreeMap<String, PathSpec>>,
-    /// arm26_polynomial: `[M]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a0: Option<Vec<f64>>,
-    /// arm26_polynomial: `[dof][M]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a1: Option<Vec<Vec<f64>>>,
-    /// arm26_polynomial: `[dof][M]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a2: Option<Vec<Vec<f64>>>,
-    /// arm26_polynomial: `[dof]` (rad).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub a3: Option<Vec<f64>>,
-    /// constant_moment_arms: `[dof][M]` (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moment_arms: Option<Vec<Vec<f64>>>,
+    /// The geometry's fields by name.
+    #[serde(flatten)]
+    pub fields: SpecMap<SpecValue>,
+}
+
+impl GeometrySpec {
+    /// The section that describes `geometry` for the muscles named `muscles` (in spec order).
+    pub fn of<G: BuiltinGeometry>(geometry: &G, muscles: &[&str]) -> Self {
+        Self {
+            kind: G::NAME.into(),
+            fields: geometry.to_fields(muscles),
+        }
+    }
+
+    /// Field `name` read as `T` (e.g. `Vec<Vec<f64>>` for `a1`,
+    /// `BTreeMap<String, PathSpec>` for `paths`); errors name the field.
+    pub fn field<T: FieldValue>(&self, name: &str) -> Result<T, EffectorError> {
+        crate::fields::read_field(&self.fields, name, &self.kind)
+    }
+
+    /// Set field `name` to `value`.
+    pub fn set_field<T: FieldValue>(&mut self, name: &str, value: &T) {
+        self.fields.insert(name, value.to_value());
+    }
 }
 
 /// A complete effector spec.
@@ -235,26 +188,79 @@ fn muscle_error(e: MuscleError) -> EffectorError {
     }
 }
 
-/// The error for a muscle model name that is not one of [`AnyMuscle::NAMES`].
-pub(crate) fn unknown_muscle_model(name: &str) -> EffectorError {
+/// `name (expected one of a, b, c)` for an unknown `type`.
+fn unknown_type(section: &str, what: &str, name: &str, names: &[&str]) -> EffectorError {
     EffectorError::invalid(
-        "muscle.type",
+        &format!("{section}.type"),
         &format!(
-            "unknown muscle model '{name}' (expected one of {})",
-            AnyMuscle::NAMES.join(", ")
+            "unknown {what} '{name}' (expected one of {})",
+            names.join(", ")
         ),
     )
 }
+
+/// The error for a muscle model name that is not one of [`AnyMuscle::NAMES`].
+pub(crate) fn unknown_muscle_model(name: &str) -> EffectorError {
+    unknown_type("muscle", "muscle model", name, AnyMuscle::NAMES)
+}
+
+/// Why field `name` is not accepted where `model` takes `fields`; `others` are the models of
+/// the same kind that do take it.
+fn unknown_field_reason(name: &str, model: &str, fields: &[&str], others: &[&str]) -> String {
+    let mut reason = format!(
+        "unknown field `{name}` for {model}, which takes {}",
+        fields.join(", ")
+    );
+    if !others.is_empty() {
+        reason += &format!(" (`{name}` belongs to {})", others.join(", "));
+    }
+    reason
+}
+
+/// Why a set of parameters does not fit `model`'s declarations.
+fn param_reason(
+    e: &ParamError,
+    model: &str,
+    fixed: &[&str],
+    decls: &[ParamDecl],
+    others: &[&str],
+) -> String {
+    match e {
+        ParamError::Unknown { name } => {
+            let fields: Vec<&str> = fixed
+                .iter()
+                .copied()
+                .chain(decls.iter().map(|d| d.name))
+                .collect();
+            unknown_field_reason(name, model, &fields, others)
+        }
+        ParamError::Missing { .. } => format!("is required by {model}"),
+        ParamError::Duplicate { .. } => "is given twice".into(),
+        ParamError::NotInteger { value, .. } => {
+            format!("must be an integer >= 0, got {value}")
+        }
+    }
+}
+
+fn resolve(decls: &'static [ParamDecl], given: &Params) -> Result<ParamSet, ParamError> {
+    ParamSet::resolve(decls, given.iter().map(|(k, v)| (k, *v)))
+}
+
+/// The fields every muscle-model section has, besides the model's own.
+const MUSCLE_MODEL_FIELDS: [&str; 4] = [
+    "type",
+    "min_activation",
+    "tau_activation",
+    "tau_deactivation",
+];
+/// The fields every muscle has, besides the model's own.
+const MUSCLE_FIELDS: [&str; 2] = ["name", "max_isometric_force"];
 
 fn one() -> f64 {
     1.0
 }
 fn euler() -> String {
     "euler".into()
-}
-
-fn need(v: Option<f64>, field: &str) -> Result<f64, EffectorError> {
-    v.ok_or_else(|| EffectorError::invalid(field, "is required for this type"))
 }
 
 fn integer(v: f64, field: &str, min: usize) -> Result<usize, EffectorError> {
@@ -268,20 +274,38 @@ fn integer(v: f64, field: &str, min: usize) -> Result<usize, EffectorError> {
     }
 }
 
+/// A field-name error found while parsing, as a parse error naming where it is.
+fn as_parse_error(e: EffectorError) -> EffectorError {
+    EffectorError::Parse(match e {
+        EffectorError::Invalid { field, reason } => format!("at `{field}`: {reason}"),
+        EffectorError::InvalidMuscle {
+            index,
+            muscle,
+            field,
+            reason,
+        } => format!("at `muscles[{index}].{field}` (muscle '{muscle}'): {reason}"),
+        other => other.to_string(),
+    })
+}
+
 impl EffectorSpec {
     /// Parse JSON text.
     pub fn from_json(text: &str) -> Result<Self, EffectorError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))
+        let spec: Self = serde_path_to_error::deserialize(de)
+            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        spec.check_field_names().map_err(as_parse_error)?;
+        Ok(spec)
     }
 
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Self, EffectorError> {
         let de =
             toml::Deserializer::parse(text).map_err(|e| EffectorError::Parse(e.to_string()))?;
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))
+        let spec: Self = serde_path_to_error::deserialize(de)
+            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        spec.check_field_names().map_err(as_parse_error)?;
+        Ok(spec)
     }
 
     /// Read a spec file; `.toml` files are TOML, anything else JSON.
@@ -306,14 +330,103 @@ impl EffectorSpec {
         toml::to_string_pretty(self).expect("a spec always serializes")
     }
 
+    /// Check that every model-specific field is one the section's model declares (sections of
+    /// an unknown `type` are left to [`EffectorSpec::build`], which names the type). Errors name
+    /// the field, the muscle where it is per muscle, and the model.
+    pub fn check_field_names(&self) -> Result<(), EffectorError> {
+        if let Some(info) = AnySkeleton::model(&self.skeleton.kind) {
+            for name in self.skeleton.params.names() {
+                if !info.params.iter().any(|d| d.name == name) {
+                    let others: Vec<&str> = AnySkeleton::MODELS
+                        .iter()
+                        .filter(|k| k.params.iter().any(|d| d.name == name))
+                        .map(|k| k.name)
+                        .collect();
+                    let e = ParamError::Unknown { name: name.into() };
+                    return Err(EffectorError::invalid(
+                        &format!("skeleton.{name}"),
+                        &param_reason(&e, info.name, &["type"], info.params, &others),
+                    ));
+                }
+            }
+        }
+        if let Some(info) = AnyMuscle::model(&self.muscle.kind) {
+            let others = |name: &str, per_muscle: bool| -> Vec<&'static str> {
+                AnyMuscle::MODELS
+                    .iter()
+                    .filter(|m| {
+                        let decls = if per_muscle {
+                            m.muscle_params
+                        } else {
+                            m.model_params
+                        };
+                        decls.iter().any(|d| d.name == name)
+                    })
+                    .map(|m| m.name)
+                    .collect()
+            };
+            for name in self.muscle.params.names() {
+                if !info.model_params.iter().any(|d| d.name == name) {
+                    let e = ParamError::Unknown { name: name.into() };
+                    return Err(EffectorError::invalid(
+                        &format!("muscle.{name}"),
+                        &param_reason(
+                            &e,
+                            info.name,
+                            &MUSCLE_MODEL_FIELDS,
+                            info.model_params,
+                            &others(name, false),
+                        ),
+                    ));
+                }
+            }
+            for (i, m) in self.muscles.iter().enumerate() {
+                for name in m.params.names() {
+                    if !info.muscle_params.iter().any(|d| d.name == name) {
+                        let e = ParamError::Unknown { name: name.into() };
+                        return Err(EffectorError::InvalidMuscle {
+                            index: i,
+                            muscle: m.name.clone(),
+                            field: name.into(),
+                            reason: param_reason(
+                                &e,
+                                info.name,
+                                &MUSCLE_FIELDS,
+                                info.muscle_params,
+                                &others(name, true),
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(info) = AnyGeometry::model(&self.geometry.kind) {
+            for name in self.geometry.fields.names() {
+                if !info.fields.iter().any(|d| d.name == name) {
+                    let fields: Vec<&str> = std::iter::once("type")
+                        .chain(info.fields.iter().map(|d| d.name))
+                        .collect();
+                    let others: Vec<&str> = AnyGeometry::MODELS
+                        .iter()
+                        .filter(|g| g.fields.iter().any(|d| d.name == name))
+                        .map(|g| g.name)
+                        .collect();
+                    return Err(EffectorError::invalid(
+                        &format!("geometry.{name}"),
+                        &unknown_field_reason(name, info.name, &fields, &others),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Validate and build the effector.
     pub fn build(&self) -> Result<DynEffector, EffectorError> {
+        self.check_field_names()?;
         let skeleton = self.build_skeleton()?;
         let dof = motornet_skeleton::Skeleton::dof(&skeleton);
-        let muscle = self.build_muscle().map_err(|e| match e {
-            EffectorError::Muscle(m) => muscle_error(m),
-            other => other,
-        })?;
+        let muscle = self.build_muscle()?;
         let geometry = self.build_geometry()?;
         let bounds = self.build_bounds(dof)?;
         let options = EffectorOptions {
@@ -328,50 +441,25 @@ impl EffectorSpec {
 
     fn build_skeleton(&self) -> Result<AnySkeleton, EffectorError> {
         let s = &self.skeleton;
-        match s.kind.as_str() {
-            "PointMass" => {
-                let dim = integer(
-                    need(s.space_dim, "skeleton.space_dim")?,
-                    "skeleton.space_dim",
-                    1,
-                )?;
-                Ok(AnySkeleton::PointMass(PointMass::new(
-                    dim,
-                    need(s.mass, "skeleton.mass")?,
-                )?))
-            }
-            "TwoDofArm" => {
-                let d = TwoDofArmParams::default();
-                let p = TwoDofArmParams {
-                    m1: s.m1.unwrap_or(d.m1),
-                    m2: s.m2.unwrap_or(d.m2),
-                    l1g: s.l1g.unwrap_or(d.l1g),
-                    l2g: s.l2g.unwrap_or(d.l2g),
-                    i1: s.i1.unwrap_or(d.i1),
-                    i2: s.i2.unwrap_or(d.i2),
-                    l1: s.l1.unwrap_or(d.l1),
-                    l2: s.l2.unwrap_or(d.l2),
-                    viscosity: s.viscosity.unwrap_or(d.viscosity),
-                };
-                Ok(AnySkeleton::TwoDofArm(
-                    TwoDofArm::new(p).map_err(skeleton_error)?,
-                ))
-            }
-            other => Err(EffectorError::invalid(
-                "skeleton.type",
-                &format!("unknown skeleton '{other}' (expected TwoDofArm or PointMass)"),
-            )),
-        }
+        let info = AnySkeleton::model(&s.kind)
+            .ok_or_else(|| unknown_type("skeleton", "skeleton", &s.kind, AnySkeleton::NAMES))?;
+        let params = resolve(info.params, &s.params).map_err(|e| {
+            EffectorError::invalid(
+                &format!("skeleton.{}", e.name()),
+                &param_reason(&e, info.name, &["type"], info.params, &[]),
+            )
+        })?;
+        info.build(&params).map_err(skeleton_error)
     }
 
     fn build_muscle(&self) -> Result<AnyMuscle, EffectorError> {
         let ms = &self.muscle;
-        let default_act = AnyMuscle::default_activation(&ms.kind)
-            .ok_or_else(|| unknown_muscle_model(&ms.kind))?;
+        let info = AnyMuscle::model(&ms.kind).ok_or_else(|| unknown_muscle_model(&ms.kind))?;
+        let d = info.default_activation;
         let act = ActivationDynamics {
-            min_activation: ms.min_activation.unwrap_or(default_act.min_activation),
-            tau_activation: ms.tau_activation.unwrap_or(default_act.tau_activation),
-            tau_deactivation: ms.tau_deactivation.unwrap_or(default_act.tau_deactivation),
+            min_activation: ms.min_activation.unwrap_or(d.min_activation),
+            tau_activation: ms.tau_activation.unwrap_or(d.tau_activation),
+            tau_deactivation: ms.tau_deactivation.unwrap_or(d.tau_deactivation),
         };
         if self.muscles.is_empty() {
             return Err(EffectorError::invalid(
@@ -379,181 +467,65 @@ impl EffectorSpec {
                 "needs at least one muscle",
             ));
         }
-        if ms.kind != "MujocoHillMuscle" {
-            if ms.passive_forces.is_some() {
-                return Err(EffectorError::invalid(
-                    "muscle.passive_forces",
-                    &format!("only MujocoHillMuscle has this parameter, not {}", ms.kind),
-                ));
-            }
-            for (i, m) in self.muscles.iter().enumerate() {
-                let extra = [
-                    ("lmin", m.lmin),
-                    ("lmax", m.lmax),
-                    ("vmax", m.vmax),
-                    ("fvmax", m.fvmax),
-                ];
-                if let Some((field, _)) = extra.iter().find(|(_, v)| v.is_some()) {
-                    return Err(EffectorError::InvalidMuscle {
-                        index: i,
-                        muscle: m.name.clone(),
-                        field,
-                        reason: format!(
-                            "only MujocoHillMuscle has this parameter, not {}",
-                            ms.kind
-                        ),
-                    });
-                }
-            }
-        }
         for (i, m) in self.muscles.iter().enumerate() {
             if self.muscles[..i].iter().any(|o| o.name == m.name) {
                 return Err(EffectorError::InvalidMuscle {
                     index: i,
                     muscle: m.name.clone(),
-                    field: "name",
+                    field: "name".into(),
                     reason: "duplicate muscle name".into(),
                 });
             }
         }
-        let field = |i: usize, v: Option<f64>, f: &'static str| {
-            v.ok_or_else(|| EffectorError::InvalidMuscle {
-                index: i,
-                muscle: self.muscles[i].name.clone(),
-                field: f,
-                reason: format!("is required by {}", ms.kind),
-            })
-        };
-        // the Hill models' default (the ReLU model has no slack length and never uses it)
-        let slack = AnyMuscle::default_normalized_slack_muscle_length(&ms.kind).unwrap_or(1.0);
-        let hill = || -> Result<Vec<HillParams>, EffectorError> {
-            self.muscles
-                .iter()
-                .enumerate()
-                .map(|(i, m)| {
-                    Ok(HillParams::new(
-                        m.name.clone(),
-                        m.max_isometric_force,
-                        field(i, m.tendon_length, "tendon_length")?,
-                        field(i, m.optimal_muscle_length, "optimal_muscle_length")?,
-                        m.normalized_slack_muscle_length.unwrap_or(slack),
-                    ))
-                })
-                .collect()
-        };
-        Ok(match ms.kind.as_str() {
-            "ReluMuscle" => ReluMuscle::new(
-                act,
-                self.muscles
-                    .iter()
-                    .map(|m| ReluParams::new(m.name.clone(), m.max_isometric_force))
-                    .collect(),
-            )?
-            .into(),
-            "RigidTendonHillMuscle" => RigidTendonHillMuscle::new(act, hill()?)?.into(),
-            "RigidTendonHillMuscleThelen" => RigidTendonHillMuscleThelen::new(act, hill()?)?.into(),
-            "CompliantTendonHillMuscle" => CompliantTendonHillMuscle::new(act, hill()?)?.into(),
-            "MujocoHillMuscle" => {
-                let params = self
-                    .muscles
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| {
-                        let d = MujocoParams::new(
-                            m.name.clone(),
-                            m.max_isometric_force,
-                            field(i, m.tendon_length, "tendon_length")?,
-                            field(i, m.optimal_muscle_length, "optimal_muscle_length")?,
-                        );
-                        Ok(MujocoParams {
-                            normalized_slack_muscle_length: m
-                                .normalized_slack_muscle_length
-                                .unwrap_or(d.normalized_slack_muscle_length),
-                            lmin: m.lmin.unwrap_or(d.lmin),
-                            lmax: m.lmax.unwrap_or(d.lmax),
-                            vmax: m.vmax.unwrap_or(d.vmax),
-                            fvmax: m.fvmax.unwrap_or(d.fvmax),
-                            ..d
-                        })
-                    })
-                    .collect::<Result<Vec<_>, EffectorError>>()?;
-                MujocoHillMuscle::new(
-                    act,
-                    ms.passive_forces
-                        .unwrap_or(MujocoHillMuscle::DEFAULT_PASSIVE_FORCES),
+        let model = resolve(info.model_params, &ms.params).map_err(|e| {
+            EffectorError::invalid(
+                &format!("muscle.{}", e.name()),
+                &param_reason(&e, info.name, &MUSCLE_MODEL_FIELDS, info.model_params, &[]),
+            )
+        })?;
+        let muscles = self
+            .muscles
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let params = resolve(info.muscle_params, &m.params).map_err(|e| {
+                    EffectorError::InvalidMuscle {
+                        index: i,
+                        muscle: m.name.clone(),
+                        field: e.name().into(),
+                        reason: param_reason(
+                            &e,
+                            info.name,
+                            &MUSCLE_FIELDS,
+                            info.muscle_params,
+                            &[],
+                        ),
+                    }
+                })?;
+                Ok(MuscleParamSet {
+                    name: m.name.clone(),
+                    max_isometric_force: m.max_isometric_force,
                     params,
-                )?
-                .into()
-            }
-            other => {
-                return Err(EffectorError::invalid(
-                    "muscle.type",
-                    &format!("no builder for muscle model '{other}'"),
-                ))
-            }
-        })
+                })
+            })
+            .collect::<Result<Vec<_>, EffectorError>>()?;
+        info.build(act, &model, &muscles).map_err(muscle_error)
     }
 
     fn build_geometry(&self) -> Result<AnyGeometry, EffectorError> {
         let g = &self.geometry;
-        let missing = |f: &str| {
-            EffectorError::invalid(f, &format!("is required for geometry type '{}'", g.kind))
-        };
-        match g.kind.as_str() {
-            "paths" => {
-                let paths = g.paths.as_ref().ok_or_else(|| missing("geometry.paths"))?;
-                for name in paths.keys() {
-                    if !self.muscles.iter().any(|m| &m.name == name) {
-                        return Err(EffectorError::invalid(
-                            "geometry.paths",
-                            &format!("has a path for '{name}', which is not in `muscles`"),
-                        ));
-                    }
-                }
-                let mut out = Vec::with_capacity(self.muscles.len());
-                for (i, m) in self.muscles.iter().enumerate() {
-                    let bad = |reason: String| EffectorError::InvalidMuscle {
-                        index: i,
-                        muscle: m.name.clone(),
-                        field: "geometry.paths",
-                        reason,
-                    };
-                    let p = paths.get(&m.name).ok_or_else(|| bad("no path given for this muscle".into()))?;
-                    if p.fixation_body.len() != p.coordinates.len() {
-                        return Err(bad(format!(
-                            "fixation_body has {} points but coordinates has {}",
-                            p.fixation_body.len(),
-                            p.coordinates.len()
-                        )));
-                    }
-                    if p.fixation_body.len() < 2 {
-                        return Err(bad(format!("a path needs at least two points, got {}", p.fixation_body.len())));
-                    }
-                    let mut pts = Vec::with_capacity(p.coordinates.len());
-                    for (k, (&b, c)) in p.fixation_body.iter().zip(&p.coordinates).enumerate() {
-                        if !(b.is_finite() && b.fract() == 0.0 && b >= 0.0) {
-                            return Err(bad(format!("fixation_body[{k}] = {b} is not a body index")));
-                        }
-                        pts.push(PathPoint { body: b as usize, coordinates: c.clone() });
-                    }
-                    out.push(pts);
-                }
-                Ok(AnyGeometry::Paths(MusclePaths::new(out)?))
+        let info = AnyGeometry::model(&g.kind)
+            .ok_or_else(|| unknown_type("geometry", "geometry", &g.kind, AnyGeometry::NAMES))?;
+        for d in info.fields {
+            if d.required && g.fields.get(d.name).is_none() {
+                return Err(EffectorError::invalid(
+                    &format!("geometry.{}", d.name),
+                    &format!("is required for geometry type '{}'", g.kind),
+                ));
             }
-            "arm26_polynomial" => Ok(AnyGeometry::Arm26Polynomial(Arm26Polynomial {
-                a0: g.a0.clone().ok_or_else(|| missing("geometry.a0"))?,
-                a1: g.a1.clone().ok_or_else(|| missing("geometry.a1"))?,
-                a2: g.a2.clone().ok_or_else(|| missing("geometry.a2"))?,
-                a3: g.a3.clone().ok_or_else(|| missing("geometry.a3"))?,
-            })),
-            "constant_moment_arms" => Ok(AnyGeometry::ConstantMomentArms(ConstantMomentArms {
-                moment_arms: g.moment_arms.clone().ok_or_else(|| missing("geometry.moment_arms"))?,
-            })),
-            other => Err(EffectorError::invalid(
-                "geometry.type",
-                &format!("unknown geometry '{other}' (expected paths, arm26_polynomial or constant_moment_arms)"),
-            )),
         }
+        let names: Vec<&str> = self.muscles.iter().map(|m| m.name.as_str()).collect();
+        info.build(&g.fields, &names)
     }
 
     fn build_bounds(&self, dof: usize) -> Result<JointBounds, EffectorError> {
@@ -613,7 +585,17 @@ impl Scenario {
     /// Parse a scenario from JSON text.
     pub fn from_json(text: &str) -> Result<Self, EffectorError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))
+        let scenario: Self = serde_path_to_error::deserialize(de)
+            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        scenario
+            .effector
+            .check_field_names()
+            .map_err(|e| match as_parse_error(e) {
+                EffectorError::Parse(m) => {
+                    EffectorError::Parse(m.replacen("at `", "at `effector.", 1))
+                }
+                other => other,
+            })?;
+        Ok(scenario)
     }
 }

@@ -42,14 +42,12 @@ fn lanes_give_the_same_trajectories_as_single_numbers_for_every_preset() {
 }
 
 #[test]
-fn lanes_match_single_numbers_for_every_rigid_muscle_model_on_arm26() {
-    for model in [
-        "ReluMuscle",
-        "RigidTendonHillMuscle",
-        "RigidTendonHillMuscleThelen",
-        "MujocoHillMuscle",
-    ] {
+fn lanes_match_single_numbers_for_every_registered_muscle_model_on_arm26() {
+    // every model in the registry: the rigid-tendon arm26 preset takes all but the compliant
+    // tendon, which has a preset of its own
+    for &model in motornet_muscle::AnyMuscle::NAMES {
         let effector = presets::spec("RigidTendonArm26", Some(model))
+            .or_else(|_| presets::spec("CompliantTendonArm26", Some(model)))
             .unwrap()
             .build()
             .unwrap();
@@ -65,7 +63,7 @@ fn lanes_match_single_numbers_for_every_rigid_muscle_model_on_arm26() {
 fn a_non_finite_lane_is_reported_as_its_batch_element() {
     // a point mass so light (1e-40 kg, subnormal in f32) that 1000 N overflows f32
     let mut spec = presets::spec("ReluPointMass24", None).unwrap(); // forces cancel only at the origin
-    spec.skeleton.mass = Some(1e-40);
+    spec.skeleton.params.insert("mass", 1e-40);
     spec.vel_lower_bound = vec![f64::MIN; 2];
     spec.vel_upper_bound = vec![f64::MAX; 2];
     let effector = spec.build().unwrap();

@@ -2,9 +2,11 @@
 //! message names the offending field, and the muscle where the field is per muscle, and never a
 //! panic. Each case starts from a valid preset spec and changes one thing.
 
+use motornet_effector::fields::FieldValue;
 use motornet_effector::{presets, EffectorError, EffectorSpec, GeometrySpec, PathSpec};
 use proptest::prelude::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn arm() -> EffectorSpec {
     presets::spec("RigidTendonArm26", None).unwrap()
@@ -33,10 +35,26 @@ fn arm_with_paths() -> EffectorSpec {
         .collect();
     s.geometry = GeometrySpec {
         kind: "paths".into(),
-        paths: Some(paths),
         ..Default::default()
     };
+    set_paths(&mut s, &paths);
     s
+}
+
+/// The spec's muscle paths (it must have a `paths` geometry).
+fn paths_of(s: &EffectorSpec) -> BTreeMap<String, PathSpec> {
+    s.geometry.field("paths").unwrap()
+}
+
+fn set_paths(s: &mut EffectorSpec, paths: &BTreeMap<String, PathSpec>) {
+    s.geometry.set_field("paths", paths);
+}
+
+/// Change geometry field `name` (a matrix or vector of numbers) with `f`.
+fn edit_field<T: FieldValue>(s: &mut EffectorSpec, name: &str, f: impl FnOnce(&mut T)) {
+    let mut v: T = s.geometry.field(name).unwrap();
+    f(&mut v);
+    s.geometry.set_field(name, &v);
 }
 
 /// Build `spec`, which must fail; returns the error's message.
@@ -140,19 +158,25 @@ fn wrong_vector_lengths_name_the_field() {
     s.vel_upper_bound = vec![1000.0];
     check(s, &["vel_upper_bound"]);
     let mut s = arm();
-    s.geometry.a1.as_mut().unwrap()[1].pop();
+    edit_field(&mut s, "a1", |a1: &mut Vec<Vec<f64>>| {
+        a1[1].pop();
+    });
     check(s, &["geometry.a1"]);
     let mut s = arm();
-    s.geometry.a2.as_mut().unwrap().push(vec![0.0; 6]);
+    edit_field(&mut s, "a2", |a2: &mut Vec<Vec<f64>>| a2.push(vec![0.0; 6]));
     check(s, &["geometry.a2"]);
     let mut s = arm();
-    s.geometry.a3 = Some(vec![0.0; 3]);
+    s.geometry.set_field("a3", &vec![0.0; 3]);
     check(s, &["geometry"]);
     let mut s = presets::spec("Reacher", None).unwrap();
-    s.geometry.moment_arms.as_mut().unwrap().pop();
+    edit_field(&mut s, "moment_arms", |m: &mut Vec<Vec<f64>>| {
+        m.pop();
+    });
     check(s, &["geometry.moment_arms"]);
     let mut s = presets::spec("Reacher", None).unwrap();
-    s.geometry.moment_arms.as_mut().unwrap()[1].push(1.0);
+    edit_field(&mut s, "moment_arms", |m: &mut Vec<Vec<f64>>| {
+        m[1].push(1.0)
+    });
     check(s, &["geometry.moment_arms"]);
     // a geometry for 5 muscles with 6 muscles listed
     let mut s = arm();
@@ -163,69 +187,45 @@ fn wrong_vector_lengths_name_the_field() {
 #[test]
 fn fixation_bodies_out_of_range_name_the_paths() {
     let mut s = arm_with_paths();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("biceps")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("biceps").unwrap();
     p.fixation_body[1] = 3.0;
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "muscle 4", "body index 3"]);
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperLeft").unwrap();
     p.fixation_body[1] = 2.0;
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "muscle 1", "body index 2"]);
     // a body index must be a non-negative integer
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperLeft").unwrap();
     p.fixation_body[1] = 0.5;
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "UpperLeft", "fixation_body"]);
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("LowerLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("LowerLeft").unwrap();
     p.fixation_body[0] = -1.0;
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "LowerLeft", "fixation_body"]);
 }
 
 #[test]
 fn fixation_body_errors_name_the_muscle() {
     let mut s = arm_with_paths();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("biceps")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("biceps").unwrap();
     p.fixation_body[1] = 3.0;
+    set_paths(&mut s, &paths);
     check(s, &["biceps"]);
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperLeft").unwrap();
     p.coordinates[0] = vec![1.0, 2.0, 3.0];
+    set_paths(&mut s, &paths);
     check(s, &["UpperLeft"]);
 }
 
@@ -233,26 +233,18 @@ fn fixation_body_errors_name_the_muscle() {
 fn malformed_paths_name_the_muscle() {
     // fewer than two points
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperLeft").unwrap();
     p.fixation_body.pop();
     p.coordinates.pop();
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "UpperLeft", "two points"]);
     // fixation_body and coordinates lengths differ
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("LowerRight")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("LowerRight").unwrap();
     p.fixation_body.push(1.0);
+    set_paths(&mut s, &paths);
     check(
         s,
         &[
@@ -264,49 +256,40 @@ fn malformed_paths_name_the_muscle() {
     );
     // coordinates with the wrong dimension
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperLeft")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperLeft").unwrap();
     p.coordinates[0] = vec![-2.0, 2.0, 0.0];
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "muscle 1", "3 local coordinates"]);
     let mut s = arm_with_paths();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("deltoid")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("deltoid").unwrap();
     p.coordinates[1] = vec![0.05];
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "muscle 1", "1 local coordinates"]);
     // a non-finite coordinate
     let mut s = point_mass();
-    let p = s
-        .geometry
-        .paths
-        .as_mut()
-        .unwrap()
-        .get_mut("UpperRight")
-        .unwrap();
+    let mut paths = paths_of(&s);
+    let p = paths.get_mut("UpperRight").unwrap();
     p.coordinates[0][1] = f64::NAN;
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "muscle 0", "non-finite"]);
     // a path for a muscle that does not exist
     let mut s = point_mass();
-    let paths = s.geometry.paths.as_mut().unwrap();
+    let mut paths = paths_of(&s);
     let p = paths["UpperLeft"].clone();
     paths.insert("Middle".into(), p);
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "Middle"]);
     // a muscle without a path
     let mut s = point_mass();
-    s.geometry.paths.as_mut().unwrap().remove("LowerLeft");
+    let mut paths = paths_of(&s);
+    paths.remove("LowerLeft");
+    set_paths(&mut s, &paths);
     check(s, &["geometry.paths", "LowerLeft", "muscle 3"]);
     // paths missing entirely
     let mut s = point_mass();
-    s.geometry.paths = None;
+    s.geometry.fields.remove("paths");
     check(s, &["geometry.paths"]);
 }
 
@@ -314,26 +297,26 @@ fn malformed_paths_name_the_muscle() {
 fn non_positive_skeleton_parameters_name_the_parameter() {
     for mass in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let mut s = point_mass();
-        s.skeleton.mass = Some(mass);
+        s.skeleton.params.insert("mass", mass);
         check(s, &["mass"]);
     }
     let mut s = point_mass();
-    s.skeleton.mass = None;
+    s.skeleton.params.remove("mass");
     check(s, &["skeleton.mass"]);
     let mut s = point_mass();
-    s.skeleton.space_dim = Some(0.0);
+    s.skeleton.params.insert("space_dim", 0.0);
     check(s, &["space_dim"]);
     let mut s = point_mass();
-    s.skeleton.space_dim = Some(2.5);
+    s.skeleton.params.insert("space_dim", 2.5);
     check(s, &["skeleton.space_dim"]);
     let mut s = arm();
-    s.skeleton.m2 = Some(-1.0);
+    s.skeleton.params.insert("m2", -1.0);
     check(s, &["m2"]);
     let mut s = arm();
-    s.skeleton.l1 = Some(0.0);
+    s.skeleton.params.insert("l1", 0.0);
     check(s, &["l1"]);
     let mut s = arm();
-    s.skeleton.viscosity = Some(-0.5);
+    s.skeleton.params.insert("viscosity", -0.5);
     check(s, &["viscosity"]);
 }
 
@@ -379,7 +362,7 @@ fn inverted_bounds_name_the_bound_and_the_joint() {
 #[test]
 fn skeleton_and_bound_errors_use_spec_file_field_names() {
     let mut s = arm();
-    s.skeleton.m2 = Some(-1.0);
+    s.skeleton.params.insert("m2", -1.0);
     check(s, &["skeleton.m2"]);
     let mut s = arm();
     s.pos_lower_bound[1] = 3.0;
@@ -390,10 +373,10 @@ fn skeleton_and_bound_errors_use_spec_file_field_names() {
 fn muscle_parameters_name_the_muscle() {
     // missing tendon length for a Hill model
     let mut s = arm();
-    s.muscles[3].tendon_length = None;
+    s.muscles[3].params.remove("tendon_length");
     check(s, &["tendon_length", "tricepslat", "muscle 3"]);
     let mut s = presets::spec("RigidTendonArm26", Some("MujocoHillMuscle")).unwrap();
-    s.muscles[5].optimal_muscle_length = None;
+    s.muscles[5].params.remove("optimal_muscle_length");
     check(s, &["optimal_muscle_length", "tricepslong"]);
     // non-positive max_isometric_force
     for f in [0.0, -414.0, f64::NAN] {
@@ -405,10 +388,10 @@ fn muscle_parameters_name_the_muscle() {
     s.muscles[1].max_isometric_force = -5.0;
     check(s, &["max_isometric_force", "UpperLeft"]);
     let mut s = arm();
-    s.muscles[0].optimal_muscle_length = Some(0.0);
+    s.muscles[0].params.insert("optimal_muscle_length", 0.0);
     check(s, &["optimal_muscle_length", "pectoralis"]);
     let mut s = presets::spec("RigidTendonArm26", Some("MujocoHillMuscle")).unwrap();
-    s.muscles[2].fvmax = Some(1.0);
+    s.muscles[2].params.insert("fvmax", 1.0);
     check(s, &["fvmax", "brachioradialis"]);
     // duplicate names
     let mut s = arm();
@@ -643,9 +626,9 @@ proptest! {
 #[test]
 fn mujoco_only_parameters_are_rejected_on_other_models() {
     let mut s = arm();
-    s.muscles[2].lmax = Some(1.6);
+    s.muscles[2].params.insert("lmax", 1.6);
     check(s, &["lmax", "brachioradialis", "MujocoHillMuscle"]);
     let mut s = arm();
-    s.muscle.passive_forces = Some(1.0);
+    s.muscle.params.insert("passive_forces", 1.0);
     check(s, &["muscle.passive_forces"]);
 }

@@ -56,8 +56,8 @@ enum Command {
         /// FreePointMass24).
         #[arg(long)]
         preset: Option<String>,
-        /// Muscle model for presets that take one.
-        #[arg(long, requires = "preset")]
+        /// Muscle model for presets that take one (the names come from the muscle registry).
+        #[arg(long, requires = "preset", value_parser = muscle_names())]
         muscle: Option<String>,
         /// Batch size (with --preset).
         #[arg(long, default_value_t = 64)]
@@ -124,8 +124,8 @@ enum Command {
         /// Preset name.
         #[arg(long)]
         preset: String,
-        /// Muscle model, for presets that take one.
-        #[arg(long)]
+        /// Muscle model, for presets that take one (the names come from the muscle registry).
+        #[arg(long, value_parser = muscle_names())]
         muscle: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -228,6 +228,12 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// Read a spec from a spec file (JSON or TOML) or from the `effector` of a scenario file.
+/// The `--muscle` values: the registered muscle models (`AnyMuscle::NAMES`), which clap lists
+/// in `--help` and in the error for any other name.
+pub(crate) fn muscle_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(motornet::muscle::AnyMuscle::NAMES.iter().copied())
+}
+
 pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;

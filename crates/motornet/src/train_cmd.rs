@@ -26,8 +26,8 @@ pub(crate) struct TrainArgs {
     /// Effector spec file (JSON or TOML) instead of a preset.
     #[arg(long)]
     pub effector_spec: Option<PathBuf>,
-    /// Muscle model, for effectors that take one.
-    #[arg(long)]
+    /// Muscle model, for effectors that take one (the names come from the muscle registry).
+    #[arg(long, value_parser = crate::muscle_names())]
     pub muscle: Option<String>,
     /// Task, with its default settings (docs/training.md lists the tasks and their settings).
     #[arg(long, value_parser = choices(&TaskConfig::DESCRIPTIONS))]

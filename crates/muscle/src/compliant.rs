@@ -1,7 +1,10 @@
 //! [`CompliantTendonHillMuscle`]: Kistemaker, Wong & Gribble (2010) with a compliant tendon.
 
 use crate::rigid_hill::{b_rel_st, kistemaker_flce, validate_hill, HillConstants, K_SE, S_AS};
-use crate::{ActivationDynamics, HillParams, MuscleError, MuscleModel};
+use crate::{
+    ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
+};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::{select, Scalar};
 
 /// Hill-type muscle of Kistemaker, Wong & Gribble (2010) with a compliant (elastic) tendon.
@@ -115,9 +118,30 @@ impl CompliantTendonHillMuscle {
     }
 }
 
+impl BuiltinMuscle for CompliantTendonHillMuscle {
+    const NAME: &'static str = "CompliantTendonHillMuscle";
+    const SUMMARY: &'static str =
+        "Kistemaker et al. (2010), compliant tendon; needs small steps (the preset: 0.2 ms, RK4)";
+    const DEFAULT_ACTIVATION: ActivationDynamics = CompliantTendonHillMuscle::DEFAULT_ACTIVATION;
+    const MUSCLE_PARAMS: &'static [ParamDecl] = &crate::params::hill_muscle_params(
+        CompliantTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
+    );
+
+    fn from_params(
+        activation: ActivationDynamics,
+        _model: &ParamSet,
+        muscles: &[MuscleParamSet],
+    ) -> Result<Self, MuscleError> {
+        Self::new(
+            activation,
+            muscles.iter().map(HillParams::from_param_set).collect(),
+        )
+    }
+}
+
 impl MuscleModel for CompliantTendonHillMuscle {
     fn name(&self) -> &'static str {
-        "CompliantTendonHillMuscle"
+        <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
         &[

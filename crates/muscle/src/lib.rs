@@ -14,8 +14,9 @@
 //! | [`CompliantTendonHillMuscle`] | Kistemaker et al. (2010), compliant tendon | 7 |
 //! | [`MujocoHillMuscle`] | MuJoCo's muscle actuator curves | 7 |
 //!
-//! All share [`ActivationDynamics`] (Thelen 2003). Every model implements [`MuscleModel`];
-//! [`AnyMuscle`] picks one at run time (e.g. from a spec file).
+//! All share [`ActivationDynamics`] (Thelen 2003). Every model implements [`MuscleModel`] and
+//! [`BuiltinMuscle`]; [`AnyMuscle`] picks one at run time (e.g. from a spec file), and
+//! [`AnyMuscle::MODELS`] lists their declarations.
 //!
 //! # Units
 //! Lengths in m, velocities in m/s, forces in N, time in s. Activation and excitation are
@@ -89,6 +90,11 @@
 //! assert_eq!(report.steps, 256);
 //! ```
 //!
+//! A model that joins the built-ins (spec files, `AnyMuscle`, the command line) also implements
+//! [`BuiltinMuscle`] in its file (spec name, summary, default activation, declared parameters,
+//! `from_params`) and gets one line in the registration list of `any.rs`; CONTRIBUTING.md,
+//! "Adding a muscle model", has the steps.
+//!
 //! # References
 //! - Kistemaker DA, Wong JD, Gribble PL (2010). The central nervous system does not minimize
 //!   energy cost in arm movements. *J Neurophysiol* 104(6):2985–2994.
@@ -112,9 +118,10 @@ pub mod testing;
 mod thelen;
 
 pub use activation::ActivationDynamics;
-pub use any::AnyMuscle;
+pub use any::{AnyMuscle, BuiltinMuscle, MuscleModelInfo, MuscleParamSet};
 pub use compliant::CompliantTendonHillMuscle;
 pub use error::MuscleError;
+pub use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
 pub use motornet_scalar::Scalar;
 pub use mujoco::MujocoHillMuscle;
 pub use params::{HillParams, MujocoParams, ReluParams};

@@ -1,7 +1,10 @@
 //! [`MujocoHillMuscle`]: the force curves of MuJoCo's muscle actuator.
 
 use crate::error::{check_global, Rule};
-use crate::{ActivationDynamics, MujocoParams, MuscleError, MuscleModel};
+use crate::{
+    ActivationDynamics, BuiltinMuscle, MujocoParams, MuscleError, MuscleModel, MuscleParamSet,
+};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::{select, Scalar};
 
 /// Rigid-tendon Hill-type muscle with the piecewise-quadratic curves of MuJoCo's muscle
@@ -96,9 +99,92 @@ fn bump<S: Scalar>(l: S, lmin: f64, mid: f64, lmax: f64) -> S {
     select(out_of_range, S::zero(), y)
 }
 
+impl BuiltinMuscle for MujocoHillMuscle {
+    const NAME: &'static str = "MujocoHillMuscle";
+    const SUMMARY: &'static str = "MuJoCo's muscle actuator curves";
+    const DEFAULT_ACTIVATION: ActivationDynamics = MujocoHillMuscle::DEFAULT_ACTIVATION;
+    const MODEL_PARAMS: &'static [ParamDecl] = &[ParamDecl::optional(
+        "passive_forces",
+        "",
+        MujocoHillMuscle::DEFAULT_PASSIVE_FORCES,
+        "gain of the passive force, ≥ 0",
+    )];
+    const MUSCLE_PARAMS: &'static [ParamDecl] = &[
+        ParamDecl::required(
+            "tendon_length",
+            "m",
+            0.204,
+            "tendon slack length l0_se, > 0",
+        ),
+        ParamDecl::required(
+            "optimal_muscle_length",
+            "m",
+            0.137,
+            "optimal fibre length l0_ce, > 0",
+        ),
+        ParamDecl::optional(
+            "normalized_slack_muscle_length",
+            "",
+            MujocoHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
+            "as in MotorNet 0.3.0, scales the passive curve (0.25 · value), ≥ 0",
+        ),
+        ParamDecl::optional(
+            "lmin",
+            "optimal lengths",
+            MujocoParams::DEFAULT_LMIN,
+            "lower end of the operating range, in (0, 0.95)",
+        ),
+        ParamDecl::optional(
+            "lmax",
+            "optimal lengths",
+            MujocoParams::DEFAULT_LMAX,
+            "upper end of the operating range, > 1",
+        ),
+        ParamDecl::optional(
+            "vmax",
+            "m/s",
+            MujocoParams::DEFAULT_VMAX,
+            "musculotendon velocity is divided by it, > 0",
+        ),
+        ParamDecl::optional(
+            "fvmax",
+            "F_max",
+            MujocoParams::DEFAULT_FVMAX,
+            "force at saturating lengthening velocity, > 1",
+        ),
+    ];
+
+    fn from_params(
+        activation: ActivationDynamics,
+        model: &ParamSet,
+        muscles: &[MuscleParamSet],
+    ) -> Result<Self, MuscleError> {
+        let params = muscles
+            .iter()
+            .map(|m| {
+                let p = &m.params;
+                MujocoParams {
+                    normalized_slack_muscle_length: p.get("normalized_slack_muscle_length"),
+                    lmin: p.get("lmin"),
+                    lmax: p.get("lmax"),
+                    vmax: p.get("vmax"),
+                    fvmax: p.get("fvmax"),
+                    ..MujocoParams::new(
+                        m.name.clone(),
+                        m.max_isometric_force,
+                        p.get("tendon_length"),
+                        p.get("optimal_muscle_length"),
+                    )
+                }
+            })
+            .collect();
+        Self::new(activation, model.get("passive_forces"), params)
+    }
+}
+
 impl MuscleModel for MujocoHillMuscle {
     fn name(&self) -> &'static str {
-        "MujocoHillMuscle"
+        <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
         &crate::RIGID_HILL_STATE_NAMES

@@ -1,6 +1,8 @@
 //! Per-muscle parameter records, as they appear in effector spec files.
 
 use crate::error::{check_muscle, MuscleError, Rule};
+use crate::MuscleParamSet;
+use motornet_scalar::params::ParamDecl;
 
 /// Parameters of one muscle of a [`ReluMuscle`](crate::ReluMuscle).
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +161,15 @@ impl HillParams {
 }
 
 impl MujocoParams {
+    /// MotorNet's default `lmin` (optimal lengths).
+    pub const DEFAULT_LMIN: f64 = 0.5;
+    /// MotorNet's default `lmax` (optimal lengths).
+    pub const DEFAULT_LMAX: f64 = 1.6;
+    /// MotorNet's default `vmax` (m/s).
+    pub const DEFAULT_VMAX: f64 = 1.5;
+    /// MotorNet's default `fvmax` (F_max).
+    pub const DEFAULT_FVMAX: f64 = 1.2;
+
     /// A MuJoCo-style muscle with MotorNet's defaults for the curve shape
     /// (`normalized_slack_muscle_length` 1.3, `lmin` 0.5, `lmax` 1.6, `vmax` 1.5, `fvmax` 1.2).
     pub fn new(
@@ -174,10 +185,10 @@ impl MujocoParams {
             optimal_muscle_length,
             normalized_slack_muscle_length:
                 crate::MujocoHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
-            lmin: 0.5,
-            lmax: 1.6,
-            vmax: 1.5,
-            fvmax: 1.2,
+            lmin: Self::DEFAULT_LMIN,
+            lmax: Self::DEFAULT_LMAX,
+            vmax: Self::DEFAULT_VMAX,
+            fvmax: Self::DEFAULT_FVMAX,
         }
     }
 
@@ -211,5 +222,51 @@ impl MujocoParams {
         check_muscle(i, n, "vmax", self.vmax, Rule::Positive)?;
         // The lengthening branch divides by fvmax − 1.
         check_muscle(i, n, "fvmax", self.fvmax, Rule::Between(1.0, f64::INFINITY))
+    }
+}
+
+/// The per-muscle parameters of the Hill models (Kistemaker, Thelen, compliant tendon), with
+/// the model's default `normalized_slack_muscle_length`.
+pub(crate) const fn hill_muscle_params(default_slack: f64) -> [ParamDecl; 3] {
+    [
+        ParamDecl::required(
+            "tendon_length",
+            "m",
+            0.204,
+            "tendon slack length l0_se, > 0",
+        ),
+        ParamDecl::required(
+            "optimal_muscle_length",
+            "m",
+            0.137,
+            "optimal fibre length l0_ce, > 0",
+        ),
+        ParamDecl::optional(
+            "normalized_slack_muscle_length",
+            "optimal lengths",
+            default_slack,
+            "fibre length where passive force starts, > 0",
+        ),
+    ]
+}
+
+impl ReluParams {
+    /// The record of one spec entry.
+    pub(crate) fn from_param_set(m: &MuscleParamSet) -> Self {
+        Self::new(m.name.clone(), m.max_isometric_force)
+    }
+}
+
+impl HillParams {
+    /// The record of one spec entry (declared by [`hill_muscle_params`]).
+    pub(crate) fn from_param_set(m: &MuscleParamSet) -> Self {
+        let p = &m.params;
+        Self::new(
+            m.name.clone(),
+            m.max_isometric_force,
+            p.get("tendon_length"),
+            p.get("optimal_muscle_length"),
+            p.get("normalized_slack_muscle_length"),
+        )
     }
 }

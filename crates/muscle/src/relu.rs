@@ -1,6 +1,9 @@
 //! [`ReluMuscle`]: force proportional to activation.
 
-use crate::{ActivationDynamics, MuscleError, MuscleModel, ReluParams};
+use crate::{
+    ActivationDynamics, BuiltinMuscle, MuscleError, MuscleModel, MuscleParamSet, ReluParams,
+};
+use motornet_scalar::params::ParamSet;
 use motornet_scalar::Scalar;
 
 /// A "rectified linear" muscle: force = F_max · activation, independent of length and velocity.
@@ -47,9 +50,26 @@ impl ReluMuscle {
     }
 }
 
+impl BuiltinMuscle for ReluMuscle {
+    const NAME: &'static str = "ReluMuscle";
+    const SUMMARY: &'static str = "force = F_max · activation";
+    const DEFAULT_ACTIVATION: ActivationDynamics = ReluMuscle::DEFAULT_ACTIVATION;
+
+    fn from_params(
+        activation: ActivationDynamics,
+        _model: &ParamSet,
+        muscles: &[MuscleParamSet],
+    ) -> Result<Self, MuscleError> {
+        Self::new(
+            activation,
+            muscles.iter().map(ReluParams::from_param_set).collect(),
+        )
+    }
+}
+
 impl MuscleModel for ReluMuscle {
     fn name(&self) -> &'static str {
-        "ReluMuscle"
+        <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
         &["activation", "muscle length", "muscle velocity", "force"]

@@ -1,6 +1,9 @@
 //! [`RigidTendonHillMuscle`]: Kistemaker, Wong & Gribble (2010) with a rigid tendon.
 
-use crate::{ActivationDynamics, HillParams, MuscleError, MuscleModel};
+use crate::{
+    ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
+};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::{select, Scalar};
 
 /// Width of the active force–length parabola: 0.66² (dimensionless).
@@ -143,9 +146,29 @@ impl RigidTendonHillMuscle {
     }
 }
 
+impl BuiltinMuscle for RigidTendonHillMuscle {
+    const NAME: &'static str = "RigidTendonHillMuscle";
+    const SUMMARY: &'static str = "Kistemaker, Wong & Gribble (2010), rigid tendon";
+    const DEFAULT_ACTIVATION: ActivationDynamics = RigidTendonHillMuscle::DEFAULT_ACTIVATION;
+    const MUSCLE_PARAMS: &'static [ParamDecl] = &crate::params::hill_muscle_params(
+        RigidTendonHillMuscle::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
+    );
+
+    fn from_params(
+        activation: ActivationDynamics,
+        _model: &ParamSet,
+        muscles: &[MuscleParamSet],
+    ) -> Result<Self, MuscleError> {
+        Self::new(
+            activation,
+            muscles.iter().map(HillParams::from_param_set).collect(),
+        )
+    }
+}
+
 impl MuscleModel for RigidTendonHillMuscle {
     fn name(&self) -> &'static str {
-        "RigidTendonHillMuscle"
+        <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
         &crate::RIGID_HILL_STATE_NAMES

@@ -1,6 +1,9 @@
 //! [`RigidTendonHillMuscleThelen`]: Thelen (2003) with a rigid tendon.
 
-use crate::{ActivationDynamics, HillParams, MuscleError, MuscleModel};
+use crate::{
+    ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
+};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::{select, Scalar};
 
 const PE_K: f64 = 5.0;
@@ -94,9 +97,29 @@ impl RigidTendonHillMuscleThelen {
     }
 }
 
+impl BuiltinMuscle for RigidTendonHillMuscleThelen {
+    const NAME: &'static str = "RigidTendonHillMuscleThelen";
+    const SUMMARY: &'static str = "Thelen (2003), rigid tendon";
+    const DEFAULT_ACTIVATION: ActivationDynamics = RigidTendonHillMuscleThelen::DEFAULT_ACTIVATION;
+    const MUSCLE_PARAMS: &'static [ParamDecl] = &crate::params::hill_muscle_params(
+        RigidTendonHillMuscleThelen::DEFAULT_NORMALIZED_SLACK_MUSCLE_LENGTH,
+    );
+
+    fn from_params(
+        activation: ActivationDynamics,
+        _model: &ParamSet,
+        muscles: &[MuscleParamSet],
+    ) -> Result<Self, MuscleError> {
+        Self::new(
+            activation,
+            muscles.iter().map(HillParams::from_param_set).collect(),
+        )
+    }
+}
+
 impl MuscleModel for RigidTendonHillMuscleThelen {
     fn name(&self) -> &'static str {
-        "RigidTendonHillMuscleThelen"
+        <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
         &crate::RIGID_HILL_STATE_NAMES

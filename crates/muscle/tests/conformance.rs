@@ -4,60 +4,116 @@
 //! state entry `derivative` and `integrate` read. Once with the check's own deterministic
 //! samples, once with samples drawn by proptest (which shrinks a failure to a small case).
 //!
-//! A new model joins by adding a line to `models()`. `tests/user_models.rs` runs the same check
+//! A new model joins by its line in the registry (`crates/muscle/src/any.rs`): `models()` builds
+//! every registered one. `tests/user_models.rs` runs the same check
 //! on models written the way a user would, and on broken ones it must reject.
 
 use motornet_muscle::testing::{check_muscle_model, check_sample, CheckConfig, Sample};
 use motornet_muscle::*;
 use proptest::prelude::*;
 
-fn hill() -> Vec<HillParams> {
-    vec![
-        HillParams::new("pectoralis", 838.0, 0.039, 0.134, 1.4),
-        HillParams::new("biceps", 414.0, 0.204, 0.137, 1.4),
-    ]
+/// Every registered model ([`AnyMuscle::MODELS`]), built with its declared defaults and two
+/// muscles whose required parameters take their declared example values; a model added to the
+/// registry is checked here without editing this file.
+fn models() -> Vec<AnyMuscle> {
+    AnyMuscle::MODELS
+        .iter()
+        .map(|info| {
+            info.build_example(&[("a", 838.0), ("b", 414.0)])
+                .unwrap_or_else(|e| panic!("{} does not build from its defaults: {e}", info.name))
+        })
+        .collect()
 }
 
-fn models() -> Vec<AnyMuscle> {
-    let mujoco = |name: &str, f, se, ce| MujocoParams::new(name, f, se, ce);
-    vec![
-        ReluMuscle::new(
-            ReluMuscle::DEFAULT_ACTIVATION,
-            vec![ReluParams::new("a", 500.0), ReluParams::new("b", 300.0)],
+/// The registry is consistent: unique names, each model's `MuscleModel::name` is its registered
+/// name, parameter names are unique within a model and distinct from the fields every model has,
+/// and every registered model conforms (the test below).
+#[test]
+fn the_registry_is_consistent() {
+    let names = AnyMuscle::NAMES;
+    assert_eq!(names.len(), AnyMuscle::MODELS.len());
+    for (i, n) in names.iter().enumerate() {
+        assert!(!names[..i].contains(n), "{n} is registered twice");
+    }
+    for (info, model) in AnyMuscle::MODELS.iter().zip(models()) {
+        assert_eq!(model.name(), info.name);
+        assert_eq!(
+            AnyMuscle::default_activation(info.name),
+            Some(info.default_activation)
+        );
+        assert_eq!(model.activation(), &info.default_activation);
+        assert_eq!(model.n_muscles(), 2);
+        for list in [info.model_params, info.muscle_params] {
+            for (i, d) in list.iter().enumerate() {
+                assert!(
+                    !list[..i].iter().any(|o| o.name == d.name),
+                    "{}: `{}` declared twice",
+                    info.name,
+                    d.name
+                );
+                assert!(!d.doc.is_empty(), "{}: `{}` has no doc", info.name, d.name);
+            }
+        }
+        for fixed in [
+            "type",
+            "min_activation",
+            "tau_activation",
+            "tau_deactivation",
+        ] {
+            assert!(
+                !info.model_params.iter().any(|d| d.name == fixed),
+                "{}",
+                info.name
+            );
+        }
+        for fixed in ["name", "max_isometric_force"] {
+            assert!(
+                !info.muscle_params.iter().any(|d| d.name == fixed),
+                "{}",
+                info.name
+            );
+        }
+    }
+    assert!(AnyMuscle::model("NoSuchMuscle").is_none());
+}
+
+/// A required parameter's example value is what the model is built with, and the value reaches
+/// the model: building with another value gives another model.
+#[test]
+fn registry_builds_use_the_given_values() {
+    let info = AnyMuscle::model("MujocoHillMuscle").unwrap();
+    let mut params = ParamSet::examples(info.muscle_params);
+    assert!(params.set("lmax", 1.8));
+    let muscles = [MuscleParamSet {
+        name: "m".into(),
+        max_isometric_force: 100.0,
+        params,
+    }];
+    let model = info
+        .build(
+            info.default_activation,
+            &ParamSet::examples(info.model_params),
+            &muscles,
         )
-        .unwrap()
-        .into(),
-        RigidTendonHillMuscle::new(RigidTendonHillMuscle::DEFAULT_ACTIVATION, hill())
-            .unwrap()
-            .into(),
-        RigidTendonHillMuscleThelen::new(RigidTendonHillMuscleThelen::DEFAULT_ACTIVATION, {
-            let mut h = hill();
-            h.iter_mut()
-                .for_each(|m| m.normalized_slack_muscle_length = 1.0);
-            h
-        })
-        .unwrap()
-        .into(),
-        CompliantTendonHillMuscle::new(
-            CompliantTendonHillMuscle::DEFAULT_ACTIVATION,
-            vec![
-                HillParams::new("pectoralis", 838.0, 0.07, 0.134, 1.4),
-                HillParams::new("biceps", 414.0, 0.204, 0.137, 1.4),
-            ],
+        .unwrap();
+    let AnyMuscle::MujocoHill(m) = model else {
+        panic!("built {model:?}")
+    };
+    assert_eq!(m.params()[0].lmax, 1.8);
+    assert_eq!(m.params()[0].tendon_length, 0.204);
+    assert_eq!(m.passive_forces(), MujocoHillMuscle::DEFAULT_PASSIVE_FORCES);
+    // values the model rejects are errors naming the parameter and the muscle
+    let mut bad = muscles.clone();
+    bad[0].params.set("fvmax", 0.5);
+    let e = info
+        .build(
+            info.default_activation,
+            &ParamSet::examples(info.model_params),
+            &bad,
         )
-        .unwrap()
-        .into(),
-        MujocoHillMuscle::new(
-            MujocoHillMuscle::DEFAULT_ACTIVATION,
-            1.0,
-            vec![
-                mujoco("pectoralis", 838.0, 0.039, 0.134),
-                mujoco("biceps", 414.0, 0.204, 0.137),
-            ],
-        )
-        .unwrap()
-        .into(),
-    ]
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("fvmax") && e.contains("'m'"), "{e}");
 }
 
 #[test]

@@ -52,6 +52,7 @@ mod dual_macros;
 mod dual_lanes;
 mod dual_n;
 mod lanes;
+pub mod params;
 pub mod rev;
 mod splitmix;
 

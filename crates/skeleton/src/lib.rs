@@ -69,6 +69,24 @@ pub use motornet_scalar::Scalar;
 pub use point_mass::PointMass;
 pub use two_dof_arm::{TwoDofArm, TwoDofArmParams};
 
+use motornet_scalar::params::{ParamDecl, ParamSet};
+
+/// What a built-in skeleton declares about itself, so that spec files can build it and the
+/// documentation can list its parameters without skeleton-specific code elsewhere. Implemented
+/// in the skeleton's own file; the effector crate's registry (`AnySkeleton`) lists the
+/// implementors, one line each.
+pub trait BuiltinSkeleton: Skeleton + Sized {
+    /// The name spec files use (`skeleton.type`), equal to [`Skeleton::name`].
+    const NAME: &'static str;
+    /// One line for documentation: what the skeleton is, its joints and their units.
+    const SUMMARY: &'static str;
+    /// The parameters (spec table `skeleton`, besides `type`).
+    const PARAMS: &'static [ParamDecl];
+    /// Build from the parameters, resolved against [`BuiltinSkeleton::PARAMS`] (every declared
+    /// one present). Validates like the skeleton's constructor.
+    fn from_params(params: &ParamSet) -> Result<Self, SkeletonError>;
+}
+
 /// A rigid-body skeleton: joint dynamics, endpoint kinematics and points fixed on its bodies.
 ///
 /// Slice arguments have the lengths stated on each method: `dof` generalized coordinates

@@ -3,7 +3,8 @@
 use motornet_scalar::Scalar;
 
 use crate::error::{positive, SkeletonError};
-use crate::Skeleton;
+use crate::{BuiltinSkeleton, Skeleton};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 
 /// A point mass in `space_dim` dimensions (any `space_dim >= 1`), with one prismatic
 /// (translational) joint per cartesian axis: `dof == space_dim`, and the joint positions are the
@@ -138,5 +139,18 @@ impl Skeleton for PointMass {
                 dpos_dq[i * n + i] = S::one();
             }
         }
+    }
+}
+
+impl BuiltinSkeleton for PointMass {
+    const NAME: &'static str = "PointMass";
+    const SUMMARY: &'static str = "a mass moving freely in `space_dim` dimensions, one joint per axis (the joint positions are its cartesian position, m)";
+    const PARAMS: &'static [ParamDecl] = &[
+        ParamDecl::required("space_dim", "", 2.0, "number of dimensions, 1 … 8").integer(),
+        ParamDecl::required("mass", "kg", 1.0, "finite, > 0"),
+    ];
+
+    fn from_params(p: &ParamSet) -> Result<Self, SkeletonError> {
+        Self::new(p.get_usize("space_dim"), p.get("mass"))
     }
 }

@@ -3,7 +3,8 @@
 use motornet_scalar::Scalar;
 
 use crate::error::{non_negative, positive, SkeletonError};
-use crate::Skeleton;
+use crate::{BuiltinSkeleton, Skeleton};
+use motornet_scalar::params::{ParamDecl, ParamSet};
 
 /// Physical parameters of a [`TwoDofArm`].
 ///
@@ -36,21 +37,24 @@ impl Default for TwoDofArmParams {
     /// l2g = 0.181479 m, i1 = 0.013193 kg·m², i2 = 0.020062 kg·m², l1 = 0.309 m, l2 = 0.26 m,
     /// viscosity = 0.
     fn default() -> Self {
-        Self {
-            m1: 1.864572,
-            m2: 1.534315,
-            l1g: 0.180496,
-            l2g: 0.181479,
-            i1: 0.013193,
-            i2: 0.020062,
-            l1: 0.309,
-            l2: 0.26,
-            viscosity: 0.0,
-        }
+        Self::MOTORNET_DEFAULT
     }
 }
 
 impl TwoDofArmParams {
+    /// MotorNet's `TwoDofArm` defaults (what [`Default`] gives).
+    pub const MOTORNET_DEFAULT: Self = Self {
+        m1: 1.864572,
+        m2: 1.534315,
+        l1g: 0.180496,
+        l2g: 0.181479,
+        i1: 0.013193,
+        i2: 0.020062,
+        l1: 0.309,
+        l2: 0.26,
+        viscosity: 0.0,
+    };
+
     /// The parameters of MotorNet's arm26 presets: m1 = 1.82 kg, m2 = 1.43 kg, l1g = 0.135 m,
     /// l2g = 0.165 m, i1 = 0.051 kg·m², i2 = 0.057 kg·m², l1 = 0.309 m, l2 = 0.333 m,
     /// viscosity = 0.
@@ -327,5 +331,67 @@ impl Skeleton for TwoDofArm {
                 dpos_dq[3] = dr[1];
             }
         }
+    }
+}
+
+const ARM_DEFAULT: TwoDofArmParams = TwoDofArmParams::MOTORNET_DEFAULT;
+
+impl BuiltinSkeleton for TwoDofArm {
+    const NAME: &'static str = "TwoDofArm";
+    const SUMMARY: &'static str = "MotorNet's planar shoulder–elbow arm; joints `[shoulder, elbow]` (rad), the shoulder angle from the world x axis, the elbow angle relative to the upper arm (0 = straight)";
+    const PARAMS: &'static [ParamDecl] = &[
+        ParamDecl::optional("m1", "kg", ARM_DEFAULT.m1, "upper-arm mass, > 0"),
+        ParamDecl::optional("m2", "kg", ARM_DEFAULT.m2, "forearm mass, > 0"),
+        ParamDecl::optional(
+            "l1g",
+            "m",
+            ARM_DEFAULT.l1g,
+            "shoulder to upper-arm centre of mass, > 0",
+        ),
+        ParamDecl::optional(
+            "l2g",
+            "m",
+            ARM_DEFAULT.l2g,
+            "elbow to forearm centre of mass, > 0",
+        ),
+        ParamDecl::optional(
+            "i1",
+            "kg·m²",
+            ARM_DEFAULT.i1,
+            "upper-arm inertia about its centre of mass, > 0",
+        ),
+        ParamDecl::optional(
+            "i2",
+            "kg·m²",
+            ARM_DEFAULT.i2,
+            "forearm inertia about its centre of mass, > 0",
+        ),
+        ParamDecl::optional("l1", "m", ARM_DEFAULT.l1, "upper-arm length, > 0"),
+        ParamDecl::optional(
+            "l2",
+            "m",
+            ARM_DEFAULT.l2,
+            "forearm length (elbow to fingertip), > 0",
+        ),
+        ParamDecl::optional(
+            "viscosity",
+            "N·m·s/rad",
+            ARM_DEFAULT.viscosity,
+            "joint viscosity, ≥ 0",
+        ),
+    ];
+
+    fn from_params(p: &ParamSet) -> Result<Self, SkeletonError> {
+        Self::new(TwoDofArmParams {
+            m1: p.get("m1"),
+            m2: p.get("m2"),
+            l1g: p.get("l1g"),
+            l2g: p.get("l2g"),
+            i1: p.get("i1"),
+            i2: p.get("i2"),
+            l1: p.get("l1"),
+            l2: p.get("l2"),
+            viscosity: p.get("viscosity"),
+        })
     }
 }

@@ -202,18 +202,29 @@ fn bad_runs_are_clear_errors() {
     assert!(!o.status.success() && err.contains("another run"), "{err}");
     c.seed -= 1;
     std::fs::write(out.join("config.json"), serde_json::to_string(&c).unwrap()).unwrap();
-    // non-finite parameters: training stops naming the batch, keeps the checkpoint, fails
-    let mut bad: Checkpoint = Checkpoint::load(&ck, None).unwrap();
-    bad.params[3] = f32::NAN;
-    let hash = c.hash().unwrap();
-    bad.save(&ck, hash).unwrap();
-    let o = train(&["--resume", "--out", out.to_str().unwrap(), "--batches", "5"]);
+    // an optimiser step that overflows (issue 14: `--lr 1e300` left +inf in the "last good
+    // checkpoint"): training stops naming the batch and keeps a finite checkpoint
+    let over = base.join("overflow");
+    let o = train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--lr",
+        "1e300",
+        "--batches",
+        "5",
+        "--out",
+        over.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "{err}");
     assert!(
-        err.contains("batch 2") && err.contains("not finite") && err.contains("checkpoint"),
+        err.contains("batch 0") && err.contains("not finite") && err.contains("checkpoint"),
         "{err}"
     );
+    let kept = Checkpoint::load(&over.join("checkpoint.bin"), None).unwrap();
+    assert_eq!(kept.batches_done, 0);
+    assert!(kept.first_non_finite().is_none());
+    let hash = c.hash().unwrap();
     assert_eq!(Checkpoint::load(&ck, Some(hash)).unwrap().batches_done, 2);
     // bad flags
     for args in [

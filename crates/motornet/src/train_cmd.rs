@@ -105,8 +105,10 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
             spec: Box::new(spec),
         };
     } else if let Some(m) = &a.muscle {
-        if let motornet::train::EffectorChoice::Preset { muscle, .. } = &mut c.effector {
-            *muscle = Some(m.clone());
+        // the config's effector, whichever way it is given, takes the muscle model
+        match &mut c.effector {
+            motornet::train::EffectorChoice::Preset { muscle, .. } => *muscle = Some(m.clone()),
+            motornet::train::EffectorChoice::Spec { spec } => spec.muscle.kind = m.clone(),
         }
     }
     if let Some(t) = &a.task {

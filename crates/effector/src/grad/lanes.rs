@@ -234,7 +234,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// already checked.
     pub(super) fn euler_step_vjp_add_lanes(&self, rows: &mut [RowVjp<'_>], joint: JointDynamics) {
         let k = rows.len();
-        debug_assert!((1..=VJP_LANES).contains(&k));
+        // (also lets the compiler drop the bounds checks of `row(l)` below)
+        assert!((1..=VJP_LANES).contains(&k));
         debug_assert!(
             self.options().n_ministeps == 1 && muscles_fit_lanes(self.muscle().read_states().len())
         );
@@ -244,20 +245,24 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let [nj, nmu, _] = self.state_part_lens();
         SCRATCH.with(|sc| {
             let sc = &mut *sc.borrow_mut();
-            let mut ls = std::mem::take(&mut sc.lanes);
             // lane l reads row min(l, k − 1)
             let ro: &[RowVjp<'_>] = rows;
             let row = |l: usize| &ro[l.min(k - 1)];
             let state = |l: usize| Parts::of_row(row(l).state, nj, nmu);
             let grad_next = |l: usize| Parts::of_row(row(l).grad_next, nj, nmu);
-            ls.us.clear();
+            let ls = &mut sc.lanes;
+            let mut us = std::mem::take(&mut ls.us);
+            let mut g_us = std::mem::take(&mut ls.g_us);
+            let mut g_mus = std::mem::take(&mut ls.g_mus);
+            let mut g_geo = std::mem::take(&mut ls.g_geo);
+            us.clear();
             for l in 0..VJP_LANES {
-                ls.us.extend(row(l).excitation.iter().map(|&v| act.clip(v)));
+                us.extend(row(l).excitation.iter().map(|&v| act.clip(v)));
             }
             for (v, len) in [
-                (&mut ls.g_us, VJP_LANES * n_m),
-                (&mut ls.g_mus, VJP_LANES * n_m * ns),
-                (&mut ls.g_geo, VJP_LANES * 2 * n_m),
+                (&mut g_us, VJP_LANES * n_m),
+                (&mut g_mus, VJP_LANES * n_m * ns),
+                (&mut g_geo, VJP_LANES * 2 * n_m),
             ] {
                 v.clear();
                 v.resize(len, 0.0);
@@ -270,29 +275,26 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 && rows
                     .iter()
                     .all(|r| 3 * self.dof() + r.endpoint_load.len() == n_x0);
+            let mut g_xs = std::mem::take(&mut ls.g_xs);
             if joint_lanes {
-                ls.xs.clear();
+                let mut xs = std::mem::take(&mut ls.xs);
+                xs.clear();
                 for l in 0..VJP_LANES {
                     let r = row(l);
-                    self.joint_inputs(state(l), r.endpoint_load, r.joint_load, &mut ls.xs);
+                    self.joint_inputs(state(l), r.endpoint_load, r.joint_load, &mut xs);
                 }
-                ls.g_xs.clear();
-                ls.g_xs.resize(VJP_LANES * n_x0, 0.0);
+                g_xs.clear();
+                g_xs.resize(VJP_LANES * n_x0, 0.0);
                 let g_next: [Parts<'_>; VJP_LANES] = std::array::from_fn(grad_next);
-                self.joint_adjoint_lanes(h, n_x0, &ls.xs, &g_next, &mut ls.g_xs, &mut ls.dg);
+                self.joint_adjoint_lanes(h, n_x0, &xs, &g_next, &mut g_xs, &mut ls.dg);
+                ls.xs = xs;
             }
             let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(state);
             let g_next: [&[f64]; VJP_LANES] = std::array::from_fn(|l| grad_next(l).muscle);
-            let LanesScratch {
-                dl,
-                us,
-                g_us,
-                g_mus,
-                g_geo,
-                g_xs,
-                ..
-            } = &mut ls;
-            muscles_vjp_lanes(self, h, &states, us, &g_next, g_us, g_mus, g_geo, dl);
+            let (u, dl) = (&us, &mut ls.dl);
+            muscles_vjp_lanes(
+                self, h, &states, u, &g_next, &mut g_us, &mut g_mus, &mut g_geo, dl,
+            );
             for (l, r) in rows.iter_mut().enumerate() {
                 let g_u = &mut g_us[l * n_m..(l + 1) * n_m];
                 let (s, g) = (
@@ -321,7 +323,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 );
                 add_passing_clip(&act, r.excitation, g_u, grad.excitation);
             }
-            sc.lanes = ls;
+            let ls = &mut sc.lanes;
+            ls.g_xs = g_xs;
+            ls.us = us;
+            ls.g_us = g_us;
+            ls.g_mus = g_mus;
+            ls.g_geo = g_geo;
         });
     }
 }

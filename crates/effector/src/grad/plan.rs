@@ -248,20 +248,21 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// assert!(g_s.chunks(n).all(|g| g[1] > 0.9));
     /// ```
     pub fn step_vjp_unfolded_add_batch(&self, rows: &mut [RowVjp<'_>]) {
-        for r in rows.iter() {
-            self.check_row_lengths(r);
-        }
         let joint = match self.vjp_plan() {
             VjpPlan::EulerLanes => JointDynamics::InLanes,
             VjpPlan::EulerMuscleLanes => JointDynamics::PerElement,
             VjpPlan::EulerScalar | VjpPlan::EulerMinisteps | VjpPlan::ForwardMode => {
                 for r in rows.iter_mut() {
+                    self.check_row_lengths(r);
                     self.row_vjp_add(r);
                 }
                 return;
             }
         };
         for group in rows.chunks_mut(VJP_LANES) {
+            for r in group.iter() {
+                self.check_row_lengths(r);
+            }
             self.euler_step_vjp_add_lanes(group, joint);
         }
     }

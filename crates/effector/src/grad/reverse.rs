@@ -40,7 +40,7 @@ thread_local! {
 
 /// Dual-number buffers of one width: the inputs and outputs of a part, and a muscle's state
 /// and derivative.
-pub(super) struct Duals<const N: usize> {
+struct Duals<const N: usize> {
     x: Vec<DualN<N>>,
     y: Vec<DualN<N>>,
     st: Vec<DualN<N>>,

@@ -70,6 +70,8 @@ mod rollout;
 pub use check::{check_gradients, GradientCheck};
 pub use plan::VjpPlan;
 
+#[cfg(doc)]
+use crate::effector::Effector;
 use crate::effector::State;
 
 /// Gradient with respect to the inputs of one step. `StepGradient::default()` (empty buffers)

@@ -2,6 +2,7 @@
 
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
+use crate::grad::VjpPlan;
 use crate::{MAX_DOF, MAX_SPACE_DIM};
 use motornet_muscle::MuscleModel;
 use motornet_scalar::Scalar;
@@ -133,6 +134,8 @@ pub struct Effector<K, M, G> {
     muscle: M,
     geometry: G,
     options: EffectorOptions,
+    /// How step VJPs are computed, chosen from the above once, here.
+    vjp_plan: VjpPlan,
 }
 
 impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
@@ -208,11 +211,13 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             },
             other => other,
         })?;
+        let vjp_plan = VjpPlan::choose(&options, skeleton.dof(), muscle.read_states().len());
         Ok(Self {
             skeleton,
             muscle,
             geometry,
             options,
+            vjp_plan,
         })
     }
 
@@ -231,6 +236,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// Time stepping and limits.
     pub fn options(&self) -> &EffectorOptions {
         &self.options
+    }
+    /// Which algorithm computes this effector's step VJPs ([`Effector::step_vjp`] and the
+    /// others of [`crate::grad`]), chosen when it was built; see [`VjpPlan`].
+    pub fn vjp_plan(&self) -> VjpPlan {
+        self.vjp_plan
     }
     /// Number of joints.
     pub fn dof(&self) -> usize {

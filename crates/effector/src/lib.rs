@@ -29,7 +29,6 @@
 //! ```
 #![warn(missing_docs)]
 
-mod adjoint;
 pub mod batch;
 mod effector;
 mod error;
@@ -50,7 +49,7 @@ pub use geometry::{
 };
 pub use grad::{
     check_gradients, GradientCheck, GradientRows, RolloutGradient, RowVjp, StepGradient,
-    StepJacobian,
+    StepJacobian, VjpPlan,
 };
 pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
 pub use skeleton::{AnySkeleton, SkeletonInfo};

@@ -6,7 +6,7 @@
 //! a kink there): such entries are detected (the one-sided differences disagree) and skipped,
 //! and the test requires that nearly all entries were compared.
 
-use motornet_effector::{presets, DynEffector, EffectorSpec, Scenario, State};
+use motornet_effector::{presets, DynEffector, EffectorSpec, Scenario, State, VjpPlan};
 use motornet_scalar::Dual64;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -193,7 +193,165 @@ fn effectors() -> Vec<(String, DynEffector)> {
     ] {
         v.push((f.to_string(), fixture_spec(f).build().unwrap()));
     }
+    v.extend(plan_effectors().into_iter().map(|(name, e, _)| (name, e)));
     v
+}
+
+/// Effectors with the VJP plans no preset has, and the plan each must get, so that the tests
+/// over `effectors()` exercise every `VjpPlan`: the compliant-tendon arm integrated with Euler
+/// (its muscles read three state entries, more than the lanes pass holds), arm26 with three
+/// ministeps, a point mass in 3-D (three joints: more than the joint-dynamics lanes hold) and
+/// one in 1-D (whose joint dynamics fit the lanes even with an endpoint load: `3·dof +
+/// space_dim` = 4 inputs).
+fn plan_effectors() -> Vec<(String, DynEffector, VjpPlan)> {
+    let mut compliant = presets::spec("CompliantTendonArm26", None).unwrap();
+    compliant.integration_method = "euler".into();
+    compliant.timestep = 0.002; // stiff tendons: Euler needs short steps
+    let mut ministeps = presets::spec("RigidTendonArm26", None).unwrap();
+    ministeps.n_ministeps = 3.0;
+    ministeps.damping = 0.3;
+    vec![
+        (
+            "CompliantTendonArm26, Euler".into(),
+            compliant.build().unwrap(),
+            VjpPlan::EulerScalar,
+        ),
+        (
+            "RigidTendonArm26, 3 ministeps".into(),
+            ministeps.build().unwrap(),
+            VjpPlan::EulerMinisteps,
+        ),
+        (
+            "point mass in 3-D".into(),
+            point_mass(3).build().unwrap(),
+            VjpPlan::EulerMuscleLanes,
+        ),
+        (
+            "point mass in 1-D".into(),
+            point_mass(1).build().unwrap(),
+            VjpPlan::EulerLanes,
+        ),
+    ]
+}
+
+/// ReluPointMass24 in `dim` dimensions: muscles pulling the mass towards fixed points (two in
+/// 1-D, at ±2 m; four elsewhere, at corners `(±2, ±2, ±1…)` with alternating signs beyond the
+/// second coordinate).
+fn point_mass(dim: usize) -> EffectorSpec {
+    let mut spec = presets::spec("ReluPointMass24", None).unwrap();
+    spec.skeleton.space_dim = Some(dim as f64);
+    let n = if dim == 1 { 2 } else { 4 };
+    spec.muscles.truncate(n);
+    let mut paths = spec.geometry.paths.take().unwrap();
+    paths.retain(|name, _| spec.muscles.iter().any(|m| &m.name == name));
+    for (k, m) in spec.muscles.iter().enumerate() {
+        let p = paths.get_mut(&m.name).unwrap();
+        let fixed: Vec<f64> = (0..dim)
+            .map(|d| match d {
+                0 => [2.0, -2.0, 2.0, -2.0][k],
+                1 => [2.0, 2.0, -2.0, -2.0][k],
+                _ => [1.0, -1.0, -1.0, 1.0][k],
+            })
+            .collect();
+        p.coordinates = vec![fixed, vec![0.0; dim]];
+    }
+    spec.geometry.paths = Some(paths);
+    spec.pos_lower_bound = vec![-1.0; dim];
+    spec.pos_upper_bound = vec![1.0; dim];
+    spec.vel_lower_bound = vec![-1000.0; dim];
+    spec.vel_upper_bound = vec![1000.0; dim];
+    spec
+}
+
+/// The plan is chosen from the integrator, the ministeps, the muscle model and the number of
+/// joints: every preset gets the one its table row says, and so do the effectors built to
+/// reach the others; together they cover every plan.
+#[test]
+fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joints() {
+    let presets_want = [
+        ("ReluPointMass24", VjpPlan::EulerLanes),
+        ("RigidTendonArm26", VjpPlan::EulerLanes),
+        ("CompliantTendonArm26", VjpPlan::ForwardMode),
+        ("Reacher", VjpPlan::EulerLanes),
+        ("FreePointMass24", VjpPlan::EulerLanes),
+    ];
+    assert_eq!(presets_want.len(), presets::NAMES.len());
+    for (name, want) in presets_want {
+        let eff = presets::spec(name, None).unwrap().build().unwrap();
+        assert_eq!(eff.vjp_plan(), want, "{name}");
+    }
+    // every rigid-tendon model reads one state entry (the activation): lanes
+    for model in [
+        "ReluMuscle",
+        "RigidTendonHillMuscle",
+        "RigidTendonHillMuscleThelen",
+        "MujocoHillMuscle",
+    ] {
+        let eff = presets::spec("RigidTendonArm26", Some(model))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(eff.vjp_plan(), VjpPlan::EulerLanes, "{model}");
+    }
+    // either RK4, whatever the ministeps
+    for (method, n) in [("rk4", 1.0), ("rk4_classic", 1.0), ("rk4_classic", 2.0)] {
+        let mut spec = presets::spec("RigidTendonArm26", None).unwrap();
+        spec.integration_method = method.into();
+        spec.n_ministeps = n;
+        let eff = spec.build().unwrap();
+        assert_eq!(
+            eff.vjp_plan(),
+            VjpPlan::ForwardMode,
+            "{method}, {n} ministeps"
+        );
+    }
+    let mut covered = std::collections::HashSet::new();
+    covered.insert(VjpPlan::ForwardMode);
+    for (name, eff, want) in plan_effectors() {
+        assert_eq!(eff.vjp_plan(), want, "{name}");
+        covered.insert(want);
+    }
+    for plan in [
+        VjpPlan::EulerLanes,
+        VjpPlan::EulerMuscleLanes,
+        VjpPlan::EulerScalar,
+        VjpPlan::EulerMinisteps,
+        VjpPlan::ForwardMode,
+    ] {
+        assert!(covered.contains(&plan), "no test effector has {plan:?}");
+    }
+}
+
+/// Every plan's rollout gradient passes the finite-difference check `motornet check` runs
+/// (and the exact oracles: the tests over `effectors()` include an effector of every plan).
+#[test]
+fn every_vjp_plan_passes_the_gradient_check() {
+    let mut cases: Vec<(String, DynEffector)> = plan_effectors()
+        .into_iter()
+        .map(|(name, e, _)| (name, e))
+        .collect();
+    cases.push((
+        "CompliantTendonArm26 (RK4)".into(),
+        presets::spec("CompliantTendonArm26", None)
+            .unwrap()
+            .build()
+            .unwrap(),
+    ));
+    cases.push((
+        "RigidTendonArm26".into(),
+        presets::spec("RigidTendonArm26", None)
+            .unwrap()
+            .build()
+            .unwrap(),
+    ));
+    for (name, eff) in cases {
+        let check = motornet_effector::check_gradients(&eff, 2, 20, 5).unwrap();
+        assert!(
+            check.max_rel_grad_ok() && check.skipped * 10 <= check.compared,
+            "{name} ({:?}): {check:?}",
+            eff.vjp_plan()
+        );
+    }
 }
 
 const SEED: u64 = 1;
@@ -381,15 +539,12 @@ fn the_gradient_check_catches_a_wrong_gradient() {
 /// and without loads, one and several ministeps.
 #[test]
 fn reverse_mode_euler_vjp_equals_forward_mode() {
-    let mut cases: Vec<(String, DynEffector)> = effectors()
+    // effectors() has one of every Euler plan (arm26 with 3 ministeps and damping included)
+    let cases: Vec<(String, DynEffector)> = effectors()
         .into_iter()
         .filter(|(_, e)| e.options().integration == motornet_effector::Integration::Euler)
         .collect();
-    let mut spec = presets::spec("RigidTendonArm26", None).unwrap();
-    spec.n_ministeps = 3.0;
-    spec.damping = 0.3;
-    cases.push(("arm26, 3 ministeps, damping".into(), spec.build().unwrap()));
-    assert!(cases.len() >= 7);
+    assert!(cases.len() >= 11);
     for (name, eff) in cases {
         let starts = motornet_effector::batch::random_joint_states(&eff, 3, 11);
         for (k, j0) in starts.iter().enumerate() {

@@ -161,28 +161,30 @@ fn tiled_gemm<T: Real>(c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) 
         rs: rsc,
         ..
     } = c;
-    for i in 0..m {
-        scale(&mut cd[i * rsc..][..n], beta);
+    if beta != T::zero() {
+        for i in 0..m {
+            scale(&mut cd[i * rsc..][..n], beta);
+        }
     }
     let mut j = 0;
     while j + TILE_COLS <= n {
-        tile_column::<TILE_COLS, T>(cd, rsc, m, &a, &b, j);
+        tile_column::<TILE_COLS, T>(cd, rsc, m, &a, &b, j, beta);
         j += TILE_COLS;
     }
     while j + TILE_COLS_TAIL <= n {
-        tile_column::<TILE_COLS_TAIL, T>(cd, rsc, m, &a, &b, j);
+        tile_column::<TILE_COLS_TAIL, T>(cd, rsc, m, &a, &b, j, beta);
         j += TILE_COLS_TAIL;
     }
     if j + 8 <= n {
-        tile_column::<8, T>(cd, rsc, m, &a, &b, j);
+        tile_column::<8, T>(cd, rsc, m, &a, &b, j, beta);
         j += 8;
     }
     if j + 4 <= n {
-        tile_column::<4, T>(cd, rsc, m, &a, &b, j);
+        tile_column::<4, T>(cd, rsc, m, &a, &b, j, beta);
         j += 4;
     }
     while j < n {
-        tile_column::<1, T>(cd, rsc, m, &a, &b, j);
+        tile_column::<1, T>(cd, rsc, m, &a, &b, j, beta);
         j += 1;
     }
 }
@@ -196,19 +198,21 @@ fn tile_column<const NC: usize, T: Real>(
     a: &Mat<'_, T>,
     b: &Mat<'_, T>,
     j: usize,
+    beta: T,
 ) {
     let mut i = 0;
     while i + TILE_ROWS <= m {
-        tile::<TILE_ROWS, NC, T>(cd, rsc, a, b, i, j);
+        tile::<TILE_ROWS, NC, T>(cd, rsc, a, b, i, j, beta);
         i += TILE_ROWS;
     }
     while i < m {
-        tile::<1, NC, T>(cd, rsc, a, b, i, j);
+        tile::<1, NC, T>(cd, rsc, a, b, i, j, beta);
         i += 1;
     }
 }
 
-/// `c[i..i + R, j..j + NC] += a[i..i + R, :] · b[:, j..j + NC]`, accumulated in registers.
+/// `c[i..i + R, j..j + NC] += a[i..i + R, :] · b[:, j..j + NC]`, accumulated in registers
+/// (with `beta = 0`, written instead of added: `c` was not scaled and may hold anything).
 #[inline(always)]
 fn tile<const R: usize, const NC: usize, T: Real>(
     cd: &mut [T],
@@ -217,6 +221,7 @@ fn tile<const R: usize, const NC: usize, T: Real>(
     b: &Mat<'_, T>,
     i: usize,
     j: usize,
+    beta: T,
 ) {
     let mut acc = [[T::zero(); NC]; R];
     for p in 0..a.cols {
@@ -232,8 +237,12 @@ fn tile<const R: usize, const NC: usize, T: Real>(
     }
     for (r, acc_r) in acc.iter().enumerate() {
         let crow = &mut cd[(i + r) * rsc + j..][..NC];
-        for (cv, &v) in crow.iter_mut().zip(acc_r) {
-            *cv += v;
+        if beta == T::zero() {
+            crow.copy_from_slice(acc_r);
+        } else {
+            for (cv, &v) in crow.iter_mut().zip(acc_r) {
+                *cv += v;
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //! effector and environment one element at a time), and the chunks' parameter gradients are
 //! summed in chunk order. Results depend on the seed and the thread count only.
 
-use motornet_effector::{Geometry, State, StepGradient};
+use motornet_effector::{Geometry, GradientRows, RowVjp, State};
 use motornet_muscle::MuscleModel;
 use motornet_policy::{Policy, Real};
 use motornet_skeleton::Skeleton;
@@ -505,7 +505,16 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_h_new = vec![T::zero(); len * hid];
         let mut g_h = vec![T::zero(); len * hid];
         let mut g_x = vec![T::zero(); len * n_obs];
-        let mut vjp = StepGradient::default();
+        // the effector steps of the whole chunk go through its batched VJP as flattened rows
+        // (four elements per pass on the lanes plans); the gradient with respect to each
+        // state's geometry stays unfolded and the step before that state folds it
+        let (n, dof) = (eff.state_len(), eff.dof());
+        let mut flat = vec![0.0; len * n];
+        let mut flat_next = vec![0.0; len * n];
+        let mut g_flat = vec![0.0; len * n];
+        let mut g_exc = vec![0.0; len * m];
+        let mut g_el = vec![0.0; len * d];
+        let mut g_jl = vec![0.0; len * dof];
         let mut g_cart = vec![0.0; 2 * d];
         let mut g_joint = vec![0.0; 2 * eff.dof()];
         let mut ews = env.effects_workspace();
@@ -537,27 +546,55 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         }
         for t in (0..t_len).rev() {
             // the effector step from state t: ∂L/∂(state t) and ∂L/∂(noisy command t)
+            for ((tr, row), next) in self
+                .traces
+                .iter()
+                .zip(flat.chunks_exact_mut(n))
+                .zip(flat_next.chunks_exact_mut(n))
+            {
+                write_flat(&tr.states[t], row);
+                write_flat(&tr.g_state[t + 1], next);
+            }
+            for buf in [&mut g_flat, &mut g_exc, &mut g_el, &mut g_jl] {
+                buf.fill(0.0);
+            }
+            {
+                let mut rows: Vec<RowVjp<'_>> = self
+                    .traces
+                    .iter()
+                    .zip(flat.chunks_exact(n).zip(flat_next.chunks_exact(n)))
+                    .zip(g_flat.chunks_exact_mut(n).zip(g_exc.chunks_exact_mut(m)))
+                    .zip(g_el.chunks_exact_mut(d).zip(g_jl.chunks_exact_mut(dof)))
+                    .map(|(((tr, (row, next)), (gs, ge)), (gel, gjl))| RowVjp {
+                        state: row,
+                        excitation: &tr.excitation[t * m..(t + 1) * m],
+                        endpoint_load: &tr.loads[t],
+                        joint_load: &tr.joint_loads[t],
+                        grad_next: next,
+                        grad: GradientRows {
+                            state: gs,
+                            excitation: ge,
+                            endpoint_load: &mut gel[..tr.loads[t].len()],
+                            joint_load: &mut gjl[..tr.joint_loads[t].len()],
+                        },
+                    })
+                    .collect();
+                eff.step_vjp_unfolded_add_batch(&mut rows);
+            }
             for (i, tr) in self.traces.iter_mut().enumerate() {
-                let (before, after) = tr.g_state.split_at_mut(t + 1);
-                eff.step_vjp_into(
-                    &tr.states[t],
-                    &tr.excitation[t * m..(t + 1) * m],
-                    &tr.loads[t],
-                    &tr.joint_loads[t],
-                    &after[0],
-                    &mut vjp,
+                add_flat(&mut tr.g_state[t], &g_flat[i * n..(i + 1) * n]);
+                add(
+                    &mut tr.g_noisy[t * m..(t + 1) * m],
+                    &g_exc[i * m..(i + 1) * m],
                 );
-                let g = &mut before[t];
-                add(&mut g.joint, &vjp.state.joint);
-                add(&mut g.muscle, &vjp.state.muscle);
-                add(&mut g.geometry, &vjp.state.geometry);
-                add(&mut tr.g_noisy[t * m..(t + 1) * m], &vjp.excitation);
                 // the loads depend on the state through what the environment sets (curl
                 // field, task step logic): kept for its VJP once ∂L/∂(observation t) is known
                 tr.g_load.clear();
-                tr.g_load.extend_from_slice(&vjp.endpoint_load);
+                tr.g_load
+                    .extend_from_slice(&g_el[i * d..i * d + tr.loads[t].len()]);
                 tr.g_joint_load.clear();
-                tr.g_joint_load.extend_from_slice(&vjp.joint_load);
+                tr.g_joint_load
+                    .extend_from_slice(&g_jl[i * dof..i * dof + tr.joint_loads[t].len()]);
                 // action noise is additive: ∂L/∂command = ∂L/∂noisy command, plus the losses'
                 // own gradient with respect to the network's output
                 let g_output = &tr.g_loss[7][t * m..(t + 1) * m];
@@ -686,4 +723,22 @@ fn add(acc: &mut [f64], v: &[f64]) {
     for (a, b) in acc.iter_mut().zip(v) {
         *a += b;
     }
+}
+
+/// `s` flattened into `row` as `[joint | muscle | geometry]` (the effector's row layout).
+fn write_flat(s: &State<f64>, row: &mut [f64]) {
+    let (j, rest) = row.split_at_mut(s.joint.len());
+    let (mu, g) = rest.split_at_mut(s.muscle.len());
+    j.copy_from_slice(&s.joint);
+    mu.copy_from_slice(&s.muscle);
+    g.copy_from_slice(&s.geometry);
+}
+
+/// `s += row`, with `row` laid out as [`write_flat`] writes it.
+fn add_flat(s: &mut State<f64>, row: &[f64]) {
+    let (j, rest) = row.split_at(s.joint.len());
+    let (mu, g) = rest.split_at(s.muscle.len());
+    add(&mut s.joint, j);
+    add(&mut s.muscle, mu);
+    add(&mut s.geometry, g);
 }

@@ -260,22 +260,39 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// [`Effector::cartesian_vjp`], **added** into `acc` (`[2·dof]`) without allocating: for
     /// loops that fold fingertip gradients into joint-state gradients step after step.
     pub fn cartesian_vjp_add(&self, joint: &[f64], grad_cartesian: &[f64], acc: &mut [f64]) {
+        // dual numbers as wide as the joint state needs (a planar two-joint arm: 4), so that a
+        // small skeleton does not pay for `DIRECTIONS`-wide ones at every step
+        match 2 * self.dof() {
+            n if n <= 4 => self.cartesian_vjp_add_n::<4>(joint, grad_cartesian, acc),
+            n if n <= 8 => self.cartesian_vjp_add_n::<8>(joint, grad_cartesian, acc),
+            _ => self.cartesian_vjp_add_n::<DIRECTIONS>(joint, grad_cartesian, acc),
+        }
+    }
+
+    /// [`Effector::cartesian_vjp_add`] on dual numbers of `N` directions (in chunks of `N`
+    /// joint-state entries).
+    fn cartesian_vjp_add_n<const N: usize>(
+        &self,
+        joint: &[f64],
+        grad_cartesian: &[f64],
+        acc: &mut [f64],
+    ) {
         let (dof, d) = (self.dof(), self.space_dim());
         let n = 2 * dof;
-        let mut j = [D::constant(0.0); 2 * crate::MAX_DOF];
-        let mut cart = [D::constant(0.0); 2 * crate::MAX_SPACE_DIM];
-        for chunk_start in (0..n).step_by(DIRECTIONS) {
+        let mut j = [DualN::<N>::constant(0.0); 2 * crate::MAX_DOF];
+        let mut cart = [DualN::<N>::constant(0.0); 2 * crate::MAX_SPACE_DIM];
+        for chunk_start in (0..n).step_by(N) {
             for (k, x) in j[..n].iter_mut().enumerate() {
-                *x = if k >= chunk_start && k < chunk_start + DIRECTIONS {
-                    D::variable(joint[k], k - chunk_start)
+                *x = if k >= chunk_start && k < chunk_start + N {
+                    DualN::variable(joint[k], k - chunk_start)
                 } else {
-                    D::constant(joint[k])
+                    DualN::constant(joint[k])
                 };
             }
             let (q, qd) = j[..n].split_at(dof);
             let (pos, vel) = cart[..2 * d].split_at_mut(d);
             self.skeleton().joint_to_cartesian(q, qd, pos, vel);
-            let chunk = chunk_start..(chunk_start + DIRECTIONS).min(n);
+            let chunk = chunk_start..(chunk_start + N).min(n);
             add_weighted_eps(&mut acc[chunk], &cart[..2 * d], grad_cartesian);
         }
     }

@@ -239,10 +239,11 @@ fn plan_effectors() -> Vec<(String, DynEffector, VjpPlan)> {
 /// second coordinate).
 fn point_mass(dim: usize) -> EffectorSpec {
     let mut spec = presets::spec("ReluPointMass24", None).unwrap();
-    spec.skeleton.space_dim = Some(dim as f64);
+    spec.skeleton.params.insert("space_dim", dim as f64);
     let n = if dim == 1 { 2 } else { 4 };
     spec.muscles.truncate(n);
-    let mut paths = spec.geometry.paths.take().unwrap();
+    let mut paths: std::collections::BTreeMap<String, motornet_effector::PathSpec> =
+        spec.geometry.field("paths").unwrap();
     paths.retain(|name, _| spec.muscles.iter().any(|m| &m.name == name));
     for (k, m) in spec.muscles.iter().enumerate() {
         let p = paths.get_mut(&m.name).unwrap();
@@ -255,7 +256,7 @@ fn point_mass(dim: usize) -> EffectorSpec {
             .collect();
         p.coordinates = vec![fixed, vec![0.0; dim]];
     }
-    spec.geometry.paths = Some(paths);
+    spec.geometry.set_field("paths", &paths);
     spec.pos_lower_bound = vec![-1.0; dim];
     spec.pos_upper_bound = vec![1.0; dim];
     spec.vel_lower_bound = vec![-1000.0; dim];

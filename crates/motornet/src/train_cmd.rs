@@ -62,10 +62,14 @@ pub(crate) struct TrainArgs {
     /// Run directory (default: runs/run-<unix time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Continue the run in --out from its checkpoint (its config.json; --batches and
-    /// --threads may change).
+    /// Continue the run in --out from its checkpoint, as it was configured (its config.json):
+    /// only --batches (the total, more than it has) and --threads may be given with it.
     #[arg(long)]
     pub resume: bool,
+    /// Replace the run already in --out (its config, log, checkpoint, plots and evaluations
+    /// are deleted; other files are left). Without it an existing run is never overwritten.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -85,6 +89,8 @@ pub(crate) fn choices(
 pub(crate) const CONFIG: &str = "config.json";
 pub(crate) const CHECKPOINT: &str = "checkpoint.bin";
 pub(crate) const LOG: &str = "log.csv";
+/// The first line of `log.csv`.
+const LOG_HEADER: &str = "batch,loss,grad_norm,lr,seconds";
 
 fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
     let mut c = match &a.config {
@@ -145,12 +151,40 @@ fn io(path: &Path, e: std::io::Error) -> String {
     format!("{}: {e}", path.display())
 }
 
-/// Write `text` to `path` atomically (temporary file, then rename).
+/// Write `text` to `path` atomically (a temporary file of a unique name, then rename).
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| io(path, e))
+    motornet::train::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// The flags that would change a run, given with `--resume` (which continues a run as it was
+/// configured): an error naming them.
+fn check_resume_flags(a: &TrainArgs) -> Result<()> {
+    let changed: Vec<&str> = [
+        ("--config", a.config.is_some()),
+        ("--effector", a.effector.is_some()),
+        ("--effector-spec", a.effector_spec.is_some()),
+        ("--muscle", a.muscle.is_some()),
+        ("--task", a.task.is_some()),
+        ("--curl-field", a.curl_field.is_some()),
+        ("--network", a.network.is_some()),
+        ("--hidden", a.hidden.is_some()),
+        ("--layers", a.layers.is_some()),
+        ("--batch-size", a.batch_size.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--seed", a.seed.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "--resume continues a run as it was configured, and {} would change it; start a new \
+             run (--out NEW_DIR) to train with other settings",
+            changed.join(", ")
+        ))
+    }
 }
 
 fn default_out() -> PathBuf {
@@ -161,44 +195,70 @@ fn default_out() -> PathBuf {
 }
 
 pub(crate) fn train(args: TrainArgs) -> Result<()> {
-    let (config, out, resume_from) = if args.resume {
+    if args.threads == Some(0) {
+        return Err("--threads must be at least 1 (leave it out to use every core)".into());
+    }
+    if args.batches == Some(0) {
+        return Err("--batches must be at least 1".into());
+    }
+    let (config, run, resuming) = if args.resume {
+        check_resume_flags(&args)?;
         let dir = args
             .out
             .clone()
             .ok_or("--resume needs --out RUN_DIR (the run to continue)")?;
-        let mut c = TrainConfig::from_file(&dir.join(CONFIG)).map_err(|e| e.to_string())?;
+        let run = motornet::train::RunDir::open(&dir).map_err(|e| e.to_string())?;
+        let mut c = TrainConfig::from_file(&run.join(CONFIG)).map_err(|e| e.to_string())?;
         if let Some(n) = args.batches {
             c.batches = n;
         }
         if let Some(t) = args.threads {
             c.threads = t;
         }
-        (c, dir.clone(), Some(dir.join(CHECKPOINT)))
+        (c, run, true)
     } else {
-        (
-            config_from_args(&args)?,
-            args.out.clone().unwrap_or_else(default_out),
-            None,
-        )
+        // everything that can be checked is, before the run directory is made
+        let config = config_from_args(&args)?;
+        AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+        let out = args.out.clone().unwrap_or_else(default_out);
+        let run =
+            motornet::train::RunDir::create(&out, args.overwrite).map_err(|e| e.to_string())?;
+        (config, run, false)
     };
-    std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
-    let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
-    let hash = trainer.config_hash();
-    if let Some(path) = &resume_from {
-        let c = Checkpoint::load(path, Some(hash)).map_err(|e| e.to_string())?;
-        trainer.restore(c).map_err(|e| e.to_string())?;
-    }
-    let resolved = serde_json::to_string_pretty(trainer.config()).map_err(|e| e.to_string())?;
-    write_atomic(&out.join(CONFIG), &(resolved + "\n"))?;
-    let log_path = out.join(LOG);
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(|e| io(&log_path, e))?;
-    if trainer.batches_done() == 0 {
-        writeln!(log, "batch,loss,grad_norm,lr,seconds").map_err(|e| io(&log_path, e))?;
-    }
+    let out = run.path().to_path_buf();
+    let started = (|| -> Result<_> {
+        let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+        let hash = trainer.config_hash();
+        if resuming {
+            let c =
+                Checkpoint::load(&run.join(CHECKPOINT), Some(hash)).map_err(|e| e.to_string())?;
+            trainer.restore(c).map_err(|e| e.to_string())?;
+            if trainer.batches_done() >= config.batches {
+                return Err(format!(
+                    "the run in {} already has {} batches; ask for more with --batches N \
+                     (the total)",
+                    out.display(),
+                    trainer.batches_done()
+                ));
+            }
+        }
+        let resolved = serde_json::to_string_pretty(trainer.config()).map_err(|e| e.to_string())?;
+        write_atomic(&run.join(CONFIG), &(resolved + "\n"))?;
+        // the log holds one row per batch of the checkpoint (rows a killed process wrote after
+        // its last checkpoint are cut), under its header
+        let log = run
+            .open_log(LOG_HEADER, trainer.batches_done())
+            .map_err(|e| e.to_string())?;
+        Ok((trainer, hash, log))
+    })();
+    let (mut trainer, hash, mut log) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            run.discard();
+            return Err(e);
+        }
+    };
+    let log_path = run.join(LOG);
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -301,7 +361,7 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         config.batch_size,
         trainer.threads(),
         seconds / done_here.max(1) as f64,
-        if stopped { " stopped=ctrl-c" } else { "" }
+        if stopped { " stopped=signal" } else { "" }
     );
     for p in plots {
         eprintln!("wrote {}", p.display());

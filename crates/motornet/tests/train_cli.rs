@@ -250,9 +250,17 @@ fn bad_runs_are_clear_errors() {
     std::fs::remove_dir_all(&base).ok();
 }
 
+/// Ctrl-C (SIGINT) and, since issue 14, SIGTERM (which lost the batches since the last
+/// checkpoint) stop after the current batch and save a checkpoint of every batch logged.
 #[test]
-fn ctrl_c_stops_cleanly_and_saves_a_checkpoint() {
-    let base = tmp("ctrlc");
+fn ctrl_c_and_sigterm_stop_cleanly_and_save_a_checkpoint() {
+    for signal in ["-INT", "-TERM"] {
+        stops_cleanly_on(signal);
+    }
+}
+
+fn stops_cleanly_on(signal: &str) {
+    let base = tmp(&format!("signal{signal}"));
     let cfg = small_config(&base);
     let out = base.join("run");
     let child = bin()
@@ -269,21 +277,21 @@ fn ctrl_c_stops_cleanly_and_saves_a_checkpoint() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // wait until a few batches are logged, then send SIGINT as Ctrl-C does
+    // wait until a few batches are logged, then send the signal
     let start = std::time::Instant::now();
     while std::fs::read_to_string(out.join("log.csv")).map_or(0, |t| t.lines().count()) < 4 {
         assert!(start.elapsed().as_secs() < 120, "training did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
-    assert!(err.contains("stopped=ctrl-c"), "{err}");
+    assert!(o.status.success(), "{signal}: {err}");
+    assert!(err.contains("stopped=signal"), "{err}");
     let logged = losses(&out).len();
     let c = Checkpoint::load(&out.join("checkpoint.bin"), None).unwrap();
     assert_eq!(c.batches_done, logged);

@@ -288,12 +288,21 @@ fn as_parse_error(e: EffectorError) -> EffectorError {
     })
 }
 
+/// Only whitespace may follow a JSON document (issue 14: trailing data was accepted).
+fn end_of_json(
+    de: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
+) -> Result<(), EffectorError> {
+    de.end()
+        .map_err(|e| EffectorError::Parse(format!("after the document: {e}")))
+}
+
 impl EffectorSpec {
-    /// Parse JSON text.
+    /// Parse JSON text (one document; anything but whitespace after it is an error).
     pub fn from_json(text: &str) -> Result<Self, EffectorError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let spec: Self = serde_path_to_error::deserialize(de)
+        let spec: Self = serde_path_to_error::deserialize(&mut *de)
             .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        end_of_json(de)?;
         spec.check_field_names().map_err(as_parse_error)?;
         Ok(spec)
     }
@@ -585,8 +594,9 @@ impl Scenario {
     /// Parse a scenario from JSON text.
     pub fn from_json(text: &str) -> Result<Self, EffectorError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let scenario: Self = serde_path_to_error::deserialize(de)
+        let scenario: Self = serde_path_to_error::deserialize(&mut *de)
             .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        end_of_json(de)?;
         scenario
             .effector
             .check_field_names()

@@ -632,3 +632,29 @@ fn mujoco_only_parameters_are_rejected_on_other_models() {
     s.muscle.params.insert("passive_forces", 1.0);
     check(s, &["muscle.passive_forces"]);
 }
+
+/// Issue 14: trailing data after a JSON document was accepted (a spec, a scenario).
+#[test]
+fn trailing_data_after_a_json_document_is_an_error() {
+    let json = motornet_effector::presets::spec("RigidTendonArm26", None)
+        .unwrap()
+        .to_json();
+    assert!(EffectorSpec::from_json(&format!("{json}\n  \n")).is_ok());
+    for tail in ["x", "{}", "]", "\n,"] {
+        let e = EffectorSpec::from_json(&format!("{json}{tail}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("after the document") && e.contains("trailing"),
+            "{tail:?}: {e}"
+        );
+    }
+    let scenario = format!(
+        r#"{{"effector": {json}, "initial_joint_state": [[0.5, 0.5, 0, 0]], "excitation": [[[0,0,0,0,0,0]]]}}"#
+    );
+    assert!(motornet_effector::Scenario::from_json(&scenario).is_ok());
+    let e = motornet_effector::Scenario::from_json(&format!("{scenario} trailing"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("after the document"), "{e}");
+}

@@ -240,12 +240,14 @@ pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
     let is_scenario = serde_json::from_str::<serde_json::Value>(&text)
         .map(|v| v.get("effector").is_some())
         .unwrap_or(false);
+    // the file is named once: `from_path` names it itself
     if is_scenario {
-        Scenario::from_json(&text).map(|s| s.effector)
+        Scenario::from_json(&text)
+            .map(|s| s.effector)
+            .map_err(|e| format!("{}: {e}", path.display()))
     } else {
-        EffectorSpec::from_path(path)
+        EffectorSpec::from_path(path).map_err(|e| e.to_string())
     }
-    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn check(path: &std::path::Path, states: usize, steps: usize, seed: u64) -> Result<()> {

@@ -251,3 +251,31 @@ fn simulate_a_spec_file_for_throughput() {
         .unwrap();
     assert!(!o.status.success());
 }
+
+/// Issue 14: the file name was printed twice (`f1/x.json: f1/x.json: at …`).
+#[test]
+fn a_bad_spec_file_is_named_once() {
+    let dir = std::env::temp_dir().join(format!("motornet-cli-named-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("x.json");
+    std::fs::write(&path, r#"{"preset": 3}"#).unwrap();
+    let shown = path.display().to_string();
+    for args in [
+        vec!["simulate", "--spec", &shown],
+        vec!["check", &shown],
+        vec![
+            "train",
+            "--effector-spec",
+            &shown,
+            "--out",
+            "/nonexistent/never-made",
+        ],
+    ] {
+        let o = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert_eq!(err.matches(&shown).count(), 1, "{args:?}: {err}");
+        assert!(err.contains("at `preset`"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

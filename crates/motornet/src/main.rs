@@ -135,18 +135,39 @@ enum Command {
 
 pub(crate) type Result<T> = std::result::Result<T, String>;
 
-/// Write to stdout; a closed pipe (`motornet ... | head`) ends output quietly instead of
-/// panicking.
-fn write_stdout(text: &str) {
+/// Write to stdout with `write`, buffered. A closed pipe (`motornet ... | head`) ends output
+/// quietly: the reader went away. Any other failure (a full disk behind `> FILE`, say) is an
+/// error, so that the exit status says the output is incomplete.
+fn write_stdout_with(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'_>>) -> std::io::Result<()>,
+) -> Result<()> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
-        // the reader went away: nothing useful left to do with the output
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("writing to standard output: {e}")),
     }
+}
+
+/// [`write_stdout_with`] for a text.
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    write_stdout_with(|w| w.write_all(text.as_bytes()))
+}
+
+/// A trajectory as JSON then a newline, written as it is serialised (the text is never all in
+/// memory).
+fn write_json(
+    w: &mut impl std::io::Write,
+    value: &motornet::effector::Trajectory,
+) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, value).map_err(|e| match e.io_error_kind() {
+        // keep the kind (a closed pipe is not an error worth reporting)
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    })?;
+    w.write_all(b"\n")
 }
 
 fn main() -> ExitCode {
@@ -178,8 +199,8 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let spec = presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
             match format {
-                Format::Json => write_stdout(&(spec.to_json() + "\n")),
-                Format::Toml => write_stdout(&spec.to_toml()),
+                Format::Json => write_stdout(&(spec.to_json() + "\n"))?,
+                Format::Toml => write_stdout(&spec.to_toml())?,
             }
             Ok(())
         }
@@ -309,12 +330,12 @@ fn simulate_scenario(
         scenario.initial_joint_state.len(),
         scenario.excitation.len(),
     );
-    let json = serde_json::to_string(&traj).map_err(|e| e.to_string())?;
+    // the JSON is written as it is serialised: to a temporary file renamed over OUT when
+    // complete (a killed run leaves the previous OUT, never a truncated one), or to stdout
     match output {
-        Some(out) => {
-            std::fs::write(&out, json).map_err(|e| format!("writing {}: {e}", out.display()))?
-        }
-        None => write_stdout(&(json + "\n")),
+        Some(out) => motornet::train::files::write_atomic_with(&out, |w| write_json(w, &traj))
+            .map_err(|e| e.to_string())?,
+        None => write_stdout_with(|w| write_json(w, &traj))?,
     }
     eprintln!(
         "simulate: scenario={} batch={b} steps={t} precision={precision:?} seconds={seconds:.6} sample_steps_per_s={:.1}",

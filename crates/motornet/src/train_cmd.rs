@@ -493,11 +493,11 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
     )?;
     let files = motornet::plot::plot_rollout(&out, eff, &r, "evaluation reaches")
         .map_err(|e| e.to_string())?;
-    println!(
-        "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3}",
+    crate::write_stdout(&format!(
+        "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3}\n",
         dir.display(),
         r.loss
-    );
+    ))?;
     eprintln!("wrote {}", out.join("trajectories.json").display());
     for f in files {
         eprintln!("wrote {}", f.display());

@@ -279,3 +279,73 @@ fn a_bad_spec_file_is_named_once() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 14: errors writing to standard output were ignored (`simulate … > /dev/full` exited
+/// 0), and `simulate -o OUT` truncated OUT in place before writing.
+#[test]
+fn output_that_cannot_be_written_is_an_error_and_out_is_replaced_whole() {
+    let fixture = parity_dir().join("arm26_MujocoHillMuscle_euler.json");
+    if std::path::Path::new("/dev/full").exists() {
+        for args in [
+            vec!["simulate".to_string(), fixture.display().to_string()],
+            vec!["spec".into(), "--preset".into(), "RigidTendonArm26".into()],
+        ] {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let o = bin().args(&args).stdout(full).output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(!o.status.success(), "{args:?}: {err}");
+            assert!(
+                err.contains("writing to standard output"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // a reader that goes away early is not an error
+    let mut child = bin()
+        .arg("simulate")
+        .arg(&fixture)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // -o: the old file stays until the new one is complete; no temporary file is left
+    let dir = std::env::temp_dir().join(format!("motornet-cli-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out.json");
+    std::fs::write(&out, "previous").unwrap();
+    let o = bin()
+        .arg("simulate")
+        .arg(&fixture)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(v.get("joint").is_some());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a temporary file was left"
+    );
+    // into a directory that does not exist: an error naming OUT, nothing written
+    let o = bin()
+        .arg("simulate")
+        .arg(&fixture)
+        .arg("-o")
+        .arg(dir.join("missing/out.json"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("missing/out.json"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

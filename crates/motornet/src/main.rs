@@ -255,6 +255,19 @@ pub(crate) fn muscle_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(motornet::muscle::AnyMuscle::NAMES.iter().copied())
 }
 
+/// An error naming `flag` if `bytes` (an estimate of what `what` holds) exceed the memory
+/// available: a clear message instead of an abort when the allocation fails.
+fn fits_in_memory(flag: &str, bytes: f64, what: &str) -> Result<()> {
+    match motornet::train::files::available_memory_bytes() {
+        Some(available) if bytes > available => Err(format!(
+            "{flag}: {what} need about {:.1} GiB of memory, more than the {:.1} GiB available",
+            bytes / (1u64 << 30) as f64,
+            available / (1u64 << 30) as f64
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -279,6 +292,12 @@ fn check(path: &std::path::Path, states: usize, steps: usize, seed: u64) -> Resu
     let effector = spec
         .build()
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    // every state's rollout and its gradients, before any is allocated
+    fits_in_memory(
+        "--states",
+        states as f64 * (steps as f64 + 1.0) * 8.0 * 6.0 * effector.state_len() as f64,
+        &format!("{states} states of {steps} steps"),
+    )?;
     // a short simulation from random states inside the bounds must stay finite
     let initial = batch::random_joint_states(&effector, states, seed);
     batch::run_constant::<f64, _, _, _>(&effector, &initial, 0.5, 10 * steps)
@@ -357,6 +376,12 @@ fn simulate_batch(
         return Err("--batch and --steps must be at least 1".into());
     }
     let effector = spec.build().map_err(|e| e.to_string())?;
+    // the batch's states (and the lanes' copies of them), before any is allocated
+    fits_in_memory(
+        "--batch",
+        batch as f64 * 8.0 * 4.0 * (effector.state_len() + 2 * effector.dof()) as f64,
+        &format!("{batch} elements"),
+    )?;
     let initial = batch::random_joint_states(&effector, batch, seed);
     let summary = match precision {
         Precision::F64 => {

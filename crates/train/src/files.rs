@@ -70,6 +70,15 @@ pub fn write_atomic_with(
     })
 }
 
+/// The memory available to a new allocation, in bytes, as the operating system reports it
+/// (Linux: `MemAvailable` in `/proc/meminfo`); `None` where it cannot be read.
+pub fn available_memory_bytes() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
 /// Whether `dir` holds a run (its `config.json`).
 pub fn is_run_dir(dir: &Path) -> bool {
     dir.join(CONFIG_FILE).is_file()

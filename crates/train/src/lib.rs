@@ -44,4 +44,6 @@ pub use policy::{AnyPolicy, BuiltinNetwork};
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
 /// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
 pub use rand;
-pub use trainer::{batch_seed, AnyTrainer, BatchStats, ConfigTrainer, Trainer, TrainerConfig};
+pub use trainer::{
+    batch_memory_bytes, batch_seed, AnyTrainer, BatchStats, ConfigTrainer, Trainer, TrainerConfig,
+};

@@ -243,6 +243,32 @@ where
                 ),
             ));
         }
+        // the memory a batch holds, before any of it is allocated
+        let needed = batch_memory_bytes(&env, &policy, config.batch_size);
+        if let Some(available) = crate::files::available_memory_bytes() {
+            if needed > available {
+                let gib = |b: f64| b / (1u64 << 30) as f64;
+                // the batch size is the lever unless one episode alone does not fit
+                let one = needed / config.batch_size as f64;
+                return Err(bad(
+                    if one > available {
+                        "network and episode size"
+                    } else {
+                        "batch_size"
+                    },
+                    format!(
+                        "a batch of {} episodes of {} steps needs about {:.1} GiB of memory \
+                         ({:.2} MiB per episode), more than the {:.1} GiB available; lower \
+                         batch_size, env.max_ep_duration or the network's size",
+                        config.batch_size,
+                        env.steps(),
+                        gib(needed),
+                        one / (1u64 << 20) as f64,
+                        gib(available)
+                    ),
+                ));
+            }
+        }
         // one trial, to catch a task that draws the wrong shapes before the first batch
         let mut probe = vec![0.0; obs];
         env.reset(0, config.batch_size, config.seed, None, &mut probe)?;
@@ -623,4 +649,32 @@ impl DerefMut for AnyTrainer {
     fn deref_mut(&mut self) -> &mut ConfigTrainer {
         &mut self.trainer
     }
+}
+
+/// About how many bytes a training batch of `batch` episodes holds (traces of every step for
+/// the backward pass, in `f64`, and the network's per-step records, in `f32`), as a float so
+/// that no size overflows. An estimate to refuse absurd sizes with a clear message, not an
+/// account: it errs on the high side.
+pub fn batch_memory_bytes<K: Skeleton, M: MuscleModel, G: Geometry, P: Policy>(
+    env: &Environment<K, M, G>,
+    policy: &P,
+    batch: usize,
+) -> f64 {
+    let eff = env.effector();
+    let (d, m, dof) = (
+        eff.space_dim() as f64,
+        eff.n_muscles() as f64,
+        eff.dof() as f64,
+    );
+    let state = eff.state_len() as f64;
+    let hid = policy.hidden_size() as f64;
+    let obs = env.obs_len() as f64;
+    let out = policy.output_size() as f64;
+    // per element and step: the state and its gradient, the losses' view of the episode and
+    // its gradient (f64); the observation, hidden state and the network's cache (f32, a GRU's
+    // is about 6 hidden states); a few hundred bytes of buffer headers
+    let per_step = 8.0 * (2.0 * state + 2.0 * (hid + 3.0 * d + 4.0 * m + 2.0 * dof + state))
+        + 4.0 * (2.0 * obs + 8.0 * hid + 2.0 * out)
+        + 256.0;
+    per_step * (env.steps() as f64 + 1.0) * batch as f64
 }

@@ -59,17 +59,22 @@ enum Command {
         /// Muscle model for presets that take one (the names come from the muscle registry).
         #[arg(long, requires = "preset", value_parser = muscle_names())]
         muscle: Option<String>,
-        /// Batch size (with --preset).
-        #[arg(long, default_value_t = 64)]
+        /// Batch size (with --preset or --spec).
+        #[arg(long, default_value_t = 64, conflicts_with = "scenario")]
         batch: usize,
-        /// Number of steps (with --preset).
-        #[arg(long, default_value_t = 100)]
+        /// Number of steps (with --preset or --spec).
+        #[arg(long, default_value_t = 100, conflicts_with = "scenario")]
         steps: usize,
-        /// Constant excitation for every muscle (with --preset).
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        /// Constant excitation for every muscle (with --preset or --spec).
+        #[arg(
+            long,
+            default_value_t = 0.5,
+            allow_negative_numbers = true,
+            conflicts_with = "scenario"
+        )]
         excitation: f64,
-        /// Seed of the random initial states (with --preset).
-        #[arg(long, default_value_t = 0)]
+        /// Seed of the random initial states (with --preset or --spec).
+        #[arg(long, default_value_t = 0, conflicts_with = "scenario")]
         seed: u64,
         /// Floating-point precision.
         #[arg(long, value_enum, default_value_t = Precision::F64)]
@@ -223,6 +228,14 @@ fn run(cli: Cli) -> Result<()> {
             threads,
             spec,
         } => {
+            if output.is_some() && scenario.is_none() {
+                // a batch run reports its throughput only: there is no trajectory to write
+                return Err(
+                    "-o/--output writes a scenario's trajectories; it does not apply \
+                            to --preset or --spec runs"
+                        .into(),
+                );
+            }
             let mut pool = rayon::ThreadPoolBuilder::new();
             if let Some(n) = threads {
                 if n == 0 {

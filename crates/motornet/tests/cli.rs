@@ -349,3 +349,31 @@ fn output_that_cannot_be_written_is_an_error_and_out_is_replaced_whole() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 14: `-o` was ignored with `--preset`, and `--batch` with a scenario.
+#[test]
+fn flags_that_would_be_ignored_are_errors() {
+    let fixture = parity_dir().join("arm26_MujocoHillMuscle_euler.json");
+    let f = fixture.to_str().unwrap();
+    for args in [
+        vec![
+            "simulate",
+            "--preset",
+            "RigidTendonArm26",
+            "-o",
+            "/tmp/never-written.json",
+        ],
+        vec!["simulate", f, "--batch", "5"],
+        vec!["simulate", f, "--steps", "5"],
+        vec!["simulate", f, "--excitation", "0.1"],
+        vec!["simulate", f, "--seed", "3"],
+    ] {
+        let o = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.starts_with("error:"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/never-written.json").exists());
+}

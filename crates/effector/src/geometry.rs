@@ -242,9 +242,16 @@ impl Arm26Polynomial {
         }
         for (name, rows) in [("geometry.a1", &self.a1), ("geometry.a2", &self.a2)] {
             if rows.len() != dof || rows.iter().any(|r| r.len() != n) {
+                let shape = match rows.iter().find(|r| r.len() != n) {
+                    Some(r) => format!("has a row of {}", r.len()),
+                    None => format!("has {} rows", rows.len()),
+                };
                 return Err(EffectorError::invalid(
                     name,
-                    &format!("must be [dof = {dof}][muscles = {n}]"),
+                    &format!(
+                        "must be [dof = {dof} (the length of a3)][muscles = {n} (the length of \
+                         a0)], but {shape}"
+                    ),
                 ));
             }
         }
@@ -269,7 +276,8 @@ impl Geometry for Arm26Polynomial {
         self.a0.len()
     }
     fn check<K: Skeleton>(&self, skeleton: &K) -> Result<(), EffectorError> {
-        self.validate()?;
+        // `a3` first: `validate` takes the joint count from it (issue 14: an `a3` of the wrong
+        // length was reported as a wrong `a1`)
         if self.a3.len() != skeleton.dof() {
             return Err(EffectorError::invalid(
                 "geometry.a3",
@@ -280,7 +288,7 @@ impl Geometry for Arm26Polynomial {
                 ),
             ));
         }
-        Ok(())
+        self.validate()
     }
     fn compute<S: Scalar, K: Skeleton>(
         &self,

@@ -658,3 +658,13 @@ fn trailing_data_after_a_json_document_is_an_error() {
         .to_string();
     assert!(e.contains("after the document"), "{e}");
 }
+
+/// Issue 14: `geometry.a3` of the wrong length was reported as a wrong `geometry.a1`.
+#[test]
+fn an_a3_of_the_wrong_length_is_reported_as_a3() {
+    let mut s = arm();
+    s.geometry.set_field("a3", &vec![0.1, 0.2, 0.3]);
+    let e = s.build().unwrap_err().to_string();
+    assert!(e.contains("geometry.a3") && e.contains("2 joints"), "{e}");
+    assert!(!e.contains("a1"), "{e}");
+}

@@ -238,8 +238,11 @@ fn run(cli: Cli) -> Result<()> {
             }
             let mut pool = rayon::ThreadPoolBuilder::new();
             if let Some(n) = threads {
-                if n == 0 {
-                    return Err("--threads must be at least 1".into());
+                if n == 0 || n > motornet::train::MAX_THREADS {
+                    return Err(format!(
+                        "--threads must be between 1 and {}",
+                        motornet::train::MAX_THREADS
+                    ));
                 }
                 pool = pool.num_threads(n);
             }

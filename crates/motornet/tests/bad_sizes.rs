@@ -37,6 +37,16 @@ fn huge_sizes_on_the_command_line_are_errors_naming_the_flag() {
             "--batch",
         );
     }
+    refused(
+        &[
+            "simulate",
+            "--preset",
+            "RigidTendonArm26",
+            "--threads",
+            "100000",
+        ],
+        "--threads",
+    );
     for states in ["1000000000", MAX] {
         refused(&["check", &f, "--states", states], "--states");
     }
@@ -50,6 +60,7 @@ fn huge_sizes_on_the_command_line_are_errors_naming_the_flag() {
         ("--hidden", MAX, "parameters"),
         ("--layers", "100000", "memory"),
         ("--layers", MAX, "parameters"),
+        ("--threads", "100000", "threads"),
     ] {
         refused(&["train", "--quiet", flag, value, "--out", o], names);
         assert!(!out.exists(), "{flag} {value} left a run directory");

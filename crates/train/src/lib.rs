@@ -46,4 +46,5 @@ pub use policy::{AnyPolicy, BuiltinNetwork};
 pub use rand;
 pub use trainer::{
     batch_memory_bytes, batch_seed, AnyTrainer, BatchStats, ConfigTrainer, Trainer, TrainerConfig,
+    MAX_THREADS,
 };

@@ -87,11 +87,25 @@ fn bad(field: &str, reason: String) -> TrainError {
     }
 }
 
+/// The most worker threads a run may ask for: far more than any machine's cores, and few
+/// enough that the operating system can start them (issue 14: `--threads 100000` failed after
+/// 43 s, then panicked).
+pub const MAX_THREADS: usize = 1024;
+
 impl TrainerConfig {
     /// Check every setting; the error names the first bad one.
     pub fn validate(&self) -> Result<(), TrainError> {
         if self.batch_size == 0 {
             return Err(bad("batch_size", "must be at least 1".into()));
+        }
+        if self.threads > MAX_THREADS {
+            return Err(bad(
+                "threads",
+                format!(
+                    "{} is more than {MAX_THREADS} (0 uses every core)",
+                    self.threads
+                ),
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(bad(

@@ -152,10 +152,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 &format!("must be finite and > 0, got {}", options.timestep),
             ));
         }
-        if options.n_ministeps == 0 {
+        if options.n_ministeps == 0 || options.n_ministeps > crate::MAX_MINISTEPS {
             return Err(EffectorError::invalid(
                 "n_ministeps",
-                "must be an integer >= 1",
+                &format!(
+                    "must be an integer from 1 to {} (a smaller timestep is the way to more), \
+                     got {}",
+                    crate::MAX_MINISTEPS,
+                    options.n_ministeps
+                ),
             ));
         }
         if !(options.damping.is_finite() && options.damping >= 0.0) {

@@ -57,6 +57,10 @@ pub use spec::{
     DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, Scenario, SkeletonSpec,
 };
 
+/// Most ministeps a step may have (issue 14: `n_ministeps` 1e9 made every step run for ever);
+/// MotorNet's compliant arm, the finest preset, uses 1 at dt = 0.2 ms.
+pub const MAX_MINISTEPS: usize = 1000;
+
 /// Most joints a skeleton may have (stack buffers in the per-step code are this size).
 pub const MAX_DOF: usize = 8;
 /// Most space dimensions a skeleton may have.

@@ -668,3 +668,14 @@ fn an_a3_of_the_wrong_length_is_reported_as_a3() {
     assert!(e.contains("geometry.a3") && e.contains("2 joints"), "{e}");
     assert!(!e.contains("a1"), "{e}");
 }
+
+/// Issue 14: `n_ministeps` 1e9 was accepted and every step ran for ever.
+#[test]
+fn too_many_ministeps_is_an_error_naming_the_limit() {
+    let mut s = arm();
+    s.n_ministeps = 1e9;
+    let e = s.build().unwrap_err().to_string();
+    assert!(e.contains("n_ministeps") && e.contains("1000"), "{e}");
+    s.n_ministeps = 1000.0;
+    s.build().unwrap();
+}

@@ -230,9 +230,7 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
         let hash = trainer.config_hash();
         if resuming {
-            let c =
-                Checkpoint::load(&run.join(CHECKPOINT), Some(hash)).map_err(|e| e.to_string())?;
-            trainer.restore(c).map_err(|e| e.to_string())?;
+            restore_from(&mut trainer, &run.join(CHECKPOINT))?;
             if trainer.batches_done() >= config.batches {
                 return Err(format!(
                     "the run in {} already has {} batches; ask for more with --batches N \
@@ -382,10 +380,19 @@ fn effector_name(c: &TrainConfig) -> String {
 pub(crate) fn load_run(dir: &Path) -> Result<AnyTrainer> {
     let config = TrainConfig::from_file(&dir.join(CONFIG)).map_err(|e| e.to_string())?;
     let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
-    let c = Checkpoint::load(&dir.join(CHECKPOINT), Some(trainer.config_hash()))
-        .map_err(|e| e.to_string())?;
-    trainer.restore(c).map_err(|e| e.to_string())?;
+    restore_from(&mut trainer, &dir.join(CHECKPOINT))?;
     Ok(trainer)
+}
+
+/// Load the checkpoint at `path` (of this run: its config hash) into `trainer`; every error
+/// names the file (issue 14: a checkpoint that did not fit the network was reported with an
+/// empty path).
+fn restore_from(trainer: &mut AnyTrainer, path: &Path) -> Result<()> {
+    let c = Checkpoint::load(path, Some(trainer.config_hash())).map_err(|e| e.to_string())?;
+    trainer.restore(c).map_err(|e| match e {
+        TrainError::Checkpoint { reason, .. } => format!("checkpoint {}: {reason}", path.display()),
+        e => e.to_string(),
+    })
 }
 
 /// The validation batch of a run: centre-out reaches (8 targets, 10 cm, no noise) for planar

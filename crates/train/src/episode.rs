@@ -34,6 +34,22 @@ pub enum EpisodeError {
         /// The first non-finite entry.
         value: f64,
     },
+    /// The effector's state, or the observation made of it, stopped being finite (in the
+    /// network's number type): the simulation diverged.
+    #[error(
+        "the effector's state or observation is not finite ({value}) after step {step} of \
+         element {element}: the simulation diverged (a smaller timestep, more ministeps or \
+         weaker loads may help)"
+    )]
+    NonFiniteState {
+        /// Step (0-based) of the episode.
+        step: usize,
+        /// Batch element.
+        element: usize,
+        /// The first non-finite entry of the joint or muscle state, or the first observation
+        /// entry that is not finite in the network's number type.
+        value: f64,
+    },
     /// A loss term's value is not finite.
     #[error("loss term `{term}` is not finite ({value}) in element {element}")]
     NonFiniteLoss {
@@ -362,6 +378,22 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     });
                 }
                 env.step(ep, &action, &mut noisy, &mut obs)?;
+                // a diverged simulation is named as such, not as the network output it
+                // would poison at the next step (issue 14)
+                if let Some(&value) = ep
+                    .state
+                    .joint
+                    .iter()
+                    .chain(&ep.state.muscle)
+                    .find(|v| !v.is_finite())
+                    .or_else(|| obs.iter().find(|o| !T::c(**o).to_f64().is_finite()))
+                {
+                    return Err(EpisodeError::NonFiniteState {
+                        step: t,
+                        element: self.start + i,
+                        value,
+                    });
+                }
                 let load = &mut tr.loads[t];
                 load.clear();
                 load.extend_from_slice(ep.last_endpoint_load());

@@ -550,6 +550,18 @@ fn episode_error(e: EpisodeError, batch: usize) -> TrainError {
             what: format!("network output (step {step}, element {element})"),
             value,
         },
+        EpisodeError::NonFiniteState {
+            step,
+            element,
+            value,
+        } => TrainError::NonFinite {
+            batch,
+            what: format!(
+                "effector state or observation after step {step} (element {element}: the \
+                 simulation diverged)"
+            ),
+            value,
+        },
         EpisodeError::NonFiniteLoss {
             term,
             element,

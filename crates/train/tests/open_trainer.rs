@@ -304,3 +304,43 @@ fn an_overflowing_optimiser_step_is_refused_and_the_checkpoint_stays_finite() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 14: an effector that went NaN was reported as "network output is not finite".
+#[test]
+fn a_diverging_effector_is_named_as_such() {
+    let config = EnvConfig {
+        max_ep_duration: 0.3,
+        curl_field: Some(motornet_task::CurlField {
+            strength: f64::MAX,
+            probability: 1.0,
+        }),
+        ..EnvConfig::default()
+    };
+    // the arm without its position and velocity limits, which would clamp the blow-up
+    let wide = Effector::new(
+        PointMass::new(2, 1.0).unwrap(),
+        arm().muscle().clone(),
+        ConstantMomentArms::free_point_mass24(),
+        EffectorOptions {
+            bounds: JointBounds::new(
+                2,
+                vec![-1e300; 2],
+                vec![1e300; 2],
+                vec![-1e300; 2],
+                vec![1e300; 2],
+            )
+            .unwrap(),
+            ..arm().options().clone()
+        },
+    )
+    .unwrap();
+    let e = Environment::new(Arc::new(wide), Arc::new(RandomTargetReach), config).unwrap();
+    let gru = GruConfig::new(e.obs_len(), 8, 4).build().unwrap();
+    let mut t = Trainer::new(e, gru, l1(), settings()).unwrap();
+    let msg = t.batch().unwrap_err().to_string();
+    assert!(
+        msg.contains("effector state") && msg.contains("diverged"),
+        "{msg}"
+    );
+    assert!(!msg.contains("network output"), "{msg}");
+}

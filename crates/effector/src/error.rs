@@ -75,3 +75,37 @@ impl EffectorError {
         }
     }
 }
+
+/// `text` with every line cut to at most `max` characters (an ellipsis marks a cut), for
+/// error messages that quote their input: a parser quoting a 200 kB line of a file would
+/// otherwise echo all of it (issue 14).
+pub fn clip_lines(text: &str, max: usize) -> String {
+    text.lines()
+        .map(|line| {
+            if line.chars().count() > max {
+                let mut cut: String = line.chars().take(max).collect();
+                cut.push('…');
+                cut
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_lines;
+
+    #[test]
+    fn long_lines_are_cut_and_short_ones_kept() {
+        let long = "x".repeat(1000);
+        let clipped = clip_lines(&format!("error at line 1\n{long}\n   ^"), 100);
+        let lines: Vec<&str> = clipped.lines().collect();
+        assert_eq!(lines[0], "error at line 1");
+        assert_eq!(lines[1].chars().count(), 101);
+        assert!(lines[1].ends_with('…'));
+        assert_eq!(lines[2], "   ^");
+    }
+}

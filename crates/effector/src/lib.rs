@@ -42,7 +42,7 @@ mod skeleton;
 mod spec;
 
 pub use effector::{Effector, EffectorOptions, Integration, State, Workspace};
-pub use error::EffectorError;
+pub use error::{clip_lines, EffectorError};
 pub use geometry::{
     AnyGeometry, Arm26Polynomial, BuiltinGeometry, ConstantMomentArms, FieldDecl, Geometry,
     GeometryInfo, MusclePaths, PathPoint, PathSpec,

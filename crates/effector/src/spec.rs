@@ -309,10 +309,14 @@ impl EffectorSpec {
 
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Self, EffectorError> {
-        let de =
-            toml::Deserializer::parse(text).map_err(|e| EffectorError::Parse(e.to_string()))?;
-        let spec: Self = serde_path_to_error::deserialize(de)
-            .map_err(|e| EffectorError::Parse(format!("at `{}`: {}", e.path(), e.inner())))?;
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| EffectorError::Parse(crate::clip_lines(&e.to_string(), 160)))?;
+        let spec: Self = serde_path_to_error::deserialize(de).map_err(|e| {
+            EffectorError::Parse(crate::clip_lines(
+                &format!("at `{}`: {}", e.path(), e.inner()),
+                160,
+            ))
+        })?;
         spec.check_field_names().map_err(as_parse_error)?;
         Ok(spec)
     }

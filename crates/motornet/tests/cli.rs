@@ -377,3 +377,24 @@ fn flags_that_would_be_ignored_are_errors() {
     }
     assert!(!std::path::Path::new("/tmp/never-written.json").exists());
 }
+
+/// Issue 14: a 200 kB line of a TOML file was echoed back whole in the error.
+#[test]
+fn a_very_long_line_is_not_echoed_back_whole() {
+    let dir = std::env::temp_dir().join(format!("motornet-cli-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long.toml");
+    std::fs::write(&path, format!("x = \"{}\n", "y".repeat(200_000))).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["check", p],
+        vec!["train", "--config", p, "--out", "/nonexistent/r"],
+    ] {
+        let o = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err.len() < 1000, "{args:?}: {} bytes of error", err.len());
+        assert!(err.contains("line 1"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -167,7 +167,13 @@ impl TrainConfig {
         } else {
             serde_json::from_str(&text).map_err(|e| e.to_string())
         };
-        parsed.map_err(|reason| bad(&path.display().to_string(), reason))
+        // parsers quote the offending line: a very long one is cut (issue 14)
+        parsed.map_err(|reason| {
+            bad(
+                &path.display().to_string(),
+                motornet_effector::clip_lines(&reason, 160),
+            )
+        })
     }
 
     /// The config with the effector written out as a full spec: enough to rebuild the run.

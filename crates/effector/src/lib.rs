@@ -59,7 +59,7 @@ pub use spec::{
 
 /// Most ministeps a step may have (issue 14: `n_ministeps` 1e9 made every step run for ever);
 /// MotorNet's compliant arm, the finest preset, uses 1 at dt = 0.2 ms.
-pub const MAX_MINISTEPS: usize = 1000;
+pub const MAX_MINISTEPS: usize = 10_000;
 
 /// Most joints a skeleton may have (stack buffers in the per-step code are this size).
 pub const MAX_DOF: usize = 8;

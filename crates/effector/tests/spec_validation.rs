@@ -675,7 +675,10 @@ fn too_many_ministeps_is_an_error_naming_the_limit() {
     let mut s = arm();
     s.n_ministeps = 1e9;
     let e = s.build().unwrap_err().to_string();
-    assert!(e.contains("n_ministeps") && e.contains("1000"), "{e}");
-    s.n_ministeps = 1000.0;
+    assert!(e.contains("n_ministeps") && e.contains("10000"), "{e}");
+    s.n_ministeps = 10_001.0;
+    assert!(s.build().is_err());
+    // a fine reference (the integration tests use 2000) is fine
+    s.n_ministeps = 10_000.0;
     s.build().unwrap();
 }

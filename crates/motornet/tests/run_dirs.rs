@@ -2,50 +2,18 @@
 //! at a time writes a run, a failed start leaves nothing behind, `--resume` refuses flags that
 //! would change the run, and the log is cut back to the checkpoint after a crash.
 
-use motornet::train::{Checkpoint, TrainConfig};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_motornet"))
-}
+use common::{bin, small_config, train, wait_for_log_lines};
+use motornet::train::Checkpoint;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("motornet-rundir-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// A short run: 0.3 s episodes, batch 8, GRU 16, a checkpoint every 4 batches.
-fn small_config(dir: &Path) -> PathBuf {
-    let c = TrainConfig {
-        batch_size: 8,
-        env: motornet::task::EnvConfig {
-            max_ep_duration: 0.3,
-            ..Default::default()
-        },
-        network: motornet::train::NetworkConfig {
-            kind: motornet::train::NetworkKind::Gru,
-            hidden: 16,
-            layers: 1,
-        },
-        checkpoint_every: 4,
-        threads: 2,
-        ..TrainConfig::default()
-    };
-    let path = dir.join("small.json");
-    std::fs::write(&path, serde_json::to_string(&c).unwrap()).unwrap();
-    path
-}
-
-fn train(args: &[&str]) -> Output {
-    bin()
-        .arg("train")
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -124,11 +92,7 @@ fn a_second_writer_fails_at_once_while_a_run_trains() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while std::fs::read_to_string(run.join("log.csv")).map_or(0, |t| t.lines().count()) < 3 {
-        assert!(start.elapsed().as_secs() < 120, "training did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_log_lines(&run, 3);
     let t0 = std::time::Instant::now();
     let o = train(&[
         "--resume",

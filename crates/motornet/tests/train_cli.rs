@@ -1,13 +1,12 @@
 //! `motornet train`, `eval` and `plot` end to end: the run directory's files, the summary
 //! line, resuming, reloading from the directory alone, and clear errors for bad runs.
 
+mod common;
+
+use common::{bin, small_config, train, wait_for_log_lines};
 use motornet::train::{Checkpoint, TrainConfig};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_motornet"))
-}
+use std::process::Command;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("motornet-train-{name}-{}", std::process::id()));
@@ -26,38 +25,6 @@ fn number_after(text: &str, key: &str) -> f64 {
         .collect();
     s.parse()
         .unwrap_or_else(|_| panic!("bad number after {key}: {text}"))
-}
-
-/// A short run: 0.3 s episodes, batch 8, GRU 16.
-fn small_config(dir: &Path) -> PathBuf {
-    let c = TrainConfig {
-        batch_size: 8,
-        env: motornet::task::EnvConfig {
-            max_ep_duration: 0.3,
-            ..Default::default()
-        },
-        network: motornet::train::NetworkConfig {
-            kind: motornet::train::NetworkKind::Gru,
-            hidden: 16,
-            layers: 1,
-        },
-        checkpoint_every: 4,
-        threads: 2,
-        ..TrainConfig::default()
-    };
-    std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join("small.json");
-    std::fs::write(&path, serde_json::to_string(&c).unwrap()).unwrap();
-    path
-}
-
-fn train(args: &[&str]) -> Output {
-    bin()
-        .arg("train")
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn losses(dir: &Path) -> Vec<f64> {
@@ -278,11 +245,7 @@ fn stops_cleanly_on(signal: &str) {
         .spawn()
         .unwrap();
     // wait until a few batches are logged, then send the signal
-    let start = std::time::Instant::now();
-    while std::fs::read_to_string(out.join("log.csv")).map_or(0, |t| t.lines().count()) < 4 {
-        assert!(start.elapsed().as_secs() < 120, "training did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_log_lines(&out, 4);
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()

@@ -15,11 +15,16 @@
 #   RigidTendonArm26/MujocoHillMuscle         GRU 32,  batch 32
 #   RigidTendonArm26/RigidTendonHillMuscle    GRU 128, batch 64
 #
+# Both sides are timed by the same rule: the median wall time of one batch (forward, backward
+# and optimiser step) after 2 untimed warm-up batches. For motornet-rs the batches' times come
+# from the run's log.csv (its `seconds` column times `Trainer::batch` alone); the whole run's
+# seconds_per_batch, a mean that also counts the first batch's allocations and any pause of
+# the machine, is printed beside it.
+#
 # Machines that share their cores (virtual machines, laptops) vary by ±30 % from minute to
 # minute, so each motornet-rs workload runs REPS times — half before MotorNet's timing, half
-# after, the workloads alternating — and the median of its seconds_per_batch (each over a
-# whole run) is compared with MotorNet's median batch (after 2 warm-up batches). The LSTM and
-# the GRU 32 alternate the same way.
+# after, the workloads alternating — and the median of the runs' medians is compared with
+# MotorNet's median batch. The LSTM and the GRU 32 alternate the same way.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -57,7 +62,10 @@ args=(
     "--effector ReluPointMass24 --network lstm --hidden 32 --batches 200"
 )
 
-# run_ours REP: every workload once, appending its seconds_per_batch to $tmp/spb-<index>
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# run_ours REP: every workload once, appending its median batch time (log.csv, after 2
+# warm-up batches) to $tmp/spb-<index>
 run_ours() {
     local rep="$1" i line spb
     for i in "${!names[@]}"; do
@@ -68,18 +76,18 @@ run_ours() {
             exit 1
         fi
         line="$(grep '^train:' "$tmp/err" | tail -n1)"
-        echo "motornet-rs rep=$rep workload=${names[$i]} $line"
-        spb="$(sed -n 's/.*seconds_per_batch=\([0-9.eE+-]*\).*/\1/p' <<<"$line")"
+        # the `seconds` column of log.csv (the last), batches 3 onwards
+        tail -n +4 "$tmp/run$i-$rep/log.csv" | awk -F, '{ print $NF }' >"$tmp/batches"
+        spb="$(median "$tmp/batches")"
         if [[ -z "$spb" ]]; then
-            echo "error: no seconds_per_batch= from motornet train for ${names[$i]}" >&2
+            echo "error: no batch times in log.csv from motornet train for ${names[$i]}" >&2
             exit 1
         fi
+        echo "motornet-rs rep=$rep workload=${names[$i]} seconds_per_batch_median=$spb $line"
         echo "$spb" >>"$tmp/spb-$i"
         rm -rf "$tmp/run$i-$rep"
     done
 }
-
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 before=$(((reps + 1) / 2))
 for ((r = 1; r <= before; r++)); do run_ours "$r"; done
@@ -95,6 +103,6 @@ for i in 0 1 2; do
     awk -v n="$name" -v r="$ours" -v m="$mn" \
         'BEGIN { printf "%-40s %20.4f %22.4f %7.1fx\n", n, r, m, (r > 0 ? m / r : 0) }'
 done
-echo "(ratio = MotorNet / motornet-rs, medians; motornet-rs over $reps runs; both with 2 threads on $(nproc) cores)"
+echo "(ratio = MotorNet / motornet-rs, median batch after 2 warm-up batches on both sides; motornet-rs: median of $reps runs; both with 2 threads on $(nproc) cores)"
 awk -v l="$(median "$tmp/spb-3")" -v g="$(median "$tmp/spb-0")" \
     'BEGIN { printf "lstm 32 (dfdx) / gru 32 (hand-written), tutorial, medians: %.4f / %.4f s = %.2fx\n", l, g, l / g }'

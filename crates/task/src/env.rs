@@ -514,6 +514,21 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     /// length and velocity), so any model's proprioception is differentiated exactly, with no
     /// derivative written by hand.
     pub fn proprioception_vjp(&self, state: &State<f64>, g_prop: &[f64], g_state: &mut State<f64>) {
+        self.proprioception_vjp_parts(
+            (&state.muscle, &state.geometry),
+            g_prop,
+            (&mut g_state.muscle, &mut g_state.geometry),
+        );
+    }
+
+    /// [`Environment::proprioception_vjp`] on a state's muscle and geometry parts
+    /// (`[M · n_states]`, `[(2 + dof) · M]`) and their gradients, wherever they are stored.
+    fn proprioception_vjp_parts(
+        &self,
+        (muscle_state, geometry): (&[f64], &[f64]),
+        g_prop: &[f64],
+        (g_muscle, g_geometry): (&mut [f64], &mut [f64]),
+    ) {
         const N: usize = MAX_MUSCLE_STATES + 2;
         type D = DualN<N>;
         let muscle = self.effector.muscle();
@@ -524,19 +539,19 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             if gl == 0.0 && gv == 0.0 {
                 continue;
             }
-            let row = &state.muscle[i * ns..(i + 1) * ns];
+            let row = &muscle_state[i * ns..(i + 1) * ns];
             for (k, (d, &v)) in s.iter_mut().zip(row).enumerate() {
                 *d = D::variable(v, k);
             }
-            let len = D::variable(state.geometry[i], ns);
-            let vel = D::variable(state.geometry[m + i], ns + 1);
+            let len = D::variable(geometry[i], ns);
+            let vel = D::variable(geometry[m + i], ns + 1);
             let [pl, pv] = muscle.proprioception(i, &s[..ns], len, vel);
             let grad = |k: usize| gl * pl.eps[k] + gv * pv.eps[k];
-            for (k, g) in g_state.muscle[i * ns..(i + 1) * ns].iter_mut().enumerate() {
+            for (k, g) in g_muscle[i * ns..(i + 1) * ns].iter_mut().enumerate() {
                 *g += grad(k);
             }
-            g_state.geometry[i] += grad(ns);
-            g_state.geometry[m + i] += grad(ns + 1);
+            g_geometry[i] += grad(ns);
+            g_geometry[m + i] += grad(ns + 1);
         }
     }
 
@@ -632,29 +647,36 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
 
     /// Adds the gradient of the observation at state `t` (`g_obs` = ∂L/∂observation,
     /// `[obs_len]`) with respect to what its vision, proprioception and stacked-action entries
-    /// show: into `g_states[i]` for the state `i` whose samples it shows, and into `g_noisy`
-    /// (`[steps · M]`, the noisy commands) for the stacked commands. `states` are the episode's
-    /// states so far (`[t + 1]` at least) and `fingertips` their fingertip positions and
-    /// velocities (`[(t + 1) · 2·space_dim]`).
+    /// show: into row `i` of `g_states` for the state `i` whose samples it shows, and into
+    /// `g_noisy` (`[steps · M]`, the noisy commands) for the stacked commands. `states` are the
+    /// episode's states so far, one row each flattened as `[joint | muscle | geometry]`
+    /// (`[(t + 1) · state_len]` at least, [`Effector::state_len`]),
+    /// `g_states` their gradients laid out the same way, and `fingertips` their fingertip
+    /// positions and velocities (`[(t + 1) · 2·space_dim]`).
     ///
     /// It routes with [`Environment::shown_sample`] and [`Environment::stacked_action`], the
     /// functions the forward pass picks the samples with, and differentiates the vision and
     /// proprioception functions themselves on dual numbers (noise is additive, its derivative
     /// one). The goal and the task's entries are [`Environment::effects_vjp`]'s; the go cue is a
     /// constant.
+    ///
+    /// # Panics
+    /// If `states` or `g_states` hold fewer rows than the state shown at `t` needs.
     #[allow(clippy::too_many_arguments)]
     pub fn observation_vjp(
         &self,
         t: usize,
-        states: &[State<f64>],
+        states: &[f64],
         fingertips: &[f64],
         g_obs: &[f64],
-        g_states: &mut [State<f64>],
+        g_states: &mut [f64],
         g_noisy: &mut [f64],
         ws: &mut EffectsWorkspace,
     ) {
         let l = self.layout;
         let (d, m) = (self.effector.space_dim(), self.effector.n_muscles());
+        let n = self.effector.state_len();
+        let [nj, nm, _] = self.effector.state_part_lens();
         // the reset sample that fills the delay lines is a sample of state 0
         let (iv, ip) = self.shown(t);
         let (iv, ip) = (iv.unwrap_or(0), ip.unwrap_or(0));
@@ -681,12 +703,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                     }
                 }
             }
-            self.effector
-                .cartesian_vjp_add(&states[iv].joint, g_cart, &mut g_states[iv].joint);
+            self.effector.cartesian_vjp_add(
+                &states[iv * n..][..nj],
+                g_cart,
+                &mut g_states[iv * n..][..nj],
+            );
         }
         let g_prop = &g_obs[l.proprioception..l.actions];
         if g_prop.iter().any(|&v| v != 0.0) {
-            self.proprioception_vjp(&states[ip], g_prop, &mut g_states[ip]);
+            let (muscle, geometry) = states[ip * n..][..n][nj..].split_at(nm);
+            let (g_muscle, g_geometry) = g_states[ip * n..][..n][nj..].split_at_mut(nm);
+            self.proprioception_vjp_parts((muscle, geometry), g_prop, (g_muscle, g_geometry));
         }
         for j in 0..self.config.action_frame_stacking {
             if let Some(s) = self.stacked_action(t, j) {

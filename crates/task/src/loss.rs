@@ -242,6 +242,14 @@ pub trait Loss: Send + Sync {
     /// The loss of one element; when `grad` is given, ADD (never assign) `scale ·` ∂loss/∂input
     /// into it. Returns NaN, touching nothing, if `ep` or `grad` fails its `check`.
     fn value_and_grad(&self, ep: &EpisodeView, grad: Option<&mut EpisodeGrad>, scale: f64) -> f64;
+    /// The fields of the [`EpisodeView`] this loss reads. The default, every field, is always
+    /// correct; naming fewer lets a training loop skip building the others (the network's
+    /// hidden states, `[T · H]` per element, are the costly one). A field that no loss of a
+    /// [`LossSum`] reads may hold NaN in the view the loop passes, so that reading it anyway
+    /// gives a non-finite loss (an error), never a silently wrong one.
+    fn reads(&self) -> Fields {
+        Fields::ALL
+    }
 }
 
 /// T if the view and the buffers are consistent.
@@ -262,12 +270,15 @@ fn nonneg(loss: &'static str, parameter: &'static str, value: f64) -> Result<f64
 type Grad<'g, 'a> = Option<&'g mut EpisodeGrad<'a>>;
 
 /// Implements [`Loss`] for a type with a private `eval(ep, T, grad, scale)` that may assume a
-/// checked view and checked buffers.
+/// checked view and checked buffers, and reads the fields `$reads`.
 macro_rules! impl_loss {
-    ($ty:ty, $name:expr) => {
+    ($ty:ty, $name:expr, $reads:expr) => {
         impl Loss for $ty {
             fn name(&self) -> &str {
                 $name
+            }
+            fn reads(&self) -> Fields {
+                $reads
             }
             fn value_and_grad(&self, ep: &EpisodeView, grad: Grad, scale: f64) -> f64 {
                 match prepare(ep, grad.as_deref()) {
@@ -350,6 +361,12 @@ impl LossSum {
     pub fn with(mut self, weight: f64, loss: impl Loss + 'static) -> Result<Self, LossError> {
         self.push(weight, Box::new(loss))?;
         Ok(self)
+    }
+    /// The fields any of the losses reads ([`Loss::reads`]).
+    pub fn reads(&self) -> Fields {
+        self.terms
+            .iter()
+            .fold(Fields::NONE, |acc, (_, l)| acc | l.reads())
     }
     /// The (weight, loss) pairs, in order.
     pub fn losses(&self) -> &[(f64, Box<dyn Loss>)] {

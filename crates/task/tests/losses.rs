@@ -3,7 +3,7 @@
 
 use motornet_task::loss::{
     self, ActivationL2, ActivationL2Config, Auto, ClippedPosition, ClippedPositionConfig,
-    EpisodeGrad, EpisodeView, HiddenL2, HiddenL2Config, Jerk, JerkConfig, Loss, LossConfig,
+    EpisodeGrad, EpisodeView, Fields, HiddenL2, HiddenL2Config, Jerk, JerkConfig, Loss, LossConfig,
     LossError, LossSum, PositionL1, PositionL1Config, Speed, SpeedConfig,
 };
 use proptest::collection::vec;
@@ -100,6 +100,21 @@ impl Ep {
             })
             .collect()
     }
+}
+
+/// The [`Fields`] flag of field `f` in `Ep::field`'s order.
+fn field_flag(f: usize) -> Fields {
+    [
+        Fields::FINGERTIP,
+        Fields::ACTIVATION,
+        Fields::HIDDEN,
+        Fields::JOINT,
+        Fields::MUSCLE,
+        Fields::GEOMETRY,
+        Fields::EXCITATION,
+        Fields::OUTPUT,
+        Fields::GOAL,
+    ][f]
 }
 
 fn grad_of(g: &mut [Vec<f64>; 9]) -> EpisodeGrad<'_> {
@@ -294,6 +309,37 @@ proptest! {
                         (x - y).abs() <= 1e-10 * x.abs().max(1.0),
                         "{}: field {} [{}]: hand {} vs automatic {}", hand.name(), f, i, x, y
                     );
+                }
+            }
+        }
+    }
+
+    /// `Loss::reads` is what a training loop relies on to leave fields out (they hold NaN
+    /// there): every built-in loss, its automatic form and a sum give the same value and
+    /// gradient when every field they do not declare is NaN, and add nothing to those fields'
+    /// gradients.
+    #[test]
+    fn losses_read_only_the_fields_they_declare(ep in episode(), radius in 0.0f64..1.2) {
+        let mut losses = all_losses(radius);
+        losses.extend(hand_and_auto(radius).into_iter().map(|(_, auto)| auto));
+        losses.push(Box::new(weighted_sum(radius)));
+        for l in losses {
+            let reads = l.reads();
+            let mut blind = ep.clone();
+            for f in 0..9 {
+                if !reads.contains(field_flag(f)) {
+                    blind.field(f).iter_mut().for_each(|v| *v = f64::NAN);
+                }
+            }
+            let (mut g, mut g_blind) = (ep.zeros(), ep.zeros());
+            let v = ep.eval(l.as_ref(), &mut g, 1.0);
+            let v_blind = blind.eval(l.as_ref(), &mut g_blind, 1.0);
+            prop_assert_eq!(v, v_blind, "{}: the value read an undeclared field", l.name());
+            for f in 0..9 {
+                if reads.contains(field_flag(f)) {
+                    prop_assert_eq!(&g[f], &g_blind[f], "{}: field {}", l.name(), f);
+                } else {
+                    prop_assert!(g_blind[f].iter().all(|&x| x == 0.0), "{}: gradient into undeclared field {}", l.name(), f);
                 }
             }
         }

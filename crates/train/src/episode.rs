@@ -12,7 +12,7 @@ use motornet_effector::{Geometry, GradientRows, RowVjp, State};
 use motornet_muscle::MuscleModel;
 use motornet_policy::{Policy, Real};
 use motornet_skeleton::Skeleton;
-use motornet_task::loss::{EpisodeGrad, EpisodeView, Loss, LossSum};
+use motornet_task::loss::{EpisodeGrad, EpisodeView, Fields, Loss, LossSum};
 use motornet_task::{EffectsGrad, EffectsWorkspace, Environment, Episode, TaskError};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -82,13 +82,24 @@ pub struct Rollout {
     pub hidden: Vec<Vec<f64>>,
 }
 
+/// What a chunk's forward pass computes beyond the loss.
+#[derive(Clone, Copy)]
+struct Want {
+    /// The losses' gradients (for a backward pass).
+    grad: bool,
+    /// The hidden states in the losses' view (and their gradient): a loss reads them, or the
+    /// batch is recorded.
+    hidden: bool,
+}
+
 /// One batch element's episode: what the forward pass recorded, the losses' gradients with
 /// respect to it, and the backward pass's accumulators. Kept between batches (its vectors are
 /// resized, not reallocated).
 #[derive(Default)]
 struct Trace {
-    /// Effector states `[T+1]`.
-    states: Vec<State<f64>>,
+    /// Effector states `[T+1]`, each flattened as `[joint | muscle | geometry]`
+    /// (`[(T+1) · state_len]`, the effector's row layout).
+    states: Vec<f64>,
     /// Endpoint and joint loads applied at each step `[T][d]`, `[T][dof]` (empty rows: none).
     loads: Vec<Vec<f64>>,
     joint_loads: Vec<Vec<f64>>,
@@ -110,8 +121,9 @@ struct Trace {
     output: Vec<f64>,
     /// The losses' gradients, in [`EpisodeGrad`]'s field order.
     g_loss: [Vec<f64>; 9],
-    /// Backward accumulators: ∂L/∂state `[T+1]` and ∂L/∂noisy command `[T·M]`.
-    g_state: Vec<State<f64>>,
+    /// Backward accumulators: ∂L/∂state `[(T+1) · state_len]` (laid out as `states`) and
+    /// ∂L/∂noisy command `[T·M]`.
+    g_state: Vec<f64>,
     g_noisy: Vec<f64>,
 }
 
@@ -262,13 +274,20 @@ where
     ) -> Result<f64, EpisodeError> {
         let want_grad = grad.is_some();
         let (env, policy, losses, batch) = (&self.env, &self.policy, &self.losses, self.batch);
+        // the hidden states, `[T · H]` per element, are converted for the losses' view only
+        // when a loss reads them or the caller records them
+        let want_hidden = record.is_some() || losses.reads().contains(Fields::HIDDEN);
         let results: Vec<Result<(), EpisodeError>> = self
             .chunks
             .par_iter_mut()
             .map(|c| {
-                c.forward(env, policy, losses, params, seed, batch, initial, want_grad)?;
+                let want = Want {
+                    grad: want_grad,
+                    hidden: want_hidden,
+                };
+                c.forward(env, policy, losses, params, seed, batch, initial, want)?;
                 if want_grad {
-                    c.backward(env, policy, params);
+                    c.backward(env, policy, params, want_hidden);
                 }
                 Ok(())
             })
@@ -319,7 +338,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         seed: u64,
         batch: usize,
         initial: Option<&[Vec<f64>]>,
-        want_grad: bool,
+        want: Want,
     ) -> Result<(), EpisodeError>
     where
         K: Skeleton,
@@ -331,6 +350,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let t_len = env.steps();
         let (n_obs, hid) = (env.obs_len(), policy.hidden_size());
         let (m, d) = (eff.n_muscles(), eff.space_dim());
+        let n = eff.state_len();
         let mut obs = vec![0.0; n_obs];
         self.episodes.clear();
         for (i, tr) in self.traces.iter_mut().enumerate() {
@@ -340,8 +360,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             for (x, o) in self.x[0][i * n_obs..(i + 1) * n_obs].iter_mut().zip(&obs) {
                 *x = T::c(*o);
             }
-            tr.states.resize_with(t_len + 1, || ep.state.clone());
-            tr.states[0].clone_from(&ep.state);
+            tr.states.resize((t_len + 1) * n, 0.0);
+            write_flat(&ep.state, &mut tr.states[..n]);
             tr.excitation.resize(t_len * m, 0.0);
             tr.output.resize(t_len * m, 0.0);
             tr.loads.resize_with(t_len, Vec::new);
@@ -402,7 +422,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 load.extend_from_slice(ep.last_joint_load());
                 tr.output[t * m..(t + 1) * m].copy_from_slice(&action);
                 tr.excitation[t * m..(t + 1) * m].copy_from_slice(&noisy);
-                tr.states[t + 1].clone_from(&ep.state);
+                write_flat(&ep.state, &mut tr.states[(t + 1) * n..(t + 2) * n]);
                 tr.fingertip[(t + 1) * 2 * d..(t + 2) * 2 * d].copy_from_slice(ep.fingertip());
                 tr.goal[(t + 1) * d..(t + 2) * d].copy_from_slice(ep.goal());
                 if t + 1 < t_len {
@@ -415,24 +435,33 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         }
         // the losses' view of each episode, the losses, and their gradients
         let (dof, ns) = (eff.dof(), eff.muscle().n_states());
+        let [nj, nm, _] = eff.state_part_lens();
         self.loss = 0.0;
         for (i, tr) in self.traces.iter_mut().enumerate() {
             let (joint, muscle, geometry) = (&mut tr.joint, &mut tr.muscle, &mut tr.geometry);
             joint.clear();
             muscle.clear();
             geometry.clear();
-            for s in &tr.states {
-                joint.extend_from_slice(&s.joint);
-                muscle.extend_from_slice(&s.muscle);
-                geometry.extend_from_slice(&s.geometry);
+            for row in tr.states.chunks_exact(n) {
+                let (j, rest) = row.split_at(nj);
+                let (mu, g) = rest.split_at(nm);
+                joint.extend_from_slice(j);
+                muscle.extend_from_slice(mu);
+                geometry.extend_from_slice(g);
             }
             let act = &mut tr.activation;
             act.clear();
             act.extend(muscle.iter().step_by(ns.max(1)));
             let hidden = &mut tr.hidden;
-            hidden.clear();
-            for h in &self.h[1..] {
-                hidden.extend(h[i * hid..(i + 1) * hid].iter().map(|v| v.to_f64()));
+            if want.hidden {
+                hidden.clear();
+                for h in &self.h[1..] {
+                    hidden.extend(h[i * hid..(i + 1) * hid].iter().map(|v| v.to_f64()));
+                }
+            } else if hidden.len() != t_len * hid {
+                // what no loss reads is NaN (`Loss::reads`), never stale values
+                hidden.clear();
+                hidden.resize(t_len * hid, f64::NAN);
             }
             // (the gradient buffers are taken out of the trace for the losses' call, so that
             // the view can borrow the rest)
@@ -445,7 +474,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 }
                 .into());
             }
-            let value = if want_grad {
+            let value = if want.grad {
                 let lens = [
                     view.fingertip.len(),
                     view.activation.len(),
@@ -457,9 +486,13 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     view.output.len(),
                     view.goal.len(),
                 ];
-                for (g, n) in g_loss.iter_mut().zip(lens) {
-                    g.clear();
-                    g.resize(n, 0.0);
+                for (k, (g, n)) in g_loss.iter_mut().zip(lens).enumerate() {
+                    // (the hidden states' gradient is not zeroed again, nor used, when no
+                    // loss reads them: it stays zero for losses that keep their word)
+                    if k != 2 || want.hidden || g.len() != n {
+                        g.clear();
+                        g.resize(n, 0.0);
+                    }
                 }
                 let [f, a, h, j, mu, ge, ex, o, goal] = &mut g_loss;
                 let mut grad = EpisodeGrad {
@@ -489,8 +522,13 @@ impl<T: Real, C, W> Chunk<T, C, W> {
 
     /// Backpropagation through time over the chunk's episodes; the loss gradients were
     /// computed by `forward`. Leaves ∂(mean loss)/∂params in `g_params`.
-    fn backward<K, M, G, P>(&mut self, env: &Environment<K, M, G>, policy: &P, params: &[T])
-    where
+    fn backward<K, M, G, P>(
+        &mut self,
+        env: &Environment<K, M, G>,
+        policy: &P,
+        params: &[T],
+        hidden: bool,
+    ) where
         K: Skeleton,
         M: MuscleModel,
         G: Geometry,
@@ -503,29 +541,27 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let ns = eff.muscle().n_states();
         let layout = env.layout();
         let len = self.len;
+        let (n, dof) = (eff.state_len(), eff.dof());
+        let [nj, nm, ng] = eff.state_part_lens();
 
         // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics),
         // the activations, the effector state itself and the commands
         for tr in &mut self.traces {
             let [g_fingertip, g_activation, _, g_joint, g_muscle, g_geometry, g_excitation, ..] =
                 &tr.g_loss;
-            tr.g_state
-                .resize_with(t_len + 1, || eff.zero_state::<f64>());
-            let joint_len = 2 * eff.dof();
-            let geometry_len = tr.g_state[0].geometry.len();
-            for (t, gs) in tr.g_state.iter_mut().enumerate() {
-                gs.joint
-                    .copy_from_slice(&g_joint[t * joint_len..(t + 1) * joint_len]);
-                gs.muscle
-                    .copy_from_slice(&g_muscle[t * m * ns..(t + 1) * m * ns]);
-                gs.geometry
-                    .copy_from_slice(&g_geometry[t * geometry_len..(t + 1) * geometry_len]);
+            tr.g_state.resize((t_len + 1) * n, 0.0);
+            for (t, gs) in tr.g_state.chunks_exact_mut(n).enumerate() {
+                let (gj, rest) = gs.split_at_mut(nj);
+                let (gm, gg) = rest.split_at_mut(nm);
+                gj.copy_from_slice(&g_joint[t * nj..(t + 1) * nj]);
+                gm.copy_from_slice(&g_muscle[t * nm..(t + 1) * nm]);
+                gg.copy_from_slice(&g_geometry[t * ng..(t + 1) * ng]);
                 let gc = &g_fingertip[t * 2 * d..(t + 1) * 2 * d];
                 if gc.iter().any(|&v| v != 0.0) {
-                    eff.cartesian_vjp_add(&tr.states[t].joint, gc, &mut gs.joint);
+                    eff.cartesian_vjp_add(&tr.states[t * n..][..nj], gc, gj);
                 }
                 for k in 0..m {
-                    gs.muscle[k * ns] += g_activation[t * m + k];
+                    gm[k * ns] += g_activation[t * m + k];
                 }
             }
             tr.g_noisy.clear();
@@ -537,18 +573,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_h_new = vec![T::zero(); len * hid];
         let mut g_h = vec![T::zero(); len * hid];
         let mut g_x = vec![T::zero(); len * n_obs];
-        // the effector steps of the whole chunk go through its batched VJP as flattened rows
-        // (four elements per pass on the lanes plans); the gradient with respect to each
-        // state's geometry stays unfolded and the step before that state folds it
-        let (n, dof) = (eff.state_len(), eff.dof());
-        let mut flat = vec![0.0; len * n];
-        let mut flat_next = vec![0.0; len * n];
-        let mut g_flat = vec![0.0; len * n];
-        let mut g_exc = vec![0.0; len * m];
-        let mut g_el = vec![0.0; len * d];
-        let mut g_jl = vec![0.0; len * dof];
         let mut g_cart = vec![0.0; 2 * d];
-        let mut g_joint = vec![0.0; 2 * eff.dof()];
+        let mut g_joint = vec![0.0; 2 * dof];
         let mut ews = env.effects_workspace();
         let task_obs = layout.task..layout.len;
         let (mut gx_goal, mut gx_task) = (vec![0.0; d], vec![0.0; task_obs.len()]);
@@ -562,8 +588,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             let parts = (
                 &tr.fingertip[..],
                 &tr.joint[..],
-                &tr.states[t_len],
-                &mut tr.g_state[t_len],
+                &tr.states[t_len * n..][..nj],
+                &mut tr.g_state[t_len * n..][..nj],
             );
             effects_vjp(
                 env,
@@ -577,56 +603,39 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             );
         }
         for t in (0..t_len).rev() {
-            // the effector step from state t: ∂L/∂(state t) and ∂L/∂(noisy command t)
-            for ((tr, row), next) in self
-                .traces
-                .iter()
-                .zip(flat.chunks_exact_mut(n))
-                .zip(flat_next.chunks_exact_mut(n))
-            {
-                write_flat(&tr.states[t], row);
-                write_flat(&tr.g_state[t + 1], next);
-            }
-            for buf in [&mut g_flat, &mut g_exc, &mut g_el, &mut g_jl] {
-                buf.fill(0.0);
-            }
+            // the effector step from state t: ∂L/∂(state t), ∂L/∂(noisy command t) and
+            // ∂L/∂(loads of step t), added in place by the batched VJP (four elements per pass
+            // on the lanes plans) reading and writing the traces' rows directly; the gradient
+            // with respect to each state's geometry stays unfolded and the step before that
+            // state folds it
             {
                 let mut rows: Vec<RowVjp<'_>> = self
                     .traces
-                    .iter()
-                    .zip(flat.chunks_exact(n).zip(flat_next.chunks_exact(n)))
-                    .zip(g_flat.chunks_exact_mut(n).zip(g_exc.chunks_exact_mut(m)))
-                    .zip(g_el.chunks_exact_mut(d).zip(g_jl.chunks_exact_mut(dof)))
-                    .map(|(((tr, (row, next)), (gs, ge)), (gel, gjl))| RowVjp {
-                        state: row,
-                        excitation: &tr.excitation[t * m..(t + 1) * m],
-                        endpoint_load: &tr.loads[t],
-                        joint_load: &tr.joint_loads[t],
-                        grad_next: next,
-                        grad: GradientRows {
-                            state: gs,
-                            excitation: ge,
-                            endpoint_load: &mut gel[..tr.loads[t].len()],
-                            joint_load: &mut gjl[..tr.joint_loads[t].len()],
-                        },
+                    .iter_mut()
+                    .map(|tr| {
+                        tr.g_load.clear();
+                        tr.g_load.resize(tr.loads[t].len(), 0.0);
+                        tr.g_joint_load.clear();
+                        tr.g_joint_load.resize(tr.joint_loads[t].len(), 0.0);
+                        let (g_before, g_after) = tr.g_state.split_at_mut((t + 1) * n);
+                        RowVjp {
+                            state: &tr.states[t * n..][..n],
+                            excitation: &tr.excitation[t * m..(t + 1) * m],
+                            endpoint_load: &tr.loads[t],
+                            joint_load: &tr.joint_loads[t],
+                            grad_next: &g_after[..n],
+                            grad: GradientRows {
+                                state: &mut g_before[t * n..],
+                                excitation: &mut tr.g_noisy[t * m..(t + 1) * m],
+                                endpoint_load: &mut tr.g_load,
+                                joint_load: &mut tr.g_joint_load,
+                            },
+                        }
                     })
                     .collect();
                 eff.step_vjp_unfolded_add_batch(&mut rows);
             }
-            for (i, tr) in self.traces.iter_mut().enumerate() {
-                add_flat(&mut tr.g_state[t], &g_flat[i * n..(i + 1) * n]);
-                add(
-                    &mut tr.g_noisy[t * m..(t + 1) * m],
-                    &g_exc[i * m..(i + 1) * m],
-                );
-                // the loads depend on the state through what the environment sets (curl
-                // field, task step logic): kept for its VJP once ∂L/∂(observation t) is known
-                tr.g_load.clear();
-                tr.g_load
-                    .extend_from_slice(&g_el[i * d..i * d + tr.loads[t].len()]);
-                tr.g_joint_load.clear();
-                tr.g_joint_load
-                    .extend_from_slice(&g_jl[i * dof..i * dof + tr.joint_loads[t].len()]);
+            for (i, tr) in self.traces.iter().enumerate() {
                 // action noise is additive: ∂L/∂command = ∂L/∂noisy command, plus the losses'
                 // own gradient with respect to the network's output
                 let g_output = &tr.g_loss[7][t * m..(t + 1) * m];
@@ -638,9 +647,11 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     *a = T::c(*b + *o);
                 }
                 // the network step t: its hidden state enters the loss directly, too
-                let g_hidden = &tr.g_loss[2][t * hid..(t + 1) * hid];
-                for (a, b) in g_h_new[i * hid..(i + 1) * hid].iter_mut().zip(g_hidden) {
-                    *a += T::c(*b);
+                if hidden {
+                    let g_hidden = &tr.g_loss[2][t * hid..(t + 1) * hid];
+                    for (a, b) in g_h_new[i * hid..(i + 1) * hid].iter_mut().zip(g_hidden) {
+                        *a += T::c(*b);
+                    }
                 }
             }
             policy.backward_step(
@@ -659,7 +670,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             for (i, (tr, ep)) in self.traces.iter_mut().zip(&self.episodes).enumerate() {
                 let gx = &g_x[i * n_obs..(i + 1) * n_obs];
                 // what the environment set at state t: the goal (losses and observation),
-                // the loads of step t and the task's observation entries
+                // the loads of step t and the task's observation entries (the loads'
+                // gradient is the effector VJP's, above)
                 if env.effects_read_state(ep) {
                     for (a, b) in gx_goal.iter_mut().zip(&gx[layout.goal..layout.goal + d]) {
                         *a = b.to_f64();
@@ -677,8 +689,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     let parts = (
                         &tr.fingertip[..],
                         &tr.joint[..],
-                        &tr.states[t],
-                        &mut tr.g_state[t],
+                        &tr.states[t * n..][..nj],
+                        &mut tr.g_state[t * n..][..nj],
                     );
                     effects_vjp(env, ep, parts, t, &g, &mut g_cart, &mut g_joint, &mut ews);
                 }
@@ -709,7 +721,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
 fn effects_vjp<K: Skeleton, M: MuscleModel, G: Geometry>(
     env: &Environment<K, M, G>,
     ep: &Episode,
-    (fingertip, joint, state, g_state): (&[f64], &[f64], &State<f64>, &mut State<f64>),
+    (fingertip, joint, state_joint, g_state_joint): (&[f64], &[f64], &[f64], &mut [f64]),
     t: usize,
     g: &EffectsGrad,
     g_cart: &mut [f64],
@@ -722,10 +734,10 @@ fn effects_vjp<K: Skeleton, M: MuscleModel, G: Geometry>(
     let fingertip = &fingertip[t * nc..(t + 1) * nc];
     let joint = &joint[t * nj..(t + 1) * nj];
     env.effects_vjp(ep, t, fingertip, joint, g, g_cart, g_joint, ws);
-    add(&mut g_state.joint, g_joint);
+    add(g_state_joint, g_joint);
     if g_cart.iter().any(|&v| v != 0.0) {
         env.effector()
-            .cartesian_vjp_add(&state.joint, g_cart, &mut g_state.joint);
+            .cartesian_vjp_add(state_joint, g_cart, g_state_joint);
     }
 }
 
@@ -764,13 +776,4 @@ fn write_flat(s: &State<f64>, row: &mut [f64]) {
     j.copy_from_slice(&s.joint);
     mu.copy_from_slice(&s.muscle);
     g.copy_from_slice(&s.geometry);
-}
-
-/// `s += row`, with `row` laid out as [`write_flat`] writes it.
-fn add_flat(s: &mut State<f64>, row: &[f64]) {
-    let (j, rest) = row.split_at(s.joint.len());
-    let (mu, g) = rest.split_at(s.muscle.len());
-    add(&mut s.joint, j);
-    add(&mut s.muscle, mu);
-    add(&mut s.geometry, g);
 }

@@ -208,6 +208,11 @@ pub struct Trainer<K, M, G, P: Policy> {
     params: Vec<f32>,
     adam: Adam,
     losses: Vec<f64>,
+    /// Buffers of [`Trainer::batch`], kept between batches (fresh large allocations cost page
+    /// faults at every batch): the gradient, and the parameters and Adam's moments before the
+    /// optimiser step, to restore if it overflows.
+    grad: Vec<f32>,
+    before: [Vec<f32>; 3],
 }
 
 impl<K, M, G, P> Trainer<K, M, G, P>
@@ -300,6 +305,8 @@ where
         let runner = EpisodeRunner::new(env, policy, losses, config.batch_size, threads);
         Ok(Self {
             adam: Adam::new(params.len(), config.adam),
+            grad: vec![0.0; params.len()],
+            before: std::array::from_fn(|_| vec![0.0; params.len()]),
             config,
             run_hash,
             runner,
@@ -368,11 +375,11 @@ where
     pub fn batch(&mut self) -> Result<BatchStats, TrainError> {
         let b = self.losses.len();
         let seed = batch_seed(self.config.seed, b);
-        let (runner, params) = (&mut self.runner, &self.params);
-        let mut grad = vec![0.0f32; params.len()];
+        let (runner, params, grad) = (&mut self.runner, &self.params, &mut self.grad);
+        grad.fill(0.0);
         let loss = self
             .pool
-            .install(|| runner.run(params, seed, None, Some(&mut grad), None))
+            .install(|| runner.run(params, seed, None, Some(grad), None))
             .map_err(|e| episode_error(e, b))?;
         if !loss.is_finite() {
             return Err(TrainError::NonFinite {
@@ -381,9 +388,10 @@ where
                 value: loss,
             });
         }
+        let grad = &mut self.grad;
         let norm = match self.config.grad_clip {
-            Some(c) => clip_grad_norm(&mut grad, c),
-            None => grad_norm(&grad),
+            Some(c) => clip_grad_norm(grad, c),
+            None => grad_norm(grad),
         };
         if !norm.is_finite() {
             return Err(TrainError::NonFinite {
@@ -398,15 +406,22 @@ where
             .at(self.config.lr, b, self.config.batches);
         // an update that overflows (a huge learning rate, say) is refused, and the state
         // stays the last finite one
-        let before = (self.params.clone(), self.adam.clone());
-        self.adam.update(&mut self.params, &grad, lr);
+        let [p0, m0, v0] = &mut self.before;
+        p0.copy_from_slice(&self.params);
+        m0.copy_from_slice(&self.adam.m);
+        v0.copy_from_slice(&self.adam.v);
+        let t0 = self.adam.t;
+        self.adam.update(&mut self.params, &self.grad, lr);
         let bad = [&self.params, &self.adam.m, &self.adam.v]
             .into_iter()
             .flat_map(|v| v.iter())
             .find(|x| !x.is_finite())
             .copied();
         if let Some(value) = bad {
-            (self.params, self.adam) = before;
+            self.params.copy_from_slice(p0);
+            self.adam.m.copy_from_slice(m0);
+            self.adam.v.copy_from_slice(v0);
+            self.adam.t = t0;
             return Err(TrainError::NonFinite {
                 batch: b,
                 what: "parameters after the optimiser step".into(),

@@ -4,8 +4,11 @@
 use motornet_effector::{ConstantMomentArms, Effector, EffectorOptions, Integration};
 use motornet_muscle::{ReluMuscle, ReluParams};
 use motornet_policy::{GruConfig, MlpConfig};
+use motornet_scalar::Scalar;
 use motornet_skeleton::{JointBounds, PointMass};
-use motornet_task::loss::{EpisodeGrad, EpisodeView, Loss, LossSum, PositionL1};
+use motornet_task::loss::{
+    Auto, EpisodeGrad, EpisodeValues, EpisodeView, Fields, Loss, LossSum, LossTerm, PositionL1,
+};
 use motornet_task::{
     EnvConfig, Environment, RandomTargetReach, Task, TaskError, Trial, TrialContext,
 };
@@ -200,6 +203,55 @@ fn a_loss_returning_nan_stops_the_first_batch_naming_the_term() {
     );
     assert_eq!(t.params(), &before[..], "parameters untouched");
     assert_eq!(t.batches_done(), 0);
+}
+
+/// A loss on the hidden states that declares (wrongly) that it reads only the fingertip.
+struct MisdeclaredHidden;
+impl Loss for MisdeclaredHidden {
+    fn name(&self) -> &str {
+        "misdeclared_hidden"
+    }
+    fn value_and_grad(&self, ep: &EpisodeView, _grad: Option<&mut EpisodeGrad>, _s: f64) -> f64 {
+        ep.hidden.iter().map(|h| h * h).sum::<f64>()
+    }
+    fn reads(&self) -> Fields {
+        Fields::FINGERTIP
+    }
+}
+
+/// The trainer leaves out the hidden states when no loss declares them (`Loss::reads`): a loss
+/// that reads them anyway sees NaN and stops the batch naming itself, instead of training on
+/// zeros or stale values; declared, the same loss trains.
+#[test]
+fn a_loss_reading_undeclared_hidden_states_is_an_error_naming_it() {
+    let e = env(Arc::new(RandomTargetReach));
+    let gru = GruConfig::new(e.obs_len(), 8, 4).build().unwrap();
+    let losses = l1().with(0.5, MisdeclaredHidden).unwrap();
+    let mut t = Trainer::new(e, gru.clone(), losses, settings()).unwrap();
+    let err = t.batch().unwrap_err().to_string();
+    assert!(
+        err.contains("`misdeclared_hidden`") && err.contains("not finite"),
+        "{err}"
+    );
+    let losses = l1().with(0.5, Auto(HiddenActivity)).unwrap();
+    let e = env(Arc::new(RandomTargetReach));
+    let mut t = Trainer::new(e, gru, losses, settings()).unwrap();
+    let first = t.batch().unwrap().loss;
+    assert!(first.is_finite() && first > 0.0, "{first}");
+}
+
+/// The same penalty, declared.
+struct HiddenActivity;
+impl LossTerm for HiddenActivity {
+    fn name(&self) -> &str {
+        "hidden_activity"
+    }
+    fn reads(&self) -> Fields {
+        Fields::HIDDEN
+    }
+    fn value<S: Scalar>(&self, ep: &EpisodeValues<'_, S>) -> S {
+        ep.hidden.iter().fold(S::zero(), |acc, &h| acc + h * h)
+    }
 }
 
 #[test]

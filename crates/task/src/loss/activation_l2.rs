@@ -1,6 +1,8 @@
 //! `activation_l2`: Squared muscle activations and their rate.
 
-use super::{l2_with_derivative, nonneg, prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{
+    l2_with_derivative, nonneg, prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError,
+};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +13,7 @@ pub struct ActivationL2 {
     derivative_weight: f64,
 }
 
-impl_loss!(ActivationL2, ActivationL2Config::NAME);
+impl_loss!(ActivationL2, ActivationL2Config::NAME, Fields::ACTIVATION);
 impl ActivationL2 {
     /// An activation penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
     pub fn new(derivative_weight: f64) -> Result<Self, LossError> {

@@ -1,6 +1,6 @@
 //! `clipped_position`: The fingertip's distance to the goal beyond a target radius.
 
-use super::{nonneg, prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{nonneg, prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,11 @@ pub struct ClippedPosition {
     radius: f64,
 }
 
-impl_loss!(ClippedPosition, ClippedPositionConfig::NAME);
+impl_loss!(
+    ClippedPosition,
+    ClippedPositionConfig::NAME,
+    Fields::FINGERTIP.union(Fields::GOAL)
+);
 impl ClippedPosition {
     /// A clipped position loss with the target's `radius` (m, finite, ≥ 0).
     pub fn new(radius: f64) -> Result<Self, LossError> {

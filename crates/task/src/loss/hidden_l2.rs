@@ -1,6 +1,8 @@
 //! `hidden_l2`: Squared hidden states of the network and their rate.
 
-use super::{l2_with_derivative, nonneg, prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{
+    l2_with_derivative, nonneg, prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError,
+};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +13,7 @@ pub struct HiddenL2 {
     derivative_weight: f64,
 }
 
-impl_loss!(HiddenL2, HiddenL2Config::NAME);
+impl_loss!(HiddenL2, HiddenL2Config::NAME, Fields::HIDDEN);
 impl HiddenL2 {
     /// A hidden-state penalty with `derivative_weight` (s², finite, ≥ 0) on its rate term.
     pub fn new(derivative_weight: f64) -> Result<Self, LossError> {

@@ -1,6 +1,6 @@
 //! `jerk`: The fingertip's squared jerk (finite differences).
 
-use super::{prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Jerk;
 
-impl_loss!(Jerk, JerkConfig::NAME);
+impl_loss!(Jerk, JerkConfig::NAME, Fields::FINGERTIP);
 impl Jerk {
     fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
         let (d, dt2, f) = (ep.space_dim, ep.dt * ep.dt, ep.fingertip);

@@ -1,6 +1,6 @@
 //! `position_l1`: MotorNet's tutorial loss: the L1 distance of the fingertip to the goal.
 
-use super::{prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PositionL1;
 
-impl_loss!(PositionL1, PositionL1Config::NAME);
+impl_loss!(
+    PositionL1,
+    PositionL1Config::NAME,
+    Fields::FINGERTIP.union(Fields::GOAL)
+);
 impl PositionL1 {
     fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
         let (d, n) = (ep.space_dim, (t + 1) as f64);

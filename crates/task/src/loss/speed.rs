@@ -1,6 +1,6 @@
 //! `speed`: The fingertip's squared speed.
 
-use super::{prepare, BuiltinLoss, EpisodeView, Grad, Loss, LossError};
+use super::{prepare, BuiltinLoss, EpisodeView, Fields, Grad, Loss, LossError};
 use crate::registry::{Param, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Speed;
 
-impl_loss!(Speed, SpeedConfig::NAME);
+impl_loss!(Speed, SpeedConfig::NAME, Fields::FINGERTIP);
 impl Speed {
     fn eval(&self, ep: &EpisodeView, t: usize, mut grad: Grad, scale: f64) -> f64 {
         let (d, n) = (ep.space_dim, (t + 1) as f64);

@@ -199,6 +199,9 @@ impl<L: LossTerm> Loss for Auto<L> {
     fn name(&self) -> &str {
         self.0.name()
     }
+    fn reads(&self) -> Fields {
+        self.0.reads()
+    }
 
     fn value_and_grad(&self, ep: &EpisodeView, grad: Option<&mut EpisodeGrad>, scale: f64) -> f64 {
         let Some(t) = prepare(ep, grad.as_deref()) else {

@@ -55,7 +55,8 @@
 //!   reverse mode is tested against), [`Effector::step_jacobian`], [`Effector::reset_vjp`],
 //!   [`Effector::cartesian_vjp`];
 //! - `rollout.rs`: [`Effector::rollout_vjp`] (backpropagation through time);
-//! - `check.rs`: [`check_gradients`] (finite differences, what `motornet check` runs);
+//! - `check.rs`: [`check_gradients`] (the VJP against forward mode and finite differences,
+//!   what `motornet check` runs);
 //! - `buffers.rs`: the slices the VJPs read and add into, and the accumulation of dual numbers'
 //!   derivatives every VJP uses.
 
@@ -67,7 +68,7 @@ mod plan;
 mod reverse;
 mod rollout;
 
-pub use check::{check_gradients, GradientCheck};
+pub use check::{check_gradients, GradientCheck, EXACT_TOLERANCE, FD_TOLERANCE};
 pub use plan::VjpPlan;
 
 #[cfg(doc)]

@@ -51,7 +51,9 @@ pub use grad::{
     check_gradients, GradientCheck, GradientRows, RolloutGradient, RowVjp, StepGradient,
     StepJacobian, VjpPlan,
 };
-pub use simulate::{check_scenario, simulate, Deviation, StateNames, Trajectory};
+pub use simulate::{
+    check_scenario, simulate, simulate_json, Deviation, StateNames, StreamError, Trajectory,
+};
 pub use skeleton::{AnySkeleton, SkeletonInfo};
 pub use spec::{
     DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, Scenario, SkeletonSpec,

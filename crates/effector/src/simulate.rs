@@ -309,3 +309,205 @@ pub fn simulate<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
         },
     })
 }
+
+/// What can stop [`simulate_json`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The scenario does not fit the effector, or a state became non-finite.
+    #[error(transparent)]
+    Effector(#[from] EffectorError),
+    /// Writing the output or a scratch file failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The five arrays of a [`Trajectory`], in its field (and JSON) order.
+const STREAMED_KEYS: [&str; 5] = ["joint", "cartesian", "fingertip", "muscle", "geometry"];
+
+/// Scratch files in a directory, one per array, removed when dropped.
+struct Scratch {
+    paths: Vec<std::path::PathBuf>,
+}
+
+impl Scratch {
+    fn new(
+        dir: &std::path::Path,
+    ) -> std::io::Result<(Self, Vec<std::io::BufWriter<std::fs::File>>)> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let mut scratch = Self { paths: vec![] };
+        let mut files = vec![];
+        for key in STREAMED_KEYS {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!(".motornet-{key}-{}-{n}.tmp", std::process::id()));
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            scratch.paths.push(path);
+            files.push(std::io::BufWriter::new(file));
+        }
+        Ok((scratch, files))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for p in &self.paths {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// [`simulate`], written out as it is computed: the trajectory's JSON, byte for byte what
+/// `serde_json::to_writer(out, &simulate(..)?)` writes, without holding the trajectory in
+/// memory. The batch advances one step at a time (elements in parallel, the same arithmetic as
+/// [`simulate`]); each step's rows go to five scratch files in `scratch_dir` (one per array,
+/// removed afterwards, whatever happens), which are then copied into `out` in the
+/// trajectory's field order. Memory: the batch's states and one step's rows; disk: about the
+/// output's size in `scratch_dir`.
+///
+/// An error leaves `out` partly written: write to a temporary file and rename it when this
+/// returns `Ok` (`motornet simulate -o` does).
+pub fn simulate_json<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
+    effector: &Effector<K, M, G>,
+    scenario: &Scenario,
+    scratch_dir: &std::path::Path,
+    out: &mut dyn std::io::Write,
+) -> Result<(), StreamError> {
+    use std::io::{Seek, Write};
+    check_scenario(effector, scenario)?;
+    let (dof, n_m, ns, d) = (
+        effector.dof(),
+        effector.n_muscles(),
+        effector.muscle().n_states(),
+        effector.space_dim(),
+    );
+    let (scratch, mut files) = Scratch::new(scratch_dir)?;
+    /// One batch element on its way.
+    struct Element<S: Real> {
+        state: crate::State<S>,
+        ws: crate::Workspace<S>,
+        u: Vec<S>,
+        el: Vec<S>,
+        jl: Vec<S>,
+        cart: Vec<S>,
+    }
+    let mut batch: Vec<Element<S>> = scenario
+        .initial_joint_state
+        .iter()
+        .map(|j0| {
+            let mut joint = vec![S::zero(); 2 * dof];
+            for (k, v) in j0.iter().enumerate() {
+                joint[k] = S::c(*v);
+            }
+            let mut state = effector.zero_state::<S>();
+            effector.reset(&joint, &mut state);
+            Element {
+                state,
+                ws: effector.workspace::<S>(),
+                u: vec![S::zero(); n_m],
+                el: vec![],
+                jl: vec![],
+                cart: vec![S::zero(); 2 * d],
+            }
+        })
+        .collect();
+    let steps = scenario.excitation.len();
+    for t in 0..=steps {
+        if t > 0 {
+            let k = t - 1;
+            let first_error = batch
+                .par_iter_mut()
+                .enumerate()
+                .map(|(b, e)| {
+                    for (x, v) in e.u.iter_mut().zip(&scenario.excitation[k][b]) {
+                        *x = S::c(*v);
+                    }
+                    if let Some(l) = &scenario.endpoint_load {
+                        e.el = l[k][b].iter().map(|v| S::c(*v)).collect();
+                    }
+                    if let Some(l) = &scenario.joint_load {
+                        e.jl = l[k][b].iter().map(|v| S::c(*v)).collect();
+                    }
+                    effector.step(&mut e.state, &e.u, &e.el, &e.jl, &mut e.ws);
+                    effector.find_non_finite(&e.state, t, b)
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .flatten()
+                .next();
+            if let Some(err) = first_error {
+                return Err(err.into());
+            }
+        } else if let Some(err) =
+            (batch.iter().enumerate()).find_map(|(b, e)| effector.find_non_finite(&e.state, 0, b))
+        {
+            return Err(err.into());
+        }
+        // this step's rows, `[B][…]` per array, as serde_json writes them
+        for e in batch.iter_mut() {
+            effector.cartesian(&e.state, &mut e.cart);
+        }
+        let re = |v: &[S]| -> Vec<f64> { v.iter().map(|x| x.re()).collect() };
+        let joint: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.state.joint)).collect();
+        let cartesian: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.cart)).collect();
+        let fingertip: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.cart[..d])).collect();
+        let muscle: Vec<Vec<Vec<f64>>> = batch
+            .iter()
+            .map(|e| {
+                (0..ns)
+                    .map(|s| (0..n_m).map(|m| e.state.muscle[m * ns + s].re()).collect())
+                    .collect()
+            })
+            .collect();
+        let geometry: Vec<Vec<Vec<f64>>> = batch
+            .iter()
+            .map(|e| e.state.geometry.chunks(n_m).map(re).collect())
+            .collect();
+        let sep: &[u8] = if t == 0 { b"" } else { b"," };
+        for f in files.iter_mut() {
+            f.write_all(sep)?;
+        }
+        write_rows(&mut files[0], &joint)?;
+        write_rows(&mut files[1], &cartesian)?;
+        write_rows(&mut files[2], &fingertip)?;
+        write_rows(&mut files[3], &muscle)?;
+        write_rows(&mut files[4], &geometry)?;
+    }
+    out.write_all(b"{")?;
+    for (i, (key, f)) in STREAMED_KEYS.iter().zip(files).enumerate() {
+        let comma = if i == 0 { "" } else { "," };
+        write!(out, "{comma}\"{key}\":[")?;
+        let mut file = f.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        std::io::copy(&mut file, out)?;
+        out.write_all(b"]")?;
+    }
+    let names = StateNames {
+        muscle: (effector.muscle().state_names().iter())
+            .map(|s| s.to_string())
+            .collect(),
+        geometry: effector.geometry_state_names(),
+    };
+    out.write_all(b",\"state_names\":")?;
+    serde_json::to_writer(&mut *out, &names).map_err(json_io)?;
+    out.write_all(b"}")?;
+    drop(scratch);
+    Ok(())
+}
+
+/// `value` as serde_json writes it compactly, into `w`; an I/O error keeps its kind.
+fn write_rows<T: Serialize>(w: &mut impl std::io::Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer(w, value).map_err(json_io)
+}
+
+/// A serde_json error as an I/O error, keeping the kind of an I/O failure.
+fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
+}

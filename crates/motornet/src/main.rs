@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use motornet::effector::grad::{EXACT_TOLERANCE, FD_TOLERANCE};
-use motornet::effector::{batch, presets, simulate, EffectorSpec, Scenario};
+use motornet::effector::{batch, presets, simulate_json, EffectorSpec, Scenario, StreamError};
 use motornet::scalar::Lanes;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -163,20 +163,6 @@ fn write_stdout_with(
 pub(crate) fn write_stdout(text: &str) -> Result<()> {
     use std::io::Write;
     write_stdout_with(|w| w.write_all(text.as_bytes()))
-}
-
-/// A trajectory as JSON then a newline, written as it is serialised (the text is never all in
-/// memory).
-fn write_json(
-    w: &mut impl std::io::Write,
-    value: &motornet::effector::Trajectory,
-) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, value).map_err(|e| match e.io_error_kind() {
-        // keep the kind (a closed pipe is not an error worth reporting)
-        Some(kind) => std::io::Error::new(kind, e),
-        None => std::io::Error::other(e),
-    })?;
-    w.write_all(b"\n")
 }
 
 fn main() -> ExitCode {
@@ -383,24 +369,47 @@ fn simulate_scenario(
         .effector
         .build()
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let start = Instant::now();
-    let traj = match precision {
-        Precision::F64 => simulate::<f64, _, _, _>(&effector, &scenario),
-        Precision::F32 => simulate::<f32, _, _, _>(&effector, &scenario),
-    }
-    .map_err(|e| e.to_string())?;
-    let seconds = start.elapsed().as_secs_f64();
     let (b, t) = (
         scenario.initial_joint_state.len(),
         scenario.excitation.len(),
     );
-    // the JSON is written as it is serialised: to a temporary file renamed over OUT when
-    // complete (a killed run leaves the previous OUT, never a truncated one), or to stdout
-    match output {
-        Some(out) => motornet::train::files::write_atomic_with(&out, |w| write_json(w, &traj))
-            .map_err(|e| e.to_string())?,
-        None => write_stdout_with(|w| write_json(w, &traj))?,
+    // the trajectory is written as it is computed (through scratch files beside the output,
+    // or in the temporary directory for stdout), never held in memory: to a temporary file
+    // renamed over OUT when complete (a killed run leaves the previous OUT, never a truncated
+    // one), or to stdout
+    let start = Instant::now();
+    let mut failed: Option<StreamError> = None;
+    let mut stream = |w: &mut dyn std::io::Write, scratch: &std::path::Path| {
+        let r = match precision {
+            Precision::F64 => simulate_json::<f64, _, _, _>(&effector, &scenario, scratch, w),
+            Precision::F32 => simulate_json::<f32, _, _, _>(&effector, &scenario, scratch, w),
+        };
+        match r {
+            Ok(()) => w.write_all(b"\n"),
+            Err(StreamError::Io(e)) => Err(e),
+            Err(e) => {
+                let message = e.to_string();
+                failed = Some(e);
+                Err(std::io::Error::other(message))
+            }
+        }
+    };
+    let written = match &output {
+        Some(out) => {
+            let dir = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            motornet::train::files::write_atomic_with(out, |w| stream(w, &dir))
+                .map_err(|e| e.to_string())
+        }
+        None => write_stdout_with(|w| stream(w, &std::env::temp_dir())),
+    };
+    if let Some(e) = failed {
+        return Err(e.to_string());
     }
+    written?;
+    let seconds = start.elapsed().as_secs_f64();
     eprintln!(
         "simulate: scenario={} batch={b} steps={t} precision={precision:?} seconds={seconds:.6} sample_steps_per_s={:.1}",
         path.display(),

@@ -391,6 +391,40 @@ fn output_that_cannot_be_written_is_an_error_and_out_is_replaced_whole() {
         1,
         "a temporary file was left"
     );
+    // a simulation that diverges halfway (its rows already streamed to scratch files): an
+    // error naming the step, the previous OUT intact, no scratch or temporary file left
+    let before = std::fs::read(&out).unwrap();
+    let mut diverging: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    let (t, b) = (
+        diverging["excitation"].as_array().unwrap().len(),
+        diverging["initial_joint_state"].as_array().unwrap().len(),
+    );
+    diverging["effector"]["vel_lower_bound"] = serde_json::json!([-1e308, -1e308]);
+    diverging["effector"]["vel_upper_bound"] = serde_json::json!([1e308, 1e308]);
+    let mut load = vec![vec![vec![0.0, 0.0]; b]; t];
+    for l in load.iter_mut().skip(t / 2) {
+        l[0] = vec![1e308, 1e308];
+    }
+    diverging["endpoint_load"] = serde_json::json!(load);
+    let bad = dir.join("diverging.scenario");
+    std::fs::write(&bad, diverging.to_string()).unwrap();
+    let o = bin()
+        .arg("simulate")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("non-finite"), "{err}");
+    assert!(std::fs::read(&out).unwrap() == before, "OUT changed");
+    std::fs::remove_file(&bad).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a scratch file was left"
+    );
     // into a directory that does not exist: an error naming OUT, nothing written
     let o = bin()
         .arg("simulate")

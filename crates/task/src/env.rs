@@ -230,7 +230,6 @@ pub struct EffectsGrad<'a> {
 /// one with [`Environment::effects_workspace`] and reuse it).
 #[derive(Debug, Clone)]
 pub struct EffectsWorkspace {
-    g_cart: Vec<f64>,
     fingertip: Vec<StepDual>,
     joint: Vec<StepDual>,
     out: [Vec<StepDual>; 5],
@@ -647,12 +646,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
 
     /// Adds the gradient of the observation at state `t` (`g_obs` = ∂L/∂observation,
     /// `[obs_len]`) with respect to what its vision, proprioception and stacked-action entries
-    /// show: into row `i` of `g_states` for the state `i` whose samples it shows, and into
-    /// `g_noisy` (`[steps · M]`, the noisy commands) for the stacked commands. `states` are the
-    /// episode's states so far, one row each flattened as `[joint | muscle | geometry]`
-    /// (`[(t + 1) · state_len]` at least, [`Effector::state_len`]),
-    /// `g_states` their gradients laid out the same way, and `fingertips` their fingertip
-    /// positions and velocities (`[(t + 1) · 2·space_dim]`).
+    /// show, for the state `i` whose samples it shows: the vision's into row `i` of
+    /// `g_fingertips` (∂L/∂ the fingertip's position and velocity, `[(t + 1) · 2·space_dim]`;
+    /// the caller folds it through the kinematics, with
+    /// [`Effector::cartesian_vjp_add`], once per state), the proprioception's into row `i` of
+    /// `g_states`; and into `g_noisy` (`[steps · M]`, the noisy commands) for the stacked
+    /// commands. `states` are the episode's states so far, one row each flattened as
+    /// `[joint | muscle | geometry]` (`[(t + 1) · state_len]` at least,
+    /// [`Effector::state_len`]), `g_states` their gradients laid out the same way, and
+    /// `fingertips` their fingertip positions and velocities (`[(t + 1) · 2·space_dim]`).
     ///
     /// It routes with [`Environment::shown_sample`] and [`Environment::stacked_action`], the
     /// functions the forward pass picks the samples with, and differentiates the vision and
@@ -669,6 +671,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         states: &[f64],
         fingertips: &[f64],
         g_obs: &[f64],
+        g_fingertips: &mut [f64],
         g_states: &mut [f64],
         g_noisy: &mut [f64],
         ws: &mut EffectsWorkspace,
@@ -683,8 +686,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         let g_vis = &g_obs[l.vision..l.vision + d];
         if g_vis.iter().any(|&v| v != 0.0) {
             let fingertip = &fingertips[iv * 2 * d..(iv + 1) * 2 * d];
-            let g_cart = &mut ws.g_cart;
-            g_cart.iter_mut().for_each(|v| *v = 0.0);
+            let g_cart = &mut g_fingertips[iv * 2 * d..(iv + 1) * 2 * d];
             let out = &mut ws.out[0];
             for first in (0..2 * d).step_by(STEP_DUAL_WIDTH) {
                 for (i, (x, &v)) in ws.fingertip.iter_mut().zip(fingertip).enumerate() {
@@ -703,11 +705,6 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
                     }
                 }
             }
-            self.effector.cartesian_vjp_add(
-                &states[iv * n..][..nj],
-                g_cart,
-                &mut g_states[iv * n..][..nj],
-            );
         }
         let g_prop = &g_obs[l.proprioception..l.actions];
         if g_prop.iter().any(|&v| v != 0.0) {
@@ -730,7 +727,6 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         let (d, dof) = (self.effector.space_dim(), self.effector.dof());
         let z = StepDual::constant(0.0);
         EffectsWorkspace {
-            g_cart: vec![0.0; 2 * d],
             fingertip: vec![z; 2 * d],
             joint: vec![z; 2 * dof],
             out: [d, d, d, dof, self.layout.len - self.layout.task].map(|n| vec![z; n]),

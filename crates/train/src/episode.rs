@@ -121,9 +121,11 @@ struct Trace {
     output: Vec<f64>,
     /// The losses' gradients, in [`EpisodeGrad`]'s field order.
     g_loss: [Vec<f64>; 9],
-    /// Backward accumulators: ∂L/∂state `[(T+1) · state_len]` (laid out as `states`) and
-    /// ∂L/∂noisy command `[T·M]`.
+    /// Backward accumulators: ∂L/∂state `[(T+1) · state_len]` (laid out as `states`),
+    /// ∂L/∂fingertip `[(T+1) · 2d]` (folded into `g_state` through the kinematics once per
+    /// state, when the backward pass reaches it) and ∂L/∂noisy command `[T·M]`.
     g_state: Vec<f64>,
+    g_fingertip: Vec<f64>,
     g_noisy: Vec<f64>,
 }
 
@@ -544,8 +546,8 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let (n, dof) = (eff.state_len(), eff.dof());
         let [nj, nm, ng] = eff.state_part_lens();
 
-        // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics),
-        // the activations, the effector state itself and the commands
+        // ∂L/∂state and ∂L/∂command from the losses: the fingertip (through the kinematics,
+        // later), the activations, the effector state itself and the commands
         for tr in &mut self.traces {
             let [g_fingertip, g_activation, _, g_joint, g_muscle, g_geometry, g_excitation, ..] =
                 &tr.g_loss;
@@ -556,16 +558,14 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 gj.copy_from_slice(&g_joint[t * nj..(t + 1) * nj]);
                 gm.copy_from_slice(&g_muscle[t * nm..(t + 1) * nm]);
                 gg.copy_from_slice(&g_geometry[t * ng..(t + 1) * ng]);
-                let gc = &g_fingertip[t * 2 * d..(t + 1) * 2 * d];
-                if gc.iter().any(|&v| v != 0.0) {
-                    eff.cartesian_vjp_add(&tr.states[t * n..][..nj], gc, gj);
-                }
                 for k in 0..m {
                     gm[k * ns] += g_activation[t * m + k];
                 }
             }
             tr.g_noisy.clear();
             tr.g_noisy.extend_from_slice(g_excitation);
+            tr.g_fingertip.clear();
+            tr.g_fingertip.extend_from_slice(g_fingertip);
         }
 
         self.g_params.iter_mut().for_each(|v| *v = T::zero());
@@ -573,7 +573,6 @@ impl<T: Real, C, W> Chunk<T, C, W> {
         let mut g_h_new = vec![T::zero(); len * hid];
         let mut g_h = vec![T::zero(); len * hid];
         let mut g_x = vec![T::zero(); len * n_obs];
-        let mut g_cart = vec![0.0; 2 * d];
         let mut g_joint = vec![0.0; 2 * dof];
         let mut ews = env.effects_workspace();
         let task_obs = layout.task..layout.len;
@@ -588,21 +587,22 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             let parts = (
                 &tr.fingertip[..],
                 &tr.joint[..],
-                &tr.states[t_len * n..][..nj],
+                &mut tr.g_fingertip[t_len * 2 * d..(t_len + 1) * 2 * d],
                 &mut tr.g_state[t_len * n..][..nj],
             );
-            effects_vjp(
-                env,
-                ep,
-                parts,
-                t_len,
-                &g,
-                &mut g_cart,
-                &mut g_joint,
-                &mut ews,
-            );
+            effects_vjp(env, ep, parts, t_len, &g, &mut g_joint, &mut ews);
         }
         for t in (0..t_len).rev() {
+            // everything that reads state t + 1 has been differentiated: its fingertip's
+            // gradient goes through the kinematics, once
+            for tr in &mut self.traces {
+                let gc = &tr.g_fingertip[(t + 1) * 2 * d..(t + 2) * 2 * d];
+                if gc.iter().any(|&v| v != 0.0) {
+                    let row = (t + 1) * n;
+                    let joint = &tr.states[row..row + nj];
+                    eff.cartesian_vjp_add(joint, gc, &mut tr.g_state[row..row + nj]);
+                }
+            }
             // the effector step from state t: ∂L/∂(state t), ∂L/∂(noisy command t) and
             // ∂L/∂(loads of step t), added in place by the batched VJP (four elements per pass
             // on the lanes plans) reading and writing the traces' rows directly; the gradient
@@ -689,10 +689,10 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     let parts = (
                         &tr.fingertip[..],
                         &tr.joint[..],
-                        &tr.states[t * n..][..nj],
+                        &mut tr.g_fingertip[t * 2 * d..(t + 1) * 2 * d],
                         &mut tr.g_state[t * n..][..nj],
                     );
-                    effects_vjp(env, ep, parts, t, &g, &mut g_cart, &mut g_joint, &mut ews);
+                    effects_vjp(env, ep, parts, t, &g, &mut g_joint, &mut ews);
                 }
                 // and what the observation showed: the delayed senses and stacked commands,
                 // routed and differentiated by the environment
@@ -704,6 +704,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                     &tr.states,
                     &tr.fingertip,
                     &gx_f64,
+                    &mut tr.g_fingertip,
                     &mut tr.g_state,
                     &mut tr.g_noisy,
                     &mut ews,
@@ -713,32 +714,25 @@ impl<T: Real, C, W> Chunk<T, C, W> {
     }
 }
 
-/// Adds the gradient `g` of what the environment set at state `t` of an element into its
-/// state gradient: through [`Environment::effects_vjp`] to the fingertip and joint state, and
-/// from the fingertip through the kinematics. `g_cart` (`[2d]`) and `g_joint` (`[2·dof]`) are
-/// scratch.
-#[allow(clippy::too_many_arguments)]
+/// Adds the gradient `g` of what the environment set at state `t` of an element, through
+/// [`Environment::effects_vjp`], into the gradients of that state's fingertip (`g_fingertip`,
+/// `[2d]`, folded through the kinematics later) and joint state (`g_state_joint`, `[2·dof]`).
+/// `g_joint` (`[2·dof]`) is scratch.
 fn effects_vjp<K: Skeleton, M: MuscleModel, G: Geometry>(
     env: &Environment<K, M, G>,
     ep: &Episode,
-    (fingertip, joint, state_joint, g_state_joint): (&[f64], &[f64], &[f64], &mut [f64]),
+    (fingertip, joint, g_fingertip, g_state_joint): (&[f64], &[f64], &mut [f64], &mut [f64]),
     t: usize,
     g: &EffectsGrad,
-    g_cart: &mut [f64],
     g_joint: &mut [f64],
     ws: &mut EffectsWorkspace,
 ) {
-    let (nc, nj) = (g_cart.len(), g_joint.len());
-    g_cart.iter_mut().for_each(|v| *v = 0.0);
+    let (nc, nj) = (g_fingertip.len(), g_joint.len());
     g_joint.iter_mut().for_each(|v| *v = 0.0);
     let fingertip = &fingertip[t * nc..(t + 1) * nc];
     let joint = &joint[t * nj..(t + 1) * nj];
-    env.effects_vjp(ep, t, fingertip, joint, g, g_cart, g_joint, ws);
+    env.effects_vjp(ep, t, fingertip, joint, g, g_fingertip, g_joint, ws);
     add(g_state_joint, g_joint);
-    if g_cart.iter().any(|&v| v != 0.0) {
-        env.effector()
-            .cartesian_vjp_add(state_joint, g_cart, g_state_joint);
-    }
 }
 
 /// A non-finite loss is an error naming the first non-finite term.

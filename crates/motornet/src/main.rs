@@ -264,13 +264,9 @@ pub(crate) fn muscle_names() -> clap::builder::PossibleValuesParser {
 /// An error naming `flag` if `bytes` (an estimate of what `what` holds) exceed the memory
 /// available: a clear message instead of an abort when the allocation fails.
 fn fits_in_memory(flag: &str, bytes: f64, what: &str) -> Result<()> {
-    match motornet::train::files::available_memory_bytes() {
-        Some(available) if bytes > available => Err(format!(
-            "{flag}: {what} need about {:.1} GiB of memory, more than the {:.1} GiB available",
-            bytes / (1u64 << 30) as f64,
-            available / (1u64 << 30) as f64
-        )),
-        _ => Ok(()),
+    match motornet::train::files::memory_shortfall(bytes) {
+        Some(why) => Err(format!("{flag}: {what} need {why}")),
+        None => Ok(()),
     }
 }
 

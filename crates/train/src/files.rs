@@ -79,6 +79,22 @@ pub fn available_memory_bytes() -> Option<f64> {
     Some(kib * 1024.0)
 }
 
+/// Why `bytes` of memory cannot be had: "about X GiB of memory, more than the Y GiB available"
+/// when the estimate exceeds what [`available_memory_bytes`] reports; `None` when it fits or
+/// the available memory is unknown. The one place the program compares an estimate with the
+/// machine (a training batch, a `simulate` batch, a `check`).
+pub fn memory_shortfall(bytes: f64) -> Option<String> {
+    let available = available_memory_bytes()?;
+    let gib = |b: f64| b / (1u64 << 30) as f64;
+    (bytes > available).then(|| {
+        format!(
+            "about {:.1} GiB of memory, more than the {:.1} GiB available",
+            gib(bytes),
+            gib(available)
+        )
+    })
+}
+
 /// Whether `dir` holds a run (its `config.json`).
 pub fn is_run_dir(dir: &Path) -> bool {
     dir.join(CONFIG_FILE).is_file()

@@ -264,29 +264,24 @@ where
         }
         // the memory a batch holds, before any of it is allocated
         let needed = batch_memory_bytes(&env, &policy, config.batch_size);
-        if let Some(available) = crate::files::available_memory_bytes() {
-            if needed > available {
-                let gib = |b: f64| b / (1u64 << 30) as f64;
-                // the batch size is the lever unless one episode alone does not fit
-                let one = needed / config.batch_size as f64;
-                return Err(bad(
-                    if one > available {
-                        "network and episode size"
-                    } else {
-                        "batch_size"
-                    },
-                    format!(
-                        "a batch of {} episodes of {} steps needs about {:.1} GiB of memory \
-                         ({:.2} MiB per episode), more than the {:.1} GiB available; lower \
-                         batch_size, env.max_ep_duration or the network's size",
-                        config.batch_size,
-                        env.steps(),
-                        gib(needed),
-                        one / (1u64 << 20) as f64,
-                        gib(available)
-                    ),
-                ));
-            }
+        if let Some(why) = crate::files::memory_shortfall(needed) {
+            // the batch size is the lever unless one episode alone does not fit
+            let one = needed / config.batch_size as f64;
+            let field = if crate::files::memory_shortfall(one).is_some() {
+                "network and episode size"
+            } else {
+                "batch_size"
+            };
+            return Err(bad(
+                field,
+                format!(
+                    "a batch of {} episodes of {} steps ({:.2} MiB per episode) needs {why}; \
+                     lower batch_size, env.max_ep_duration or the network's size",
+                    config.batch_size,
+                    env.steps(),
+                    one / (1u64 << 20) as f64,
+                ),
+            ));
         }
         // one trial, to catch a task that draws the wrong shapes before the first batch
         let mut probe = vec![0.0; obs];

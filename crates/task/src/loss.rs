@@ -269,6 +269,12 @@ fn nonneg(loss: &'static str, parameter: &'static str, value: f64) -> Result<f64
 
 type Grad<'g, 'a> = Option<&'g mut EpisodeGrad<'a>>;
 
+/// The `weight` every built-in loss's config has (its weight in the sum).
+const WEIGHT: Param = Param {
+    name: "weight",
+    doc: "weight in the sum",
+};
+
 /// Implements [`Loss`] for a type with a private `eval(ep, T, grad, scale)` that may assume a
 /// checked view and checked buffers, and reads the fields `$reads`.
 macro_rules! impl_loss {

@@ -50,10 +50,7 @@ pub struct ActivationL2Config {
 impl BuiltinLoss for ActivationL2Config {
     const DOC: &'static str = "Mean over the T+1 states of Σ_m a_m² plus `derivative_weight` times the mean squared activation rate (1/s²), a the muscle activations.";
     const PARAMS: &'static [Param] = &[
-        Param {
-            name: "weight",
-            doc: "weight in the sum",
-        },
+        super::WEIGHT,
         Param {
             name: "derivative_weight",
             doc: "weight of the activation-rate term (s²)",

@@ -64,10 +64,7 @@ impl BuiltinLoss for ClippedPositionConfig {
     const DOC: &'static str =
         "Mean over the T+1 states of max(0, ‖x − g‖₂ − radius) (m): no penalty inside the target.";
     const PARAMS: &'static [Param] = &[
-        Param {
-            name: "weight",
-            doc: "weight in the sum",
-        },
+        super::WEIGHT,
         Param {
             name: "radius",
             doc: "target radius (m)",

@@ -47,10 +47,7 @@ pub struct HiddenL2Config {
 impl BuiltinLoss for HiddenL2Config {
     const DOC: &'static str = "Mean over the T hidden states of Σ_h h² plus `derivative_weight` times the mean squared hidden-state rate.";
     const PARAMS: &'static [Param] = &[
-        Param {
-            name: "weight",
-            doc: "weight in the sum",
-        },
+        super::WEIGHT,
         Param {
             name: "derivative_weight",
             doc: "weight of the hidden-rate term (s²)",

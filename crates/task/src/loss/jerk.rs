@@ -42,10 +42,7 @@ pub struct JerkConfig {
 
 impl BuiltinLoss for JerkConfig {
     const DOC: &'static str = "Mean over the T − 1 interior states of the squared finite-difference jerk of the fingertip (m²/s⁶); 0 when T < 2.";
-    const PARAMS: &'static [Param] = &[Param {
-        name: "weight",
-        doc: "weight in the sum",
-    }];
+    const PARAMS: &'static [Param] = &[super::WEIGHT];
     fn example() -> Self {
         Self { weight: 1.0 }
     }

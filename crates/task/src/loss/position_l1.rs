@@ -46,10 +46,7 @@ pub struct PositionL1Config {
 
 impl BuiltinLoss for PositionL1Config {
     const DOC: &'static str = "Mean over the T+1 states of Σ_k |x_k − g_k| (m), x the fingertip position and g the goal (MotorNet's tutorial loss).";
-    const PARAMS: &'static [Param] = &[Param {
-        name: "weight",
-        doc: "weight in the sum",
-    }];
+    const PARAMS: &'static [Param] = &[super::WEIGHT];
     fn example() -> Self {
         Self { weight: 1.0 }
     }

@@ -35,10 +35,7 @@ pub struct SpeedConfig {
 
 impl BuiltinLoss for SpeedConfig {
     const DOC: &'static str = "Mean over the T+1 states of ‖v‖² (m²/s²), v the fingertip velocity.";
-    const PARAMS: &'static [Param] = &[Param {
-        name: "weight",
-        doc: "weight in the sum",
-    }];
+    const PARAMS: &'static [Param] = &[super::WEIGHT];
     fn example() -> Self {
         Self { weight: 1.0 }
     }

@@ -122,6 +122,10 @@ enum Command {
         /// Evaluate on this task (default settings) instead.
         #[arg(long, value_parser = train_cmd::choices(&motornet::task::TaskConfig::DESCRIPTIONS))]
         task: Option<String>,
+        /// Evaluate in a curl force field of this strength (N·s/m, on in every reach; negative
+        /// turns the other way; 0 turns off a field the run trained in).
+        #[arg(long, allow_negative_numbers = true)]
+        curl_field: Option<f64>,
     },
     /// Regenerate a run's plots from its directory.
     Plot {
@@ -179,7 +183,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(args) => train_cmd::train(args),
-        Command::Eval { run_dir, task } => train_cmd::eval(&run_dir, task.as_deref()),
+        Command::Eval {
+            run_dir,
+            task,
+            curl_field,
+        } => train_cmd::eval(&run_dir, task.as_deref(), curl_field),
         Command::Plot { run_dir } => {
             let trainer = train_cmd::load_run(&run_dir)?;
             for p in train_cmd::plot_run(&run_dir, &trainer)? {

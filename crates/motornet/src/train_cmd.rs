@@ -397,15 +397,32 @@ fn restore_from(trainer: &mut AnyTrainer, path: &Path) -> Result<()> {
 
 /// The validation batch of a run: centre-out reaches (8 targets, 10 cm, no noise) for planar
 /// effectors, else a noiseless batch of the training task.
-pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Result<Rollout> {
+pub(crate) fn validation(
+    trainer: &AnyTrainer,
+    task: Option<&TaskConfig>,
+    curl_field: Option<f64>,
+) -> Result<Rollout> {
     let c = trainer.config();
-    let env = EnvConfig {
+    let mut env = EnvConfig {
         action_noise: 0.0,
         obs_noise: NoiseStd::Same(0.0),
         proprioception_noise: 0.0,
         vision_noise: 0.0,
         ..c.env.clone()
     };
+    match curl_field {
+        Some(k) if !k.is_finite() => {
+            return Err(format!("--curl-field: must be finite, got {k}"));
+        }
+        Some(0.0) => env.curl_field = None,
+        Some(k) => {
+            env.curl_field = Some(motornet::task::CurlField {
+                strength: k,
+                probability: 1.0,
+            })
+        }
+        None => {}
+    }
     let planar = trainer.effector().space_dim() == 2;
     // the validation observation must have the training observation's layout
     let cue_input = c.task.build().go_cue();
@@ -429,7 +446,7 @@ pub(crate) fn validation(trainer: &AnyTrainer, task: Option<&TaskConfig>) -> Res
 /// Write the run's plots (motornet-plot's `plot_run`: the loss, and the validation batch's
 /// reaches, speeds and arm); returns the files written.
 pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>> {
-    let r = validation(trainer, None)?;
+    let r = validation(trainer, None, None)?;
     motornet::plot::plot_run(dir, trainer.losses(), trainer.effector(), Some(&r))
         .map_err(|e| e.to_string())
 }
@@ -456,35 +473,67 @@ pub(crate) fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<()
     std::fs::write(path, bytes).map_err(|e| io(path, e))
 }
 
-pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
+pub(crate) fn eval(dir: &Path, task: Option<&str>, curl_field: Option<f64>) -> Result<()> {
     let trainer = load_run(dir)?;
     let task = task
         .map(|t| TaskConfig::default_for(t).map_err(|e| e.to_string()))
         .transpose()?;
-    let r = validation(&trainer, task.as_ref())?;
+    let r = validation(&trainer, task.as_ref(), curl_field)?;
     let eff = trainer.effector();
     let (d, m) = (eff.space_dim(), eff.n_muscles());
     let out = dir.join("eval");
     std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
     let metrics = motornet::train::rollout_metrics(&r).map_err(|e| e.to_string())?;
     let (err, peak) = (metrics.mean_final_error_m, metrics.mean_peak_speed_m_per_s);
-    // NaN (JSON null) when every reach starts on its target
-    let ratio = metrics.mean_path_length_ratio.unwrap_or(f64::NAN);
+    // NaN (JSON null) when no reach has the value (every reach starts on its target, a
+    // reach out of the plane, catch trials)
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    let ratio = nan(metrics.mean_path_length_ratio);
+    let lateral = nan(metrics.mean_signed_lateral_deviation_m);
+    let (mt, rt) = (
+        nan(metrics.mean_movement_time_s),
+        nan(metrics.mean_reaction_time_s),
+    );
     let b = r.fingertip.len();
     let t1 = r.fingertip.first().map_or(0, |f| f.len() / (2 * d));
     let json = serde_json::json!({
         "loss": r.loss,
+        "curl_field": trainer_curl(&trainer, curl_field),
         "mean_final_error_m": err,
         "mean_path_length_ratio": metrics.mean_path_length_ratio,
         "mean_peak_speed_m_per_s": peak,
+        "mean_signed_lateral_deviation_m": metrics.mean_signed_lateral_deviation_m,
+        "mean_movement_time_s": metrics.mean_movement_time_s,
+        "mean_reaction_time_s": metrics.mean_reaction_time_s,
         "dt": eff.options().timestep,
         "fingertip": r.fingertip,
         "goal": r.goal,
         "target": r.target,
+        "go_cue": r.go_cue,
         "joint": r.joint,
         "excitation": r.excitation,
     });
     write_atomic(&out.join("trajectories.json"), &json.to_string())?;
+    // one row per reach: its target and metrics (empty where a reach has no value)
+    let mut csv = String::from(
+        "reach,target,final_error_m,path_length_ratio,peak_speed_m_per_s,\
+         signed_lateral_deviation_m,movement_time_s,reaction_time_s\n",
+    );
+    let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    for (i, (reach, timing)) in metrics.reaches.iter().zip(&metrics.timing).enumerate() {
+        let target: Vec<String> = r.target[i].iter().map(|v| format!("{v}")).collect();
+        csv += &format!(
+            "{i},{},{},{},{},{},{},{}\n",
+            target.join(" "),
+            reach.final_error_m,
+            cell(reach.path_length_ratio),
+            reach.peak_speed_m_per_s,
+            cell(reach.signed_lateral_deviation_m),
+            cell(timing.map(|t| t.movement_time_s)),
+            cell(timing.map(|t| t.reaction_time_s)),
+        );
+    }
+    write_atomic(&out.join("reaches.csv"), &csv)?;
     write_npy(
         &out.join("fingertip.npy"),
         &[b, t1, 2 * d],
@@ -498,16 +547,32 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>) -> Result<()> {
         &[b, t1.saturating_sub(1), m],
         &r.excitation.concat(),
     )?;
+    let hid = r
+        .hidden
+        .first()
+        .map_or(0, |h| h.len() / t1.saturating_sub(1).max(1));
+    write_npy(
+        &out.join("hidden.npy"),
+        &[b, t1.saturating_sub(1), hid],
+        &r.hidden.concat(),
+    )?;
     let files = motornet::plot::plot_rollout(&out, eff, &r, "evaluation reaches")
         .map_err(|e| e.to_string())?;
     crate::write_stdout(&format!(
-        "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3}\n",
+        "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3} mean_signed_lateral_deviation_m={lateral:.5} mean_movement_time_s={mt:.3} mean_reaction_time_s={rt:.3}\n",
         dir.display(),
         r.loss
     ))?;
-    eprintln!("wrote {}", out.join("trajectories.json").display());
+    for name in ["trajectories.json", "reaches.csv", "hidden.npy"] {
+        eprintln!("wrote {}", out.join(name).display());
+    }
     for f in files {
         eprintln!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// The curl field strength (N·s/m) an evaluation ran under: `--curl-field`, else the run's.
+fn trainer_curl(trainer: &AnyTrainer, curl_field: Option<f64>) -> f64 {
+    curl_field.unwrap_or_else(|| trainer.config().env.curl_field.map_or(0.0, |c| c.strength))
 }

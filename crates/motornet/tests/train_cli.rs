@@ -102,6 +102,57 @@ fn train_writes_the_run_directory_and_the_summary_line() {
             .to_string();
     assert!(header.contains("'shape': (8, 31, 4)"), "{header}");
     assert_eq!(npy.len(), 10 + header.len() + 8 * 31 * 4 * 8);
+    // issue 15: the behavioural metrics, per reach in a CSV, and the hidden activity
+    let lateral = number_after(&text, "mean_signed_lateral_deviation_m=");
+    assert!(lateral.abs() < 0.2, "{text}");
+    assert!(
+        number_after(&text, "mean_movement_time_s=") >= 0.0,
+        "{text}"
+    );
+    assert!(
+        number_after(&text, "mean_reaction_time_s=") >= 0.0,
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(out.join("eval/reaches.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "reach,target,final_error_m,path_length_ratio,peak_speed_m_per_s,\
+         signed_lateral_deviation_m,movement_time_s,reaction_time_s"
+    );
+    assert_eq!(rows.len(), 9, "{csv}");
+    let mean_csv: f64 = rows[1..]
+        .iter()
+        .map(|r| r.split(',').nth(5).unwrap().parse::<f64>().unwrap())
+        .sum::<f64>()
+        / 8.0;
+    assert!((mean_csv - lateral).abs() < 1e-5, "{mean_csv} vs {text}");
+    let npy = std::fs::read(out.join("eval/hidden.npy")).unwrap();
+    let header =
+        String::from_utf8_lossy(&npy[10..10 + u16::from_le_bytes([npy[8], npy[9]]) as usize])
+            .to_string();
+    assert!(header.contains("'shape': (8, 30, 16)"), "{header}");
+    // under a curl field the same network's reaches bend: another deviation
+    let o = bin()
+        .args(["eval", "--curl-field", "40"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let curled = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let in_field = number_after(&curled, "mean_signed_lateral_deviation_m=");
+    assert!((in_field - lateral).abs() > 1e-6, "{text} / {curled}");
+    let traj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("eval/trajectories.json")).unwrap())
+            .unwrap();
+    assert_eq!(traj["curl_field"], 40.0);
+    let o = bin()
+        .args(["eval", "--curl-field", "inf"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--curl-field"), "{err}");
 
     // plot regenerates the plots
     std::fs::remove_file(out.join("loss.png")).unwrap();

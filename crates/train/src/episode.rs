@@ -80,6 +80,11 @@ pub struct Rollout {
     pub excitation: Vec<Vec<f64>>,
     /// Per element: the network's hidden state after every step, `[T · H]`.
     pub hidden: Vec<Vec<f64>>,
+    /// The time step (s) between states.
+    pub dt: f64,
+    /// Per element: the step of the trial's go cue, if it has one (the state index at which
+    /// the cue is on).
+    pub go_cue: Vec<Option<usize>>,
 }
 
 /// What a chunk's forward pass computes beyond the loss.
@@ -314,6 +319,7 @@ where
     fn record(&self, r: &mut Rollout, loss: f64) {
         *r = Rollout {
             loss,
+            dt: self.env.dt(),
             ..Rollout::default()
         };
         for c in &self.chunks {
@@ -321,6 +327,7 @@ where
                 r.fingertip.push(tr.fingertip.clone());
                 r.goal.push(tr.goal.clone());
                 r.target.push(ep.trial.target.clone());
+                r.go_cue.push(ep.trial.go_cue);
                 r.joint.push(tr.joint.clone());
                 r.excitation.push(tr.excitation.clone());
                 r.hidden.push(tr.hidden.clone());

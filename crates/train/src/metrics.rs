@@ -3,8 +3,10 @@
 //! For each element (reach) of a rollout, from its fingertip trajectory and its target
 //! ([`ReachMetrics`]): the final endpoint error (m), the path length (m), the straight distance
 //! from the start to the target (m), their ratio (1 for a straight reach that ends on the
-//! target) and the peak fingertip speed (m/s); and their means over the batch
-//! ([`RolloutMetrics`]). `motornet eval` prints the means.
+//! target), the peak fingertip speed (m/s) and, in the plane, the signed lateral deviation
+//! from the straight line (m); from its speed profile and go cue ([`ReachTiming`]): the
+//! reaction time and the movement time (s); and their means over the batch
+//! ([`RolloutMetrics`]). `motornet eval` prints the means and writes the per-reach values.
 //!
 //! ```
 //! use motornet_train::{metrics, Rollout};
@@ -43,6 +45,26 @@ pub struct ReachMetrics {
     pub path_length_ratio: Option<f64>,
     /// The largest fingertip speed (m/s, the norm of the velocity) over the states.
     pub peak_speed_m_per_s: f64,
+    /// In the plane (`d = 2`): the fingertip's distance (m) from the line through its start
+    /// and the target, at the state where its absolute value is largest, signed: positive to
+    /// the left of the direction of motion (start → target), negative to the right. A curl
+    /// field that pushes a reach clockwise gives a negative deviation. `None` out of the plane
+    /// or when the straight distance is below [`MIN_STRAIGHT_DISTANCE_M`].
+    pub signed_lateral_deviation_m: Option<f64>,
+}
+
+/// Speed threshold of [`ReachTiming`], as a fraction of the reach's peak speed.
+pub const MOVEMENT_SPEED_FRACTION: f64 = 0.1;
+
+/// When a reach moves: from its fingertip speed at every state, `dt` apart, and its go cue.
+/// The movement is the stretch from the first to the last state, at or after the go cue, whose
+/// speed is at least [`MOVEMENT_SPEED_FRACTION`] of the peak speed after the cue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReachTiming {
+    /// Time (s) from the go cue to the movement's onset.
+    pub reaction_time_s: f64,
+    /// Time (s) from the onset to the last state above the threshold.
+    pub movement_time_s: f64,
 }
 
 /// The metrics of a rollout: per reach, and their means.
@@ -57,6 +79,16 @@ pub struct RolloutMetrics {
     pub mean_path_length_ratio: Option<f64>,
     /// Mean of [`ReachMetrics::peak_speed_m_per_s`] (m/s).
     pub mean_peak_speed_m_per_s: f64,
+    /// Mean of [`ReachMetrics::signed_lateral_deviation_m`] over the reaches that have one
+    /// (m); `None` if none has.
+    pub mean_signed_lateral_deviation_m: Option<f64>,
+    /// Per reach, in order: its [`ReachTiming`], `None` for a catch trial (no go cue) or a
+    /// reach that does not move after its cue.
+    pub timing: Vec<Option<ReachTiming>>,
+    /// Mean of [`ReachTiming::reaction_time_s`] over the reaches that have a timing (s).
+    pub mean_reaction_time_s: Option<f64>,
+    /// Mean of [`ReachTiming::movement_time_s`] over the reaches that have a timing (s).
+    pub mean_movement_time_s: Option<f64>,
 }
 
 /// Why a rollout's metrics cannot be computed: its shapes disagree.
@@ -123,13 +155,64 @@ pub fn reach_metrics(
             0.0,
             |peak: f64, v| if v > peak || v.is_nan() { v } else { peak },
         );
+    let straight = straight_distance_m >= MIN_STRAIGHT_DISTANCE_M;
+    // the unit normal to the left of start → target, and the largest excursion along it
+    let signed_lateral_deviation_m = (d == 2 && straight).then(|| {
+        let u = [
+            (target[0] - first[0]) / straight_distance_m,
+            (target[1] - first[1]) / straight_distance_m,
+        ];
+        let left = [-u[1], u[0]];
+        states
+            .iter()
+            .map(|s| (s[0] - first[0]) * left[0] + (s[1] - first[1]) * left[1])
+            .fold(0.0, |worst: f64, v| {
+                if v.abs() > worst.abs() || v.is_nan() {
+                    v
+                } else {
+                    worst
+                }
+            })
+    });
     Ok(ReachMetrics {
         final_error_m: distance(last, target),
         path_length_m,
         straight_distance_m,
-        path_length_ratio: (straight_distance_m >= MIN_STRAIGHT_DISTANCE_M)
-            .then(|| path_length_m / straight_distance_m),
+        path_length_ratio: straight.then(|| path_length_m / straight_distance_m),
         peak_speed_m_per_s,
+        signed_lateral_deviation_m,
+    })
+}
+
+/// The [`ReachTiming`] of a reach: `fingertip` as for [`reach_metrics`] (`[(T+1) · 2d]`), `d`
+/// its space dimension, `dt` (s) the time between states and `go_cue` the state index of the
+/// cue (`None`: a catch trial, no timing). `None` too when the cue comes after the last state
+/// or the fingertip does not move after it.
+pub fn reach_timing(
+    fingertip: &[f64],
+    d: usize,
+    dt: f64,
+    go_cue: Option<usize>,
+) -> Option<ReachTiming> {
+    let cue = go_cue?;
+    if d == 0 {
+        return None;
+    }
+    let speeds: Vec<f64> = fingertip
+        .chunks_exact(2 * d)
+        .skip(cue)
+        .map(|s| s[d..].iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
+    let peak = speeds.iter().copied().fold(0.0, f64::max);
+    if peak <= 0.0 {
+        return None;
+    }
+    let moving = |v: &f64| *v >= MOVEMENT_SPEED_FRACTION * peak;
+    let onset = speeds.iter().position(moving)?;
+    let end = speeds.iter().rposition(moving)?;
+    Some(ReachTiming {
+        reaction_time_s: onset as f64 * dt,
+        movement_time_s: (end - onset) as f64 * dt,
     })
 }
 
@@ -166,10 +249,25 @@ pub fn rollout_metrics(r: &Rollout) -> Result<RolloutMetrics, MetricsError> {
         (n > 0).then(|| sum / n as f64)
     };
     let n = reaches.len() as f64;
+    // a rollout without go cues recorded (built by hand) has no timing
+    let timing: Vec<Option<ReachTiming>> = (r.fingertip.iter().zip(&r.target))
+        .enumerate()
+        .map(|(e, (f, t))| {
+            let cue = r.go_cue.get(e).copied().flatten();
+            reach_timing(f, t.len(), r.dt, cue)
+        })
+        .collect();
+    let timed = || timing.iter().flatten();
     Ok(RolloutMetrics {
         mean_final_error_m: reaches.iter().map(|m| m.final_error_m).sum::<f64>() / n,
         mean_path_length_ratio: mean(&mut reaches.iter().filter_map(|m| m.path_length_ratio)),
         mean_peak_speed_m_per_s: reaches.iter().map(|m| m.peak_speed_m_per_s).sum::<f64>() / n,
+        mean_signed_lateral_deviation_m: mean(
+            &mut reaches.iter().filter_map(|m| m.signed_lateral_deviation_m),
+        ),
+        mean_reaction_time_s: mean(&mut timed().map(|t| t.reaction_time_s)),
+        mean_movement_time_s: mean(&mut timed().map(|t| t.movement_time_s)),
+        timing,
         reaches,
     })
 }
@@ -184,6 +282,140 @@ mod tests {
             .iter()
             .flat_map(|(p, v)| [p[0], p[1], v[0], v[1]])
             .collect()
+    }
+
+    /// Positions only (velocities zero), for the geometric metrics.
+    fn path(points: &[[f64; 2]]) -> Vec<f64> {
+        trajectory(&points.iter().map(|&p| (p, [0.0, 0.0])).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn lateral_deviation_is_signed_positive_to_the_left_of_the_motion() {
+        // rightward reach bulging up (+y is to the left of +x): +2 cm at its largest
+        let up = path(&[
+            [0.0, 0.0],
+            [0.03, 0.01],
+            [0.05, 0.02],
+            [0.08, 0.005],
+            [0.1, 0.0],
+        ]);
+        let m = reach_metrics(0, &up, &[0.1, 0.0]).unwrap();
+        assert!(
+            (m.signed_lateral_deviation_m.unwrap() - 0.02).abs() < 1e-15,
+            "{m:?}"
+        );
+        // its mirror image bulges to the right
+        let down = path(&[[0.0, 0.0], [0.03, -0.01], [0.05, -0.02], [0.1, 0.0]]);
+        let m = reach_metrics(0, &down, &[0.1, 0.0]).unwrap();
+        assert!(
+            (m.signed_lateral_deviation_m.unwrap() + 0.02).abs() < 1e-15,
+            "{m:?}"
+        );
+        // a leftward reach bulging up is bulging to its right
+        let back = path(&[[0.0, 0.0], [-0.05, 0.02], [-0.1, 0.0]]);
+        let m = reach_metrics(0, &back, &[-0.1, 0.0]).unwrap();
+        assert!(
+            (m.signed_lateral_deviation_m.unwrap() + 0.02).abs() < 1e-15,
+            "{m:?}"
+        );
+        // the largest excursion wins whatever its side; from an offset start on a diagonal,
+        // (0, 0.03) is 2.1 cm to the left, (0.04, 0) 2.8 cm to the right
+        let diag = path(&[
+            [1.0, 1.0],
+            [1.0, 1.03],
+            [1.04, 1.0],
+            [1.06, 1.08],
+            [1.1, 1.1],
+        ]);
+        let m = reach_metrics(0, &diag, &[1.1, 1.1]).unwrap();
+        let want = -0.04 / 2f64.sqrt(); // (0.04, 0)·(−1, 1)/√2
+        assert!(
+            (m.signed_lateral_deviation_m.unwrap() - want).abs() < 1e-12,
+            "{m:?}"
+        );
+        // no line to deviate from, and no "left" in 3-D
+        assert_eq!(
+            reach_metrics(0, &path(&[[0.0, 0.0], [0.0, 0.1]]), &[0.0, 0.0])
+                .unwrap()
+                .signed_lateral_deviation_m,
+            None
+        );
+        let three_d = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let m = reach_metrics(0, &three_d, &[0.1, 0.0, 0.0]).unwrap();
+        assert_eq!(m.signed_lateral_deviation_m, None);
+    }
+
+    #[test]
+    fn timing_runs_from_the_cue_to_the_last_state_above_a_tenth_of_the_peak_speed() {
+        // speeds per state: 5 (before the cue: ignored), 0, 0, 0.05, 1, 0.5, 0.05, 0
+        let f = trajectory(&[
+            ([0.0, 0.0], [3.0, 4.0]),
+            ([0.0, 0.0], [0.0, 0.0]),
+            ([0.0, 0.0], [0.0, 0.0]),
+            ([0.0, 0.0], [0.05, 0.0]),
+            ([0.0, 0.0], [0.0, 1.0]),
+            ([0.0, 0.0], [0.3, 0.4]),
+            ([0.0, 0.0], [0.0, -0.05]),
+            ([0.0, 0.0], [0.0, 0.0]),
+        ]);
+        let t = reach_timing(&f, 2, 0.01, Some(1)).unwrap();
+        assert!((t.reaction_time_s - 0.03).abs() < 1e-15, "{t:?}");
+        assert!((t.movement_time_s - 0.01).abs() < 1e-15, "{t:?}");
+        // the first state above the threshold at the cue itself: no reaction time
+        let t = reach_timing(&f, 2, 0.01, Some(4)).unwrap();
+        assert_eq!(t.reaction_time_s, 0.0);
+        assert_eq!(reach_timing(&f, 2, 0.01, None), None, "a catch trial");
+        assert_eq!(
+            reach_timing(&f, 2, 0.01, Some(7)),
+            None,
+            "no movement after the cue"
+        );
+        assert_eq!(
+            reach_timing(&f, 2, 0.01, Some(8)),
+            None,
+            "the cue after the last state"
+        );
+    }
+
+    #[test]
+    fn rollout_means_skip_reaches_without_a_value() {
+        let mut r = Rollout {
+            fingertip: vec![
+                trajectory(&[
+                    ([0.0, 0.0], [0.0, 0.0]),
+                    ([0.05, 0.01], [1.0, 0.0]),
+                    ([0.1, 0.0], [0.0, 0.0]),
+                ]),
+                trajectory(&[
+                    ([0.0, 0.0], [0.0, 0.0]),
+                    ([0.05, -0.03], [0.0, 2.0]),
+                    ([0.0, 0.1], [0.0, 0.0]),
+                ]),
+            ],
+            target: vec![vec![0.1, 0.0], vec![0.0, 0.1]],
+            dt: 0.02,
+            go_cue: vec![Some(0), None],
+            ..Rollout::default()
+        };
+        let m = rollout_metrics(&r).unwrap();
+        // +0.01 (left of +x) and −0.05 (left of +y is −x: x = +0.05 is to the right)
+        assert!(
+            (m.mean_signed_lateral_deviation_m.unwrap() + 0.02).abs() < 1e-15,
+            "{m:?}"
+        );
+        assert_eq!(m.timing.len(), 2);
+        assert_eq!(m.timing[1], None, "a catch trial has no timing");
+        assert!(
+            (m.mean_reaction_time_s.unwrap() - 0.02).abs() < 1e-15,
+            "{m:?}"
+        );
+        assert_eq!(m.mean_movement_time_s, Some(0.0));
+        r.go_cue.clear();
+        let m = rollout_metrics(&r).unwrap();
+        assert_eq!(
+            (m.mean_reaction_time_s, m.mean_movement_time_s),
+            (None, None)
+        );
     }
 
     #[test]

@@ -66,6 +66,11 @@ pub(crate) struct TrainArgs {
     /// only --batches (the total, more than it has) and --threads may be given with it.
     #[arg(long)]
     pub resume: bool,
+    /// Start from the network of the run in this directory (its checkpoint) instead of a
+    /// seeded initialisation, with a fresh optimiser: same network kind and sizes, same
+    /// observation and muscle count (a clear error otherwise). The new run's config records it.
+    #[arg(long, conflicts_with = "resume")]
+    pub init_from: Option<PathBuf>,
     /// Replace the run already in --out (its config, log, checkpoint, plots and evaluations
     /// are deleted; other files are left). Without it an existing run is never overwritten.
     #[arg(long, conflicts_with = "resume")]
@@ -143,6 +148,9 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
     set!(lr, lr);
     set!(seed, seed);
     set!(threads, threads);
+    if let Some(dir) = &a.init_from {
+        c.init_from = Some(dir.clone());
+    }
     c.validate().map_err(|e| e.to_string())?;
     Ok(c)
 }
@@ -172,6 +180,7 @@ fn check_resume_flags(a: &TrainArgs) -> Result<()> {
         ("--batch-size", a.batch_size.is_some()),
         ("--lr", a.lr.is_some()),
         ("--seed", a.seed.is_some()),
+        ("--init-from", a.init_from.is_some()),
     ]
     .into_iter()
     .filter_map(|(flag, given)| given.then_some(flag))
@@ -185,6 +194,16 @@ fn check_resume_flags(a: &TrainArgs) -> Result<()> {
             changed.join(", ")
         ))
     }
+}
+
+/// The trainer of a new run: built from `config`, its network taken from `config.init_from`'s
+/// run when given.
+fn start_trainer(config: &TrainConfig) -> Result<AnyTrainer> {
+    let mut trainer = AnyTrainer::new(config).map_err(|e| e.to_string())?;
+    if let Some(dir) = &config.init_from {
+        trainer.init_from(dir).map_err(|e| e.to_string())?;
+    }
+    Ok(trainer)
 }
 
 fn default_out() -> PathBuf {
@@ -219,15 +238,32 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     } else {
         // everything that can be checked is, before the run directory is made
         let config = config_from_args(&args)?;
-        AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+        start_trainer(&config)?;
         let out = args.out.clone().unwrap_or_else(default_out);
+        if let Some(from) = &config.init_from {
+            let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if same(from, &out) {
+                return Err(format!(
+                    "--init-from {} is the run directory itself (--out): start the new run in \
+                     another directory",
+                    from.display()
+                ));
+            }
+        }
         let run =
             motornet::train::RunDir::create(&out, args.overwrite).map_err(|e| e.to_string())?;
         (config, run, false)
     };
     let out = run.path().to_path_buf();
     let started = (|| -> Result<_> {
-        let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+        let mut trainer = if resuming {
+            AnyTrainer::new(&config).map_err(|e| e.to_string())?
+        } else {
+            start_trainer(&config)?
+        };
         let hash = trainer.config_hash();
         if resuming {
             restore_from(&mut trainer, &run.join(CHECKPOINT))?;

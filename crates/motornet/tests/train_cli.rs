@@ -332,3 +332,83 @@ fn the_config_example_in_docs_training_md_is_a_valid_config() {
     motornet::train::AnyTrainer::new(&c).unwrap();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 15: `train --init-from RUN` starts a new run from another run's network (here into a
+/// curl field, as an adaptation experiment does); a network of other sizes is refused before
+/// any directory is made, and the source can never be the run being overwritten.
+#[test]
+fn train_init_from_starts_from_another_runs_network() {
+    let base = tmp("init-from");
+    let cfg = small_config(&base);
+    let cfg = cfg.to_str().unwrap();
+    let first = base.join("baseline");
+    let o = train(&[
+        "--config",
+        cfg,
+        "--batches",
+        "3",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let adapted = base.join("adapted");
+    let o = train(&[
+        "--config",
+        cfg,
+        "--batches",
+        "2",
+        "--curl-field",
+        "10",
+        "--init-from",
+        first.to_str().unwrap(),
+        "--out",
+        adapted.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(adapted.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["init_from"], first.to_str().unwrap());
+    // other sizes: an error naming both, and no directory
+    let other = base.join("other");
+    let o = train(&[
+        "--config",
+        cfg,
+        "--hidden",
+        "8",
+        "--init-from",
+        first.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("gru 16") && err.contains("gru 8"),
+        "{err}"
+    );
+    assert!(!other.exists());
+    // the source as the run to overwrite: refused, the source intact
+    let before = std::fs::read(first.join("checkpoint.bin")).unwrap();
+    let o = train(&[
+        "--config",
+        cfg,
+        "--init-from",
+        first.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--init-from"), "{err}");
+    assert!(std::fs::read(first.join("checkpoint.bin")).unwrap() == before);
+    // resuming takes the run as it was: --init-from cannot change it
+    let o = train(&[
+        "--resume",
+        "--init-from",
+        first.to_str().unwrap(),
+        "--out",
+        adapted.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    std::fs::remove_dir_all(&base).ok();
+}

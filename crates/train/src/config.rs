@@ -119,6 +119,13 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Batches between checkpoints (and at the end).
     pub checkpoint_every: usize,
+    /// Start from the network of the run in this directory (its checkpoint) instead of
+    /// initialising it from the seed; the optimiser starts afresh. The two networks must have
+    /// the same kind and sizes, and the two runs the same observation and muscle count
+    /// ([`AnyTrainer::init_from`](crate::AnyTrainer::init_from)). Used when the run starts,
+    /// not on resume (the run's own checkpoint holds everything then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<std::path::PathBuf>,
 }
 
 impl Default for TrainConfig {
@@ -144,6 +151,7 @@ impl Default for TrainConfig {
             seed: 0,
             threads: 0,
             checkpoint_every: 500,
+            init_from: None,
         }
     }
 }

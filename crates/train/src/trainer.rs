@@ -468,6 +468,35 @@ where
         Ok(())
     }
 
+    /// Start this run from `params` (another run's network, say) instead of the seeded
+    /// initialisation: before the first batch only, with as many numbers as the network has,
+    /// all finite. The optimiser starts afresh.
+    pub fn set_initial_params(&mut self, params: &[f32]) -> Result<(), TrainError> {
+        let bad = |reason: String| TrainError::Config {
+            field: "init_from".into(),
+            reason,
+        };
+        if !self.losses.is_empty() {
+            return Err(bad(format!(
+                "the run has already trained {} batches",
+                self.losses.len()
+            )));
+        }
+        if params.len() != self.params.len() {
+            return Err(bad(format!(
+                "{} parameters, the network has {}",
+                params.len(),
+                self.params.len()
+            )));
+        }
+        if let Some(v) = params.iter().find(|v| !v.is_finite()) {
+            return Err(bad(format!("a parameter is not finite ({v})")));
+        }
+        self.params.copy_from_slice(params);
+        self.adam = Adam::new(self.params.len(), self.config.adam);
+        Ok(())
+    }
+
     /// Save the run's state to `path` atomically, tagged with [`Trainer::run_hash`].
     pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
         self.checkpoint().save(path, self.run_hash)
@@ -658,6 +687,48 @@ impl AnyTrainer {
             config: resolved,
             trainer: trainer.with_run_hash(hash),
         })
+    }
+
+    /// Start from the network of the run in `dir` (its `config.json` and `checkpoint.bin`,
+    /// which must belong to it), before the first batch: the networks must be of the same
+    /// kind and sizes, and the runs must show the network observations of the same width and
+    /// drive the same number of muscles; errors name what differs. The optimiser starts
+    /// afresh. Set [`TrainConfig::init_from`] to `dir` in the config this trainer was built
+    /// from to record it in the run (it is part of the run's hash); `motornet train
+    /// --init-from DIR` does both.
+    pub fn init_from(&mut self, dir: &Path) -> Result<(), TrainError> {
+        let named = |reason: String| TrainError::Config {
+            field: "init_from".into(),
+            reason: format!("{}: {reason}", dir.display()),
+        };
+        let config = TrainConfig::from_file(&dir.join(crate::files::CONFIG_FILE))?;
+        let source = AnyTrainer::new(&TrainConfig {
+            init_from: None,
+            ..config.clone()
+        })?;
+        let (a, b) = (&source.config.network, &self.config.network);
+        if (a.kind, a.hidden, a.layers) != (b.kind, b.hidden, b.layers) {
+            return Err(named(format!(
+                "its network is {} {} x {} layer(s), this run's {} {} x {}",
+                a.kind.name(),
+                a.hidden,
+                a.layers,
+                b.kind.name(),
+                b.hidden,
+                b.layers
+            )));
+        }
+        let sizes = |t: &ConfigTrainer| (t.env().obs_len(), t.effector().n_muscles());
+        let (theirs, ours) = (sizes(&source.trainer), sizes(&self.trainer));
+        if theirs != ours {
+            return Err(named(format!(
+                "its network sees {} observations and drives {} muscles, this run's {} and {}",
+                theirs.0, theirs.1, ours.0, ours.1
+            )));
+        }
+        let path = dir.join(crate::files::CHECKPOINT_FILE);
+        let c = Checkpoint::load(&path, Some(source.config_hash()))?;
+        self.trainer.set_initial_params(&c.params)
     }
 
     /// The resolved config (effector written out as a full spec).

@@ -219,3 +219,73 @@ fn network_names_parse_and_unknown_ones_are_errors() {
         .to_string();
     assert!(e.contains("transformer") && e.contains("lstm"), "{e}");
 }
+
+/// Issue 15: a run can start from another run's network (`init_from`), with a fresh optimiser,
+/// in another environment (here a curl field); networks of other sizes are refused, naming
+/// both.
+#[test]
+fn a_run_starts_from_another_runs_network() {
+    let dir = std::env::temp_dir().join(format!("motornet-init-from-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = small(3, 2);
+    let a = run(&c, 3);
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_string(a.config()).unwrap(),
+    )
+    .unwrap();
+    a.checkpoint()
+        .save(&dir.join("checkpoint.bin"), a.config_hash())
+        .unwrap();
+    let mut field = small(2, 2);
+    field.env.curl_field = Some(motornet_task::CurlField {
+        strength: 10.0,
+        probability: 1.0,
+    });
+    field.seed = 7;
+    field.init_from = Some(dir.clone());
+    let mut b = AnyTrainer::new(&field).unwrap();
+    assert_ne!(b.params(), a.params(), "seeded, before init_from");
+    b.init_from(&dir).unwrap();
+    assert_eq!(b.params(), a.params());
+    assert_eq!(b.batches_done(), 0);
+    b.batch().unwrap();
+    // the optimiser's first step from a's weights: Adam starts afresh (its first update moves
+    // every parameter by about lr, whatever a's moments were)
+    let moved = (b.params().iter().zip(a.params()))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved > 0.5e-3 && moved < 1.5e-3, "{moved}");
+    // init_from is part of the run's identity
+    assert_ne!(
+        b.config_hash(),
+        AnyTrainer::new(&TrainConfig {
+            init_from: None,
+            ..field.clone()
+        })
+        .unwrap()
+        .config_hash()
+    );
+    // too late, and a network of another size
+    let err = b.init_from(&dir).unwrap_err().to_string();
+    assert!(err.contains("already trained 1 batches"), "{err}");
+    let mut bigger = small(2, 2);
+    bigger.network.hidden = 24;
+    let err = AnyTrainer::new(&bigger)
+        .unwrap()
+        .init_from(&dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("init_from") && err.contains("gru 16 x 1") && err.contains("gru 24 x 1"),
+        "{err}"
+    );
+    let err = AnyTrainer::new(&small(2, 2))
+        .unwrap()
+        .init_from(&dir.join("missing"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -66,6 +66,11 @@ pub(crate) struct TrainArgs {
     /// only --batches (the total, more than it has) and --threads may be given with it.
     #[arg(long)]
     pub resume: bool,
+    /// Every N batches, run the validation reaches and log their final error, lateral
+    /// deviation, path-length ratio and peak speed to validation.csv (plotted as
+    /// validation.png); off by default.
+    #[arg(long)]
+    pub validate_every: Option<usize>,
     /// Start from the network of the run in this directory (its checkpoint) instead of a
     /// seeded initialisation, with a fresh optimiser: same network kind and sizes, same
     /// observation and muscle count (a clear error otherwise). The new run's config records it.
@@ -96,6 +101,9 @@ pub(crate) const CHECKPOINT: &str = "checkpoint.bin";
 pub(crate) const LOG: &str = "log.csv";
 /// The first line of `log.csv`.
 const LOG_HEADER: &str = "batch,loss,grad_norm,lr,seconds";
+/// `validation.csv`'s header: the batches done, then the validation reaches' means.
+const VALIDATION_HEADER: &str = "batches,mean_final_error_m,mean_signed_lateral_deviation_m,\
+                                 mean_path_length_ratio,mean_peak_speed_m_per_s";
 
 fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
     let mut c = match &a.config {
@@ -148,6 +156,7 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
     set!(lr, lr);
     set!(seed, seed);
     set!(threads, threads);
+    set!(validate_every, validate_every);
     if let Some(dir) = &a.init_from {
         c.init_from = Some(dir.clone());
     }
@@ -196,6 +205,73 @@ fn check_resume_flags(a: &TrainArgs) -> Result<()> {
     }
 }
 
+/// How many rows of the validation table at `path` belong to the first `batches` batches (a
+/// process killed after its last checkpoint may have written more); 0 if there is none.
+fn validation_rows_within(path: &Path, batches: usize) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| {
+        text.lines()
+            .skip(1)
+            .take_while(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|b| b.parse::<usize>().ok())
+                    .is_some_and(|b| b <= batches)
+            })
+            .count()
+    })
+}
+
+/// Runs the validation reaches with the current network and appends their means to `table`.
+fn validate_row(
+    trainer: &AnyTrainer,
+    batches: usize,
+    table: &mut std::fs::File,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let r = validation(trainer, None, None).map_err(std::io::Error::other)?;
+    let m = motornet::train::rollout_metrics(&r).map_err(std::io::Error::other)?;
+    let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    writeln!(
+        table,
+        "{batches},{},{},{},{}",
+        m.mean_final_error_m,
+        cell(m.mean_signed_lateral_deviation_m),
+        cell(m.mean_path_length_ratio),
+        m.mean_peak_speed_m_per_s
+    )
+}
+
+/// Plots `validation.csv` (if the run has one) as `validation.png`/`.svg`: the validation
+/// reaches' mean signed lateral deviation and final error (mm) against the batches done.
+pub(crate) fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>> {
+    let path = dir.join(motornet::train::files::VALIDATION_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(vec![]);
+    };
+    let (mut lateral, mut error) = (vec![], vec![]);
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| cells.get(i).and_then(|c| c.parse::<f64>().ok());
+        if let (Some(b), Some(e)) = (num(0), num(1)) {
+            error.push((b, 1e3 * e));
+            if let Some(l) = num(2) {
+                lateral.push((b, 1e3 * l));
+            }
+        }
+    }
+    motornet::plot::curves(
+        dir,
+        "validation",
+        "Validation reaches",
+        ("batch", "mm"),
+        &[
+            ("mean signed lateral deviation", lateral),
+            ("mean final error", error),
+        ],
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// The trainer of a new run: built from `config`, its network taken from `config.init_from`'s
 /// run when given.
 fn start_trainer(config: &TrainConfig) -> Result<AnyTrainer> {
@@ -233,6 +309,10 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         }
         if let Some(t) = args.threads {
             c.threads = t;
+        }
+        // (the validation interval does not change the run either)
+        if let Some(v) = args.validate_every {
+            c.validate_every = v;
         }
         (c, run, true)
     } else {
@@ -283,9 +363,24 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         let log = run
             .open_log(LOG_HEADER, trainer.batches_done())
             .map_err(|e| e.to_string())?;
-        Ok((trainer, hash, log))
+        // the behaviour learning curve, cut back to the checkpoint's batches the same way
+        let validation = if config.validate_every > 0 {
+            let path = run.join(motornet::train::files::VALIDATION_FILE);
+            let keep = validation_rows_within(&path, trainer.batches_done());
+            let table = run
+                .open_table(
+                    motornet::train::files::VALIDATION_FILE,
+                    VALIDATION_HEADER,
+                    keep,
+                )
+                .map_err(|e| e.to_string())?;
+            Some((table, path))
+        } else {
+            None
+        };
+        Ok((trainer, hash, log, validation))
     })();
-    let (mut trainer, hash, mut log) = match started {
+    let (mut trainer, hash, mut log, mut validation) = match started {
         Ok(s) => s,
         Err(e) => {
             run.discard();
@@ -351,6 +446,11 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
                     bar.set_message(format!("loss {:.4}  {:.1} batches/s", s.loss, rate));
                 }
                 bar.set_position((b + 1) as u64);
+                if let Some((table, path)) = &mut validation {
+                    if (b + 1) % config.validate_every == 0 {
+                        validate_row(&trainer, b + 1, table).map_err(|e| io(path, e))?;
+                    }
+                }
                 if config.checkpoint_every > 0 && (b + 1) % config.checkpoint_every == 0 {
                     save(&trainer)?;
                 }
@@ -480,11 +580,14 @@ pub(crate) fn validation(
 }
 
 /// Write the run's plots (motornet-plot's `plot_run`: the loss, and the validation batch's
-/// reaches, speeds and arm); returns the files written.
+/// reaches, speeds and arm; and the behaviour learning curve when the run logged one);
+/// returns the files written.
 pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>> {
     let r = validation(trainer, None, None)?;
-    motornet::plot::plot_run(dir, trainer.losses(), trainer.effector(), Some(&r))
-        .map_err(|e| e.to_string())
+    let mut files = motornet::plot::plot_run(dir, trainer.losses(), trainer.effector(), Some(&r))
+        .map_err(|e| e.to_string())?;
+    files.extend(plot_validation(dir)?);
+    Ok(files)
 }
 
 /// Write `data` (row-major, `shape`) as a NumPy `.npy` file of little-endian f64.

@@ -412,3 +412,67 @@ fn train_init_from_starts_from_another_runs_network() {
     assert!(!o.status.success());
     std::fs::remove_dir_all(&base).ok();
 }
+
+/// Issue 15: `--validate-every N` logs the validation reaches' behaviour every N batches to
+/// validation.csv and plots it; on resume the table is cut back to the checkpoint like the log.
+#[test]
+fn validate_every_logs_a_learning_curve_of_behaviour() {
+    let base = tmp("validate-every");
+    let cfg = small_config(&base);
+    let out = base.join("run");
+    let o = train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--batches",
+        "6",
+        "--validate-every",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = || std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    let text = table();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "batches,mean_final_error_m,mean_signed_lateral_deviation_m,mean_path_length_ratio,\
+         mean_peak_speed_m_per_s"
+    );
+    let batches: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
+    assert_eq!(batches, ["2", "4", "6"], "{text}");
+    for r in &rows[1..] {
+        let cells: Vec<f64> = r.split(',').map(|c| c.parse().unwrap()).collect();
+        assert!(
+            cells[1] >= 0.0 && cells[2].abs() < 0.2 && cells[4] >= 0.0,
+            "{r}"
+        );
+    }
+    assert!(out.join("validation.png").exists() && out.join("validation.svg").exists());
+    // the run's identity does not include the interval: resume with another
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+    assert!(config.contains("\"validate_every\": 2"), "{config}");
+    // a row from a process killed after its last checkpoint is cut on resume
+    std::fs::write(out.join("validation.csv"), text.clone() + "8,1,1,1,1\n").unwrap();
+    let o = train(&[
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+        "--batches",
+        "9",
+        "--validate-every",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = table();
+    let batches: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
+    assert_eq!(batches, ["2", "4", "6", "9"], "{text}");
+    std::fs::remove_dir_all(&base).ok();
+}

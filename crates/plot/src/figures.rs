@@ -75,6 +75,40 @@ where
     draw_on(area, &LossFigure::new(batches, losses, smoothed_window)?)
 }
 
+/// Plots named series of points `(x, y)` against a common x axis (linear axes; each series
+/// in colour [`color(i)`](crate::style::color), its name and colour listed in the title, as
+/// `title — name (colour), …`), into `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`CURVE_SIZE`]
+/// pixels); returns the two paths. For learning curves of behaviour (lateral deviation and
+/// final error per batch, say). Non-finite points are skipped; with nothing finite the plot
+/// says "no data".
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `stem` is empty, [`PlotError::CreateDir`] if `dir` cannot be
+/// created, [`PlotError::Draw`] if a file cannot be written.
+pub fn curves(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[(&str, Vec<(f64, f64)>)],
+) -> Result<Vec<PathBuf>, PlotError> {
+    // the names of `style::PALETTE`'s colours, in its order
+    const NAMES: [&str; 10] = [
+        "blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan",
+    ];
+    let names: Vec<String> = (series.iter().enumerate())
+        .map(|(i, (n, _))| format!("{n} ({})", NAMES[i % NAMES.len()]))
+        .collect();
+    let figure = CurvesFigure {
+        title: format!("{title} — {}", names.join(", ")),
+        x_desc,
+        y_desc,
+        series,
+    };
+    render(dir, stem, CURVE_SIZE, &figure)
+}
+
 /// Plots fingertip paths in the plane (m), with equal scaling of x and y, into
 /// `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`PLANAR_SIZE`] pixels); returns the two paths.
 /// `paths[e]` is reach `e`, drawn in colour [`color(e)`](crate::style::color), with its target
@@ -379,6 +413,39 @@ impl LossFigure {
     {
         draw_broken_line(chart, &self.raw, RAW_LOSS_COLOR.stroke_width(1))?;
         draw_broken_line(chart, &self.smoothed, SMOOTH_LOSS_COLOR.stroke_width(3))
+    }
+}
+
+/// Named series against a common x, linear axes, each in its colour, named in the title.
+struct CurvesFigure<'a> {
+    title: String,
+    x_desc: &'a str,
+    y_desc: &'a str,
+    series: &'a [(&'a str, Vec<(f64, f64)>)],
+}
+
+impl Figure for CurvesFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = titled_area(root, &self.title)?;
+        let mut bounds = Bounds::default();
+        for (_, points) in self.series {
+            for &p in points {
+                bounds.add(p);
+            }
+        }
+        let Some((xs, ys)) = bounds.ranges() else {
+            let chart = curve_chart(&area, 0.0..1.0, 0.0..1.0)?;
+            return no_data(&draw_curve_mesh(chart, self.x_desc, self.y_desc, false)?);
+        };
+        let chart = curve_chart(&area, padded(xs, 0.02), padded(ys, 0.05))?;
+        let mut chart = draw_curve_mesh(chart, self.x_desc, self.y_desc, false)?;
+        for (i, (_, points)) in self.series.iter().enumerate() {
+            draw_broken_line(&mut chart, points, color(i).stroke_width(2))?;
+        }
+        Ok(())
     }
 }
 

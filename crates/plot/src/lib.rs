@@ -52,7 +52,7 @@ pub mod style;
 
 pub use error::PlotError;
 pub use figures::{
-    arm, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles, loss_curve, reaches,
+    arm, curves, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles, loss_curve, reaches,
     speed_profiles, Polyline, CURVE_SIZE, PLANAR_SIZE,
 };
 /// The plotting library the plots are drawn with (0.3, pure Rust: PNG and SVG backends, line

@@ -126,6 +126,15 @@ pub struct TrainConfig {
     /// not on resume (the run's own checkpoint holds everything then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_from: Option<std::path::PathBuf>,
+    /// Every this many batches, run the validation reaches (centre-out, 8 targets at 10 cm,
+    /// noiseless, for planar effectors) and log their metrics to `validation.csv` (a learning
+    /// curve of behaviour); 0 = never. Does not change the training.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub validate_every: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for TrainConfig {
@@ -152,6 +161,7 @@ impl Default for TrainConfig {
             threads: 0,
             checkpoint_every: 500,
             init_from: None,
+            validate_every: 0,
         }
     }
 }
@@ -225,11 +235,11 @@ impl TrainConfig {
 
     /// A 64-bit FNV-1a hash of the resolved config's JSON: checkpoints record it so that a
     /// checkpoint is only loaded into the run it belongs to. The run length, thread count and
-    /// checkpoint interval are left out: a run may be resumed for more batches, or on another
-    /// machine.
+    /// checkpoint and validation intervals are left out: a run may be resumed for more
+    /// batches, or on another machine.
     pub fn hash(&self) -> Result<u64, TrainError> {
         let mut c = self.resolved()?;
-        (c.batches, c.threads, c.checkpoint_every) = (0, 0, 0);
+        (c.batches, c.threads, c.checkpoint_every, c.validate_every) = (0, 0, 0, 0);
         let json = serde_json::to_string(&c).expect("configs serialise");
         Ok(fnv1a(json.as_bytes()))
     }

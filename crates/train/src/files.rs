@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const CONFIG_FILE: &str = "config.json";
 /// The training log: a header, then one row per batch.
 pub const LOG_FILE: &str = "log.csv";
+/// The behaviour learning curve (`validate_every`): a header, then one row per validation.
+pub const VALIDATION_FILE: &str = "validation.csv";
 /// The latest checkpoint ([`crate::Checkpoint`]).
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 /// The lock file of a run directory.
@@ -226,7 +228,7 @@ impl RunDir {
             let e = e.map_err(|e| io_error(&self.path, e))?;
             let name = e.file_name().to_string_lossy().into_owned();
             let ours = [CONFIG_FILE, LOG_FILE, CHECKPOINT_FILE].contains(&name.as_str())
-                || [".png", ".npy", ".csv", ".json"]
+                || [".png", ".svg", ".npy", ".csv", ".json"]
                     .iter()
                     .any(|ext| name.ends_with(ext));
             if ours && e.path().is_file() {
@@ -262,7 +264,18 @@ impl RunDir {
     /// last checkpoint by a process that then died) are cut off. Fewer rows than `keep_rows`
     /// are kept as they are (rows lost with an older log cannot be made up).
     pub fn open_log(&self, header: &str, keep_rows: usize) -> Result<File, TrainError> {
-        let path = self.join(LOG_FILE);
+        self.open_table(LOG_FILE, header, keep_rows)
+    }
+
+    /// [`RunDir::open_log`] for any of the run's CSV tables (`name`, e.g.
+    /// [`VALIDATION_FILE`]).
+    pub fn open_table(
+        &self,
+        name: &str,
+        header: &str,
+        keep_rows: usize,
+    ) -> Result<File, TrainError> {
+        let path = self.join(name);
         let mut keep_bytes: Option<u64> = None;
         if path.exists() {
             let f = File::open(&path).map_err(|e| io_error(&path, e))?;

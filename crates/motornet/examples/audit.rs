@@ -1673,6 +1673,7 @@ fn family_3(p: &mut Plan) {
         // eval needs a checkpoint: the first is written after 4 batches
         if !wait_for_rows(&dir.join("run"), 6, ctx.timeout) {
             let _ = first.kill();
+            let _ = first.wait();
             return verdict(Class::Wrong, "the first run did not start");
         }
         let o = ctx.run(dir, &["eval", "run"]);
@@ -3046,6 +3047,7 @@ fn family_10(p: &mut Plan) {
                 );
                 if !wait_for_rows(&dir.join("run"), 7, ctx.timeout) {
                     let _ = child.kill();
+                    let _ = child.wait();
                     return verdict(Class::Wrong, "training did not start");
                 }
                 signal(child.id(), sig);
@@ -3081,6 +3083,7 @@ fn family_10(p: &mut Plan) {
         );
         if !wait_for_rows(&dir.join("run"), 7, ctx.timeout) {
             let _ = child.kill();
+            let _ = child.wait();
             return verdict(Class::Wrong, "training did not start");
         }
         signal(child.id(), "INT");
@@ -3430,15 +3433,15 @@ fn family_12(p: &mut Plan, ctx: &Ctx) {
                     .find(|w| w.starts_with("max_rel_grad_err="))
                     .unwrap_or("")
                     .to_string();
+                let last = message(&o).lines().last().unwrap_or("").to_string();
                 if o.success() {
                     verdict(Class::Ok, err)
                 } else {
                     verdict(
                         Class::Wrong,
                         format!(
-                            "check failed on a valid effector: {} {}",
-                            err,
-                            clip(&message(&o), 160)
+                            "check failed on a valid effector: {err}: {}",
+                            clip(&last, 160)
                         ),
                     )
                 }
@@ -3451,17 +3454,17 @@ fn family_12(p: &mut Plan, ctx: &Ctx) {
 
 /// Family number, short description, regression tests.
 const FAMILIES: [(usize, &str, &str); 12] = [
-    (1, "huge, negative and non-numeric sizes: flags, run config fields, spec fields, scenarios", "`crates/motornet/tests/bad_sizes.rs`, `crates/task/tests/env.rs`, `crates/policy/tests/layout.rs`"),
+    (1, "huge, negative and non-numeric sizes: flags, run config fields, spec fields, scenarios", "`crates/motornet/tests/bad_sizes.rs`, `audit_findings.rs`, `crates/task/tests/env.rs`, `crates/policy/tests/layout.rs`"),
     (2, "`train --out` onto runs, users' directories and files", "`crates/motornet/tests/run_dirs.rs`"),
     (3, "two writers on one run", "`run_dirs.rs`, `crates/train/src/files.rs`"),
     (4, "`simulate -o OUT` killed mid-write or failing: the old OUT stays", "`crates/motornet/tests/cli.rs`"),
-    (5, "write errors on standard output", "`cli.rs`"),
+    (5, "write errors on standard output (and standard error)", "`cli.rs`, `audit_findings.rs`"),
     (6, "huge learning rates, then eval, plot and resume of the checkpoint", "`crates/train/tests/open_trainer.rs`, `train_cli.rs`, `checkpoint.rs`"),
     (7, "huge `n_ministeps`; `check` on many muscles in bounded time", "`crates/effector/tests/spec_validation.rs`"),
     (8, "kill -9 during training, then resume; damaged log, checkpoint, config", "`run_dirs.rs`, `files.rs`"),
     (9, "trailing data after a document (spec, scenario, config, checkpoint)", "`spec_validation.rs`, `checkpoint.rs`"),
-    (10, "flags ignored or inconsistent; Ctrl-C and SIGTERM", "`run_dirs.rs`, `cli.rs`, `train_cli.rs`"),
-    (11, "unclear messages: the file named once, the field by its path, short", "`spec_validation.rs`, `cli.rs`, `bad_sizes.rs`, `open_trainer.rs`"),
+    (10, "flags ignored or inconsistent; Ctrl-C and SIGTERM", "`run_dirs.rs`, `cli.rs`, `train_cli.rs`, `audit_findings.rs`"),
+    (11, "unclear messages: the file named once, the field by its path, short", "`spec_validation.rs`, `cli.rs`, `bad_sizes.rs`, `open_trainer.rs`, `audit_findings.rs`"),
     (12, "`motornet check` on every preset, muscle and parity fixture, seeds 0–9", "`cli.rs`"),
 ];
 
@@ -3675,7 +3678,15 @@ fn counts(results: &[&Result_]) -> String {
 }
 
 /// The generated table and its footnote.
-fn table(results: &[Result_], quick: bool, secs: f64) -> String {
+/// `paths` (a path, its stand-in) are shortened in the list of failures.
+fn table(results: &[Result_], quick: bool, secs: f64, paths: &[(String, &str)]) -> String {
+    let tidy = |s: &str| {
+        let mut s = s.replace('`', "'");
+        for (long, short) in paths {
+            s = s.replace(long.as_str(), short);
+        }
+        s
+    };
     let mut t = String::from(
         "| # | family | variants tried | outcomes | status | regression tests |\n|---|---|---|---|---|---|\n",
     );
@@ -3712,8 +3723,8 @@ fn table(results: &[Result_], quick: bool, secs: f64) -> String {
             "- family {}, {}: `{}`: {}\n",
             r.family,
             r.class.name(),
-            r.name.replace('`', "'"),
-            r.detail.replace('`', "'")
+            tidy(&r.name),
+            tidy(&r.detail)
         );
     }
     t
@@ -3920,7 +3931,8 @@ fn audit() -> Result<bool, String> {
     let slow = results.iter().map(|r| r.secs).fold(0.0, f64::max);
     println!("slowest variant: {slow:.1} s");
     if let Some(path) = &o.write {
-        write_table(path, &table(&results, o.quick, secs))?;
+        let paths = [(s(&ctx.parity), "../shared/parity"), (s(&scratch), "$TMP")];
+        write_table(path, &table(&results, o.quick, secs, &paths))?;
         println!("wrote the table into {}", path.display());
     }
     if o.keep {

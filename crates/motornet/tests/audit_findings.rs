@@ -137,3 +137,42 @@ fn a_huge_episode_length_is_refused_in_a_short_message() {
     assert!(err.len() < 250, "{} characters: {err}", err.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// docs/reliability.md's table is the audit program's (`examples/audit.rs --write`): it sits
+/// between its markers, has a row for each of the 12 families whose outcome counts add up to
+/// the variants tried, and says "fixed" exactly where no variant failed. A hand edit that
+/// changes a status or a count without re-running the audit fails here.
+#[test]
+fn the_reliability_table_is_the_audit_programs_and_adds_up() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/reliability.md"),
+    )
+    .unwrap();
+    let start = doc
+        .find("<!-- audit-table:start -->")
+        .expect("start marker");
+    let end = doc.find("<!-- audit-table:end -->").expect("end marker");
+    let table = &doc[start..end];
+    assert!(table.contains("Last run: "), "{table}");
+    let failing = ["abort", "panic", "hang", "lost-file", "wrong"];
+    let mut families = Vec::new();
+    for row in table.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let Ok(family) = cells[1].parse::<usize>() else {
+            continue; // the header and the totals
+        };
+        let tried: usize = cells[3].parse().unwrap();
+        let mut total = 0;
+        let mut failed = false;
+        for part in cells[4].split(", ") {
+            let (class, n) = part.rsplit_once(' ').unwrap();
+            total += n.parse::<usize>().unwrap();
+            failed |= failing.contains(&class);
+        }
+        assert_eq!(total, tried, "family {family}: {row}");
+        let status = if failed { "open" } else { "fixed" };
+        assert_eq!(cells[5], status, "family {family}: {row}");
+        families.push(family);
+    }
+    assert_eq!(families, (1..=12).collect::<Vec<_>>(), "{table}");
+}

@@ -8,6 +8,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// `eprintln!` that never panics: std's panics when standard error cannot be written
+/// (`motornet ... 2> /dev/full`, issue 14); a report that cannot be shown is dropped instead.
+/// Defined before the modules so that they use it too.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod train_cmd;
 
 #[derive(Parser)]
@@ -57,8 +67,9 @@ enum Command {
         /// FreePointMass24).
         #[arg(long)]
         preset: Option<String>,
-        /// Muscle model for presets that take one (the names come from the muscle registry).
-        #[arg(long, requires = "preset", value_parser = muscle_names())]
+        /// Muscle model for presets that take one, or for the --spec effector (the names come
+        /// from the muscle registry).
+        #[arg(long, value_parser = muscle_names())]
         muscle: Option<String>,
         /// Batch size (with --preset or --spec).
         #[arg(long, default_value_t = 64, conflicts_with = "scenario")]
@@ -234,6 +245,14 @@ fn run(cli: Cli) -> Result<()> {
                         .into(),
                 );
             }
+            if muscle.is_some() && scenario.is_some() {
+                // issue 14 audit: it was accepted and ignored (clap's `requires` did not hold)
+                return Err(
+                    "--muscle applies to --preset or --spec; a scenario names its muscle \
+                            model in effector.muscle.type"
+                        .into(),
+                );
+            }
             let mut pool = rayon::ThreadPoolBuilder::new();
             if let Some(n) = threads {
                 if n == 0 || n > motornet::train::MAX_THREADS {
@@ -253,7 +272,11 @@ fn run(cli: Cli) -> Result<()> {
                     simulate_batch(&spec, batch, steps, excitation, seed, precision)
                 }
                 (None, None, Some(file)) => {
-                    let spec = read_spec(&file)?;
+                    let mut spec = read_spec(&file)?;
+                    // as `train --effector-spec FILE --muscle NAME` does
+                    if let Some(m) = muscle {
+                        spec.muscle.kind = m;
+                    }
                     simulate_batch(&spec, batch, steps, excitation, seed, precision)
                 }
                 (None, None, None) => Err("give a SCENARIO file, --preset or --spec".into()),

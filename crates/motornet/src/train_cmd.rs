@@ -161,6 +161,10 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
         c.init_from = Some(dir.clone());
     }
     c.validate().map_err(|e| e.to_string())?;
+    if c.batches == 0 {
+        // issue 14 audit: a config's `batches = 0` trained nothing and exited 0
+        return Err("config `batches`: must be at least 1".into());
+    }
     Ok(c)
 }
 

@@ -310,10 +310,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         if steps_f > MAX_EPISODE_STEPS as f64 {
             return Err(TaskError::Config {
                 field: "max_ep_duration".into(),
+                // `{:?}` writes 1e300 as `1e300`, not as 301 digits (issue 14: a short message)
                 reason: format!(
-                    "{} s is {steps_f:.0} steps of dt = {dt} s; an episode has at most \
+                    "{:?} s is {:?} steps of dt = {dt} s; an episode has at most \
                      {MAX_EPISODE_STEPS} steps",
-                    config.max_ep_duration
+                    config.max_ep_duration, steps_f
                 ),
             });
         }

@@ -3457,15 +3457,15 @@ const FAMILIES: [(usize, &str, &str); 12] = [
     (1, "huge, negative and non-numeric sizes: flags, run config fields, spec fields, scenarios", "`crates/motornet/tests/bad_sizes.rs`, `audit_findings.rs`, `crates/task/tests/env.rs`, `crates/policy/tests/layout.rs`"),
     (2, "`train --out` onto runs, users' directories and files", "`crates/motornet/tests/run_dirs.rs`"),
     (3, "two writers on one run", "`run_dirs.rs`, `crates/train/src/files.rs`"),
-    (4, "`simulate -o OUT` killed mid-write or failing: the old OUT stays", "`crates/motornet/tests/cli.rs`"),
+    (4, "`simulate -o OUT` killed mid-write or failing: the old OUT stays", "`crates/motornet/tests/cli.rs`, `crates/effector/tests/stream.rs`"),
     (5, "write errors on standard output (and standard error)", "`cli.rs`, `audit_findings.rs`"),
     (6, "huge learning rates, then eval, plot and resume of the checkpoint", "`crates/train/tests/open_trainer.rs`, `train_cli.rs`, `checkpoint.rs`"),
-    (7, "huge `n_ministeps`; `check` on many muscles in bounded time", "`crates/effector/tests/spec_validation.rs`"),
+    (7, "huge `n_ministeps`; `check` on many muscles in bounded time", "`crates/effector/tests/spec_validation.rs`, `crates/effector/tests/gradients.rs`"),
     (8, "kill -9 during training, then resume; damaged log, checkpoint, config", "`run_dirs.rs`, `files.rs`"),
     (9, "trailing data after a document (spec, scenario, config, checkpoint)", "`spec_validation.rs`, `checkpoint.rs`"),
     (10, "flags ignored or inconsistent; Ctrl-C and SIGTERM", "`run_dirs.rs`, `cli.rs`, `train_cli.rs`, `audit_findings.rs`"),
     (11, "unclear messages: the file named once, the field by its path, short", "`spec_validation.rs`, `cli.rs`, `bad_sizes.rs`, `open_trainer.rs`, `audit_findings.rs`"),
-    (12, "`motornet check` on every preset, muscle and parity fixture, seeds 0–9", "`cli.rs`"),
+    (12, "`motornet check` on every preset, muscle and parity fixture, seeds 0–9", "`cli.rs`, `gradients.rs`"),
 ];
 
 /// Runs `motornet ARGS` in `dir` for setting up; its standard output on success.

@@ -327,7 +327,7 @@ fn check(path: &std::path::Path, states: usize, steps: usize, seed: u64) -> Resu
         .map_err(|e| format!("{}: {e}", path.display()))?;
     // every state's rollout and its gradients, before any is allocated
     fits_in_memory(
-        "--states",
+        "--states and --steps",
         states as f64 * (steps as f64 + 1.0) * 8.0 * 6.0 * effector.state_len() as f64,
         &format!("{states} states of {steps} steps"),
     )?;

@@ -237,7 +237,7 @@ fn param_reason(
         ParamError::Missing { .. } => format!("is required by {model}"),
         ParamError::Duplicate { .. } => "is given twice".into(),
         ParamError::NotInteger { value, .. } => {
-            format!("must be an integer >= 0, got {value}")
+            format!("must be an integer >= 0, got {value:?}")
         }
     }
 }
@@ -269,7 +269,7 @@ fn integer(v: f64, field: &str, min: usize) -> Result<usize, EffectorError> {
     } else {
         Err(EffectorError::invalid(
             field,
-            &format!("must be an integer >= {min}, got {v}"),
+            &format!("must be an integer >= {min}, got {v:?}"),
         ))
     }
 }

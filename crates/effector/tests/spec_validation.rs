@@ -682,3 +682,16 @@ fn too_many_ministeps_is_an_error_naming_the_limit() {
     s.n_ministeps = 10_000.0;
     s.build().unwrap();
 }
+
+/// Issue 14 (found by the audit program): `n_ministeps` 1e300 was refused with the number
+/// written out in 301 digits.
+#[test]
+fn a_huge_ministep_count_is_refused_in_a_short_message() {
+    let mut s = arm();
+    s.n_ministeps = 1e300;
+    let e = s.build().unwrap_err().to_string();
+    assert!(
+        e.contains("n_ministeps") && e.contains("1e300") && e.len() < 120,
+        "{e}"
+    );
+}

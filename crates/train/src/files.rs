@@ -81,18 +81,25 @@ pub fn available_memory_bytes() -> Option<f64> {
     Some(kib * 1024.0)
 }
 
-/// Why `bytes` of memory cannot be had: "about X GiB of memory, more than the Y GiB available"
-/// when the estimate exceeds what [`available_memory_bytes`] reports; `None` when it fits or
-/// the available memory is unknown. The one place the program compares an estimate with the
-/// machine (a training batch, a `simulate` batch, a `check`).
+/// The share of the available memory an estimate may take: estimates are rough (a training
+/// batch's was found 8 % low), and a run that fills memory to the last byte is killed by the
+/// kernel rather than refused.
+pub const MEMORY_MARGIN: f64 = 0.8;
+
+/// Why `bytes` of memory cannot be had: "about X GiB of memory, more than the Y GiB available
+/// allow" when the estimate exceeds [`MEMORY_MARGIN`] of what [`available_memory_bytes`]
+/// reports; `None` when it fits or the available memory is unknown. The one place the program
+/// compares an estimate with the machine (a training batch, a `simulate` batch, a `check`).
 pub fn memory_shortfall(bytes: f64) -> Option<String> {
     let available = available_memory_bytes()?;
     let gib = |b: f64| b / (1u64 << 30) as f64;
-    (bytes > available).then(|| {
+    (bytes > MEMORY_MARGIN * available).then(|| {
         format!(
-            "about {:.1} GiB of memory, more than the {:.1} GiB available",
+            "about {:.1} GiB of memory, more than the {:.1} GiB available allow (estimates \
+             may take {:.0} % of it)",
             gib(bytes),
-            gib(available)
+            gib(available),
+            100.0 * MEMORY_MARGIN
         )
     })
 }

@@ -43,7 +43,10 @@ pub fn spec_json(data: &[u8]) {
     let json = spec.to_json();
     let again = EffectorSpec::from_json(&json)
         .unwrap_or_else(|e| panic!("a parsed spec's JSON does not parse: {e}\n{json}"));
-    assert!(same(&again, &spec), "JSON round trip changed the spec\n{json}");
+    assert!(
+        same(&again, &spec),
+        "JSON round trip changed the spec\n{json}"
+    );
     use_spec(&spec);
 }
 
@@ -56,7 +59,10 @@ pub fn spec_toml(data: &[u8]) {
     let toml = spec.to_toml();
     let again = EffectorSpec::from_toml(&toml)
         .unwrap_or_else(|e| panic!("a parsed spec's TOML does not parse: {e}\n{toml}"));
-    assert!(same(&again, &spec), "TOML round trip changed the spec\n{toml}");
+    assert!(
+        same(&again, &spec),
+        "TOML round trip changed the spec\n{toml}"
+    );
     use_spec(&spec);
 }
 
@@ -184,9 +190,10 @@ pub fn init() {
         losses: vec![],
     };
     let bytes = c.to_bytes(0).expect("encodes");
-    let body_start = bytes.len() - bincode::serde::encode_to_vec(&c, bincode::config::standard())
-        .expect("encodes")
-        .len();
+    let body_start = bytes.len()
+        - bincode::serde::encode_to_vec(&c, bincode::config::standard())
+            .expect("encodes")
+            .len();
     assert_eq!(
         wrap_body(&bytes[body_start..], 0),
         bytes,

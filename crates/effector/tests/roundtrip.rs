@@ -45,14 +45,17 @@ fn each_param(p: &mut Params, next: &mut impl FnMut(&mut f64)) {
     }
 }
 
-/// Multiply every number of `spec` by `1 + f` for the next `f` of `factors` (cycled); returns
-/// how many numbers it changed.
+/// Multiply every number of `spec` that is not a whole number (whole numbers are counts,
+/// dimensions, body indices, or zero) by `1 + f` for the next `f` of `factors` (cycled);
+/// returns how many numbers it changed.
 fn perturb(spec: &mut EffectorSpec, factors: &[f64]) -> usize {
     let mut f = factors.iter().cycle();
     let mut count = 0;
     let mut next = |x: &mut f64| {
-        *x *= 1.0 + f.next().unwrap();
-        count += 1;
+        if x.fract() != 0.0 {
+            *x *= 1.0 + f.next().unwrap();
+            count += 1;
+        }
     };
     each_param(&mut spec.skeleton.params, &mut next);
     let m = &mut spec.muscle;
@@ -94,7 +97,7 @@ fn specs() -> impl Strategy<Value = EffectorSpec> {
     let n = preset_specs().len();
     (0..n, prop::collection::vec(-0.1f64..0.1, 1..64)).prop_map(|(i, factors)| {
         let mut spec = preset_specs().swap_remove(i);
-        assert!(perturb(&mut spec, &factors) > 10);
+        assert!(perturb(&mut spec, &factors) >= 2);
         spec
     })
 }

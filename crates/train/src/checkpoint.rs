@@ -136,7 +136,7 @@ impl Checkpoint {
         }
         let (header, used): (Header, usize) =
             bincode::serde::decode_from_slice(bytes, cfg().with_limit::<HEADER_LIMIT>())
-            .map_err(|e| format!("truncated or corrupt header: {e}"))?;
+                .map_err(|e| format!("truncated or corrupt header: {e}"))?;
         if header.format_version != FORMAT_VERSION {
             return Err(format!(
                 "format version {} (written by motornet-rs {}); this build reads version {FORMAT_VERSION}",
@@ -233,7 +233,9 @@ mod tests {
         bytes.push(0xfd); // a u64 string length follows
         bytes.extend_from_slice(&(1u64 << 62).to_le_bytes());
         bytes.extend_from_slice(b"0.1.0");
-        let e = Checkpoint::from_bytes(&bytes, None).unwrap_err().to_string();
+        let e = Checkpoint::from_bytes(&bytes, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("truncated or corrupt header"), "{e}");
     }
 
@@ -241,9 +243,14 @@ mod tests {
     #[test]
     fn bytes_round_trip_and_the_hash_is_checked() {
         let bytes = checkpoint().to_bytes(7).unwrap();
-        assert_eq!(Checkpoint::from_bytes(&bytes, Some(7)).unwrap(), checkpoint());
+        assert_eq!(
+            Checkpoint::from_bytes(&bytes, Some(7)).unwrap(),
+            checkpoint()
+        );
         assert_eq!(Checkpoint::from_bytes(&bytes, None).unwrap(), checkpoint());
-        let e = Checkpoint::from_bytes(&bytes, Some(8)).unwrap_err().to_string();
+        let e = Checkpoint::from_bytes(&bytes, Some(8))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("belongs to another run"), "{e}");
     }
 }

@@ -176,6 +176,24 @@ impl Checkpoint {
         if let Some((what, i, v)) = ckpt.first_non_finite() {
             return Err(format!("unusable: {what} {i} is {v}"));
         }
+        // training continues with the optimiser's settings and appends to the losses: the same
+        // bounds a new run's settings have, and finite losses (a non-finite loss stops a run
+        // before it is saved) (issue 14, found by fuzzing: NaN settings were restored)
+        let a = &ckpt.adam.config;
+        if !((0.0..1.0).contains(&a.beta1)
+            && (0.0..1.0).contains(&a.beta2)
+            && a.eps.is_finite()
+            && a.eps > 0.0)
+        {
+            return Err(format!(
+                "unusable: optimiser settings beta1 {}, beta2 {}, eps {} (beta1 and beta2 in \
+                 [0, 1), eps finite and > 0)",
+                a.beta1, a.beta2, a.eps
+            ));
+        }
+        if let Some(i) = ckpt.losses.iter().position(|l| !l.is_finite()) {
+            return Err(format!("unusable: loss {i} is {}", ckpt.losses[i]));
+        }
         Ok(ckpt)
     }
 }
@@ -252,5 +270,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("belongs to another run"), "{e}");
+    }
+
+    /// Issue 14 (found by fuzzing): a checkpoint whose optimiser settings were NaN or out of
+    /// range, or whose losses were not finite, was accepted, and training resumed with them.
+    #[test]
+    fn a_checkpoint_with_nan_optimiser_settings_or_losses_is_refused() {
+        let mut c = checkpoint();
+        c.adam.config.beta1 = f64::NAN;
+        let e = Checkpoint::from_bytes(&c.to_bytes(7).unwrap(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("optimiser settings beta1 NaN"), "{e}");
+        let mut c = checkpoint();
+        c.adam.config.eps = -1.0;
+        let e = Checkpoint::from_bytes(&c.to_bytes(7).unwrap(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("eps -1"), "{e}");
+        let mut c = checkpoint();
+        c.losses[0] = f64::NAN;
+        let e = Checkpoint::from_bytes(&c.to_bytes(7).unwrap(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("loss 0 is NaN"), "{e}");
     }
 }

@@ -109,8 +109,8 @@ pub fn run_config_toml(data: &[u8]) {
     }
 }
 
-/// The run the checkpoint seeds come from (`fuzz/run.sh` documents the command): a GRU of
-/// 4 units on the default effector and task, batch 1.
+/// The run the checkpoint seed comes from (`motornet train --hidden 4 --batch-size 1
+/// --batches 2`, docs/reliability.md): a GRU of 4 units on the default effector and task.
 pub fn seed_run_config() -> TrainConfig {
     let mut c = TrainConfig::default();
     c.network.hidden = 4;
@@ -120,7 +120,7 @@ pub fn seed_run_config() -> TrainConfig {
 }
 
 /// The header of a checkpoint file, as `motornet_train::checkpoint` lays it out (checked
-/// against [`Checkpoint::to_bytes`] by [`wrap_body`]'s caller at start-up).
+/// against [`Checkpoint::to_bytes`] by [`init`] at start-up).
 #[derive(Serialize)]
 struct Header {
     magic: [u8; 8],

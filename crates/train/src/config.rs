@@ -180,18 +180,32 @@ impl TrainConfig {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let parsed = if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| e.to_string())
+        let toml = path.extension().is_some_and(|e| e == "toml");
+        Self::parse(&text, toml).map_err(|reason| bad(&path.display().to_string(), reason))
+    }
+
+    /// Parse a config from JSON text (the format of a run's `config.json`); what
+    /// [`TrainConfig::from_file`] does with the text of a file not named `*.toml`. Errors
+    /// ([`TrainError::Config`] with field `config`) name the offending field.
+    pub fn from_json(text: &str) -> Result<Self, TrainError> {
+        Self::parse(text, false).map_err(|reason| bad("config", reason))
+    }
+
+    /// Parse a config from TOML text; what [`TrainConfig::from_file`] does with the text of a
+    /// `*.toml` file.
+    pub fn from_toml(text: &str) -> Result<Self, TrainError> {
+        Self::parse(text, true).map_err(|reason| bad("config", reason))
+    }
+
+    /// Parse `text` as TOML or JSON; the error is the parser's message.
+    fn parse(text: &str, toml: bool) -> Result<Self, String> {
+        let parsed = if toml {
+            toml::from_str(text).map_err(|e| e.to_string())
         } else {
-            serde_json::from_str(&text).map_err(|e| e.to_string())
+            serde_json::from_str(text).map_err(|e| e.to_string())
         };
         // parsers quote the offending line: a very long one is cut (issue 14)
-        parsed.map_err(|reason| {
-            bad(
-                &path.display().to_string(),
-                motornet_effector::clip_lines(&reason, 160),
-            )
-        })
+        parsed.map_err(|reason| motornet_effector::clip_lines(&reason, 160))
     }
 
     /// The config with the effector written out as a full spec: enough to rebuild the run.

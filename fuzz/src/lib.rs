@@ -11,7 +11,6 @@
 
 use motornet_effector::{simulate, EffectorSpec, Scenario};
 use motornet_train::{AnyTrainer, Checkpoint, TrainConfig};
-use serde::Serialize;
 
 /// Most ministeps a scenario input may simulate (steps × batch × ministeps): beyond it the
 /// scenario is parsed, built and checked but not run, so that a long but valid simulation is
@@ -119,33 +118,11 @@ pub fn seed_run_config() -> TrainConfig {
     c
 }
 
-/// The header of a checkpoint file, as `motornet_train::checkpoint` lays it out (checked
-/// against [`Checkpoint::to_bytes`] by [`init`] at start-up).
-#[derive(Serialize)]
-struct Header {
-    magic: [u8; 8],
-    format_version: u32,
-    crate_version: String,
-    config_hash: u64,
-    body_len: u64,
-    body_checksum: u64,
-}
-
-/// `body` behind a valid header (right length and checksum), so that the fuzzer reaches the
-/// body's decoding, which a checksum would otherwise guard against every mutation.
+/// `body` behind a valid header (right length and checksum: `checkpoint::frame`), so that the
+/// fuzzer reaches the body's decoding, which a checksum would otherwise guard against every
+/// mutation.
 pub fn wrap_body(body: &[u8], config_hash: u64) -> Vec<u8> {
-    let header = Header {
-        magic: *b"MNRSCKPT",
-        format_version: motornet_train::checkpoint::FORMAT_VERSION,
-        crate_version: "0.1.0".into(),
-        config_hash,
-        body_len: body.len() as u64,
-        body_checksum: motornet_train::config::fnv1a(body),
-    };
-    let mut bytes = bincode::serde::encode_to_vec(&header, bincode::config::standard())
-        .expect("a header encodes");
-    bytes.extend_from_slice(body);
-    bytes
+    motornet_train::checkpoint::frame(body, config_hash)
 }
 
 thread_local! {
@@ -177,26 +154,9 @@ pub fn checkpoint(data: &[u8]) {
     });
 }
 
-/// Start-up of every target: one worker thread (a scenario's simulation runs on rayon), and a
-/// check that [`wrap_body`] still lays headers out as the checkpoint module does.
+/// Start-up of every target: one worker thread (a scenario's simulation runs on rayon).
 pub fn init() {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build_global();
-    let c = Checkpoint {
-        batches_done: 0,
-        params: vec![1.0],
-        adam: motornet_train::Adam::new(1, Default::default()),
-        losses: vec![],
-    };
-    let bytes = c.to_bytes(0).expect("encodes");
-    let body_start = bytes.len()
-        - bincode::serde::encode_to_vec(&c, bincode::config::standard())
-            .expect("encodes")
-            .len();
-    assert_eq!(
-        wrap_body(&bytes[body_start..], 0),
-        bytes,
-        "fuzz/src/lib.rs: Header no longer matches the checkpoint layout"
-    );
 }

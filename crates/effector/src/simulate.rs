@@ -132,12 +132,108 @@ impl Trajectory {
     }
 }
 
-/// One batch element's trajectory, `[T+1]` snapshots.
-struct ElementRun {
-    joint: Vec<Vec<f64>>,
-    cartesian: Vec<Vec<f64>>,
-    muscle: Vec<Vec<Vec<f64>>>,
-    geometry: Vec<Vec<Vec<f64>>>,
+/// One batch element of a scenario on its way: its state, scratch, and the step's inputs in
+/// precision `S`. What [`simulate`] and [`simulate_json`] both advance.
+struct Element<S: Real> {
+    state: crate::State<S>,
+    ws: crate::Workspace<S>,
+    u: Vec<S>,
+    el: Vec<S>,
+    jl: Vec<S>,
+    cart: Vec<S>,
+}
+
+/// One state of an element, as a [`Trajectory`] records it: joint `[2·dof]`, endpoint
+/// position then velocity `[2·space_dim]`, muscle `[n_states][M]`, geometry `[2+dof][M]`.
+struct Snapshot {
+    joint: Vec<f64>,
+    cartesian: Vec<f64>,
+    muscle: Vec<Vec<f64>>,
+    geometry: Vec<Vec<f64>>,
+}
+
+impl<S: Real> Element<S> {
+    /// Element `b` of `scenario` after reset, its first state checked for finiteness.
+    fn reset<K: Skeleton, M: MuscleModel, G: Geometry>(
+        effector: &Effector<K, M, G>,
+        scenario: &Scenario,
+        b: usize,
+    ) -> Result<Self, EffectorError> {
+        let mut joint = vec![S::zero(); 2 * effector.dof()];
+        for (x, v) in joint.iter_mut().zip(&scenario.initial_joint_state[b]) {
+            *x = S::c(*v);
+        }
+        let mut state = effector.zero_state::<S>();
+        effector.reset(&joint, &mut state);
+        if let Some(e) = effector.find_non_finite(&state, 0, b) {
+            return Err(e);
+        }
+        Ok(Self {
+            state,
+            ws: effector.workspace::<S>(),
+            u: vec![S::zero(); effector.n_muscles()],
+            el: vec![],
+            jl: vec![],
+            cart: vec![S::zero(); 2 * effector.space_dim()],
+        })
+    }
+
+    /// Input step `k` of element `b` (state `k + 1` checked for finiteness).
+    fn step<K: Skeleton, M: MuscleModel, G: Geometry>(
+        &mut self,
+        effector: &Effector<K, M, G>,
+        scenario: &Scenario,
+        k: usize,
+        b: usize,
+    ) -> Result<(), EffectorError> {
+        for (x, v) in self.u.iter_mut().zip(&scenario.excitation[k][b]) {
+            *x = S::c(*v);
+        }
+        if let Some(l) = &scenario.endpoint_load {
+            self.el = l[k][b].iter().map(|v| S::c(*v)).collect();
+        }
+        if let Some(l) = &scenario.joint_load {
+            self.jl = l[k][b].iter().map(|v| S::c(*v)).collect();
+        }
+        effector.step(&mut self.state, &self.u, &self.el, &self.jl, &mut self.ws);
+        effector
+            .find_non_finite(&self.state, k + 1, b)
+            .map_or(Ok(()), Err)
+    }
+
+    /// The current state, as a trajectory records it.
+    fn snapshot<K: Skeleton, M: MuscleModel, G: Geometry>(
+        &mut self,
+        effector: &Effector<K, M, G>,
+    ) -> Snapshot {
+        let (n_m, ns) = (effector.n_muscles(), effector.muscle().n_states());
+        effector.cartesian(&self.state, &mut self.cart);
+        let re = |v: &[S]| -> Vec<f64> { v.iter().map(|x| x.re()).collect() };
+        Snapshot {
+            joint: re(&self.state.joint),
+            cartesian: re(&self.cart),
+            muscle: (0..ns)
+                .map(|s| {
+                    (0..n_m)
+                        .map(|m| self.state.muscle[m * ns + s].re())
+                        .collect()
+                })
+                .collect(),
+            geometry: self.state.geometry.chunks(n_m).map(re).collect(),
+        }
+    }
+}
+
+/// A trajectory's state names, as MotorNet names them.
+fn state_names<K: Skeleton, M: MuscleModel, G: Geometry>(
+    effector: &Effector<K, M, G>,
+) -> StateNames {
+    StateNames {
+        muscle: (effector.muscle().state_names().iter())
+            .map(|s| s.to_string())
+            .collect(),
+        geometry: effector.geometry_state_names(),
+    }
 }
 
 /// A per-step, per-batch-element input: `[T][B][width]`.
@@ -216,97 +312,37 @@ pub fn simulate<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
     scenario: &Scenario,
 ) -> Result<Trajectory, EffectorError> {
     check_scenario(effector, scenario)?;
-    let (dof, n_m, ns, d) = (
-        effector.dof(),
-        effector.n_muscles(),
-        effector.muscle().n_states(),
-        effector.space_dim(),
-    );
-    let runs: Vec<ElementRun> = scenario
-        .initial_joint_state
-        .par_iter()
-        .enumerate()
-        .map(|(b, j0)| -> Result<ElementRun, EffectorError> {
-            let mut joint = vec![S::zero(); 2 * dof];
-            for (k, v) in j0.iter().enumerate() {
-                joint[k] = S::c(*v);
-            }
-            let mut state = effector.zero_state::<S>();
-            let mut ws = effector.workspace::<S>();
-            effector.reset(&joint, &mut state);
-            let mut run = ElementRun {
-                joint: vec![],
-                cartesian: vec![],
-                muscle: vec![],
-                geometry: vec![],
-            };
-            let mut cart = vec![S::zero(); 2 * d];
-            let mut record = |state: &crate::State<S>, run: &mut ElementRun| {
-                effector.cartesian(state, &mut cart);
-                run.joint.push(state.joint.iter().map(|v| v.re()).collect());
-                run.cartesian.push(cart.iter().map(|v| v.re()).collect());
-                run.muscle.push(
-                    (0..ns)
-                        .map(|s| (0..n_m).map(|m| state.muscle[m * ns + s].re()).collect())
-                        .collect(),
-                );
-                run.geometry.push(
-                    state
-                        .geometry
-                        .chunks(n_m)
-                        .map(|r| r.iter().map(|v| v.re()).collect())
-                        .collect(),
-                );
-            };
-            if let Some(e) = effector.find_non_finite(&state, 0, b) {
-                return Err(e);
-            }
-            record(&state, &mut run);
-            let (mut u, mut el, mut jl) = (vec![S::zero(); n_m], vec![], vec![]);
-            for (t, exc) in scenario.excitation.iter().enumerate() {
-                for (x, v) in u.iter_mut().zip(&exc[b]) {
-                    *x = S::c(*v);
-                }
-                if let Some(l) = &scenario.endpoint_load {
-                    el = l[t][b].iter().map(|v| S::c(*v)).collect();
-                }
-                if let Some(l) = &scenario.joint_load {
-                    jl = l[t][b].iter().map(|v| S::c(*v)).collect();
-                }
-                effector.step(&mut state, &u, &el, &jl, &mut ws);
-                if let Some(e) = effector.find_non_finite(&state, t + 1, b) {
-                    return Err(e);
-                }
-                record(&state, &mut run);
+    let d = effector.space_dim();
+    // per element, its `[T+1]` snapshots
+    let runs: Vec<Vec<Snapshot>> = (0..scenario.initial_joint_state.len())
+        .into_par_iter()
+        .map(|b| -> Result<Vec<Snapshot>, EffectorError> {
+            let mut e = Element::<S>::reset(effector, scenario, b)?;
+            let mut run = vec![e.snapshot(effector)];
+            for k in 0..scenario.excitation.len() {
+                e.step(effector, scenario, k, b)?;
+                run.push(e.snapshot(effector));
             }
             Ok(run)
         })
         .collect::<Result<_, _>>()?;
     let steps = scenario.excitation.len() + 1;
-    let gather = |f: &dyn Fn(&ElementRun, usize) -> Vec<f64>| -> Vec<Vec<Vec<f64>>> {
+    let gather = |f: &dyn Fn(&Snapshot) -> Vec<f64>| -> Vec<Vec<Vec<f64>>> {
         (0..steps)
-            .map(|t| runs.iter().map(|r| f(r, t)).collect())
+            .map(|t| runs.iter().map(|r| f(&r[t])).collect())
             .collect()
     };
     Ok(Trajectory {
-        joint: gather(&|r, t| r.joint[t].clone()),
-        cartesian: gather(&|r, t| r.cartesian[t].clone()),
-        fingertip: gather(&|r, t| r.cartesian[t][..d].to_vec()),
+        joint: gather(&|s| s.joint.clone()),
+        cartesian: gather(&|s| s.cartesian.clone()),
+        fingertip: gather(&|s| s.cartesian[..d].to_vec()),
         muscle: (0..steps)
-            .map(|t| runs.iter().map(|r| r.muscle[t].clone()).collect())
+            .map(|t| runs.iter().map(|r| r[t].muscle.clone()).collect())
             .collect(),
         geometry: (0..steps)
-            .map(|t| runs.iter().map(|r| r.geometry[t].clone()).collect())
+            .map(|t| runs.iter().map(|r| r[t].geometry.clone()).collect())
             .collect(),
-        state_names: StateNames {
-            muscle: effector
-                .muscle()
-                .state_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            geometry: effector.geometry_state_names(),
-        },
+        state_names: state_names(effector),
     })
 }
 
@@ -379,102 +415,34 @@ pub fn simulate_json<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
 ) -> Result<(), StreamError> {
     use std::io::{Seek, Write};
     check_scenario(effector, scenario)?;
-    let (dof, n_m, ns, d) = (
-        effector.dof(),
-        effector.n_muscles(),
-        effector.muscle().n_states(),
-        effector.space_dim(),
-    );
+    let d = effector.space_dim();
     let (scratch, mut files) = Scratch::new(scratch_dir)?;
-    /// One batch element on its way.
-    struct Element<S: Real> {
-        state: crate::State<S>,
-        ws: crate::Workspace<S>,
-        u: Vec<S>,
-        el: Vec<S>,
-        jl: Vec<S>,
-        cart: Vec<S>,
-    }
-    let mut batch: Vec<Element<S>> = scenario
-        .initial_joint_state
-        .iter()
-        .map(|j0| {
-            let mut joint = vec![S::zero(); 2 * dof];
-            for (k, v) in j0.iter().enumerate() {
-                joint[k] = S::c(*v);
-            }
-            let mut state = effector.zero_state::<S>();
-            effector.reset(&joint, &mut state);
-            Element {
-                state,
-                ws: effector.workspace::<S>(),
-                u: vec![S::zero(); n_m],
-                el: vec![],
-                jl: vec![],
-                cart: vec![S::zero(); 2 * d],
-            }
-        })
-        .collect();
-    let steps = scenario.excitation.len();
-    for t in 0..=steps {
+    let mut batch: Vec<Element<S>> = (0..scenario.initial_joint_state.len())
+        .map(|b| Element::reset(effector, scenario, b))
+        .collect::<Result<_, _>>()?;
+    for t in 0..=scenario.excitation.len() {
         if t > 0 {
-            let k = t - 1;
-            let first_error = batch
+            let stepped: Vec<Result<(), EffectorError>> = batch
                 .par_iter_mut()
                 .enumerate()
-                .map(|(b, e)| {
-                    for (x, v) in e.u.iter_mut().zip(&scenario.excitation[k][b]) {
-                        *x = S::c(*v);
-                    }
-                    if let Some(l) = &scenario.endpoint_load {
-                        e.el = l[k][b].iter().map(|v| S::c(*v)).collect();
-                    }
-                    if let Some(l) = &scenario.joint_load {
-                        e.jl = l[k][b].iter().map(|v| S::c(*v)).collect();
-                    }
-                    effector.step(&mut e.state, &e.u, &e.el, &e.jl, &mut e.ws);
-                    effector.find_non_finite(&e.state, t, b)
-                })
-                .collect::<Vec<_>>()
-                .into_iter()
-                .flatten()
-                .next();
-            if let Some(err) = first_error {
-                return Err(err.into());
-            }
-        } else if let Some(err) =
-            (batch.iter().enumerate()).find_map(|(b, e)| effector.find_non_finite(&e.state, 0, b))
-        {
-            return Err(err.into());
+                .map(|(b, e)| e.step(effector, scenario, t - 1, b))
+                .collect();
+            stepped.into_iter().collect::<Result<(), _>>()?;
         }
         // this step's rows, `[B][…]` per array, as serde_json writes them
-        for e in batch.iter_mut() {
-            effector.cartesian(&e.state, &mut e.cart);
-        }
-        let re = |v: &[S]| -> Vec<f64> { v.iter().map(|x| x.re()).collect() };
-        let joint: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.state.joint)).collect();
-        let cartesian: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.cart)).collect();
-        let fingertip: Vec<Vec<f64>> = batch.iter().map(|e| re(&e.cart[..d])).collect();
-        let muscle: Vec<Vec<Vec<f64>>> = batch
-            .iter()
-            .map(|e| {
-                (0..ns)
-                    .map(|s| (0..n_m).map(|m| e.state.muscle[m * ns + s].re()).collect())
-                    .collect()
-            })
-            .collect();
-        let geometry: Vec<Vec<Vec<f64>>> = batch
-            .iter()
-            .map(|e| e.state.geometry.chunks(n_m).map(re).collect())
-            .collect();
+        let snaps: Vec<Snapshot> = batch.iter_mut().map(|e| e.snapshot(effector)).collect();
         let sep: &[u8] = if t == 0 { b"" } else { b"," };
         for f in files.iter_mut() {
             f.write_all(sep)?;
         }
-        write_rows(&mut files[0], &joint)?;
-        write_rows(&mut files[1], &cartesian)?;
-        write_rows(&mut files[2], &fingertip)?;
+        let rows =
+            |f: &dyn Fn(&Snapshot) -> &[f64]| -> Vec<&[f64]> { snaps.iter().map(f).collect() };
+        write_rows(&mut files[0], &rows(&|s| &s.joint))?;
+        write_rows(&mut files[1], &rows(&|s| &s.cartesian))?;
+        write_rows(&mut files[2], &rows(&|s| &s.cartesian[..d]))?;
+        let muscle: Vec<&Vec<Vec<f64>>> = snaps.iter().map(|s| &s.muscle).collect();
         write_rows(&mut files[3], &muscle)?;
+        let geometry: Vec<&Vec<Vec<f64>>> = snaps.iter().map(|s| &s.geometry).collect();
         write_rows(&mut files[4], &geometry)?;
     }
     out.write_all(b"{")?;
@@ -486,14 +454,8 @@ pub fn simulate_json<S: Real, K: Skeleton, M: MuscleModel, G: Geometry>(
         std::io::copy(&mut file, out)?;
         out.write_all(b"]")?;
     }
-    let names = StateNames {
-        muscle: (effector.muscle().state_names().iter())
-            .map(|s| s.to_string())
-            .collect(),
-        geometry: effector.geometry_state_names(),
-    };
     out.write_all(b",\"state_names\":")?;
-    serde_json::to_writer(&mut *out, &names).map_err(json_io)?;
+    serde_json::to_writer(&mut *out, &state_names(effector)).map_err(json_io)?;
     out.write_all(b"}")?;
     drop(scratch);
     Ok(())

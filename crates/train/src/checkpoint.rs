@@ -27,6 +27,24 @@ struct Header {
     body_checksum: u64,
 }
 
+/// `body` (an encoded [`Checkpoint`], or any bytes) behind the header a checkpoint file starts
+/// with: magic bytes, format version, this crate's version, `config_hash`, and the body's
+/// length and checksum. What [`Checkpoint::to_bytes`] writes for its body; tools that test the
+/// body's decoding (the parsers' fuzzer) frame their own bytes with it.
+pub fn frame(body: &[u8], config_hash: u64) -> Vec<u8> {
+    let header = Header {
+        magic: MAGIC,
+        format_version: FORMAT_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        config_hash,
+        body_len: body.len() as u64,
+        body_checksum: fnv1a(body),
+    };
+    let mut bytes = bincode::serde::encode_to_vec(&header, cfg()).expect("a header encodes");
+    bytes.extend_from_slice(body);
+    bytes
+}
+
 /// What a checkpoint holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
@@ -96,17 +114,7 @@ impl Checkpoint {
     /// The file's bytes: header, then body.
     fn encode(&self, config_hash: u64) -> Result<Vec<u8>, String> {
         let body = bincode::serde::encode_to_vec(self, cfg()).map_err(|e| e.to_string())?;
-        let header = Header {
-            magic: MAGIC,
-            format_version: FORMAT_VERSION,
-            crate_version: env!("CARGO_PKG_VERSION").into(),
-            config_hash,
-            body_len: body.len() as u64,
-            body_checksum: fnv1a(&body),
-        };
-        let mut bytes = bincode::serde::encode_to_vec(&header, cfg()).map_err(|e| e.to_string())?;
-        bytes.extend_from_slice(&body);
-        Ok(bytes)
+        Ok(frame(&body, config_hash))
     }
 
     /// Read from `path`; `config_hash`, if given, must match the one it was saved with.

@@ -468,65 +468,38 @@ fn step_vjp_with_loads_matches_finite_differences() {
     }
 }
 
-/// A muscle model that misdeclares what it reads (it reads the activation but says it does not):
-/// its gradients are wrong, and the gradient check must say so.
-#[derive(Debug)]
-struct Misdeclared(motornet_muscle::RigidTendonHillMuscle);
-
-impl motornet_muscle::MuscleModel for Misdeclared {
-    fn name(&self) -> &'static str {
-        "Misdeclared"
-    }
-    fn state_names(&self) -> &'static [&'static str] {
-        self.0.state_names()
-    }
-    fn n_derivatives(&self) -> usize {
-        1
-    }
-    fn n_muscles(&self) -> usize {
-        self.0.n_muscles()
-    }
-    fn muscle_name(&self, m: usize) -> &str {
-        self.0.muscle_name(m)
-    }
-    fn activation(&self) -> &motornet_muscle::ActivationDynamics {
-        self.0.activation()
-    }
-    fn max_isometric_force(&self, m: usize) -> f64 {
-        self.0.max_isometric_force(m)
-    }
-    fn read_states(&self) -> &'static [usize] {
-        &[] // wrong: integrate and derivative read the activation
-    }
-    fn integrate<S: motornet_scalar::Scalar>(
-        &self,
-        m: usize,
-        dt: f64,
-        d: &[S],
-        s: &[S],
-        len: S,
-        vel: S,
-        out: &mut [S],
-    ) {
-        self.0.integrate(m, dt, d, s, len, vel, out)
-    }
+/// A fault planted in a Hill muscle model, for the gradient check to find.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// The model misdeclares what it reads (it reads the activation but says it does not): its
+    /// gradients are wrong, and the gradient check must say so.
+    MisdeclaredReads,
+    /// The model's code loses a derivative: it takes the musculotendon length out of the
+    /// scalar type and puts it back (`S::from_lanes(|i| len.lane(i))`), so every dual number,
+    /// forward mode's and the VJP's alike, sees a force that does not depend on the length,
+    /// while the numbers do.
+    LostLength,
 }
 
-/// A muscle model whose code loses a derivative: it takes the musculotendon length out of the
-/// scalar type and puts it back (`S::from_lanes(|i| len.lane(i))`), so every dual number, forward mode's and
-/// the VJP's alike, sees a force that does not depend on the length, while the numbers do.
+/// [`motornet_muscle::RigidTendonHillMuscle`] with a [`Fault`].
 #[derive(Debug)]
-struct LostDerivative(motornet_muscle::RigidTendonHillMuscle);
+struct Planted(motornet_muscle::RigidTendonHillMuscle, Fault);
 
-impl motornet_muscle::MuscleModel for LostDerivative {
+impl motornet_muscle::MuscleModel for Planted {
     fn name(&self) -> &'static str {
-        "LostDerivative"
+        match self.1 {
+            Fault::MisdeclaredReads => "Misdeclared",
+            Fault::LostLength => "LostDerivative",
+        }
     }
     fn state_names(&self) -> &'static [&'static str] {
         self.0.state_names()
     }
     fn n_derivatives(&self) -> usize {
-        self.0.n_derivatives()
+        match self.1 {
+            Fault::MisdeclaredReads => 1,
+            Fault::LostLength => self.0.n_derivatives(),
+        }
     }
     fn n_muscles(&self) -> usize {
         self.0.n_muscles()
@@ -541,7 +514,10 @@ impl motornet_muscle::MuscleModel for LostDerivative {
         self.0.max_isometric_force(m)
     }
     fn read_states(&self) -> &'static [usize] {
-        self.0.read_states()
+        match self.1 {
+            Fault::MisdeclaredReads => &[], // wrong: integrate and derivative read the activation
+            Fault::LostLength => self.0.read_states(),
+        }
     }
     fn integrate<S: motornet_scalar::Scalar>(
         &self,
@@ -553,8 +529,11 @@ impl motornet_muscle::MuscleModel for LostDerivative {
         vel: S,
         out: &mut [S],
     ) {
-        self.0
-            .integrate(m, dt, d, s, S::from_lanes(|i| len.lane(i)), vel, out)
+        let len = match self.1 {
+            Fault::MisdeclaredReads => len,
+            Fault::LostLength => S::from_lanes(|i| len.lane(i)),
+        };
+        self.0.integrate(m, dt, d, s, len, vel, out)
     }
 }
 
@@ -684,7 +663,7 @@ fn check_runs_as_many_rollouts_for_512_muscles_as_for_8() {
 /// that code: the finite differences see it, and the check fails, saying so.
 #[test]
 fn the_gradient_check_catches_a_derivative_lost_in_the_model_code() {
-    let lost = arm26_with(LostDerivative);
+    let lost = arm26_with(|hill| Planted(hill, Fault::LostLength));
     let c = motornet_effector::check_gradients(&lost, 2, 4, 1).unwrap();
     assert!(
         c.max_rel_exact_err < 1e-12,
@@ -703,17 +682,8 @@ fn the_gradient_check_catches_a_wrong_gradient() {
     let ok = motornet_effector::check_gradients(&good, 2, 4, 1).unwrap();
     assert!(ok.max_rel_grad_ok() && ok.max_rel_fd_err < 1e-6, "{ok:?}");
     assert!(ok.max_rel_exact_err < 1e-12, "{ok:?}");
-    let motornet_muscle::AnyMuscle::RigidTendonHill(hill) = good.muscle().clone() else {
-        panic!()
-    };
-    assert_eq!(hill.n_muscles(), 6);
-    let bad = motornet_effector::Effector::new(
-        good.skeleton().clone(),
-        Misdeclared(hill),
-        good.geometry().clone(),
-        good.options().clone(),
-    )
-    .unwrap();
+    let bad = arm26_with(|hill| Planted(hill, Fault::MisdeclaredReads));
+    assert_eq!(bad.muscle().n_muscles(), 6);
     let c = motornet_effector::check_gradients(&bad, 2, 4, 1).unwrap();
     // the VJP (which trusts the declaration) differs from forward mode (which runs the code)
     assert!(!c.max_rel_grad_ok() && c.max_rel_exact_err > 1e-3, "{c:?}");

@@ -300,7 +300,8 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     if args.batches == Some(0) {
         return Err("--batches must be at least 1".into());
     }
-    let (config, run, resuming) = if args.resume {
+    // a new run's trainer is built (and checked) before its directory is made, and kept
+    let (config, run, fresh) = if args.resume {
         check_resume_flags(&args)?;
         let dir = args
             .out
@@ -318,11 +319,11 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         if let Some(v) = args.validate_every {
             c.validate_every = v;
         }
-        (c, run, true)
+        (c, run, None)
     } else {
         // everything that can be checked is, before the run directory is made
         let config = config_from_args(&args)?;
-        start_trainer(&config)?;
+        let trainer = start_trainer(&config)?;
         let out = args.out.clone().unwrap_or_else(default_out);
         if let Some(from) = &config.init_from {
             let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
@@ -339,14 +340,14 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         }
         let run =
             motornet::train::RunDir::create(&out, args.overwrite).map_err(|e| e.to_string())?;
-        (config, run, false)
+        (config, run, Some(trainer))
     };
     let out = run.path().to_path_buf();
     let started = (|| -> Result<_> {
-        let mut trainer = if resuming {
-            AnyTrainer::new(&config).map_err(|e| e.to_string())?
-        } else {
-            start_trainer(&config)?
+        let resuming = fresh.is_none();
+        let mut trainer = match fresh {
+            Some(t) => t,
+            None => AnyTrainer::new(&config).map_err(|e| e.to_string())?,
         };
         let hash = trainer.config_hash();
         if resuming {

@@ -101,6 +101,8 @@ pub(crate) const CHECKPOINT: &str = "checkpoint.bin";
 pub(crate) const LOG: &str = "log.csv";
 /// The first line of `log.csv`.
 const LOG_HEADER: &str = "batch,loss,grad_norm,lr,seconds";
+/// The first line of a phased run's `log.csv`: each row names its batch's phase.
+const PHASED_LOG_HEADER: &str = "batch,loss,grad_norm,lr,seconds,phase";
 /// `validation.csv`'s header: the batches done, then the validation reaches' means.
 const VALIDATION_HEADER: &str = "batches,mean_final_error_m,mean_signed_lateral_deviation_m,\
                                  mean_path_length_ratio,mean_peak_speed_m_per_s";
@@ -247,7 +249,7 @@ fn validate_row(
 
 /// Plots `validation.csv` (if the run has one) as `validation.png`/`.svg`: the validation
 /// reaches' mean signed lateral deviation and final error (mm) against the batches done.
-pub(crate) fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn plot_validation(dir: &Path, phases: &[(usize, String)]) -> Result<Vec<PathBuf>> {
     let path = dir.join(motornet::train::files::VALIDATION_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(vec![]);
@@ -263,7 +265,7 @@ pub(crate) fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    motornet::plot::curves(
+    motornet::plot::curves_with_phases(
         dir,
         "validation",
         "Validation reaches",
@@ -272,6 +274,7 @@ pub(crate) fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>> {
             ("mean signed lateral deviation", lateral),
             ("mean final error", error),
         ],
+        phases,
     )
     .map_err(|e| e.to_string())
 }
@@ -365,8 +368,13 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         write_atomic(&run.join(CONFIG), &(resolved + "\n"))?;
         // the log holds one row per batch of the checkpoint (rows a killed process wrote after
         // its last checkpoint are cut), under its header
+        let header = if config.phases.is_empty() {
+            LOG_HEADER
+        } else {
+            PHASED_LOG_HEADER
+        };
         let log = run
-            .open_log(LOG_HEADER, trainer.batches_done())
+            .open_log(header, trainer.batches_done())
             .map_err(|e| e.to_string())?;
         // the behaviour learning curve, cut back to the checkpoint's batches the same way
         let validation = if config.validate_every > 0 {
@@ -436,9 +444,13 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
         match trainer.batch() {
             Ok(s) => {
                 done_here += 1;
+                // (the phase the batch ran in: names are quoted, as CSV needs for commas)
+                let phase = trainer.phase().map_or(String::new(), |(i, p)| {
+                    format!(",\"{}\"", p.label(i).replace('"', "\"\""))
+                });
                 writeln!(
                     log,
-                    "{},{},{},{},{:.6}",
+                    "{},{},{},{},{:.6}{phase}",
                     s.batch,
                     s.loss,
                     s.grad_norm,
@@ -544,12 +556,13 @@ pub(crate) fn validation(
     curl_field: Option<f64>,
 ) -> Result<Rollout> {
     let c = trainer.config();
+    // the environment of the phase the run is in (the run's own, without phases)
     let mut env = EnvConfig {
         action_noise: 0.0,
         obs_noise: NoiseStd::Same(0.0),
         proprioception_noise: 0.0,
         vision_noise: 0.0,
-        ..c.env.clone()
+        ..trainer.env().config().clone()
     };
     match curl_field {
         Some(k) if !k.is_finite() => {
@@ -589,10 +602,32 @@ pub(crate) fn validation(
 /// returns the files written.
 pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>> {
     let r = validation(trainer, None, None)?;
-    let mut files = motornet::plot::plot_run(dir, trainer.losses(), trainer.effector(), Some(&r))
-        .map_err(|e| e.to_string())?;
-    files.extend(plot_validation(dir)?);
+    let losses = trainer.losses();
+    let batches: Vec<usize> = (0..losses.len()).collect();
+    let phases = phase_starts(trainer.config());
+    let mut files = motornet::plot::loss_curve_with_phases(
+        dir,
+        "loss",
+        &batches,
+        losses,
+        motornet::plot::LOSS_SMOOTHING,
+        &phases,
+    )
+    .map_err(|e| e.to_string())?;
+    files.extend(
+        motornet::plot::plot_rollout(dir, trainer.effector(), &r, "validation reaches")
+            .map_err(|e| e.to_string())?,
+    );
+    files.extend(plot_validation(dir, &phases)?);
     Ok(files)
+}
+
+/// `(first batch, name)` of each phase of a phased run (none without phases).
+fn phase_starts(config: &TrainConfig) -> Vec<(usize, String)> {
+    let starts = std::iter::once(0).chain(motornet::train::phase::boundaries(&config.phases));
+    (starts.zip(&config.phases).enumerate())
+        .map(|(i, (b, p))| (b, p.label(i)))
+        .collect()
 }
 
 /// Write `data` (row-major, `shape`) as a NumPy `.npy` file of little-endian f64.

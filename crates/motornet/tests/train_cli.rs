@@ -476,3 +476,82 @@ fn validate_every_logs_a_learning_curve_of_behaviour() {
     assert_eq!(batches, ["2", "4", "6", "9"], "{text}");
     std::fs::remove_dir_all(&base).ok();
 }
+
+#[test]
+fn a_phased_config_runs_its_phases_into_one_log_with_the_phase_in_each_row() {
+    let base = tmp("phased");
+    std::fs::create_dir_all(&base).unwrap();
+    let cfg = base.join("phased.toml");
+    std::fs::write(
+        &cfg,
+        r#"
+batch_size = 8
+threads = 2
+checkpoint_every = 2
+validate_every = 2
+[env]
+max_ep_duration = 0.3
+[network]
+kind = "gru"
+hidden = 16
+layers = 1
+[[phases]]
+name = "NF1"
+batches = 3
+[[phases]]
+name = "FF, strong"
+batches = 2
+curl_field = 10.0
+lr = 1e-4
+train = ["gru.weight_ih*"]
+"#,
+    )
+    .unwrap();
+    let out = base.join("run");
+    let o = train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
+    let rows: Vec<&str> = log.lines().collect();
+    assert_eq!(rows[0], "batch,loss,grad_norm,lr,seconds,phase");
+    let phase_lr: Vec<(String, String)> = rows[1..]
+        .iter()
+        .map(|r| {
+            let (head, phase) = r.split_once(",\"").unwrap();
+            (head.split(',').nth(3).unwrap().into(), phase.into())
+        })
+        .collect();
+    let want = |lr: &str, p: &str| (lr.to_string(), format!("{p}\""));
+    assert_eq!(
+        phase_lr,
+        [
+            want("0.001", "NF1"),
+            want("0.001", "NF1"),
+            want("0.001", "NF1"),
+            want("0.0001", "FF, strong"),
+            want("0.0001", "FF, strong"),
+        ]
+    );
+    assert!(out.join("validation.png").exists());
+    // --batches must agree with the phases
+    let again = base.join("again");
+    let o = train(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--batches",
+        "9",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("not the phases' total, 5"),
+        "{err}"
+    );
+    assert!(!again.exists(), "no run directory for a refused run");
+    std::fs::remove_dir_all(&base).ok();
+}

@@ -51,8 +51,27 @@ pub fn loss_curve(
     losses: &[f64],
     smoothed_window: usize,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let figure = LossFigure::new(batches, losses, smoothed_window)
+    loss_curve_with_phases(dir, stem, batches, losses, smoothed_window, &[])
+}
+
+/// [`loss_curve`] of a phased run: `phases` lists `(first batch, name)` of each phase, drawn
+/// as a dashed vertical line with the name at the top (a phase starting at batch 0 gets its
+/// name only, at the left edge).
+///
+/// # Errors
+///
+/// As [`loss_curve`].
+pub fn loss_curve_with_phases(
+    dir: &Path,
+    stem: &str,
+    batches: &[usize],
+    losses: &[f64],
+    smoothed_window: usize,
+    phases: &[(usize, String)],
+) -> Result<Vec<PathBuf>, PlotError> {
+    let mut figure = LossFigure::new(batches, losses, smoothed_window)
         .map_err(|e| e.at(dir.join(format!("{stem}.png"))))?;
+    figure.phases = phases.iter().map(|(b, n)| (*b as f64, n.clone())).collect();
     render(dir, stem, CURVE_SIZE, &figure)
 }
 
@@ -90,9 +109,27 @@ pub fn curves(
     dir: &Path,
     stem: &str,
     title: &str,
-    (x_desc, y_desc): (&str, &str),
+    axes: (&str, &str),
     series: &[(&str, Vec<(f64, f64)>)],
 ) -> Result<Vec<PathBuf>, PlotError> {
+    curves_with_phases(dir, stem, title, axes, series, &[])
+}
+
+/// [`curves`] against batches of a phased run: `phases` lists `(first batch, name)` of each
+/// phase, drawn as in [`loss_curve_with_phases`].
+///
+/// # Errors
+///
+/// As [`curves`].
+pub fn curves_with_phases(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[(&str, Vec<(f64, f64)>)],
+    phases: &[(usize, String)],
+) -> Result<Vec<PathBuf>, PlotError> {
+    let phases: Vec<(f64, String)> = phases.iter().map(|(b, n)| (*b as f64, n.clone())).collect();
     // the names of `style::PALETTE`'s colours, in its order
     const NAMES: [&str; 10] = [
         "blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan",
@@ -105,6 +142,7 @@ pub fn curves(
         x_desc,
         y_desc,
         series,
+        phases: &phases,
     };
     render(dir, stem, CURVE_SIZE, &figure)
 }
@@ -322,6 +360,8 @@ struct LossFigure {
     raw: Vec<(f64, f64)>,
     smoothed: Vec<(f64, f64)>,
     log_y: bool,
+    /// Phase starts: a dashed line and the phase's name at each.
+    phases: Vec<(f64, String)>,
 }
 
 impl LossFigure {
@@ -356,6 +396,7 @@ impl LossFigure {
             raw,
             smoothed,
             log_y,
+            phases: vec![],
         })
     }
 }
@@ -411,6 +452,7 @@ impl LossFigure {
         DB::ErrorType: 'static,
         Y: Ranged<ValueType = f64>,
     {
+        draw_phases(chart, &self.phases)?;
         draw_broken_line(chart, &self.raw, RAW_LOSS_COLOR.stroke_width(1))?;
         draw_broken_line(chart, &self.smoothed, SMOOTH_LOSS_COLOR.stroke_width(3))
     }
@@ -422,6 +464,8 @@ struct CurvesFigure<'a> {
     x_desc: &'a str,
     y_desc: &'a str,
     series: &'a [(&'a str, Vec<(f64, f64)>)],
+    /// Phase starts: a dashed line and the phase's name at each.
+    phases: &'a [(f64, String)],
 }
 
 impl Figure for CurvesFigure<'_> {
@@ -442,6 +486,7 @@ impl Figure for CurvesFigure<'_> {
         };
         let chart = curve_chart(&area, padded(xs, 0.02), padded(ys, 0.05))?;
         let mut chart = draw_curve_mesh(chart, self.x_desc, self.y_desc, false)?;
+        draw_phases(&mut chart, self.phases)?;
         for (i, (_, points)) in self.series.iter().enumerate() {
             draw_broken_line(&mut chart, points, color(i).stroke_width(2))?;
         }
@@ -770,6 +815,46 @@ fn mid(r: &Range<f64>) -> f64 {
 }
 
 /// Draws the finite runs of `points` as lines, and a point alone between gaps as a dot.
+/// Grey dashed vertical lines at the phase starts `(x, name)` inside the chart's x range, each
+/// with its name just right of it at the top.
+fn draw_phases<DB, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+    phases: &[(f64, String)],
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    let (xs, ys) = (chart.x_range(), chart.y_range());
+    let grey = RGBColor(120, 120, 120);
+    for (x, name) in phases.iter().filter(|(x, _)| xs.contains(x)) {
+        let (lo, hi) = (ys.start, ys.end);
+        // dashes of 1/40 of the height (in the axis's own coordinates: geometric on a log
+        // axis, where lo > 0)
+        let at = |f: f64| {
+            if lo > 0.0 && hi / lo > 50.0 {
+                lo * (hi / lo).powf(f)
+            } else {
+                lo + (hi - lo) * f
+            }
+        };
+        for k in (0..40).step_by(2) {
+            let (a, b) = (at(k as f64 / 40.0), at((k + 1) as f64 / 40.0));
+            chart.draw_series(LineSeries::new([(*x, a), (*x, b)], grey.stroke_width(2)))?;
+        }
+        let style = text_style(LABEL_SIZE)
+            .color(&grey)
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        chart.draw_series(std::iter::once(Text::new(
+            format!(" {name}"),
+            (*x, at(0.98)),
+            style,
+        )))?;
+    }
+    Ok(())
+}
+
 fn draw_broken_line<DB, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
     points: &[(f64, f64)],

@@ -52,8 +52,8 @@ pub mod style;
 
 pub use error::PlotError;
 pub use figures::{
-    arm, curves, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles, loss_curve, reaches,
-    speed_profiles, Polyline, CURVE_SIZE, PLANAR_SIZE,
+    arm, curves, curves_with_phases, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles,
+    loss_curve, loss_curve_with_phases, reaches, speed_profiles, Polyline, CURVE_SIZE, PLANAR_SIZE,
 };
 /// The plotting library the plots are drawn with (0.3, pure Rust: PNG and SVG backends, line
 /// series, text via ab_glyph), for charts of your own.

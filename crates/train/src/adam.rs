@@ -51,6 +51,18 @@ impl Adam {
     /// One update of `params` with gradient `grad` and learning rate `lr` (PyTorch's
     /// `torch.optim.Adam`, bias-corrected).
     pub fn update(&mut self, params: &mut [f32], grad: &[f32], lr: f64) {
+        self.update_masked(params, grad, lr, None);
+    }
+
+    /// [`Adam::update`] of the parameters whose `mask` entry is true (`None`: all); the
+    /// others, and their moments, are left as they are (the step count advances).
+    pub fn update_masked(
+        &mut self,
+        params: &mut [f32],
+        grad: &[f32],
+        lr: f64,
+        mask: Option<&[bool]>,
+    ) {
         self.t += 1;
         let c = self.config;
         let (b1, b2) = (c.beta1 as f32, c.beta2 as f32);
@@ -59,12 +71,16 @@ impl Adam {
         let step = (lr / bc1) as f32;
         let inv_sqrt_bc2 = (1.0 / bc2.sqrt()) as f32;
         let eps = c.eps as f32;
-        for (((p, g), m), v) in params
+        for (i, (((p, g), m), v)) in params
             .iter_mut()
             .zip(grad)
             .zip(self.m.iter_mut())
             .zip(self.v.iter_mut())
+            .enumerate()
         {
+            if mask.is_some_and(|k| !k[i]) {
+                continue;
+            }
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
             *p -= step * *m / (v.sqrt() * inv_sqrt_bc2 + eps);

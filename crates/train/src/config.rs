@@ -5,6 +5,7 @@
 
 use crate::adam::AdamConfig;
 use crate::error::TrainError;
+use crate::phase::PhaseConfig;
 use crate::trainer::TrainerConfig;
 use motornet_effector::{presets, EffectorSpec};
 use motornet_task::loss::{LossConfig, PositionL1Config};
@@ -131,6 +132,11 @@ pub struct TrainConfig {
     /// curve of behaviour); 0 = never. Does not change the training.
     #[serde(skip_serializing_if = "is_zero")]
     pub validate_every: usize,
+    /// A phased protocol ([`PhaseConfig`]): the phases run in order, each from the settings
+    /// above with its own changes, for `batches` = the phases' total (a config file may leave
+    /// `batches` out then). Empty = one phase of the settings above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseConfig>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -162,6 +168,7 @@ impl Default for TrainConfig {
             checkpoint_every: 500,
             init_from: None,
             validate_every: 0,
+            phases: vec![],
         }
     }
 }
@@ -205,7 +212,24 @@ impl TrainConfig {
             serde_json::from_str(text).map_err(|e| e.to_string())
         };
         // parsers quote the offending line: a very long one is cut (issue 14)
-        parsed.map_err(|reason| motornet_effector::clip_lines(&reason, 160))
+        let mut config: Self =
+            parsed.map_err(|reason| motornet_effector::clip_lines(&reason, 160))?;
+        // a phased run's length is its phases' total: `batches` may be left out
+        if !config.phases.is_empty() {
+            #[derive(Deserialize)]
+            struct Given {
+                batches: Option<serde::de::IgnoredAny>,
+            }
+            let given: Result<Given, String> = if toml {
+                toml::from_str(text).map_err(|e| e.to_string())
+            } else {
+                serde_json::from_str(text).map_err(|e| e.to_string())
+            };
+            if given.is_ok_and(|g| g.batches.is_none()) {
+                config.batches = config.phases.iter().map(|p| p.batches).sum();
+            }
+        }
+        Ok(config)
     }
 
     /// The config with the effector written out as a full spec: enough to rebuild the run.
@@ -229,6 +253,56 @@ impl TrainConfig {
         }
         if self.losses.is_empty() {
             return Err(bad("losses", "needs at least one loss term".into()));
+        }
+        self.validate_phases()
+    }
+
+    /// The phases' own checks: batches, rates, fields, and that `batches` is their total.
+    fn validate_phases(&self) -> Result<(), TrainError> {
+        if self.phases.is_empty() {
+            return Ok(());
+        }
+        for (i, p) in self.phases.iter().enumerate() {
+            let field = |f: &str| format!("phases[{i}].{f}");
+            if p.batches == 0 {
+                return Err(bad(&field("batches"), "must be at least 1".into()));
+            }
+            if let Some(lr) = p.lr {
+                if !(lr.is_finite() && lr > 0.0) {
+                    return Err(bad(
+                        &field("lr"),
+                        format!("must be finite and > 0, got {lr}"),
+                    ));
+                }
+            }
+            if let Some(k) = p.curl_field {
+                if !k.is_finite() {
+                    return Err(bad(
+                        &field("curl_field"),
+                        format!("must be finite, got {k}"),
+                    ));
+                }
+            }
+            if let Some(schedule) = p.lr_schedule {
+                TrainerConfig {
+                    lr: p.lr.unwrap_or(self.lr),
+                    lr_schedule: schedule,
+                    ..self.trainer_config()
+                }
+                .validate()
+                .map_err(|e| bad(&field("lr_schedule"), e.to_string()))?;
+            }
+        }
+        let total: usize = self.phases.iter().map(|p| p.batches).sum();
+        if self.batches != total {
+            return Err(bad(
+                "batches",
+                format!(
+                    "{} is not the phases' total, {total}: a phased run is as long as its \
+                     phases (leave `batches` out of the config, and --batches off)",
+                    self.batches
+                ),
+            ));
         }
         Ok(())
     }

@@ -29,6 +29,7 @@ mod error;
 pub mod files;
 pub mod metrics;
 pub mod op;
+pub mod phase;
 pub mod policy;
 pub mod registry;
 pub mod trainer;
@@ -40,11 +41,12 @@ pub use episode::{EpisodeError, EpisodeRunner, Rollout};
 pub use error::TrainError;
 pub use files::{write_atomic, RunDir};
 pub use metrics::{rollout_metrics, MetricsError, ReachMetrics, RolloutMetrics};
+pub use phase::PhaseConfig;
 pub use policy::{AnyPolicy, BuiltinNetwork};
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
 /// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
 pub use rand;
 pub use trainer::{
-    batch_memory_bytes, batch_seed, AnyTrainer, BatchStats, ConfigTrainer, Trainer, TrainerConfig,
-    MAX_THREADS,
+    batch_memory_bytes, batch_seed, AnyTrainer, BatchStats, ConfigTrainer, LrPlan, Trainer,
+    TrainerConfig, MAX_THREADS,
 };

@@ -15,6 +15,7 @@ use crate::checkpoint::Checkpoint;
 use crate::config::{fnv1a, LrSchedule, TrainConfig};
 use crate::episode::{EpisodeError, EpisodeRunner, Rollout};
 use crate::error::TrainError;
+use crate::phase::PhaseConfig;
 use crate::policy::{self, AnyPolicy};
 use motornet_effector::{AnyGeometry, AnySkeleton, Effector, Geometry};
 use motornet_muscle::{AnyMuscle, MuscleModel};
@@ -213,6 +214,33 @@ pub struct Trainer<K, M, G, P: Policy> {
     /// optimiser step, to restore if it overflows.
     grad: Vec<f32>,
     before: [Vec<f32>; 3],
+    /// Which parameters learn (`None`: all), [`Trainer::set_trainable`].
+    trainable: Option<Vec<bool>>,
+    /// The learning rate's plan, [`Trainer::set_lr_plan`].
+    lr_plan: LrPlan,
+}
+
+/// The learning rate of a stretch of batches: `schedule` applied to `lr` over the `batches`
+/// batches from batch `start` (0-based). A [`Trainer`] starts with its config's rate and
+/// schedule over the whole run; phases set their own ([`Trainer::set_lr_plan`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LrPlan {
+    /// Adam's learning rate at the stretch's start.
+    pub lr: f64,
+    /// Schedule over the stretch.
+    pub schedule: LrSchedule,
+    /// First batch of the stretch (0-based).
+    pub start: usize,
+    /// Batches in the stretch (what the schedule spans).
+    pub batches: usize,
+}
+
+impl LrPlan {
+    /// The rate at batch `b` (0-based, counted from the run's start).
+    pub fn at(&self, b: usize) -> f64 {
+        self.schedule
+            .at(self.lr, b.saturating_sub(self.start), self.batches)
+    }
 }
 
 impl<K, M, G, P> Trainer<K, M, G, P>
@@ -241,51 +269,7 @@ where
         if losses.losses().is_empty() {
             return Err(bad("losses", "needs at least one loss term".into()));
         }
-        let (obs, m) = (env.obs_len(), env.effector().n_muscles());
-        if policy.input_size() != obs {
-            return Err(bad(
-                "network",
-                format!(
-                    "takes {} inputs, but the environment's observation has {obs} entries \
-                     ({:?})",
-                    policy.input_size(),
-                    env.layout()
-                ),
-            ));
-        }
-        if policy.output_size() != m {
-            return Err(bad(
-                "network",
-                format!(
-                    "outputs {} values, but the effector has {m} muscles (one command each)",
-                    policy.output_size()
-                ),
-            ));
-        }
-        // the memory a batch holds, before any of it is allocated
-        let needed = batch_memory_bytes(&env, &policy, config.batch_size);
-        if let Some(why) = crate::files::memory_shortfall(needed) {
-            // the batch size is the lever unless one episode alone does not fit
-            let one = needed / config.batch_size as f64;
-            let field = if crate::files::memory_shortfall(one).is_some() {
-                "network and episode size"
-            } else {
-                "batch_size"
-            };
-            return Err(bad(
-                field,
-                format!(
-                    "a batch of {} episodes of {} steps ({:.2} MiB per episode) needs {why}; \
-                     lower batch_size, env.max_ep_duration or the network's size",
-                    config.batch_size,
-                    env.steps(),
-                    one / (1u64 << 20) as f64,
-                ),
-            ));
-        }
-        // one trial, to catch a task that draws the wrong shapes before the first batch
-        let mut probe = vec![0.0; obs];
-        env.reset(0, config.batch_size, config.seed, None, &mut probe)?;
+        check_env(&env, &policy, config.batch_size, config.seed)?;
         let threads = if config.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -298,6 +282,12 @@ where
         let params = policy.init_params::<f32, _>(&mut StdRng::seed_from_u64(config.seed));
         let run_hash = default_run_hash(&config, &env, &policy, &losses);
         let runner = EpisodeRunner::new(env, policy, losses, config.batch_size, threads);
+        let lr_plan = LrPlan {
+            lr: config.lr,
+            schedule: config.lr_schedule,
+            start: 0,
+            batches: config.batches,
+        };
         Ok(Self {
             adam: Adam::new(params.len(), config.adam),
             grad: vec![0.0; params.len()],
@@ -308,7 +298,76 @@ where
             pool,
             params,
             losses: vec![],
+            trainable: None,
+            lr_plan,
         })
+    }
+
+    /// Train from now on with `task` (default: the current one) under the environment
+    /// settings `env` (default: the current ones), on the same effector: the next phase of a
+    /// protocol, a force field switched on. The observation must keep its width (the network
+    /// reads it); the same checks as [`Trainer::new`] apply (memory, one trial drawn).
+    pub fn set_environment(
+        &mut self,
+        task: Option<Arc<dyn Task>>,
+        env: Option<&EnvConfig>,
+    ) -> Result<(), TrainError> {
+        let ours = self.runner.env();
+        let env = Environment::new(
+            ours.effector().clone(),
+            task.unwrap_or_else(|| ours.task().clone()),
+            env.unwrap_or(ours.config()).clone(),
+        )?;
+        let policy = self.runner.policy().clone();
+        check_env(&env, &policy, self.config.batch_size, self.config.seed)?;
+        let losses = self.runner.shared_losses();
+        let threads = self.pool.current_num_threads();
+        self.runner = EpisodeRunner::new(env, policy, losses, self.config.batch_size, threads);
+        Ok(())
+    }
+
+    /// Which parameters learn from now on: `mask[i]` for parameter `i` (`[n_params]`), or
+    /// `None` for all (the default). The others keep their values, and their optimiser
+    /// state is left as it was; their gradient is left out of the clipped norm.
+    /// [`trainable_mask`](crate::phase::trainable_mask) builds a mask from block names.
+    pub fn set_trainable(&mut self, mask: Option<Vec<bool>>) -> Result<(), TrainError> {
+        if let Some(m) = &mask {
+            if m.len() != self.params.len() {
+                return Err(bad(
+                    "trainable",
+                    format!(
+                        "a mask of {} entries, the network has {} parameters",
+                        m.len(),
+                        self.params.len()
+                    ),
+                ));
+            }
+        }
+        self.trainable = mask;
+        Ok(())
+    }
+
+    /// The trainable mask ([`Trainer::set_trainable`]); `None` when everything learns.
+    pub fn trainable(&self) -> Option<&[bool]> {
+        self.trainable.as_deref()
+    }
+
+    /// Set the learning rate's plan from now on (by default the config's rate and schedule
+    /// over the whole run).
+    pub fn set_lr_plan(&mut self, plan: LrPlan) -> Result<(), TrainError> {
+        TrainerConfig {
+            lr: plan.lr,
+            lr_schedule: plan.schedule,
+            ..self.config.clone()
+        }
+        .validate()?;
+        self.lr_plan = plan;
+        Ok(())
+    }
+
+    /// The learning rate's plan ([`Trainer::set_lr_plan`]).
+    pub fn lr_plan(&self) -> LrPlan {
+        self.lr_plan
     }
 
     /// Tag the run's checkpoints with `hash` instead of the default (a hash of the settings,
@@ -384,6 +443,14 @@ where
             });
         }
         let grad = &mut self.grad;
+        if let Some(mask) = &self.trainable {
+            // frozen parameters: no gradient (nor part of the clipped norm)
+            for (g, &learns) in grad.iter_mut().zip(mask) {
+                if !learns {
+                    *g = 0.0;
+                }
+            }
+        }
         let norm = match self.config.grad_clip {
             Some(c) => clip_grad_norm(grad, c),
             None => grad_norm(grad),
@@ -395,10 +462,7 @@ where
                 value: norm,
             });
         }
-        let lr = self
-            .config
-            .lr_schedule
-            .at(self.config.lr, b, self.config.batches);
+        let lr = self.lr_plan.at(b);
         // an update that overflows (a huge learning rate, say) is refused, and the state
         // stays the last finite one
         let [p0, m0, v0] = &mut self.before;
@@ -406,7 +470,8 @@ where
         m0.copy_from_slice(&self.adam.m);
         v0.copy_from_slice(&self.adam.v);
         let t0 = self.adam.t;
-        self.adam.update(&mut self.params, &self.grad, lr);
+        self.adam
+            .update_masked(&mut self.params, &self.grad, lr, self.trainable.as_deref());
         let bad = [&self.params, &self.adam.m, &self.adam.v]
             .into_iter()
             .flat_map(|v| v.iter())
@@ -576,6 +641,69 @@ where
     }
 }
 
+/// The checks [`Trainer::new`] and [`Trainer::set_environment`] make of an environment for
+/// `policy`: the observation and muscle counts agree with the network, a batch of
+/// `batch_size` episodes fits in memory, and the task draws a trial of the right shapes.
+fn check_env<K, M, G, P>(
+    env: &Environment<K, M, G>,
+    policy: &P,
+    batch_size: usize,
+    seed: u64,
+) -> Result<(), TrainError>
+where
+    K: Skeleton,
+    M: MuscleModel,
+    G: Geometry,
+    P: Policy,
+{
+    let (obs, m) = (env.obs_len(), env.effector().n_muscles());
+    if policy.input_size() != obs {
+        return Err(bad(
+            "network",
+            format!(
+                "takes {} inputs, but the environment's observation has {obs} entries \
+                     ({:?})",
+                policy.input_size(),
+                env.layout()
+            ),
+        ));
+    }
+    if policy.output_size() != m {
+        return Err(bad(
+            "network",
+            format!(
+                "outputs {} values, but the effector has {m} muscles (one command each)",
+                policy.output_size()
+            ),
+        ));
+    }
+    // the memory a batch holds, before any of it is allocated
+    let needed = batch_memory_bytes(env, policy, batch_size);
+    if let Some(why) = crate::files::memory_shortfall(needed) {
+        // the batch size is the lever unless one episode alone does not fit
+        let one = needed / batch_size as f64;
+        let field = if crate::files::memory_shortfall(one).is_some() {
+            "network and episode size"
+        } else {
+            "batch_size"
+        };
+        return Err(bad(
+            field,
+            format!(
+                "a batch of {} episodes of {} steps ({:.2} MiB per episode) needs {why}; \
+                     lower batch_size, env.max_ep_duration or the network's size",
+                batch_size,
+                env.steps(),
+                one / (1u64 << 20) as f64,
+            ),
+        ));
+    }
+    // one trial, to catch a task that draws the wrong shapes before the first batch
+    let mut probe = vec![0.0; obs];
+    env.reset(0, batch_size, seed, None, &mut probe)?;
+    Ok(())
+}
+
 /// An episode failure as a training error of batch `batch`.
 fn episode_error(e: EpisodeError, batch: usize) -> TrainError {
     match e {
@@ -662,6 +790,11 @@ pub type ConfigTrainer = Trainer<AnySkeleton, AnyMuscle, AnyGeometry, AnyPolicy>
 pub struct AnyTrainer {
     config: TrainConfig,
     trainer: ConfigTrainer,
+    /// The task the run was built with (the config's, or [`AnyTrainer::with_task`]'s): the
+    /// task of every phase that names none.
+    task: Arc<dyn Task>,
+    /// The phase the trainer is set up for (index into `config.phases`).
+    phase: Option<usize>,
 }
 
 impl AnyTrainer {
@@ -679,14 +812,92 @@ impl AnyTrainer {
         let resolved = config.resolved()?;
         let hash = config.hash()?;
         let effector = Arc::new(resolved.effector.resolve()?.build()?);
-        let env = Environment::new(effector, task, config.env.clone())?;
+        let env = Environment::new(effector, task.clone(), config.env.clone())?;
         let network = policy::build(&config.network, env.obs_len(), env.effector().n_muscles())?;
         let losses = build_losses(&config.losses)?;
         let trainer = Trainer::new(env, network, losses, config.trainer_config())?;
-        Ok(Self {
+        let mut any = Self {
             config: resolved,
             trainer: trainer.with_run_hash(hash),
-        })
+            task,
+            phase: None,
+        };
+        // every phase is set up once, last to first, so that a phase that cannot run is an
+        // error now rather than hours into the run; the run starts in the first
+        for i in (0..any.config.phases.len()).rev() {
+            any.enter_phase(i)?;
+        }
+        Ok(any)
+    }
+
+    /// Set the trainer up for phase `index` of the config (task, environment, trainable
+    /// blocks, learning-rate plan); errors name the phase.
+    fn enter_phase(&mut self, index: usize) -> Result<(), TrainError> {
+        let phases = &self.config.phases;
+        let p = &phases[index];
+        let start: usize = phases[..index].iter().map(|p| p.batches).sum();
+        let named = |e: TrainError| TrainError::Config {
+            field: format!("phases[{index}] ({})", p.label(index)),
+            reason: e.to_string(),
+        };
+        let task = p
+            .task
+            .as_ref()
+            .map_or_else(|| self.task.clone(), |t| t.build());
+        let mut env = self.config.env.clone();
+        if let Some(k) = p.curl_field {
+            env.curl_field = (k != 0.0).then_some(motornet_task::CurlField {
+                strength: k,
+                probability: 1.0,
+            });
+        }
+        let trainer = &mut self.trainer;
+        trainer
+            .set_environment(Some(task), Some(&env))
+            .map_err(named)?;
+        let mask = (p.train.as_ref())
+            .map(|patterns| crate::phase::trainable_mask(trainer.policy().layout(), patterns))
+            .transpose()
+            .map_err(named)?;
+        trainer.set_trainable(mask).map_err(named)?;
+        trainer
+            .set_lr_plan(LrPlan {
+                lr: p.lr.unwrap_or(self.config.lr),
+                schedule: p.lr_schedule.unwrap_or(self.config.lr_schedule),
+                start,
+                batches: p.batches,
+            })
+            .map_err(named)?;
+        self.phase = Some(index);
+        Ok(())
+    }
+
+    /// Set the trainer up for the phase batch `b` falls in, if it is not already.
+    fn enter_phase_of(&mut self, b: usize) -> Result<(), TrainError> {
+        match crate::phase::phase_at(&self.config.phases, b) {
+            Some(span) if self.phase != Some(span.index) => self.enter_phase(span.index),
+            _ => Ok(()),
+        }
+    }
+
+    /// Train on one batch ([`Trainer::batch`]), in the phase it falls in: a phased run
+    /// changes task, environment, trainable blocks and learning rate as it enters each phase.
+    pub fn batch(&mut self) -> Result<BatchStats, TrainError> {
+        self.enter_phase_of(self.trainer.batches_done())?;
+        self.trainer.batch()
+    }
+
+    /// Continue from a checkpoint of this run ([`Trainer::restore`]), inside the phase its
+    /// next batch falls in.
+    pub fn restore(&mut self, c: Checkpoint) -> Result<(), TrainError> {
+        self.trainer.restore(c)?;
+        self.enter_phase_of(self.trainer.batches_done())
+    }
+
+    /// The phase the trainer is in now (index into the config's `phases`, and the phase);
+    /// `None` for a run without phases.
+    pub fn phase(&self) -> Option<(usize, &PhaseConfig)> {
+        self.phase.map(|i| (i, &self.config.phases[i]))
     }
 
     /// Start from the network of the run in `dir` (its `config.json` and `checkpoint.bin`,

@@ -126,7 +126,9 @@ enum Command {
     Train(train_cmd::TrainArgs),
     /// Reload a trained run from its directory, run a validation batch (centre-out reaches for
     /// planar effectors, noiseless), print metrics and write trajectories (JSON and .npy) and
-    /// plots into RUN_DIR/eval.
+    /// plots into a directory of RUN_DIR named after the condition: `eval` under the run's own
+    /// conditions, `eval-curl-field-K` with --curl-field K, `eval-TASK` with --task TASK (so
+    /// that evaluations under different conditions never replace each other).
     Eval {
         /// Run directory.
         run_dir: PathBuf,

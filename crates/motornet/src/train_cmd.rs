@@ -107,12 +107,37 @@ const PHASED_LOG_HEADER: &str = "batch,loss,grad_norm,lr,seconds,phase";
 const VALIDATION_HEADER: &str = "batches,mean_final_error_m,mean_signed_lateral_deviation_m,\
                                  mean_path_length_ratio,mean_peak_speed_m_per_s";
 
-fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
-    let mut c = match &a.config {
-        Some(p) => TrainConfig::from_file(p).map_err(|e| e.to_string())?,
-        None => TrainConfig::default(),
+/// The recipe `motornet train` starts from without --config: that of the --effector preset
+/// (default ReluPointMass24) on the --task (default RandomTargetReach), if there is one.
+fn recipe_of(a: &TrainArgs) -> Option<&'static motornet::train::Recipe> {
+    if a.config.is_some() || a.effector_spec.is_some() {
+        return None;
+    }
+    let defaults = TrainConfig::default();
+    let effector = match (&a.effector, &defaults.effector) {
+        (Some(e), _) => e.as_str(),
+        (None, motornet::train::EffectorChoice::Preset { preset, .. }) => preset.as_str(),
+        (None, _) => return None,
     };
-    if let Some(name) = &a.effector {
+    let task = a.task.as_deref().unwrap_or(defaults.task.name());
+    motornet::train::recipe(effector, task)
+}
+
+fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
+    let recipe = recipe_of(a);
+    let mut c = match (&a.config, recipe) {
+        (Some(p), _) => TrainConfig::from_file(p).map_err(|e| e.to_string())?,
+        (None, Some(r)) => (r.config)(),
+        (None, None) => TrainConfig::default(),
+    };
+    if recipe.is_some() {
+        // the recipe's effector and task are the ones asked for
+        if let (Some(m), motornet::train::EffectorChoice::Preset { muscle, .. }) =
+            (&a.muscle, &mut c.effector)
+        {
+            *muscle = Some(m.clone());
+        }
+    } else if let Some(name) = &a.effector {
         c.effector = motornet::train::EffectorChoice::Preset {
             preset: name.clone(),
             muscle: a.muscle.clone(),
@@ -132,7 +157,7 @@ fn config_from_args(a: &TrainArgs) -> Result<TrainConfig> {
             motornet::train::EffectorChoice::Spec { spec } => spec.muscle.kind = m.clone(),
         }
     }
-    if let Some(t) = &a.task {
+    if let (Some(t), None) = (&a.task, recipe) {
         c.task = TaskConfig::default_for(t).map_err(|e| e.to_string())?;
     }
     if let Some(n) = &a.network {
@@ -326,6 +351,13 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     } else {
         // everything that can be checked is, before the run directory is made
         let config = config_from_args(&args)?;
+        if let (Some(r), false) = (recipe_of(&args), args.quiet) {
+            eprintln!(
+                "train: settings from the recipe for {} on {} (docs/training.md, Recipes), \
+                 flags override them",
+                r.effector, r.task
+            );
+        }
         let trainer = start_trainer(&config)?;
         let out = args.out.clone().unwrap_or_else(default_out);
         if let Some(from) = &config.init_from {
@@ -584,7 +616,9 @@ pub(crate) fn validation(
         n_targets: 8,
         radius: 0.1,
         centre: None,
-        mode: motornet::task::CentreOutMode::Validation { cue: 0.0 },
+        mode: motornet::task::CentreOutMode::Validation {
+            cue: validation_cue(&c.task),
+        },
         cue_input,
     });
     let task = match task {
@@ -595,6 +629,27 @@ pub(crate) fn validation(
     trainer
         .evaluate(Some(task.build()), Some(&env), 8, 0, None)
         .map_err(|e| e.to_string())
+}
+
+/// The go-cue time (s) of the validation reaches of a run trained on `task`: the middle of
+/// the task's cue range, so that the network waits for the cue as it learned to; 0 for tasks
+/// without a go cue.
+fn validation_cue(task: &TaskConfig) -> f64 {
+    let mid = |(lo, hi): (f64, f64)| 0.5 * (lo + hi);
+    match task {
+        TaskConfig::CentreOutReach(CentreOutReach {
+            mode: motornet::task::CentreOutMode::Training { cue_range, .. },
+            cue_input: true,
+            ..
+        }) => mid(*cue_range),
+        TaskConfig::CentreOutReach(CentreOutReach {
+            mode: motornet::task::CentreOutMode::Validation { cue },
+            cue_input: true,
+            ..
+        }) => *cue,
+        TaskConfig::DelayedReach(t) => mid(t.cue_range),
+        _ => 0.0,
+    }
 }
 
 /// Write the run's plots (motornet-plot's `plot_run`: the loss, and the validation batch's
@@ -660,7 +715,7 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>, curl_field: Option<f64>) -> R
     let r = validation(&trainer, task.as_ref(), curl_field)?;
     let eff = trainer.effector();
     let (d, m) = (eff.space_dim(), eff.n_muscles());
-    let out = dir.join("eval");
+    let out = dir.join(eval_dir_name(task.as_ref(), curl_field));
     std::fs::create_dir_all(&out).map_err(|e| io(&out, e))?;
     let metrics = motornet::train::rollout_metrics(&r).map_err(|e| e.to_string())?;
     let (err, peak) = (metrics.mean_final_error_m, metrics.mean_peak_speed_m_per_s);
@@ -749,6 +804,19 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>, curl_field: Option<f64>) -> R
         eprintln!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// The directory of `RUN_DIR` an evaluation writes into: `eval`, then `-TASK` for another
+/// task and `-curl-field-K` for a field of its own (K as given: `10`, `-2.5`, `0`).
+fn eval_dir_name(task: Option<&TaskConfig>, curl_field: Option<f64>) -> String {
+    let mut name = String::from("eval");
+    if let Some(t) = task {
+        name += &format!("-{}", t.name());
+    }
+    if let Some(k) = curl_field {
+        name += &format!("-curl-field-{k}");
+    }
+    name
 }
 
 /// The curl field strength (N·s/m) an evaluation ran under: `--curl-field`, else the run's.

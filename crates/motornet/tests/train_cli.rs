@@ -142,10 +142,15 @@ fn train_writes_the_run_directory_and_the_summary_line() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let in_field = number_after(&curled, "mean_signed_lateral_deviation_m=");
     assert!((in_field - lateral).abs() > 1e-6, "{text} / {curled}");
-    let traj: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("eval/trajectories.json")).unwrap())
-            .unwrap();
-    assert_eq!(traj["curl_field"], 40.0);
+    // into a directory of its own: the evaluation without the field is kept
+    let json = |d: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(out.join(d).join("trajectories.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(json("eval-curl-field-40")["curl_field"], 40.0);
+    assert_eq!(json("eval")["curl_field"], 0.0);
     let o = bin()
         .args(["eval", "--curl-field", "inf"])
         .arg(&out)

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod op;
 pub mod phase;
 pub mod policy;
+pub mod recipe;
 pub mod registry;
 pub mod trainer;
 
@@ -46,6 +47,7 @@ pub use policy::{AnyPolicy, BuiltinNetwork};
 /// The rand 0.8 this crate's public signatures use (through [`motornet_task::Task`] and
 /// [`motornet_policy::Policy`]): depend on it through here instead of `cargo add rand`.
 pub use rand;
+pub use recipe::{recipe, Recipe, RECIPES};
 pub use trainer::{
     batch_memory_bytes, batch_seed, AnyTrainer, BatchStats, ConfigTrainer, LrPlan, Trainer,
     TrainerConfig, MAX_THREADS,

@@ -1,0 +1,111 @@
+//! Recipes: settings that work, per effector preset and task. `motornet train --effector E
+//! --task T` without a config file starts from the recipe of (E, T) when there is one, and
+//! from [`TrainConfig::default`] (MotorNet's tutorial) otherwise; flags override either.
+//! docs/training.md lists the recipes and what each reaches.
+
+use crate::config::{EffectorChoice, LrSchedule, NetworkConfig, NetworkKind, TrainConfig};
+use motornet_task::loss::{ActivationL2Config, LossConfig, PositionL1Config};
+use motornet_task::{CentreOutMode, CentreOutReach, EnvConfig, TaskConfig};
+
+/// A recipe: the settings of a run of one effector preset on one task.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipe {
+    /// Effector preset name.
+    pub effector: &'static str,
+    /// Task name.
+    pub task: &'static str,
+    /// What the recipe gives (measured; docs/training.md has the numbers).
+    pub doc: &'static str,
+    /// The settings.
+    pub config: fn() -> TrainConfig,
+}
+
+/// Every recipe.
+pub static RECIPES: &[Recipe] = &[
+    Recipe {
+        effector: "ReluPointMass24",
+        task: "RandomTargetReach",
+        doc: "MotorNet's tutorial: GRU 32, batch 32, 6000 batches, Adam 1e-3, position L1 loss",
+        config: TrainConfig::default,
+    },
+    Recipe {
+        effector: "RigidTendonArm26",
+        task: "CentreOutReach",
+        doc: "The MotorNet-paper arm reaching with delays (proprioception 20 ms, vision 70 ms) \
+              and noise: GRU 64, cosine-decayed Adam 3e-3 → 1e-4, position L1 plus a small \
+              activation and activation-rate penalty",
+        config: arm26_centre_out,
+    },
+];
+
+/// The recipe for `effector` (a preset name) on `task` (a task name), if there is one.
+pub fn recipe(effector: &str, task: &str) -> Option<&'static Recipe> {
+    RECIPES
+        .iter()
+        .find(|r| r.effector == effector && r.task == task)
+}
+
+/// `RigidTendonArm26` on `CentreOutReach`: see [`RECIPES`].
+fn arm26_centre_out() -> TrainConfig {
+    TrainConfig {
+        effector: EffectorChoice::Preset {
+            preset: "RigidTendonArm26".into(),
+            muscle: None,
+        },
+        task: TaskConfig::CentreOutReach(CentreOutReach {
+            n_targets: 8,
+            radius: 0.1,
+            centre: None,
+            mode: CentreOutMode::Training {
+                cue_range: (0.1, 0.3),
+                catch_probability: 0.5,
+            },
+            cue_input: true,
+        }),
+        env: EnvConfig {
+            max_ep_duration: 1.0,
+            proprioception_delay: Some(0.02),
+            vision_delay: Some(0.07),
+            action_noise: 0.01,
+            proprioception_noise: 0.001,
+            vision_noise: 0.001,
+            ..EnvConfig::default()
+        },
+        network: NetworkConfig {
+            kind: NetworkKind::Gru,
+            hidden: 64,
+            layers: 1,
+        },
+        losses: vec![
+            LossConfig::PositionL1(PositionL1Config { weight: 1.0 }),
+            LossConfig::ActivationL2(ActivationL2Config {
+                weight: 0.01,
+                derivative_weight: 0.05,
+            }),
+        ],
+        batches: 15000,
+        lr: 3e-3,
+        lr_schedule: LrSchedule::Cosine { min_lr: 1e-4 },
+        ..TrainConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_recipe_is_a_valid_config_of_its_effector_and_task() {
+        for r in RECIPES {
+            let c = (r.config)();
+            c.validate().unwrap();
+            assert_eq!(c.task.name(), r.task);
+            match &c.effector {
+                EffectorChoice::Preset { preset, .. } => assert_eq!(preset, r.effector),
+                other => panic!("{other:?}"),
+            }
+            assert!(std::ptr::eq(recipe(r.effector, r.task).unwrap(), r));
+        }
+        assert!(recipe("RigidTendonArm26", "DelayedReach").is_none());
+    }
+}

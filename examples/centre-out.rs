@@ -79,6 +79,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             mode: CentreOutMode::Training {
                 cue_range: (0.1, 0.3), // s
                 catch_probability: 0.5,
+                centre_out_fraction: 0.0,
             },
             cue_input: true, // the network sees the go cue (0 before it, 1 from it on)
         }),

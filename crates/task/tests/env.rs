@@ -654,3 +654,74 @@ fn batch_api_equals_element_by_element() {
         .iter()
         .all(|ep| ep.trial.initial_joint == [0.8, 1.2, 0.0, 0.0]));
 }
+
+#[test]
+fn centre_out_training_mixes_in_centre_out_reaches_at_the_asked_fraction() {
+    let training = |f: f64| CentreOutReach {
+        mode: CentreOutMode::Training {
+            cue_range: (0.1, 0.3),
+            catch_probability: 0.25,
+            centre_out_fraction: f,
+        },
+        ..CentreOutReach::validation(8, 0.1)
+    };
+    let arm = "RigidTendonArm26";
+    let n = 400;
+    for f in [0.0, 0.3, 1.0] {
+        let task = training(f);
+        let e = env(arm, Arc::new(task.clone()), EnvConfig::default());
+        let centre = task.centre_joint(&e.effector().options().bounds);
+        let mut obs = vec![0.0; e.obs_len()];
+        let (mut centre_out, mut angles, mut catches) = (0, std::collections::BTreeSet::new(), 0);
+        for el in 0..n {
+            let ep = e.reset(el, n, 3, None, &mut obs).unwrap();
+            if ep.trial.initial_joint != centre {
+                continue;
+            }
+            centre_out += 1;
+            let (dx, dy) = (
+                ep.trial.target[0] - ep.start[0],
+                ep.trial.target[1] - ep.start[1],
+            );
+            assert!(((dx * dx + dy * dy).sqrt() - 0.1).abs() < 1e-12);
+            let k = (dy.atan2(dx) / (std::f64::consts::PI / 4.0)).round();
+            assert!((dy.atan2(dx) - k * std::f64::consts::PI / 4.0).abs() < 1e-9);
+            angles.insert(k as i64);
+            match ep.trial.go_cue {
+                Some(c) => assert!((10..=30).contains(&c), "cue step {c}"),
+                None => catches += 1,
+            }
+        }
+        let p = centre_out as f64 / n as f64;
+        let sd = (f * (1.0 - f) / n as f64).sqrt();
+        assert!((p - f).abs() <= 4.0 * sd + 1e-12, "fraction {p}, asked {f}");
+        if f == 1.0 {
+            assert_eq!(angles.len(), 8, "every target drawn: {angles:?}");
+            let q = catches as f64 / n as f64;
+            assert!(
+                (q - 0.25).abs() < 4.0 * (0.25f64 * 0.75 / n as f64).sqrt(),
+                "{q}"
+            );
+        }
+    }
+    // without centre-out trials the draws are those of a delayed reach, as before
+    let e0 = env(arm, Arc::new(training(0.0)), EnvConfig::default());
+    let delayed = DelayedReach {
+        cue_range: (0.1, 0.3),
+        catch_probability: 0.25,
+    };
+    let e1 = env(arm, Arc::new(delayed), EnvConfig::default());
+    let mut obs = vec![0.0; e0.obs_len()];
+    for el in 0..20 {
+        let a = e0.reset(el, 20, 9, None, &mut obs).unwrap().trial;
+        let b = e1.reset(el, 20, 9, None, &mut obs).unwrap().trial;
+        assert_eq!(
+            (a.initial_joint, a.target, a.go_cue),
+            (b.initial_joint, b.target, b.go_cue)
+        );
+    }
+    // a fraction outside [0, 1] is an error naming it
+    let e = env(arm, Arc::new(training(1.5)), EnvConfig::default());
+    let err = e.reset(0, 1, 0, None, &mut obs).unwrap_err().to_string();
+    assert!(err.contains("centre_out_fraction"), "{err}");
+}

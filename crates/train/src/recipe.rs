@@ -59,6 +59,7 @@ fn arm26_centre_out() -> TrainConfig {
             mode: CentreOutMode::Training {
                 cue_range: (0.1, 0.3),
                 catch_probability: 0.5,
+                centre_out_fraction: 0.0,
             },
             cue_input: true,
         }),

@@ -6,6 +6,7 @@ use crate::registry::{Param, Registered};
 use crate::TaskError;
 use motornet_skeleton::JointBounds;
 use rand::rngs::StdRng;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 /// How [`CentreOutReach`] draws its trials.
@@ -26,7 +27,16 @@ pub enum CentreOutMode {
         cue_range: (f64, f64),
         /// Probability of a catch trial (no go cue).
         catch_probability: f64,
+        /// Fraction of the trials (in `[0, 1]`) that are centre-out reaches: from the centre
+        /// posture to one of the `n_targets` targets (drawn at random) on the circle, with the
+        /// same go cues and catch trials; the rest are random reaches. Default 0.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        centre_out_fraction: f64,
     },
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Centre-out reaching: `n_targets` targets evenly spaced on a circle of `radius` (m) around
@@ -118,42 +128,75 @@ impl Task for CentreOutReach {
         match self.mode {
             CentreOutMode::Validation { cue } => {
                 check_cue((cue, cue), 0.0, ctx)?;
-                if ctx.space_dim != 2 {
-                    return Err(TaskError::Config {
-                        field: "CentreOutReach".into(),
-                        reason: format!(
-                            "targets on a circle need space_dim 2, got {}",
-                            ctx.space_dim
-                        ),
-                    });
-                }
-                let initial_joint = match ctx.initial {
-                    Some(j) => j.to_vec(),
-                    None => self.centre_joint(ctx.bounds),
-                };
-                let centre = (ctx.fingertip)(&initial_joint);
-                let k = ctx.element % self.n_targets;
-                let angle = 2.0 * std::f64::consts::PI * k as f64 / self.n_targets as f64;
-                let target = vec![
-                    centre[0] + self.radius * angle.cos(),
-                    centre[1] + self.radius * angle.sin(),
-                ];
-                Ok(Trial {
-                    initial_joint,
-                    target,
-                    go_cue: Some((cue / ctx.dt).round() as usize),
-                    endpoint_load: vec![],
-                })
+                self.to_target(ctx, ctx.element % self.n_targets, Some(cue))
             }
             CentreOutMode::Training {
                 cue_range,
                 catch_probability,
-            } => DelayedReach {
-                cue_range,
-                catch_probability,
+                centre_out_fraction: f,
+            } => {
+                if !(0.0..=1.0).contains(&f) {
+                    return Err(TaskError::Config {
+                        field: "centre_out_fraction".into(),
+                        reason: format!("must be in [0, 1], got {f}"),
+                    });
+                }
+                // (no draw at all without centre-out trials: such runs draw as they did)
+                if f > 0.0 && rng.gen::<f64>() < f {
+                    check_cue(cue_range, catch_probability, ctx)?;
+                    let k = rng.gen_range(0..self.n_targets);
+                    let cue = ctx.random_step(cue_range, rng) as f64 * ctx.dt;
+                    let catch = rng.gen::<f64>() < catch_probability;
+                    let mut trial = self.to_target(ctx, k, Some(cue))?;
+                    if catch {
+                        trial.go_cue = None;
+                    }
+                    return Ok(trial);
+                }
+                DelayedReach {
+                    cue_range,
+                    catch_probability,
+                }
+                .trial(ctx, rng)
             }
-            .trial(ctx, rng),
         }
+    }
+}
+
+impl CentreOutReach {
+    /// The reach from the centre posture (or `ctx.initial`) to target `k` of the circle, with
+    /// the go cue at `cue` (s).
+    fn to_target(
+        &self,
+        ctx: &TrialContext,
+        k: usize,
+        cue: Option<f64>,
+    ) -> Result<Trial, TaskError> {
+        if ctx.space_dim != 2 {
+            return Err(TaskError::Config {
+                field: "CentreOutReach".into(),
+                reason: format!(
+                    "targets on a circle need space_dim 2, got {}",
+                    ctx.space_dim
+                ),
+            });
+        }
+        let initial_joint = match ctx.initial {
+            Some(j) => j.to_vec(),
+            None => self.centre_joint(ctx.bounds),
+        };
+        let centre = (ctx.fingertip)(&initial_joint);
+        let angle = 2.0 * std::f64::consts::PI * k as f64 / self.n_targets as f64;
+        let target = vec![
+            centre[0] + self.radius * angle.cos(),
+            centre[1] + self.radius * angle.sin(),
+        ];
+        Ok(Trial {
+            initial_joint,
+            target,
+            go_cue: cue.map(|c| (c / ctx.dt).round() as usize),
+            endpoint_load: vec![],
+        })
     }
 }
 
@@ -176,7 +219,7 @@ impl BuiltinTask for CentreOutReach {
         },
         Param {
             name: "mode",
-            doc: "`{\"validation\": {\"cue\": s}}` or `{\"training\": {\"cue_range\": [s, s], \"catch_probability\": p}}`",
+            doc: "`{\"validation\": {\"cue\": s}}` or `{\"training\": {\"cue_range\": [s, s], \"catch_probability\": p, \"centre_out_fraction\": f}}` (f, default 0: the fraction of centre-out reaches among the random ones)",
         },
         Param {
             name: "cue_input",
@@ -191,6 +234,7 @@ impl BuiltinTask for CentreOutReach {
             mode: CentreOutMode::Training {
                 cue_range: (0.1, 0.3),
                 catch_probability: 0.5,
+                centre_out_fraction: 0.0,
             },
             cue_input: true,
         }

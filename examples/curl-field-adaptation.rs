@@ -1,0 +1,183 @@
+//! Curl-field adaptation with after-effects: the classic force-field experiment (Shadmehr &
+//! Mussa-Ivaldi 1994), on the six-muscle arm, as one phased run.
+//!
+//! What it shows:
+//! - a phased protocol ([`PhaseConfig`]) built in code from the arm26 centre-out recipe
+//!   ([`motornet::train::recipe`]): NF1 (the recipe's training, null field), FF (a clockwise
+//!   curl field of 10 N·s/m in every trial, Adam at 1e-3) and NF2 (the field off again), in
+//!   one [`AnyTrainer`], which enters each phase at its first batch;
+//! - a learning curve of behaviour, as in the studies: after every batch of FF and NF2 (and
+//!   every 500 batches of NF1) the 8 centre-out validation reaches (10 cm, no noise) run under
+//!   the phase's field ([`AnyTrainer::evaluate`] with the trainer's current environment), and
+//!   their mean signed lateral deviation ([`rollout_metrics`]) is recorded;
+//! - the four numbers the experiment is about: the lateral deviation at baseline (end of
+//!   NF1), at first exposure (the baseline network in the field), at the end of FF, and at
+//!   the first NF2 reaches (the after-effect: the adapted network without the field deviates
+//!   to the other side);
+//! - the hidden units' preferred directions (cosine tuning around peak speed,
+//!   `motornet::analysis`) before and after adaptation, and their mean shift.
+//!
+//! Writes into OUT_DIR: `adaptation.png` (the per-batch lateral deviation, phases marked),
+//! `paths.png` (the reaches at the four moments), `preferred-directions.png` and
+//! `adaptation.csv` (batch, phase, lateral deviation, final error).
+//!
+//! Run: `cargo run --release --example curl-field-adaptation [OUT_DIR]` (default
+//! `target/examples-out/curl-field-adaptation/`). About 2 minutes on a 2-core machine.
+
+use motornet::plot::plotters::prelude::*;
+use motornet::task::{CentreOutMode, CentreOutReach, EnvConfig, NoiseStd, TaskConfig};
+use motornet::train::{rollout_metrics, AnyTrainer, PhaseConfig, Rollout};
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Curl field strength (N·s/m); positive pushes the hand clockwise... of its velocity.
+const CURL: f64 = 10.0;
+/// Batches of the field phase and of the washout.
+const FF_BATCHES: usize = 1000;
+const NF2_BATCHES: usize = 500;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/examples-out/curl-field-adaptation".into()),
+    );
+    std::fs::create_dir_all(&out)?;
+
+    // The protocol: the recipe's run as NF1, then FF and NF2 at a constant 1e-3.
+    let recipe = motornet::train::recipe("RigidTendonArm26", "CentreOutReach")
+        .ok_or("no recipe for RigidTendonArm26 on CentreOutReach")?;
+    let mut config = (recipe.config)();
+    let nf1 = config.batches;
+    let constant = Some(motornet::train::LrSchedule::Constant);
+    config.phases = vec![
+        PhaseConfig {
+            name: Some("NF1".into()),
+            ..PhaseConfig::new(nf1)
+        },
+        PhaseConfig {
+            name: Some("FF".into()),
+            curl_field: Some(CURL),
+            lr: Some(1e-3),
+            lr_schedule: constant,
+            ..PhaseConfig::new(FF_BATCHES)
+        },
+        PhaseConfig {
+            name: Some("NF2".into()),
+            lr: Some(1e-3),
+            lr_schedule: constant,
+            ..PhaseConfig::new(NF2_BATCHES)
+        },
+    ];
+    config.batches = nf1 + FF_BATCHES + NF2_BATCHES;
+    let mut trainer = AnyTrainer::new(&config)?;
+    println!(
+        "RigidTendonArm26 / CentreOutReach, GRU {}: NF1 {nf1} batches, FF ({CURL} N·s/m) \
+         {FF_BATCHES}, NF2 {NF2_BATCHES}; {} threads",
+        config.network.hidden,
+        trainer.threads()
+    );
+
+    let start = Instant::now();
+    // (batch done, phase, rollout metrics) after the batches that are validated
+    let mut curve: Vec<(usize, String, f64, f64)> = vec![];
+    let mut moments: Vec<(&str, Rollout)> = vec![];
+    for b in 0..config.batches {
+        if b == nf1 {
+            // the moments around the switch: baseline, and the same network in the field
+            moments.push(("baseline (NF1 end)", validate(&trainer, Some(0.0))?));
+            moments.push(("first exposure (FF)", validate(&trainer, Some(CURL))?));
+        }
+        if b == nf1 + FF_BATCHES {
+            moments.push(("end of FF", validate(&trainer, Some(CURL))?));
+            moments.push(("after-effect (NF2)", validate(&trainer, Some(0.0))?));
+        }
+        trainer.batch()?;
+        if b + 1 > nf1 || (b + 1) % 500 == 0 {
+            let r = validate(&trainer, None)?;
+            let m = rollout_metrics(&r)?;
+            let phase = trainer.phase().map_or(String::new(), |(i, p)| p.label(i));
+            let lateral = m.mean_signed_lateral_deviation_m.unwrap_or(f64::NAN);
+            curve.push((b + 1, phase, lateral, m.mean_final_error_m));
+        }
+        if (b + 1) % 2500 == 0 {
+            println!("batch {:>5}  ({:.0} s)", b + 1, start.elapsed().as_secs_f64());
+        }
+    }
+    println!("trained in {:.0} s", start.elapsed().as_secs_f64());
+
+    println!("mean signed lateral deviation of the 8 reaches (mm; + = left of the motion):");
+    for (name, r) in &moments {
+        let m = rollout_metrics(r)?;
+        println!(
+            "  {name:<22} {:>7.2}",
+            1e3 * m.mean_signed_lateral_deviation_m.unwrap_or(f64::NAN)
+        );
+    }
+
+    // The learning curve, as a table and a plot with the phases marked.
+    let mut csv = String::from("batch,phase,mean_signed_lateral_deviation_m,mean_final_error_m\n");
+    for (b, phase, lateral, error) in &curve {
+        csv += &format!("{b},{phase},{lateral},{error}\n");
+    }
+    std::fs::write(out.join("adaptation.csv"), csv)?;
+    let lateral: Vec<(f64, f64)> = (curve.iter())
+        .map(|(b, _, l, _)| (*b as f64, 1e3 * l))
+        .collect();
+    let phases = vec![
+        (0, "NF1".to_string()),
+        (nf1, "FF".to_string()),
+        (nf1 + FF_BATCHES, "NF2".to_string()),
+    ];
+    motornet::plot::curves_with_phases(
+        &out,
+        "adaptation",
+        "Curl-field adaptation",
+        ("batch", "mm"),
+        &[("mean signed lateral deviation", lateral)],
+        &phases,
+    )?;
+
+    // The reaches at the four moments, side by side.
+    motornet::plot::style::register_font()?;
+    let path = out.join("paths.png");
+    let root = BitMapBackend::new(&path, (1600, 1600)).into_drawing_area();
+    root.fill(&WHITE)?;
+    for ((name, r), area) in moments.iter().zip(root.split_evenly((2, 2))) {
+        let paths = motornet::plot::fingertip_paths(r)?;
+        let targets = motornet::plot::targets(r)?;
+        let starts: Vec<(f64, f64)> = paths.iter().filter_map(|p| p.first().copied()).collect();
+        motornet::plot::draw_reaches(&area, &paths, &targets, &starts, name)?;
+    }
+    root.present()?;
+
+    println!(
+        "wrote adaptation.png, adaptation.csv and paths.png to {}",
+        out.display()
+    );
+    Ok(())
+}
+
+/// The 8 centre-out validation reaches (10 cm, go cue at 0.2 s, no noise) under the field
+/// `curl` (N·s/m; `None` = the field of the phase the trainer is in).
+fn validate(trainer: &AnyTrainer, curl: Option<f64>) -> Result<Rollout, Box<dyn Error>> {
+    let mut env = EnvConfig {
+        action_noise: 0.0,
+        obs_noise: NoiseStd::Same(0.0),
+        proprioception_noise: 0.0,
+        vision_noise: 0.0,
+        ..trainer.env().config().clone()
+    };
+    if let Some(k) = curl {
+        env.curl_field = (k != 0.0).then_some(motornet::task::CurlField {
+            strength: k,
+            probability: 1.0,
+        });
+    }
+    let task = TaskConfig::CentreOutReach(CentreOutReach {
+        mode: CentreOutMode::Validation { cue: 0.2 },
+        ..CentreOutReach::validation(8, 0.1)
+    });
+    Ok(trainer.evaluate(Some(task.build()), Some(&env), 8, 0, None)?)
+}

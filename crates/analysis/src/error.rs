@@ -104,7 +104,7 @@ pub(crate) fn check_matrix(
     if cols == 0 {
         return Err(AnalysisError::Empty { what: cols_name });
     }
-    let expected = rows.checked_mul(cols).unwrap_or(usize::MAX);
+    let expected = rows.saturating_mul(cols);
     if data.len() != expected {
         return Err(AnalysisError::Length {
             what,

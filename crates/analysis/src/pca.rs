@@ -49,7 +49,7 @@ impl Pca {
         let centred = DMatrix::from_fn(samples, units, |i, j| activity[i * units + j] - mean[j]);
         let covariance = (centred.transpose() * &centred) / (n - 1.0);
         let total: f64 = covariance.diagonal().iter().sum();
-        if !(total > 0.0) {
+        if total <= 0.0 {
             return Err(AnalysisError::NoVariance { samples });
         }
         let eigen = SymmetricEigen::new(covariance);
@@ -265,7 +265,7 @@ mod tests {
         for (i, v) in p.iter().enumerate() {
             assert!((v - 5f64.sqrt() * (i as f64 - 2.0)).abs() < 1e-12, "{p:?}");
         }
-        assert_eq!(pca.explained_variance_ratio()[1].abs() < 1e-15, true);
+        assert!(pca.explained_variance_ratio()[1].abs() < 1e-15);
     }
 
     #[test]

@@ -326,7 +326,7 @@ impl Figure for VarianceFigure<'_> {
     {
         let area = titled(
             root,
-            "Variance explained by each principal component (bars) and cumulative (line)",
+            "Variance explained: per component (bars), cumulative (line)",
         )?;
         let n = self.ratios.len();
         let x = 0.4..n.max(1) as f64 + 0.6;

@@ -14,6 +14,7 @@
 //! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes; gradient check and conformance suite for any network |
 //! | [`policy_dfdx`] | `motornet-policy-dfdx` | networks written in dfdx ops with automatic gradients (RNN, LSTM, GRU, yours); [`policy_dfdx::dfdx`] is the dfdx 0.13 they use |
 //! | [`train`] | `motornet-train` | closed-loop episodes, the dfdx op, Adam, checkpoints, metrics |
+//! | [`analysis`] | `motornet-analysis` | principal components, cosine tuning and preferred-direction shifts of recorded network activity |
 //! | `plot` | `motornet-plot` | PNG/SVG plots of runs and rollouts (feature `plot`) |
 //! | [`rand`], [`rand_distr`] | rand 0.8, rand_distr 0.4 | the versions the public signatures name ([`task::Task::trial`], [`policy::Policy::init_params`]) |
 //!
@@ -36,6 +37,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use motornet_analysis as analysis;
 pub use motornet_effector as effector;
 pub use motornet_muscle as muscle;
 #[cfg(feature = "plot")]

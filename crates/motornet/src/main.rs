@@ -18,6 +18,7 @@ macro_rules! eprintln {
     }};
 }
 
+mod analyze_cmd;
 mod train_cmd;
 
 #[derive(Parser)]
@@ -140,6 +141,11 @@ enum Command {
         #[arg(long, allow_negative_numbers = true)]
         curl_field: Option<f64>,
     },
+    /// Analyse a run's hidden activity on its validation reaches (centre-out, noiseless):
+    /// principal components (pca.csv, pc_trajectories.csv), each unit's cosine tuning around
+    /// peak speed (tuning.csv) and, with --compare, the shift of each unit's preferred
+    /// direction from this run to another (shift.csv), with plots, into RUN_DIR/analysis.
+    Analyze(analyze_cmd::AnalyzeArgs),
     /// Regenerate a run's plots from its directory.
     Plot {
         /// Run directory.
@@ -201,6 +207,7 @@ fn run(cli: Cli) -> Result<()> {
             task,
             curl_field,
         } => train_cmd::eval(&run_dir, task.as_deref(), curl_field),
+        Command::Analyze(args) => analyze_cmd::analyze(args),
         Command::Plot { run_dir } => {
             let trainer = train_cmd::load_run(&run_dir)?;
             for p in train_cmd::plot_run(&run_dir, &trainer)? {

@@ -9,6 +9,8 @@
 //!   in any dependency table;
 //! - motornet-policy-dfdx's `[dependencies]` are only motornet-policy, dfdx and rand (no
 //!   physics, tasks or training);
+//! - motornet-analysis's `[dependencies]` are only nalgebra and thiserror (plain slices of
+//!   activity: no effectors, tasks or training);
 //! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items);
 //! - the facade's program dependencies (clap, indicatif, ctrlc, motornet-plot) are optional,
 //!   behind default features `cli` and `plot`, and `cargo tree -p motornet
@@ -260,6 +262,18 @@ fn policy_dfdx_depends_only_on_policy_dfdx_and_rand() {
         &["motornet-policy", "dfdx", "rand"],
         "Networks with automatic gradients are networks: they implement motornet-policy's \
          `Policy` with dfdx and know nothing of effectors, tasks or training.",
+    );
+}
+
+#[test]
+fn analysis_depends_only_on_nalgebra_and_thiserror() {
+    let crates = crates();
+    let krate = &crates[find(&crates, "motornet-analysis")];
+    assert_only_dependencies(
+        krate,
+        &["nalgebra", "thiserror"],
+        "The analyses work on plain slices of recorded activity, from motornet or anywhere \
+         else: they must not know effectors, tasks, training or tensor libraries.",
     );
 }
 

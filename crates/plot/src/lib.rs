@@ -45,11 +45,16 @@
 //! ```
 #![warn(missing_docs)]
 
+mod analysis;
 mod error;
 mod figures;
 mod rollout;
 pub mod style;
 
+pub use analysis::{
+    draw_pc_trajectories, draw_preferred_directions, draw_variance_explained, pc_trajectories,
+    preferred_directions, variance_explained, PdPair,
+};
 pub use error::PlotError;
 pub use figures::{
     arm, curves, curves_with_phases, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles,

@@ -31,7 +31,8 @@ use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Curl field strength (N·s/m); positive pushes the hand clockwise... of its velocity.
+/// Curl field strength (N·s/m): the force on the hand is K times its speed, perpendicular to
+/// its velocity, pushing clockwise of the movement for K > 0.
 const CURL: f64 = 10.0;
 /// Batches of the field phase and of the washout.
 const FF_BATCHES: usize = 1000;
@@ -102,7 +103,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             curve.push((b + 1, phase, lateral, m.mean_final_error_m));
         }
         if (b + 1) % 2500 == 0 {
-            println!("batch {:>5}  ({:.0} s)", b + 1, start.elapsed().as_secs_f64());
+            println!(
+                "batch {:>5}  ({:.0} s)",
+                b + 1,
+                start.elapsed().as_secs_f64()
+            );
         }
     }
     println!("trained in {:.0} s", start.elapsed().as_secs_f64());
@@ -152,11 +157,70 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     root.present()?;
 
+    // The hidden units' preferred directions before (baseline, null field) and after
+    // adaptation (end of FF, in the field), and their shift.
+    let before = tuning(&moments[0].1)?;
+    let after = tuning(&moments[2].1)?;
+    let criterion = motornet::analysis::Tuned::default();
+    let shift = motornet::analysis::preferred_direction_shift(&before, &after, &criterion)?;
+    let deg = f64::to_degrees;
     println!(
-        "wrote adaptation.png, adaptation.csv and paths.png to {}",
+        "preferred directions: {} of {} units tuned in both; mean shift {:.1}° (+ = \
+         counter-clockwise), resultant length {:.2}",
+        shift.counted,
+        before.len(),
+        shift.mean_shift_rad.map_or(f64::NAN, deg),
+        shift.resultant_length
+    );
+    let pairs: Vec<motornet::plot::PdPair> = (shift.units.iter())
+        .map(|u| motornet::plot::PdPair {
+            run_deg: deg(u.pd_a_rad),
+            other_deg: deg(u.pd_b_rad),
+            counted: u.counted,
+        })
+        .collect();
+    motornet::plot::preferred_directions(
+        &out,
+        "preferred-directions",
+        &pairs,
+        ("baseline (deg)", "end of FF (deg)"),
+        "Preferred directions of the hidden units",
+    )?;
+
+    println!(
+        "wrote adaptation.png, adaptation.csv, paths.png and preferred-directions.png to {}",
         out.display()
     );
     Ok(())
+}
+
+/// Each hidden unit's cosine tuning to the reach direction, from its mean activity within
+/// 50 ms of each reach's peak speed.
+fn tuning(r: &Rollout) -> Result<Vec<motornet::analysis::UnitTuning>, Box<dyn Error>> {
+    let speeds = motornet::plot::fingertip_speeds(r)?;
+    let reaches = r.hidden.len();
+    let steps = speeds[0].len() - 1; // the network ran T steps between T + 1 states
+    let units = r.hidden[0].len() / steps;
+    // direction of each reach (rad, start → target) and the step of its peak speed
+    let directions: Vec<f64> = (r.fingertip.iter().zip(&r.target))
+        .map(|(f, t)| (t[1] - f[1]).atan2(t[0] - f[0]))
+        .collect();
+    let peaks: Vec<usize> = (speeds.iter())
+        .map(|s| {
+            let peak = (0..s.len()).fold(0, |best, i| if s[i] > s[best] { i } else { best });
+            peak.min(steps - 1)
+        })
+        .collect();
+    let half = (0.05 / r.dt).round() as usize;
+    Ok(motornet::analysis::cosine_tuning(
+        &r.hidden.concat(),
+        reaches,
+        steps,
+        units,
+        &directions,
+        &peaks,
+        half,
+    )?)
 }
 
 /// The 8 centre-out validation reaches (10 cm, go cue at 0.2 s, no noise) under the field

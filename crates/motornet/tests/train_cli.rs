@@ -335,6 +335,14 @@ fn the_config_example_in_docs_training_md_is_a_valid_config() {
     assert_eq!(c.losses.len(), 3);
     assert_eq!(c.env.vision_delay, Some(0.05));
     motornet::train::AnyTrainer::new(&c).unwrap();
+    // the phased protocol's example (the second block)
+    let start = end + doc[end..].find("```toml\n").expect("a second toml block") + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let c = TrainConfig::from_toml(&doc[start..end]).unwrap();
+    c.validate().unwrap();
+    assert_eq!((c.phases.len(), c.batches), (3, 1700));
+    assert_eq!(c.phases[1].curl_field, Some(10.0));
+    motornet::train::AnyTrainer::new(&c).unwrap();
     std::fs::remove_dir_all(&dir).ok();
 }
 

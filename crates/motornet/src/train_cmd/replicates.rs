@@ -544,14 +544,14 @@ fn write_summary(
         out,
         "loss",
         &format!(
-            "Training loss of {} replicates (mean over {window} batches)",
+            "Loss, {} replicates, mean of {window} batches",
             outcomes.len()
         ),
         ("batch", "loss"),
         &[
             ("mean", smooth(mean)),
-            ("mean + sd", smooth(upper)),
-            ("mean - sd", smooth(lower)),
+            ("+sd", smooth(upper)),
+            ("-sd", smooth(lower)),
         ],
         phases,
     );
@@ -571,15 +571,15 @@ fn write_summary(
         let plotted = motornet::plot::curves_with_phases(
             out,
             "validation",
-            &format!("Validation reaches of {} replicates", outcomes.len()),
+            &format!("Validation, {} replicates", outcomes.len()),
             ("batch", "mm"),
             &[
                 ("lateral deviation", lat),
-                ("+ sd", lat_hi),
-                ("- sd", lat_lo),
+                ("+sd", lat_hi),
+                ("-sd", lat_lo),
                 ("final error", err),
-                ("+ sd", err_hi),
-                ("- sd", err_lo),
+                ("+sd", err_hi),
+                ("-sd", err_lo),
             ],
             phases,
         );

@@ -97,7 +97,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         indicatif::MultiProgress::new()
     };
     // one thread per replicate, each with its own trainer (and worker pool)
-    let results: Vec<Option<Result<(Trained, Vec<PathBuf>)>>> = std::thread::scope(|scope| {
+    let results: Vec<Option<Result<Trained>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (reps.iter_mut())
             .map(|r| match &mut r.state {
                 State::Training(session) => {
@@ -106,14 +106,12 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
                     let stop = &stop;
                     Some(scope.spawn(move || {
                         let trained = session.train(stop, &bar)?;
-                        let plots = plot_run(session.out(), &session.trainer).unwrap_or_else(|e| {
-                            eprintln!(
-                                "warning: {}: plots not written: {e}",
-                                session.out().display()
-                            );
-                            vec![]
-                        });
-                        Ok((trained, plots))
+                        // (each replicate's plots, as a single run's, in its own thread)
+                        if let Err(e) = plot_run(session.out(), &session.trainer) {
+                            let out = session.out().display();
+                            eprintln!("warning: {out}: plots not written: {e}");
+                        }
+                        Ok(trained)
                     }))
                 }
                 State::Finished(_) => None,
@@ -133,7 +131,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let mut stopped = false;
     for (r, result) in reps.iter().zip(results) {
         let trainer = match (&r.state, result) {
-            (State::Training(session), Some(Ok((trained, _plots)))) => {
+            (State::Training(session), Some(Ok(trained))) => {
                 eprintln!("{}", session.summary_line(&trained));
                 stopped |= trained.stopped;
                 &session.trainer
@@ -158,9 +156,9 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             Err(e) => failed.push((r.index, e)),
         }
     }
-    let config = reps.iter().find_map(|r| match &r.state {
-        State::Training(s) => Some(s.trainer.config().clone()),
-        State::Finished(t) => Some(t.config().clone()),
+    let config = reps.first().map(|r| match &r.state {
+        State::Training(s) => s.trainer.config().clone(),
+        State::Finished(t) => t.config().clone(),
     });
     if !outcomes.is_empty() {
         let phases = config.as_ref().map_or(vec![], super::phase_starts);

@@ -3,7 +3,8 @@
 //! A run directory holds `config.json` (the resolved config: enough to rebuild the run),
 //! `log.csv` (one row per batch), `checkpoint.bin` (parameters, optimiser state, losses) and
 //! the plots (motornet-plot's `plot_run`: `loss`, `reaches`, `speed`, and `arm` for arm effectors,
-//! each as `.png` and `.svg`).
+//! each as `.png` and `.svg`). One run's training loop is [`Session::train`]; `--replicates N`
+//! (the `replicates` module) runs it for N seeds at once, one thread each.
 
 use crate::Result;
 use motornet::task::{CentreOutReach, EnvConfig, NoiseStd, TaskConfig};

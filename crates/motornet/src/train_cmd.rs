@@ -3,7 +3,8 @@
 //! A run directory holds `config.json` (the resolved config: enough to rebuild the run),
 //! `log.csv` (one row per batch), `checkpoint.bin` (parameters, optimiser state, losses) and
 //! the plots (motornet-plot's `plot_run`: `loss`, `reaches`, `speed`, and `arm` for arm effectors,
-//! each as `.png` and `.svg`).
+//! each as `.png` and `.svg`). One run's training loop is [`Session::train`]; `--replicates N`
+//! (the `replicates` module) runs it for N seeds at once, one thread each.
 
 use crate::Result;
 use motornet::task::{CentreOutReach, EnvConfig, NoiseStd, TaskConfig};
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+mod replicates;
 
 /// Command-line overrides of a training config (`motornet train`).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -80,6 +83,11 @@ pub(crate) struct TrainArgs {
     /// are deleted; other files are left). Without it an existing run is never overwritten.
     #[arg(long, conflicts_with = "resume")]
     pub overwrite: bool,
+    /// Train N networks at once, with seeds SEED, SEED+1, …, each a run directory
+    /// --out/rep-I, the machine's cores (or --threads) shared between them, and write their
+    /// summary (mean ± sd of the metrics and curves) to --out (docs/training.md, Replicates).
+    #[arg(long, value_name = "N")]
+    pub replicates: Option<usize>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -328,6 +336,18 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
     if args.batches == Some(0) {
         return Err("--batches must be at least 1".into());
     }
+    if args.replicates == Some(0) {
+        return Err("--replicates must be at least 1".into());
+    }
+    // a replicate set: `--replicates N`, or `--resume` of a directory that holds one
+    let resumes_set = args.resume
+        && args
+            .out
+            .as_deref()
+            .is_some_and(motornet::train::files::is_replicate_set);
+    if args.replicates.is_some() || resumes_set {
+        return replicates::train(&args);
+    }
     // a new run's trainer is built (and checked) before its directory is made, and kept
     let (config, run, fresh) = if args.resume {
         check_resume_flags(&args)?;
@@ -337,219 +357,324 @@ pub(crate) fn train(args: TrainArgs) -> Result<()> {
             .ok_or("--resume needs --out RUN_DIR (the run to continue)")?;
         let run = motornet::train::RunDir::open(&dir).map_err(|e| e.to_string())?;
         let mut c = TrainConfig::from_file(&run.join(CONFIG)).map_err(|e| e.to_string())?;
-        if let Some(n) = args.batches {
-            c.batches = n;
-        }
-        if let Some(t) = args.threads {
-            c.threads = t;
-        }
-        // (the validation interval does not change the run either)
-        if let Some(v) = args.validate_every {
-            c.validate_every = v;
-        }
+        resume_overrides(&args, &mut c);
         (c, run, None)
     } else {
         // everything that can be checked is, before the run directory is made
-        let config = config_from_args(&args)?;
-        if let (Some(r), false) = (recipe_of(&args), args.quiet) {
-            eprintln!(
-                "train: settings from the recipe for {} on {} (docs/training.md, Recipes), \
-                 flags override them",
-                r.effector, r.task
-            );
-        }
+        let config = new_config(&args)?;
         let trainer = start_trainer(&config)?;
         let out = args.out.clone().unwrap_or_else(default_out);
-        if let Some(from) = &config.init_from {
-            let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => false,
-            };
-            if same(from, &out) {
-                return Err(format!(
-                    "--init-from {} is the run directory itself (--out): start the new run in \
-                     another directory",
-                    from.display()
-                ));
-            }
-        }
+        check_init_from(&config, &out)?;
         let run =
             motornet::train::RunDir::create(&out, args.overwrite).map_err(|e| e.to_string())?;
         (config, run, Some(trainer))
     };
-    let out = run.path().to_path_buf();
-    let started = (|| -> Result<_> {
-        let resuming = fresh.is_none();
-        let mut trainer = match fresh {
-            Some(t) => t,
-            None => AnyTrainer::new(&config).map_err(|e| e.to_string())?,
-        };
-        let hash = trainer.config_hash();
-        if resuming {
-            restore_from(&mut trainer, &run.join(CHECKPOINT))?;
-            if trainer.batches_done() >= config.batches {
-                return Err(format!(
-                    "the run in {} already has {} batches; ask for more with --batches N \
-                     (the total)",
-                    out.display(),
-                    trainer.batches_done()
-                ));
-            }
-        }
-        let resolved = serde_json::to_string_pretty(trainer.config()).map_err(|e| e.to_string())?;
-        write_atomic(&run.join(CONFIG), &(resolved + "\n"))?;
-        // the log holds one row per batch of the checkpoint (rows a killed process wrote after
-        // its last checkpoint are cut), under its header
-        let header = if config.phases.is_empty() {
-            LOG_HEADER
-        } else {
-            PHASED_LOG_HEADER
-        };
-        let log = run
-            .open_log(header, trainer.batches_done())
-            .map_err(|e| e.to_string())?;
-        // the behaviour learning curve, cut back to the checkpoint's batches the same way
-        let validation = if config.validate_every > 0 {
-            let path = run.join(motornet::train::files::VALIDATION_FILE);
-            let keep = validation_rows_within(&path, trainer.batches_done());
-            let table = run
-                .open_table(
-                    motornet::train::files::VALIDATION_FILE,
-                    VALIDATION_HEADER,
-                    keep,
-                )
-                .map_err(|e| e.to_string())?;
-            Some((table, path))
-        } else {
-            None
-        };
-        Ok((trainer, hash, log, validation))
-    })();
-    let (mut trainer, hash, mut log, mut validation) = match started {
-        Ok(s) => s,
-        Err(e) => {
-            run.discard();
-            return Err(e);
-        }
-    };
-    let log_path = run.join(LOG);
-
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // a second Ctrl-C while stopping kills the process as usual
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
-    let total = config.batches;
-    let first = trainer.batches_done();
-    let bar = if args.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new(total as u64)
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} batches  {msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_position(first as u64);
-    let save = |trainer: &AnyTrainer| -> Result<()> {
-        trainer
-            .checkpoint()
-            .save(&out.join(CHECKPOINT), hash)
-            .map_err(|e| e.to_string())
-    };
-    let start = Instant::now();
-    let mut failure: Option<TrainError> = None;
-    let mut done_here = 0usize;
-    for b in first..total {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let t0 = Instant::now();
-        match trainer.batch() {
-            Ok(s) => {
-                done_here += 1;
-                // (the phase the batch ran in: names are quoted, as CSV needs for commas)
-                let phase = trainer.phase().map_or(String::new(), |(i, p)| {
-                    format!(",\"{}\"", p.label(i).replace('"', "\"\""))
-                });
-                writeln!(
-                    log,
-                    "{},{},{},{},{:.6}{phase}",
-                    s.batch,
-                    s.loss,
-                    s.grad_norm,
-                    s.lr,
-                    t0.elapsed().as_secs_f64()
-                )
-                .map_err(|e| io(&log_path, e))?;
-                if b % 10 == 0 || b + 1 == total {
-                    let rate = done_here as f64 / start.elapsed().as_secs_f64().max(1e-9);
-                    bar.set_message(format!("loss {:.4}  {:.1} batches/s", s.loss, rate));
-                }
-                bar.set_position((b + 1) as u64);
-                if let Some((table, path)) = &mut validation {
-                    if (b + 1) % config.validate_every == 0 {
-                        validate_row(&trainer, b + 1, table).map_err(|e| io(path, e))?;
-                    }
-                }
-                if config.checkpoint_every > 0 && (b + 1) % config.checkpoint_every == 0 {
-                    save(&trainer)?;
-                }
-            }
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    log.flush().map_err(|e| io(&log_path, e))?;
-    // the parameters are those before any failed batch: the last good state
-    save(&trainer)?;
-    if let Some(e) = failure {
-        return Err(format!(
-            "{e}; the last good checkpoint is {}",
-            out.join(CHECKPOINT).display()
-        ));
-    }
-    let losses = trainer.losses();
-    let tail = &losses[losses.len().saturating_sub(250)..];
-    let final_loss = if tail.is_empty() {
-        f64::NAN
-    } else {
-        tail.iter().sum::<f64>() / tail.len() as f64
-    };
-    let plots = plot_run(&out, &trainer).unwrap_or_else(|e| {
+    let mut session = Session::open(run, config, fresh)?;
+    let stop = stop_on_signal();
+    let bar = progress_bar(args.quiet, &session, "");
+    let trained = session.train(&stop, &bar)?;
+    let plots = plot_run(session.out(), &session.trainer).unwrap_or_else(|e| {
         eprintln!("warning: plots not written: {e}");
         vec![]
     });
-    let stopped = stop.load(Ordering::SeqCst);
-    eprintln!(
-        "train: out={} effector={} task={} network={} params={} batches={} batch_size={} threads={} seconds={seconds:.3} seconds_per_batch={:.6} final_loss={final_loss:.5}{}",
-        out.display(),
-        effector_name(trainer.config()),
-        trainer.config().task.name(),
-        trainer.config().network.kind.name(),
-        trainer.n_params(),
-        trainer.batches_done(),
-        config.batch_size,
-        trainer.threads(),
-        seconds / done_here.max(1) as f64,
-        if stopped { " stopped=signal" } else { "" }
-    );
+    eprintln!("{}", session.summary_line(&trained));
     for p in plots {
         eprintln!("wrote {}", p.display());
     }
     Ok(())
+}
+
+/// The config of a new run (or replicate set) from the flags, with the recipe's notice.
+fn new_config(args: &TrainArgs) -> Result<TrainConfig> {
+    let config = config_from_args(args)?;
+    if let (Some(r), false) = (recipe_of(args), args.quiet) {
+        eprintln!(
+            "train: settings from the recipe for {} on {} (docs/training.md, Recipes), \
+             flags override them",
+            r.effector, r.task
+        );
+    }
+    Ok(config)
+}
+
+/// The flags `--resume` may change (`--batches`, `--threads`, `--validate-every`: none of them
+/// changes the run) applied to the run's `config`.
+fn resume_overrides(args: &TrainArgs, c: &mut TrainConfig) {
+    if let Some(n) = args.batches {
+        c.batches = n;
+    }
+    if let Some(t) = args.threads {
+        c.threads = t;
+    }
+    if let Some(v) = args.validate_every {
+        c.validate_every = v;
+    }
+}
+
+/// `--init-from` naming the directory the new run goes to (`out`) is an error.
+fn check_init_from(config: &TrainConfig, out: &Path) -> Result<()> {
+    let Some(from) = &config.init_from else {
+        return Ok(());
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(from, out) {
+        return Err(format!(
+            "--init-from {} is the run directory itself (--out): start the new run in \
+             another directory",
+            from.display()
+        ));
+    }
+    Ok(())
+}
+
+/// A stop flag raised by Ctrl-C or SIGTERM (every training loop of the process checks it after
+/// each batch); a second signal while stopping kills the process as usual.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    stop
+}
+
+/// The progress bar of `session`'s batches (hidden when `quiet`), `prefix` before it.
+fn progress_bar(quiet: bool, session: &Session, prefix: &str) -> indicatif::ProgressBar {
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(session.config.batches as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix}{elapsed_precise} [{bar:30}] {pos}/{len} batches  {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar.set_position(session.trainer.batches_done() as u64);
+    bar
+}
+
+/// A run ready to train: its directory (locked), its trainer, and its log and validation
+/// table open for appending. One run of `motornet train`, or one replicate of a set.
+pub(crate) struct Session {
+    run: motornet::train::RunDir,
+    config: TrainConfig,
+    trainer: AnyTrainer,
+    hash: u64,
+    log: std::fs::File,
+    validation: Option<(std::fs::File, PathBuf)>,
+}
+
+/// What [`Session::train`] did.
+pub(crate) struct Trained {
+    /// Wall time of the loop (s).
+    seconds: f64,
+    /// Batches trained in this session (not counting those a resumed checkpoint held).
+    batches: usize,
+    /// Whether a signal stopped it before its last batch.
+    stopped: bool,
+}
+
+impl Session {
+    /// Opens `run` for training with `config`: `trainer` is a new run's (its network already
+    /// initialised, or restored by the caller); `None` resumes the run from its checkpoint (an
+    /// error if it already has `config.batches`). Writes `config.json` and opens the log and
+    /// validation table, cut back to the trainer's batches. If this fails, a directory made for
+    /// the run is removed again.
+    fn open(
+        run: motornet::train::RunDir,
+        config: TrainConfig,
+        trainer: Option<AnyTrainer>,
+    ) -> Result<Self> {
+        let opened = (|| -> Result<_> {
+            let trainer = match trainer {
+                Some(t) => t,
+                None => {
+                    let mut t = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
+                    restore_from(&mut t, &run.join(CHECKPOINT))?;
+                    if t.batches_done() >= config.batches {
+                        return Err(format!(
+                            "the run in {} already has {} batches; ask for more with --batches \
+                             N (the total)",
+                            run.path().display(),
+                            t.batches_done()
+                        ));
+                    }
+                    t
+                }
+            };
+            let hash = trainer.config_hash();
+            let resolved =
+                serde_json::to_string_pretty(trainer.config()).map_err(|e| e.to_string())?;
+            write_atomic(&run.join(CONFIG), &(resolved + "\n"))?;
+            // the log holds one row per batch of the checkpoint (rows a killed process wrote
+            // after its last checkpoint are cut), under its header
+            let header = if config.phases.is_empty() {
+                LOG_HEADER
+            } else {
+                PHASED_LOG_HEADER
+            };
+            let log = run
+                .open_log(header, trainer.batches_done())
+                .map_err(|e| e.to_string())?;
+            // the behaviour learning curve, cut back to the checkpoint's batches the same way
+            let validation = if config.validate_every > 0 {
+                let path = run.join(motornet::train::files::VALIDATION_FILE);
+                let keep = validation_rows_within(&path, trainer.batches_done());
+                let table = run
+                    .open_table(
+                        motornet::train::files::VALIDATION_FILE,
+                        VALIDATION_HEADER,
+                        keep,
+                    )
+                    .map_err(|e| e.to_string())?;
+                Some((table, path))
+            } else {
+                None
+            };
+            Ok((trainer, hash, log, validation))
+        })();
+        match opened {
+            Ok((trainer, hash, log, validation)) => Ok(Self {
+                run,
+                config,
+                trainer,
+                hash,
+                log,
+                validation,
+            }),
+            Err(e) => {
+                run.discard();
+                Err(e)
+            }
+        }
+    }
+
+    /// The run directory.
+    fn out(&self) -> &Path {
+        self.run.path()
+    }
+
+    /// The training loop of one run, up to `config.batches`: one row of `log.csv` per batch,
+    /// a row of `validation.csv` every `validate_every` batches, a checkpoint every
+    /// `checkpoint_every` batches and at the end; stops after the current batch once `stop` is
+    /// raised. A non-finite batch ends it with an error naming the last good checkpoint
+    /// (saved). `bar` shows the progress.
+    fn train(&mut self, stop: &AtomicBool, bar: &indicatif::ProgressBar) -> Result<Trained> {
+        let out = self.run.path().to_path_buf();
+        let log_path = self.run.join(LOG);
+        let total = self.config.batches;
+        let first = self.trainer.batches_done();
+        let (trainer, hash) = (&mut self.trainer, self.hash);
+        let save = |trainer: &AnyTrainer| -> Result<()> {
+            trainer
+                .checkpoint()
+                .save(&out.join(CHECKPOINT), hash)
+                .map_err(|e| e.to_string())
+        };
+        let start = Instant::now();
+        let mut failure: Option<TrainError> = None;
+        let mut done_here = 0usize;
+        for b in first..total {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let t0 = Instant::now();
+            match trainer.batch() {
+                Ok(s) => {
+                    done_here += 1;
+                    // (the phase the batch ran in: names are quoted, as CSV needs for commas)
+                    let phase = trainer.phase().map_or(String::new(), |(i, p)| {
+                        format!(",\"{}\"", p.label(i).replace('"', "\"\""))
+                    });
+                    writeln!(
+                        self.log,
+                        "{},{},{},{},{:.6}{phase}",
+                        s.batch,
+                        s.loss,
+                        s.grad_norm,
+                        s.lr,
+                        t0.elapsed().as_secs_f64()
+                    )
+                    .map_err(|e| io(&log_path, e))?;
+                    if b % 10 == 0 || b + 1 == total {
+                        let rate = done_here as f64 / start.elapsed().as_secs_f64().max(1e-9);
+                        bar.set_message(format!("loss {:.4}  {:.1} batches/s", s.loss, rate));
+                    }
+                    bar.set_position((b + 1) as u64);
+                    if let Some((table, path)) = &mut self.validation {
+                        if (b + 1) % self.config.validate_every == 0 {
+                            validate_row(trainer, b + 1, table).map_err(|e| io(path, e))?;
+                        }
+                    }
+                    if self.config.checkpoint_every > 0
+                        && (b + 1) % self.config.checkpoint_every == 0
+                    {
+                        save(trainer)?;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        self.log.flush().map_err(|e| io(&log_path, e))?;
+        // the parameters are those before any failed batch: the last good state
+        save(trainer)?;
+        if let Some(e) = failure {
+            return Err(format!(
+                "{e}; the last good checkpoint is {}",
+                out.join(CHECKPOINT).display()
+            ));
+        }
+        Ok(Trained {
+            seconds,
+            batches: done_here,
+            stopped: trainer.batches_done() < total,
+        })
+    }
+
+    /// The `train: out=… final_loss=…` line of a run that `trained`.
+    fn summary_line(&self, trained: &Trained) -> String {
+        let trainer = &self.trainer;
+        format!(
+            "train: out={} effector={} task={} network={} params={} batches={} batch_size={} threads={} seconds={:.3} seconds_per_batch={:.6} final_loss={:.5}{}",
+            self.out().display(),
+            effector_name(trainer.config()),
+            trainer.config().task.name(),
+            trainer.config().network.kind.name(),
+            trainer.n_params(),
+            trainer.batches_done(),
+            self.config.batch_size,
+            trainer.threads(),
+            trained.seconds,
+            trained.seconds / trained.batches.max(1) as f64,
+            final_loss(trainer.losses()),
+            if trained.stopped { " stopped=signal" } else { "" }
+        )
+    }
+}
+
+/// The final loss of a run: the mean loss of its last 250 batches (of all, if fewer; NaN
+/// without any).
+pub(crate) fn final_loss(losses: &[f64]) -> f64 {
+    let tail = &losses[losses.len().saturating_sub(250)..];
+    if tail.is_empty() {
+        f64::NAN
+    } else {
+        tail.iter().sum::<f64>() / tail.len() as f64
+    }
 }
 
 fn effector_name(c: &TrainConfig) -> String {

@@ -23,6 +23,9 @@ pub const VALIDATION_FILE: &str = "validation.csv";
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 /// The lock file of a run directory.
 pub const LOCK_FILE: &str = ".lock";
+/// What a replicate set is (`motornet train --replicates N`): the file that makes a directory
+/// a set of runs `rep-0` … `rep-{N-1}` rather than a run.
+pub const REPLICATES_FILE: &str = "replicates.json";
 
 fn io_error(path: &Path, reason: impl std::fmt::Display) -> TrainError {
     TrainError::Io {
@@ -109,6 +112,28 @@ pub fn is_run_dir(dir: &Path) -> bool {
     dir.join(CONFIG_FILE).is_file()
 }
 
+/// Whether `dir` holds a replicate set (its [`REPLICATES_FILE`]).
+pub fn is_replicate_set(dir: &Path) -> bool {
+    dir.join(REPLICATES_FILE).is_file()
+}
+
+/// What a directory holds: a run, or a set of replicate runs (the file that marks it, the
+/// words that name it in errors).
+#[derive(Clone, Copy)]
+struct Kind {
+    marker: &'static str,
+    name: &'static str,
+}
+
+const RUN: Kind = Kind {
+    marker: CONFIG_FILE,
+    name: "a run",
+};
+const SET: Kind = Kind {
+    marker: REPLICATES_FILE,
+    name: "a replicate set",
+};
+
 /// A run directory this process holds the lock of; the lock goes when this value is dropped
 /// (or the process ends).
 #[derive(Debug)]
@@ -127,6 +152,20 @@ impl RunDir {
     /// program writes: `*.png`, `*.npy`, `*.csv`, `*.json` at its top level); a non-empty
     /// directory that is not a run is always an error (nothing in it is deleted).
     pub fn create(path: &Path, overwrite: bool) -> Result<Self, TrainError> {
+        Self::create_kind(path, overwrite, RUN)
+    }
+
+    /// [`RunDir::create`] for a replicate set (`motornet train --replicates N`): a directory
+    /// marked by [`REPLICATES_FILE`] instead of `config.json`, under the same rules (refused if
+    /// it holds a set, unless `overwrite`, which removes the set's top-level files as
+    /// [`RunDir::create`] does a run's; always refused if it holds anything else). Its
+    /// replicates, in subdirectories, are run directories of their own.
+    pub fn create_set(path: &Path, overwrite: bool) -> Result<Self, TrainError> {
+        Self::create_kind(path, overwrite, SET)
+    }
+
+    fn create_kind(path: &Path, overwrite: bool, kind: Kind) -> Result<Self, TrainError> {
+        let holds = |p: &Path| p.join(kind.marker).is_file();
         let existed = path.exists();
         if existed && !path.is_dir() {
             return Err(io_error(path, "exists and is not a directory"));
@@ -134,22 +173,31 @@ impl RunDir {
         if existed {
             let others = Self::entries_besides_lock(path)?;
             if !others.is_empty() {
-                if !is_run_dir(path) {
+                if !holds(path) {
                     return Err(io_error(
                         path,
                         format!(
-                            "is not empty ({} entries, e.g. `{}`) and holds no run; choose a new \
-                             or empty directory",
+                            "is not empty ({} entries, e.g. `{}`) and holds no {}; choose a \
+                             new or empty directory",
                             others.len(),
-                            others[0]
+                            others[0],
+                            &kind.name[2..]
                         ),
                     ));
                 }
                 if !overwrite {
+                    let eval = if kind.marker == CONFIG_FILE {
+                        "evaluate it with `motornet eval`, "
+                    } else {
+                        ""
+                    };
                     return Err(io_error(
                         path,
-                        "already holds a run; continue it with --resume, evaluate it with \
-                         `motornet eval`, or replace it with --overwrite",
+                        format!(
+                            "already holds {}; continue it with --resume, {eval}or replace it \
+                             with --overwrite",
+                            kind.name
+                        ),
                     ));
                 }
             }
@@ -157,7 +205,7 @@ impl RunDir {
             std::fs::create_dir_all(path).map_err(|e| io_error(path, e))?;
         }
         let dir = Self::lock(path, !existed)?;
-        if overwrite && is_run_dir(path) {
+        if overwrite && holds(path) {
             dir.remove_run_files()?;
         }
         Ok(dir)
@@ -165,11 +213,23 @@ impl RunDir {
 
     /// An existing run at `path`, to continue or add to: it must hold a run.
     pub fn open(path: &Path) -> Result<Self, TrainError> {
+        Self::open_kind(path, RUN)
+    }
+
+    /// An existing replicate set at `path` (see [`RunDir::create_set`]), to continue.
+    pub fn open_set(path: &Path) -> Result<Self, TrainError> {
+        Self::open_kind(path, SET)
+    }
+
+    fn open_kind(path: &Path, kind: Kind) -> Result<Self, TrainError> {
         if !path.is_dir() {
             return Err(io_error(path, "no such run directory"));
         }
-        if !is_run_dir(path) {
-            return Err(io_error(path, format!("holds no run (no {CONFIG_FILE})")));
+        if !path.join(kind.marker).is_file() {
+            return Err(io_error(
+                path,
+                format!("holds no {} (no {})", &kind.name[2..], kind.marker),
+            ));
         }
         Self::lock(path, false)
     }
@@ -382,6 +442,43 @@ mod tests {
         assert!(other.join("thesis.tex").exists());
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::remove_dir_all(&other);
+    }
+
+    #[test]
+    fn a_replicate_set_follows_the_rules_of_a_run_and_is_never_taken_for_one() {
+        let set = scratch("set");
+        {
+            let dir = RunDir::create_set(&set, false).unwrap();
+            write_atomic(&dir.join(REPLICATES_FILE), b"{}").unwrap();
+            write_atomic(&dir.join("summary.csv"), b"x").unwrap();
+            std::fs::create_dir_all(dir.join("rep-0")).unwrap();
+        }
+        let e = RunDir::create_set(&set, false).unwrap_err().to_string();
+        assert!(
+            e.contains("already holds a replicate set") && e.contains("--overwrite"),
+            "{e}"
+        );
+        // a set is not a run, and a run is not a set, even with --overwrite
+        for overwrite in [false, true] {
+            let e = RunDir::create(&set, overwrite).unwrap_err().to_string();
+            assert!(e.contains("holds no run"), "{e}");
+        }
+        let e = RunDir::open(&set).unwrap_err().to_string();
+        assert!(e.contains("holds no run"), "{e}");
+        RunDir::open_set(&set).unwrap();
+        let run = scratch("not-a-set");
+        drop(RunDir::create(&run, false).unwrap());
+        write_atomic(&run.join(CONFIG_FILE), b"{}").unwrap();
+        let e = RunDir::create_set(&run, true).unwrap_err().to_string();
+        assert!(e.contains("holds no replicate set"), "{e}");
+        let e = RunDir::open_set(&run).unwrap_err().to_string();
+        assert!(e.contains("no replicates.json"), "{e}");
+        // --overwrite removes the set's own files, not its replicates' directories
+        drop(RunDir::create_set(&set, true).unwrap());
+        assert!(!set.join(REPLICATES_FILE).exists() && !set.join("summary.csv").exists());
+        assert!(set.join("rep-0").is_dir());
+        let _ = std::fs::remove_dir_all(&set);
+        let _ = std::fs::remove_dir_all(&run);
     }
 
     #[test]

@@ -13,13 +13,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figures::{Polyline, CURVE_SIZE, PLANAR_SIZE};
-use crate::style::{
-    color, register_font, text_style, tick_formatter, AXIS_DESC_SIZE, LABEL_SIZE, TITLE_SIZE,
+use crate::figures::{
+    draw_on, render, titled_area as titled, DrawResult, Figure, Polyline, CURVE_SIZE, PLANAR_SIZE,
 };
+use crate::style::{color, text_style, tick_formatter, AXIS_DESC_SIZE, LABEL_SIZE};
 use crate::PlotError;
-
-type DrawResult = Result<(), Box<dyn StdError>>;
 
 const MARGIN: u32 = 20;
 const X_LABEL_AREA: u32 = 55;
@@ -159,81 +157,7 @@ where
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering (the same two files, font and errors as the plots of `figures`).
-
-/// A plot that can be drawn on any plotters backend.
-trait Figure {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
-    where
-        DB::ErrorType: 'static;
-}
-
-fn draw_on<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    figure: &impl Figure,
-) -> Result<(), PlotError>
-where
-    DB::ErrorType: 'static,
-{
-    register_font()?;
-    figure.draw(area).map_err(|e| PlotError::Backend {
-        message: e.to_string(),
-    })
-}
-
-/// Draws `figure` (`size` pixels) into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
-fn render(
-    dir: &Path,
-    stem: &str,
-    size: (u32, u32),
-    figure: &impl Figure,
-) -> Result<Vec<PathBuf>, PlotError> {
-    let png = dir.join(format!("{stem}.png"));
-    let svg = dir.join(format!("{stem}.svg"));
-    if stem.is_empty() {
-        return Err(PlotError::Input {
-            path: png,
-            message: "the file stem is empty".to_string(),
-        });
-    }
-    register_font()?;
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let draw_error = |path: &Path, e: Box<dyn StdError>| PlotError::Draw {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
-        figure
-            .draw(&root)
-            .and_then(|()| root.present().map_err(Into::into))
-            .map_err(|e| draw_error(&png, e))?;
-    }
-    {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
-        figure
-            .draw(&root)
-            .and_then(|()| root.present().map_err(Into::into))
-            .map_err(|e| draw_error(&svg, e))?;
-    }
-    Ok(vec![png, svg])
-}
-
-/// A white canvas with `title` on top; returns the area below it.
-fn titled<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>>
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    root.margin(8, 0, 0, 0)
-        .titled(title, text_style(TITLE_SIZE))
-}
+// Rendering: `figures`' two files (PNG and SVG), font and errors.
 
 /// A chart over `x` × `y` with the house grid, tick labels and axis descriptions.
 fn chart<'a, DB: DrawingBackend>(

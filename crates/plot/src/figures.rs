@@ -275,17 +275,17 @@ where
 // ---------------------------------------------------------------------------------------------
 // Rendering to both backends.
 
-type DrawResult = Result<(), Box<dyn StdError>>;
+pub(crate) type DrawResult = Result<(), Box<dyn StdError>>;
 
 /// A plot that can be drawn on any plotters backend.
-trait Figure {
+pub(crate) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static;
 }
 
 /// Draws `figure` on a caller's area (after registering the font).
-fn draw_on<DB: DrawingBackend>(
+pub(crate) fn draw_on<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     figure: &impl Figure,
 ) -> Result<(), PlotError>
@@ -299,7 +299,7 @@ where
 }
 
 /// Draws `figure` (`size` pixels) into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
-fn render(
+pub(crate) fn render(
     dir: &Path,
     stem: &str,
     size: (u32, u32),
@@ -340,7 +340,7 @@ fn render(
 }
 
 /// A white canvas with `title` on top; returns the area below the title.
-fn titled_area<DB: DrawingBackend>(
+pub(crate) fn titled_area<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>>

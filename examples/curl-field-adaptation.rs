@@ -202,20 +202,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// Each hidden unit's cosine tuning to the reach direction, from its mean activity within
 /// 50 ms of each reach's peak speed.
 fn tuning(r: &Rollout) -> Result<Vec<motornet::analysis::UnitTuning>, Box<dyn Error>> {
-    let speeds = motornet::plot::fingertip_speeds(r)?;
+    // direction of each reach (rad, start → target) and the network step of its peak speed
+    let (directions, peaks) = motornet::train::metrics::reach_directions_and_peaks(r)?;
     let reaches = r.hidden.len();
-    let steps = speeds[0].len() - 1; // the network ran T steps between T + 1 states
+    let steps = r.fingertip[0].len() / 4 - 1; // T steps between T + 1 planar states
     let units = r.hidden[0].len() / steps;
-    // direction of each reach (rad, start → target) and the step of its peak speed
-    let directions: Vec<f64> = (r.fingertip.iter().zip(&r.target))
-        .map(|(f, t)| (t[1] - f[1]).atan2(t[0] - f[0]))
-        .collect();
-    let peaks: Vec<usize> = (speeds.iter())
-        .map(|s| {
-            let peak = (0..s.len()).fold(0, |best, i| if s[i] > s[best] { i } else { best });
-            peak.min(steps - 1)
-        })
-        .collect();
     let half = (0.05 / r.dt).round() as usize;
     Ok(motornet::analysis::cosine_tuning(
         &r.hidden.concat(),

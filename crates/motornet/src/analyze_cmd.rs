@@ -91,30 +91,16 @@ fn activity(dir: &Path, curl_field: Option<f64>) -> Result<Activity> {
     })
 }
 
-/// Each reach's direction (rad, start → target, counter-clockwise from +x) and the network
-/// step of its peak fingertip speed, for planar effectors; `None` out of the plane.
+/// Each reach's direction and the network step of its peak fingertip speed
+/// (`motornet::train::metrics::reach_directions_and_peaks`), for planar effectors; `None` out
+/// of the plane.
 fn directions_and_peaks(a: &Activity) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
-    let r = &a.rollout;
-    if r.target.first().map_or(0, Vec::len) != 2 {
+    if a.rollout.target.first().map_or(0, Vec::len) != 2 {
         return Ok(None);
     }
-    let speeds = motornet::plot::fingertip_speeds(r).map_err(|e| e.to_string())?;
-    let mut directions = Vec::with_capacity(a.reaches);
-    let mut peaks = Vec::with_capacity(a.reaches);
-    for (b, (f, t)) in r.fingertip.iter().zip(&r.target).enumerate() {
-        let (dx, dy) = (t[0] - f[0], t[1] - f[1]);
-        if dx.hypot(dy) < motornet::train::metrics::MIN_STRAIGHT_DISTANCE_M {
-            return Err(format!(
-                "reach {b} starts on its target: it has no direction to tune to"
-            ));
-        }
-        directions.push(dy.atan2(dx));
-        // the state of peak speed; the network's state at step t is computed from state t
-        let s = &speeds[b];
-        let peak = (0..s.len()).fold(0, |best, i| if s[i] > s[best] { i } else { best });
-        peaks.push(peak.min(a.steps - 1));
-    }
-    Ok(Some((directions, peaks)))
+    motornet::train::metrics::reach_directions_and_peaks(&a.rollout)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// The cosine tuning of each hidden unit around the reaches' peak speed, `None` out of the

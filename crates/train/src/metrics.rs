@@ -272,6 +272,50 @@ pub fn rollout_metrics(r: &Rollout) -> Result<RolloutMetrics, MetricsError> {
     })
 }
 
+/// What a tuning analysis of a planar rollout needs per reach: its direction (rad, start →
+/// target, anticlockwise from +x) and the network step of its peak fingertip speed (the state
+/// of peak speed, at most T − 1: the network's state at step t is computed from state t).
+/// For `motornet_analysis::cosine_tuning` with the rollout's `hidden` rows.
+///
+/// # Errors
+///
+/// [`MetricsError::Empty`] for a rollout without reaches; [`MetricsError::Shape`] for a reach
+/// out of the plane, with fewer than 2 states, or starting on its target (no direction).
+pub fn reach_directions_and_peaks(r: &Rollout) -> Result<(Vec<f64>, Vec<usize>), MetricsError> {
+    if r.fingertip.is_empty() {
+        return Err(MetricsError::Empty);
+    }
+    let mut directions = Vec::with_capacity(r.fingertip.len());
+    let mut peaks = Vec::with_capacity(r.fingertip.len());
+    for (element, (f, t)) in r.fingertip.iter().zip(&r.target).enumerate() {
+        let shape = |message: String| MetricsError::Shape { element, message };
+        if t.len() != 2 || f.len() % 4 != 0 || f.len() < 8 {
+            return Err(shape(format!(
+                "needs a planar reach of at least 2 states, got a target of {} and {} \
+                 fingertip numbers",
+                t.len(),
+                f.len()
+            )));
+        }
+        let (dx, dy) = (t[0] - f[0], t[1] - f[1]);
+        if dx.hypot(dy) < MIN_STRAIGHT_DISTANCE_M {
+            return Err(shape("starts on its target: it has no direction".into()));
+        }
+        directions.push(dy.atan2(dx));
+        let speed = |s: &[f64]| s[2].hypot(s[3]);
+        let states: Vec<&[f64]> = f.chunks(4).collect();
+        let peak = (0..states.len()).fold(0, |best, i| {
+            if speed(states[i]) > speed(states[best]) {
+                i
+            } else {
+                best
+            }
+        });
+        peaks.push(peak.min(states.len() - 2));
+    }
+    Ok((directions, peaks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,5 +572,43 @@ mod tests {
             rollout_metrics(&r),
             Err(MetricsError::Shape { element: 1, .. })
         ));
+    }
+
+    #[test]
+    fn reach_directions_and_peaks_give_each_reach_s_angle_and_peak_step() {
+        // a reach up-left (135°) peaking at state 2, one along −y peaking at the last state
+        let r = Rollout {
+            fingertip: vec![
+                trajectory(&[
+                    ([0.0, 0.0], [0.0, 0.0]),
+                    ([-0.01, 0.01], [-0.3, 0.3]),
+                    ([-0.03, 0.03], [-0.5, 0.5]),
+                    ([-0.05, 0.05], [-0.1, 0.1]),
+                ]),
+                trajectory(&[
+                    ([0.0, 0.0], [0.0, 0.0]),
+                    ([0.0, -0.01], [0.0, -0.2]),
+                    ([0.0, -0.02], [0.0, -0.3]),
+                    ([0.0, -0.03], [0.0, -0.4]),
+                ]),
+            ],
+            target: vec![vec![-0.05, 0.05], vec![0.0, -0.1]],
+            ..Rollout::default()
+        };
+        let (dirs, peaks) = reach_directions_and_peaks(&r).unwrap();
+        assert!((dirs[0] - 0.75 * std::f64::consts::PI).abs() < 1e-12);
+        assert!((dirs[1] + 0.5 * std::f64::consts::PI).abs() < 1e-12);
+        // the peak at the last state (3) is the network's last step (2)
+        assert_eq!(peaks, [2, 2]);
+        let mut on_target = r.clone();
+        on_target.target[1] = vec![0.0, 0.0];
+        assert!(matches!(
+            reach_directions_and_peaks(&on_target),
+            Err(MetricsError::Shape { element: 1, .. })
+        ));
+        assert_eq!(
+            reach_directions_and_peaks(&Rollout::default()),
+            Err(MetricsError::Empty)
+        );
     }
 }

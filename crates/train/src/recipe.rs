@@ -37,6 +37,13 @@ pub static RECIPES: &[Recipe] = &[
               activation-rate penalty; straight reaches that end within 1 cm",
         config: arm26_centre_out,
     },
+    Recipe {
+        effector: "ReluPointMass24",
+        task: "CentreOutReach",
+        doc: "The arm26 centre-out recipe on the point mass: straight reaches that end within \
+              1 cm",
+        config: point_mass_centre_out,
+    },
 ];
 
 /// The recipe for `effector` (a preset name) on `task` (a task name), if there is one.
@@ -48,9 +55,19 @@ pub fn recipe(effector: &str, task: &str) -> Option<&'static Recipe> {
 
 /// `RigidTendonArm26` on `CentreOutReach`: see [`RECIPES`].
 fn arm26_centre_out() -> TrainConfig {
+    centre_out("RigidTendonArm26")
+}
+
+/// `ReluPointMass24` on `CentreOutReach`: the same settings (measured in docs/training.md).
+fn point_mass_centre_out() -> TrainConfig {
+    centre_out("ReluPointMass24")
+}
+
+/// The centre-out settings of [`RECIPES`] for `preset`.
+fn centre_out(preset: &str) -> TrainConfig {
     TrainConfig {
         effector: EffectorChoice::Preset {
-            preset: "RigidTendonArm26".into(),
+            preset: preset.into(),
             muscle: None,
         },
         task: TaskConfig::CentreOutReach(CentreOutReach {

@@ -23,7 +23,7 @@
 //! `adaptation.csv` (batch, phase, lateral deviation, final error).
 //!
 //! Run: `cargo run --release --example curl-field-adaptation [OUT_DIR]` (default
-//! `target/examples-out/curl-field-adaptation/`). About 2 minutes on a 2-core machine.
+//! `target/examples-out/curl-field-adaptation/`). About 80 s on a 2-core machine.
 
 use motornet::plot::plotters::prelude::*;
 use motornet::task::{CentreOutMode, CentreOutReach, EnvConfig, NoiseStd, TaskConfig};

@@ -32,7 +32,7 @@ pub static RECIPES: &[Recipe] = &[
         effector: "RigidTendonArm26",
         task: "CentreOutReach",
         doc: "The MotorNet-paper arm reaching with delays (proprioception 20 ms, vision 70 ms) \
-              and noise, half its trials centre-out: GRU 64, 15000 batches, cosine-decayed Adam \
+              and noise, half its trials centre-out: GRU 64, 10000 batches, cosine-decayed Adam \
               3e-3 → 1e-4, position L1 plus a speed penalty and a small activation and \
               activation-rate penalty; straight reaches that end within 1 cm",
         config: arm26_centre_out,
@@ -107,7 +107,7 @@ fn centre_out(preset: &str) -> TrainConfig {
                 derivative_weight: 0.5,
             }),
         ],
-        batches: 15000,
+        batches: 10000,
         lr: 3e-3,
         lr_schedule: LrSchedule::Cosine { min_lr: 1e-4 },
         ..TrainConfig::default()

@@ -26,7 +26,7 @@ use motornet::task::step::{DynStepLogic, StepContext, StepEffects, StepLogic};
 use motornet::task::{EnvConfig, Environment, Task, TaskError, Trial, TrialContext};
 use motornet::train::rand::rngs::StdRng;
 use motornet::train::rand::{Rng, SeedableRng};
-use motornet::train::{EpisodeRunner, Trainer, TrainerConfig};
+use motornet::train::{EpisodeRunner, LrPlan, LrSchedule, Trainer, TrainerConfig};
 use std::error::Error;
 use std::sync::Arc;
 
@@ -505,6 +505,37 @@ fn main() -> Result<(), Box<dyn Error>> {
         r.loss,
         1e3 * final_error
     );
+
+    // a second phase, as a protocol would run it: the user's task again under noisier
+    // commands, only the network's input weights learning, at a lower rate
+    let noisy = EnvConfig {
+        action_noise: 0.02,
+        ..resumed.env().config().clone()
+    };
+    let task = resumed.env().task().clone();
+    resumed.set_environment(Some(task), Some(&noisy))?;
+    let layout = resumed.policy().layout().clone();
+    let mask = motornet::train::phase::trainable_mask(&layout, &["w_ih".into(), "b_ih".into()])?;
+    resumed.set_trainable(Some(mask.clone()))?;
+    resumed.set_lr_plan(LrPlan {
+        lr: 1e-3,
+        schedule: LrSchedule::Constant,
+        start: BATCHES,
+        batches: 50,
+    })?;
+    let before = resumed.params().to_vec();
+    for _ in 0..50 {
+        resumed.batch()?;
+    }
+    let moved = |learns: bool| {
+        (before.iter().zip(resumed.params()).zip(&mask))
+            .filter(|(_, &m)| m == learns)
+            .any(|((a, b), _)| a != b)
+    };
+    if moved(false) || !moved(true) {
+        return Err("phase: the frozen blocks changed, or the input weights did not".into());
+    }
+    println!("phase: 50 batches with only w_ih, b_ih learning; the other blocks unchanged");
 
     let grad_check = closed_loop_grad_check()?;
     let l = straight.losses();

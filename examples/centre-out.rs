@@ -129,12 +129,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         mode: CentreOutMode::Validation { cue: CUE },
         cue_input: true,
     });
-    let quiet = EnvConfig {
-        action_noise: 0.0,
-        proprioception_noise: 0.0,
-        vision_noise: 0.0,
-        ..config.env.clone()
-    };
+    let quiet = config.env.noiseless();
     let r = trainer.evaluate(Some(validation.build()), Some(&quiet), 8, 0, None)?;
     let effector = trainer.effector();
     let dt = effector.options().timestep; // s

@@ -26,7 +26,7 @@
 //! `target/examples-out/curl-field-adaptation/`). About 80 s on a 2-core machine.
 
 use motornet::plot::plotters::prelude::*;
-use motornet::task::{CentreOutMode, CentreOutReach, EnvConfig, NoiseStd, TaskConfig};
+use motornet::task::{CentreOutMode, CentreOutReach, TaskConfig};
 use motornet::train::{rollout_metrics, AnyTrainer, PhaseConfig, Rollout};
 use std::error::Error;
 use std::path::PathBuf;
@@ -222,19 +222,8 @@ fn tuning(r: &Rollout) -> Result<Vec<motornet::analysis::UnitTuning>, Box<dyn Er
 /// The 8 centre-out validation reaches (10 cm, go cue at 0.2 s, no noise) under the field
 /// `curl` (N·s/m; `None` = the field of the phase the trainer is in).
 fn validate(trainer: &AnyTrainer, curl: Option<f64>) -> Result<Rollout, Box<dyn Error>> {
-    let mut env = EnvConfig {
-        action_noise: 0.0,
-        obs_noise: NoiseStd::Same(0.0),
-        proprioception_noise: 0.0,
-        vision_noise: 0.0,
-        ..trainer.env().config().clone()
-    };
-    if let Some(k) = curl {
-        env.curl_field = (k != 0.0).then_some(motornet::task::CurlField {
-            strength: k,
-            probability: 1.0,
-        });
-    }
+    let env = trainer.env().config().noiseless();
+    let env = curl.map_or_else(|| env.clone(), |k| env.with_curl_field(k));
     let task = TaskConfig::CentreOutReach(CentreOutReach {
         mode: CentreOutMode::Validation { cue: 0.2 },
         ..CentreOutReach::validation(8, 0.1)

@@ -7,7 +7,7 @@
 //! (the `replicates` module) runs it for N seeds at once, one thread each.
 
 use crate::Result;
-use motornet::task::{CentreOutReach, EnvConfig, NoiseStd, TaskConfig};
+use motornet::task::{CentreOutReach, TaskConfig};
 use motornet::train::{AnyTrainer, Checkpoint, Rollout, TrainConfig, TrainError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -498,8 +498,7 @@ impl Session {
             let trainer = match trainer {
                 Some(t) => t,
                 None => {
-                    let mut t = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
-                    restore_from(&mut t, &run.join(CHECKPOINT))?;
+                    let t = restored(&config, &run.join(CHECKPOINT))?;
                     if t.batches_done() >= config.batches {
                         return Err(format!(
                             "the run in {} already has {} batches; ask for more with --batches \
@@ -689,20 +688,20 @@ fn effector_name(c: &TrainConfig) -> String {
 /// Reload a run from its directory alone: config and checkpoint.
 pub(crate) fn load_run(dir: &Path) -> Result<AnyTrainer> {
     let config = TrainConfig::from_file(&dir.join(CONFIG)).map_err(|e| e.to_string())?;
-    let mut trainer = AnyTrainer::new(&config).map_err(|e| e.to_string())?;
-    restore_from(&mut trainer, &dir.join(CHECKPOINT))?;
-    Ok(trainer)
+    restored(&config, &dir.join(CHECKPOINT))
 }
 
-/// Load the checkpoint at `path` (of this run: its config hash) into `trainer`; every error
-/// names the file (issue 14: a checkpoint that did not fit the network was reported with an
-/// empty path).
-fn restore_from(trainer: &mut AnyTrainer, path: &Path) -> Result<()> {
+/// The run `config` describes, continued from its checkpoint at `path` (which must belong to
+/// it: its config hash); every error names the file (issue 14: a checkpoint that did not fit
+/// the network was reported with an empty path).
+fn restored(config: &TrainConfig, path: &Path) -> Result<AnyTrainer> {
+    let mut trainer = AnyTrainer::new(config).map_err(|e| e.to_string())?;
     let c = Checkpoint::load(path, Some(trainer.config_hash())).map_err(|e| e.to_string())?;
     trainer.restore(c).map_err(|e| match e {
         TrainError::Checkpoint { reason, .. } => format!("checkpoint {}: {reason}", path.display()),
         e => e.to_string(),
-    })
+    })?;
+    Ok(trainer)
 }
 
 /// The validation batch of a run: centre-out reaches (8 targets, 10 cm, no noise) for planar
@@ -714,25 +713,12 @@ pub(crate) fn validation(
 ) -> Result<Rollout> {
     let c = trainer.config();
     // the environment of the phase the run is in (the run's own, without phases)
-    let mut env = EnvConfig {
-        action_noise: 0.0,
-        obs_noise: NoiseStd::Same(0.0),
-        proprioception_noise: 0.0,
-        vision_noise: 0.0,
-        ..trainer.env().config().clone()
-    };
-    match curl_field {
-        Some(k) if !k.is_finite() => {
+    let mut env = trainer.env().config().noiseless();
+    if let Some(k) = curl_field {
+        if !k.is_finite() {
             return Err(format!("--curl-field: must be finite, got {k}"));
         }
-        Some(0.0) => env.curl_field = None,
-        Some(k) => {
-            env.curl_field = Some(motornet::task::CurlField {
-                strength: k,
-                probability: 1.0,
-            })
-        }
-        None => {}
+        env = env.with_curl_field(k);
     }
     let planar = trainer.effector().space_dim() == 2;
     // the validation observation must have the training observation's layout

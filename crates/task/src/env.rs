@@ -91,6 +91,32 @@ impl Default for EnvConfig {
     }
 }
 
+impl EnvConfig {
+    /// These settings without any noise (commands, observations, proprioception, vision):
+    /// what validation reaches run under.
+    pub fn noiseless(&self) -> Self {
+        Self {
+            action_noise: 0.0,
+            obs_noise: NoiseStd::Same(0.0),
+            proprioception_noise: 0.0,
+            vision_noise: 0.0,
+            ..self.clone()
+        }
+    }
+
+    /// These settings with a curl field of `strength` (N·s/m) on in every trial; 0 turns the
+    /// field off.
+    pub fn with_curl_field(&self, strength: f64) -> Self {
+        Self {
+            curl_field: (strength != 0.0).then_some(CurlField {
+                strength,
+                probability: 1.0,
+            }),
+            ..self.clone()
+        }
+    }
+}
+
 /// A noise level: the same standard deviation for every entry, or one per entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -725,3 +725,41 @@ fn centre_out_training_mixes_in_centre_out_reaches_at_the_asked_fraction() {
     let err = e.reset(0, 1, 0, None, &mut obs).unwrap_err().to_string();
     assert!(err.contains("centre_out_fraction"), "{err}");
 }
+
+#[test]
+fn noiseless_and_with_curl_field_change_only_what_they_name() {
+    let c = EnvConfig {
+        action_noise: 0.01,
+        obs_noise: NoiseStd::Same(0.02),
+        proprioception_noise: 0.001,
+        vision_noise: 0.003,
+        vision_delay: Some(0.07),
+        curl_field: Some(CurlField {
+            strength: -4.0,
+            probability: 0.5,
+        }),
+        ..EnvConfig::default()
+    };
+    let quiet = c.noiseless();
+    assert_eq!(
+        (
+            quiet.action_noise,
+            quiet.proprioception_noise,
+            quiet.vision_noise
+        ),
+        (0.0, 0.0, 0.0)
+    );
+    assert_eq!(quiet.obs_noise, NoiseStd::Same(0.0));
+    assert_eq!(
+        (quiet.vision_delay, quiet.curl_field),
+        (c.vision_delay, c.curl_field)
+    );
+    let field = c.with_curl_field(10.0);
+    let want = CurlField {
+        strength: 10.0,
+        probability: 1.0,
+    };
+    assert_eq!(field.curl_field, Some(want));
+    assert_eq!(field.action_noise, 0.01);
+    assert_eq!(c.with_curl_field(0.0).curl_field, None);
+}

@@ -844,13 +844,10 @@ impl AnyTrainer {
             .task
             .as_ref()
             .map_or_else(|| self.task.clone(), |t| t.build());
-        let mut env = self.config.env.clone();
-        if let Some(k) = p.curl_field {
-            env.curl_field = (k != 0.0).then_some(motornet_task::CurlField {
-                strength: k,
-                probability: 1.0,
-            });
-        }
+        let env = match p.curl_field {
+            Some(k) => self.config.env.with_curl_field(k),
+            None => self.config.env.clone(),
+        };
         let trainer = &mut self.trainer;
         trainer
             .set_environment(Some(task), Some(&env))

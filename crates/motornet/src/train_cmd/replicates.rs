@@ -14,7 +14,7 @@
 //! Replicates), and every replicate shows its progress from the start.
 
 use super::{
-    check_init_from, check_resume_flags, new_config, plot_run, progress_bar, restore_from,
+    check_init_from, check_resume_flags, new_config, plot_run, progress_bar, restored,
     resume_overrides, start_trainer, stop_on_signal, validation, Session, TrainArgs, Trained,
     CHECKPOINT, CONFIG,
 };
@@ -314,8 +314,7 @@ fn resume(args: &TrainArgs) -> Result<(RunDir, Vec<Replicate>)> {
     let mut reps = vec![];
     for (i, dir, mut c, done) in plans {
         if done >= c.batches {
-            let mut trainer = AnyTrainer::new(&c).map_err(|e| e.to_string())?;
-            restore_from(&mut trainer, &dir.join(CHECKPOINT))?;
+            let trainer = restored(&c, &dir.join(CHECKPOINT))?;
             reps.push(Replicate {
                 index: i,
                 dir,
@@ -330,9 +329,7 @@ fn resume(args: &TrainArgs) -> Result<(RunDir, Vec<Replicate>)> {
         let run = RunDir::open(&dir).map_err(|e| e.to_string())?;
         let checkpoint = dir.join(CHECKPOINT);
         let trainer = if checkpoint.exists() {
-            let mut t = AnyTrainer::new(&c).map_err(|e| e.to_string())?;
-            restore_from(&mut t, &checkpoint)?;
-            t
+            restored(&c, &checkpoint)?
         } else {
             start_trainer(&c)?
         };

@@ -39,7 +39,7 @@
 //!     .unwrap_err();
 //! assert_eq!(
 //!     err.to_string(),
-//!     "pendulum.xml:10: <geom> attribute \"mesh\": not in the supported MJCF subset (docs/mjcf.md lists it)"
+//!     "pendulum.xml:9: <geom> attribute \"mesh\": not in the supported MJCF subset (docs/mjcf.md lists it)"
 //! );
 //! ```
 //!

@@ -207,8 +207,9 @@ pub struct Geom {
     pub body: usize,
     /// `type` (default sphere).
     pub kind: GeomType,
-    /// MuJoCo's `geom_size` (m), `fromto` applied; components a type does not use are kept as
-    /// given (or 0), like MuJoCo.
+    /// MuJoCo's `geom_size` (m), `fromto` applied (capsule, cylinder: `size[1]` = half the
+    /// distance; box, ellipsoid: `size[1] = size[0]`, `size[2]` = half the distance, as MuJoCo
+    /// does); components a type does not use are kept as given (or inherited, or 0), like MuJoCo.
     pub size: [f64; 3],
     /// Centre in the body frame (m) (the midpoint of `fromto` when given).
     pub pos: [f64; 3],

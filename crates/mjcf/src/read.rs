@@ -20,6 +20,7 @@ const ORIENTATION: &[&str] = &["quat", "euler", "axisangle", "xyaxes", "zaxis"];
 // subset's dynamics (visual, or contact/constraint-related while both are disabled).
 const JOINT_DEFAULT: &[&str] = &[
     "type",
+    "pos",
     "axis",
     "damping",
     "armature",
@@ -30,7 +31,7 @@ const JOINT_DEFAULT: &[&str] = &[
     "springref",
     "frictionloss",
 ];
-const JOINT_ELEMENT: &[&str] = &["name", "class", "pos"];
+const JOINT_ELEMENT: &[&str] = &["name", "class"];
 const JOINT_IGNORED: &[&str] = &[
     "group",
     "margin",
@@ -66,11 +67,10 @@ const GEOM_IGNORED: &[&str] = &[
     "solimp",
     "solmix",
 ];
-const SITE_DEFAULT: &[&str] = &[];
+const SITE_DEFAULT: &[&str] = &["pos"];
 const SITE_ELEMENT: &[&str] = &[
     "name",
     "class",
-    "pos",
     "quat",
     "euler",
     "axisangle",
@@ -95,7 +95,6 @@ const TENDON_IGNORED: &[&str] = &[
 ];
 const MUSCLE_DEFAULT: &[&str] = &[
     "force",
-    "lengthrange",
     "range",
     "lmin",
     "lmax",
@@ -103,13 +102,13 @@ const MUSCLE_DEFAULT: &[&str] = &[
     "fpmax",
     "fvmax",
     "timeconst",
-    "tausmooth",
     "ctrlrange",
     "ctrllimited",
     "scale",
     "gear",
 ];
-const MUSCLE_ELEMENT: &[&str] = &["name", "class", "tendon"];
+/// `lengthrange` and `tausmooth` are not default attributes in MuJoCo's schema.
+const MUSCLE_ELEMENT: &[&str] = &["name", "class", "tendon", "lengthrange", "tausmooth"];
 const MUSCLE_IGNORED: &[&str] = &["group"];
 /// Transmissions other than a tendon.
 const MUSCLE_TRANSMISSIONS: &[&str] = &[
@@ -1117,7 +1116,11 @@ impl<'a> Reader<'a> {
             let half = 0.5 * rot::norm3(d);
             match kind {
                 GeomType::Capsule | GeomType::Cylinder => size[1] = half,
-                _ => size[2] = half,
+                // MuJoCo: a box or ellipsoid along fromto has size[0] as both cross half-sizes.
+                _ => {
+                    size[1] = size[0];
+                    size[2] = half;
+                }
             }
         }
         let (needed, what) = match kind {
@@ -1461,13 +1464,13 @@ impl<'a> Reader<'a> {
         }
         let lmin = self.real(&l, "lmin", 0.5)?;
         let lmax = self.real(&l, "lmax", 1.6)?;
-        if !(lmin < 1.0) {
+        if lmin >= 1.0 {
             return Err(bad(
                 "lmin",
                 format!("needs lmin < 1 < lmax, got lmin {lmin}"),
             ));
         }
-        if !(lmax > 1.0) {
+        if lmax <= 1.0 {
             return Err(bad(
                 "lmax",
                 format!("needs lmin < 1 < lmax, got lmax {lmax}"),

@@ -284,8 +284,8 @@ pub struct SpatialTendon {
 
 /// `<muscle>` on a tendon, every attribute resolved (defaults classes, then MuJoCo's defaults).
 ///
-/// Lengths normalised by the optimal length L0 = (lengthrange[1] − lengthrange[0]) /
-/// (range[1] − range[0]) as in MuJoCo's muscle model; `gear` is 1.
+/// Lengths normalised by the optimal length `L0 = (lengthrange[1] − lengthrange[0]) /
+/// (range[1] − range[0])` as in MuJoCo's muscle model; `gear` is 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Muscle {
     /// `name`, `None` when unnamed.

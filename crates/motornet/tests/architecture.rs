@@ -11,6 +11,8 @@
 //!   physics, tasks or training);
 //! - motornet-analysis's `[dependencies]` are only nalgebra and thiserror (plain slices of
 //!   activity: no effectors, tasks or training);
+//! - motornet-mjcf's `[dependencies]` are only roxmltree and thiserror (an MJCF reader that
+//!   knows no effector: the importer converts its model);
 //! - the facade's `src/lib.rs` holds only re-exports (no `fn` or other items);
 //! - the facade's program dependencies (clap, indicatif, ctrlc, motornet-plot) are optional,
 //!   behind default features `cli` and `plot`, and `cargo tree -p motornet
@@ -274,6 +276,18 @@ fn analysis_depends_only_on_nalgebra_and_thiserror() {
         &["nalgebra", "thiserror"],
         "The analyses work on plain slices of recorded activity, from motornet or anywhere \
          else: they must not know effectors, tasks, training or tensor libraries.",
+    );
+}
+
+#[test]
+fn mjcf_depends_only_on_roxmltree_and_thiserror() {
+    let crates = crates();
+    let krate = &crates[find(&crates, "motornet-mjcf")];
+    assert_only_dependencies(
+        krate,
+        &["roxmltree", "thiserror"],
+        "The MJCF reader gives MuJoCo's model in its own types; turning it into an effector is \
+         the importer's job, so it knows no motornet crate.",
     );
 }
 

@@ -8,7 +8,9 @@ use motornet_muscle::MuscleModel;
 use motornet_skeleton::Skeleton;
 use motornet_train::Rollout;
 
-use crate::figures::{arm, loss_curve, reaches, speed_profiles, Polyline};
+use crate::figures::{
+    arm, loss_curve, reach_projections, reaches, speed_profiles, Polyline, ReachPanel,
+};
 use crate::PlotError;
 
 /// How many stick figures per reach [`plot_rollout`] draws (from the first state to the last,
@@ -87,6 +89,53 @@ pub fn targets(r: &Rollout) -> Result<Vec<(f64, f64)>, PlotError> {
     let d = space_dim(r)?;
     planar(d)?;
     Ok(r.target.iter().map(|t| (t[0], t[1])).collect())
+}
+
+/// The projections [`plot_rollout`] draws of a fingertip outside the plane (`d ≥ 3`): the
+/// x–y plane (coordinates 0 and 1, seen from +z) and the x–z plane (0 and 2, seen from −y),
+/// side by side. Fixed planes, rather than the two of largest spread, so that figures of
+/// different runs and reaches compare and the axes keep their names; every 3-D centre-out
+/// target set spreads over all three axes anyway. Coordinates past the third are not drawn.
+pub const PROJECTION_AXES: [((usize, usize), (&str, &str)); 2] =
+    [((0, 1), ("x (m)", "y (m)")), ((0, 2), ("x (m)", "z (m)"))];
+
+/// The fingertip path of each reach of `r` projected on the plane of coordinates `axes =
+/// (i, j)` (m): `(x_i, x_j)` at every state; `(0, 1)` is [`fingertip_paths`].
+///
+/// # Errors
+///
+/// [`PlotError::Data`] if the rollout's shapes disagree, or `i` or `j` is not a coordinate of
+/// its `d` (or they are equal).
+pub fn fingertip_paths_in(r: &Rollout, axes: (usize, usize)) -> Result<Vec<Polyline>, PlotError> {
+    let d = space_dim(r)?;
+    check_axes(d, axes)?;
+    let (i, j) = axes;
+    Ok(r.fingertip
+        .iter()
+        .map(|f| f.chunks(2 * d).map(|s| (s[i], s[j])).collect())
+        .collect())
+}
+
+/// The target of each reach of `r` projected on the plane of coordinates `axes = (i, j)`
+/// (m).
+///
+/// # Errors
+///
+/// As [`fingertip_paths_in`].
+pub fn targets_in(r: &Rollout, axes: (usize, usize)) -> Result<Vec<(f64, f64)>, PlotError> {
+    let d = space_dim(r)?;
+    check_axes(d, axes)?;
+    Ok(r.target.iter().map(|t| (t[axes.0], t[axes.1])).collect())
+}
+
+/// Two different coordinates below `d` (an empty rollout, `d` 0, has none to check).
+fn check_axes(d: usize, (i, j): (usize, usize)) -> Result<(), PlotError> {
+    if d != 0 && (i >= d || j >= d || i == j) {
+        return Err(PlotError::data(format!(
+            "coordinates ({i}, {j}) are not two different ones of the fingertip's {d}"
+        )));
+    }
+    Ok(())
 }
 
 /// The fingertip speed (m/s) of each reach of `r` at every state: the norm of the fingertip
@@ -196,7 +245,9 @@ pub fn arm_frames<K: Skeleton>(
 /// (each plot as `.png` and `.svg`): `reaches` (fingertip paths, targets, starts; titled
 /// `title`) and `speed` (fingertip speed against time, at the effector's timestep), and for
 /// skeletons of two or more bodies `arm` ([`ARM_FRAMES_SHOWN`] stick figures per reach).
-/// Effectors whose fingertip is not in the plane (`space_dim` 1) get `speed` only.
+/// Effectors whose fingertip is not in the plane (`space_dim` 1) get `speed` only; those in
+/// 3-D (or more) get `reaches` as two projections side by side ([`PROJECTION_AXES`]: x–y and
+/// x–z, [`reach_projections`]), and their stick figures projected on x–y.
 ///
 /// # Errors
 ///
@@ -216,7 +267,27 @@ pub fn plot_rollout<K: Skeleton, M: MuscleModel, G: Geometry>(
         )));
     }
     let mut files = Vec::new();
-    if effector.space_dim() >= 2 {
+    if effector.space_dim() >= 3 {
+        let planes = PROJECTION_AXES
+            .iter()
+            .map(|&(axes, names)| {
+                let paths = fingertip_paths_in(r, axes)?;
+                let starts: Vec<(f64, f64)> =
+                    paths.iter().filter_map(|p| p.first().copied()).collect();
+                Ok((paths, targets_in(r, axes)?, starts, names))
+            })
+            .collect::<Result<Vec<_>, PlotError>>()?;
+        let panels: Vec<ReachPanel> = planes
+            .iter()
+            .map(|(paths, targets, starts, axes)| ReachPanel {
+                paths,
+                targets,
+                starts,
+                axes: *axes,
+            })
+            .collect();
+        files.extend(reach_projections(dir, "reaches", &panels, title)?);
+    } else if effector.space_dim() == 2 {
         let paths = fingertip_paths(r)?;
         let starts: Vec<(f64, f64)> = paths.iter().filter_map(|p| p.first().copied()).collect();
         files.extend(reaches(

@@ -1193,6 +1193,48 @@ mod tests {
     }
 
     #[test]
+    fn reach_projections_draw_the_panels_side_by_side_at_one_scale() {
+        let dir = temp_dir("projections");
+        // x–y: a reach of 10 cm; x–z: the same reach rising 40 cm
+        let xy = vec![vec![(0.0, 0.0), (0.05, 0.0), (0.1, 0.0)]];
+        let xz = vec![vec![(0.0, 0.0), (0.05, 0.2), (0.1, 0.4)]];
+        let panels = [
+            ReachPanel {
+                paths: &xy,
+                targets: &[(0.1, 0.0)],
+                starts: &[(0.0, 0.0)],
+                axes: ("x (m)", "y (m)"),
+            },
+            ReachPanel {
+                paths: &xz,
+                targets: &[(0.1, 0.4)],
+                starts: &[(0.0, 0.0)],
+                axes: ("x (m)", "z (m)"),
+            },
+        ];
+        let written = reach_projections(&dir, "reaches", &panels, "Reaches in 3-D").unwrap();
+        check(&written, &dir, "reaches", (1600, 800), "Reaches in 3-D");
+        let svg = std::fs::read_to_string(&written[1]).unwrap();
+        assert!(svg.contains("y (m)") && svg.contains("z (m)"), "axis names");
+        // both panels span the larger extent (0.4 m and 8 % margins): the x–y panel's ticks
+        // reach at least ±0.1 m around its 5 cm centre, not the ±6 mm of its own extent
+        // the texts drawn: both panels' tick labels
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split('<').next()))
+            .map(str::trim)
+            .collect();
+        // at its own extent (10 cm) the x–y panel's y axis would span ±6 cm; at the shared
+        // one (the x–z panel's 40 cm) it reaches ±0.2 m, as the x–z panel's z axis spans 0.4
+        assert!(texts.contains(&"-0.2") && texts.contains(&"0.4"), "{texts:?}");
+        assert!(svg.matches("#1F77B4").count() >= 2, "the reach in both panels");
+        let e = reach_projections(&dir, "reaches", &[], "t").unwrap_err();
+        assert!(e.to_string().contains("no panels"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn arm_writes_png_and_svg() {
         let dir = temp_dir("arm");
         let frames: Vec<Vec<Vec<(f64, f64)>>> = (0..3)

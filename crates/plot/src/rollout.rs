@@ -415,6 +415,30 @@ mod tests {
     }
 
     #[test]
+    fn projections_pick_the_asked_coordinates() {
+        let r = Rollout {
+            // two states: (1, 2, 3) then (4, 5, 6), at rest
+            fingertip: vec![vec![1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0]],
+            target: vec![vec![7.0, 8.0, 9.0]],
+            ..Rollout::default()
+        };
+        assert_eq!(
+            fingertip_paths_in(&r, (0, 2)).unwrap(),
+            [vec![(1.0, 3.0), (4.0, 6.0)]]
+        );
+        assert_eq!(targets_in(&r, (2, 1)).unwrap(), [(9.0, 8.0)]);
+        assert_eq!(
+            fingertip_paths_in(&r, (0, 1)).unwrap(),
+            fingertip_paths(&r).unwrap()
+        );
+        for axes in [(0, 3), (1, 1)] {
+            let e = fingertip_paths_in(&r, axes).unwrap_err();
+            assert!(e.to_string().contains("fingertip's 3"), "{e}");
+            assert!(targets_in(&r, axes).is_err());
+        }
+    }
+
+    #[test]
     fn bad_rollout_shapes_are_errors() {
         let mut r = rollout(vec![]);
         r.fingertip[1].pop();
@@ -545,6 +569,55 @@ mod tests {
         // without a validation rollout: the loss alone
         let files = plot_run(&dir, &losses, &arm, None).unwrap();
         assert_eq!(files.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn plot_rollout_of_a_3d_point_mass_draws_two_projections() {
+        let spec = r#"{
+          "skeleton": {"type": "PointMass", "space_dim": 3, "mass": 1.0},
+          "muscle": {"type": "ReluMuscle"},
+          "muscles": [{"name": "a", "max_isometric_force": 500}],
+          "geometry": {"type": "constant_moment_arms", "moment_arms": [[1.0], [0.0], [0.0]]},
+          "timestep": 0.01,
+          "pos_lower_bound": [-1, -1, -1], "pos_upper_bound": [1, 1, 1],
+          "vel_lower_bound": [-9, -9, -9], "vel_upper_bound": [9, 9, 9]
+        }"#;
+        let mass = motornet_effector::EffectorSpec::from_json(spec)
+            .unwrap()
+            .build()
+            .unwrap();
+        // a reach up along z and one along −y, 3 states each
+        let r = Rollout {
+            fingertip: vec![
+                vec![
+                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.0, 0.0, 1.0, 0.0, 0.0, 0.1,
+                    0.0, 0.0, 0.0,
+                ],
+                vec![
+                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.05, 0.0, 0.0, -1.0, 0.0, 0.0, -0.1,
+                    0.0, 0.0, 0.0, 0.0,
+                ],
+            ],
+            target: vec![vec![0.0, 0.0, 0.1], vec![0.0, -0.1, 0.0]],
+            joint: vec![vec![0.0; 18]; 2],
+            ..Rollout::default()
+        };
+        let dir = temp_dir("mass3d");
+        let files = plot_rollout(&dir, &mass, &r, "reaches in space").unwrap();
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["reaches.png", "reaches.svg", "speed.png", "speed.svg"]
+        );
+        let png = std::fs::read(dir.join("reaches.png")).unwrap();
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!((be(&png[16..20]), be(&png[20..24])), (1600, 800), "two panels");
+        let svg = std::fs::read_to_string(dir.join("reaches.svg")).unwrap();
+        assert!(svg.contains("reaches in space") && svg.contains("z (m)"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

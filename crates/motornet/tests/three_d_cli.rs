@@ -136,7 +136,10 @@ fn a_3d_effector_trains_validates_evaluates_plots_and_analyses() {
     let o = bin().arg("analyze").arg(&out).output().unwrap();
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{e}");
-    assert!(e.contains("no tuning.csv") && e.contains("3 coordinates"), "{e}");
+    assert!(
+        e.contains("no tuning.csv") && e.contains("3 coordinates"),
+        "{e}"
+    );
     assert!(out.join("analysis/pca.csv").exists());
     assert!(!out.join("analysis/tuning.csv").exists());
     let o = bin()

@@ -1227,8 +1227,14 @@ mod tests {
             .collect();
         // at its own extent (10 cm) the x–y panel's y axis would span ±6 cm; at the shared
         // one (the x–z panel's 40 cm) it reaches ±0.2 m, as the x–z panel's z axis spans 0.4
-        assert!(texts.contains(&"-0.2") && texts.contains(&"0.4"), "{texts:?}");
-        assert!(svg.matches("#1F77B4").count() >= 2, "the reach in both panels");
+        assert!(
+            texts.contains(&"-0.2") && texts.contains(&"0.4"),
+            "{texts:?}"
+        );
+        assert!(
+            svg.matches("#1F77B4").count() >= 2,
+            "the reach in both panels"
+        );
         let e = reach_projections(&dir, "reaches", &[], "t").unwrap_err();
         assert!(e.to_string().contains("no panels"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();

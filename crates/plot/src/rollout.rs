@@ -96,8 +96,12 @@ pub fn targets(r: &Rollout) -> Result<Vec<(f64, f64)>, PlotError> {
 /// side by side. Fixed planes, rather than the two of largest spread, so that figures of
 /// different runs and reaches compare and the axes keep their names; every 3-D centre-out
 /// target set spreads over all three axes anyway. Coordinates past the third are not drawn.
-pub const PROJECTION_AXES: [((usize, usize), (&str, &str)); 2] =
-    [((0, 1), ("x (m)", "y (m)")), ((0, 2), ("x (m)", "z (m)"))];
+pub const PROJECTION_AXES: [(usize, usize); 2] = [(0, 1), (0, 2)];
+
+/// The axis description of coordinate `k` in the projections: `x (m)`, `y (m)`, `z (m)`.
+fn axis_name(k: usize) -> &'static str {
+    ["x (m)", "y (m)", "z (m)"].get(k).copied().unwrap_or("(m)")
+}
 
 /// The fingertip path of each reach of `r` projected on the plane of coordinates `axes =
 /// (i, j)` (m): `(x_i, x_j)` at every state; `(0, 1)` is [`fingertip_paths`].
@@ -270,7 +274,8 @@ pub fn plot_rollout<K: Skeleton, M: MuscleModel, G: Geometry>(
     if effector.space_dim() >= 3 {
         let planes = PROJECTION_AXES
             .iter()
-            .map(|&(axes, names)| {
+            .map(|&axes| {
+                let names = (axis_name(axes.0), axis_name(axes.1));
                 let paths = fingertip_paths_in(r, axes)?;
                 let starts: Vec<(f64, f64)> =
                     paths.iter().filter_map(|p| p.first().copied()).collect();
@@ -418,7 +423,9 @@ mod tests {
     fn projections_pick_the_asked_coordinates() {
         let r = Rollout {
             // two states: (1, 2, 3) then (4, 5, 6), at rest
-            fingertip: vec![vec![1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0]],
+            fingertip: vec![vec![
+                1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0,
+            ]],
             target: vec![vec![7.0, 8.0, 9.0]],
             ..Rollout::default()
         };
@@ -595,8 +602,8 @@ mod tests {
                     0.0, 0.0, 0.0,
                 ],
                 vec![
-                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.05, 0.0, 0.0, -1.0, 0.0, 0.0, -0.1,
-                    0.0, 0.0, 0.0, 0.0,
+                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.05, 0.0, 0.0, -1.0, 0.0, 0.0, -0.1, 0.0,
+                    0.0, 0.0, 0.0,
                 ],
             ],
             target: vec![vec![0.0, 0.0, 0.1], vec![0.0, -0.1, 0.0]],
@@ -615,7 +622,11 @@ mod tests {
         );
         let png = std::fs::read(dir.join("reaches.png")).unwrap();
         let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-        assert_eq!((be(&png[16..20]), be(&png[20..24])), (1600, 800), "two panels");
+        assert_eq!(
+            (be(&png[16..20]), be(&png[20..24])),
+            (1600, 800),
+            "two panels"
+        );
         let svg = std::fs::read_to_string(dir.join("reaches.svg")).unwrap();
         assert!(svg.contains("reaches in space") && svg.contains("z (m)"));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -816,8 +816,8 @@ fn centre_out_targets_in_3d_cover_the_sphere_evenly() {
     let radius = 0.1;
     for n in [1usize, 2, 6, 8, 26] {
         let task = CentreOutReach::validation(n, radius);
-        let e = Environment::new(arm.clone(), Arc::new(task.clone()), EnvConfig::default())
-            .unwrap();
+        let e =
+            Environment::new(arm.clone(), Arc::new(task.clone()), EnvConfig::default()).unwrap();
         let mut obs = vec![0.0; e.obs_len()];
         let centre = task.centre_joint(&arm.options().bounds);
         let mut offsets: Vec<[f64; 3]> = vec![];
@@ -844,7 +844,10 @@ fn centre_out_targets_in_3d_cover_the_sphere_evenly() {
         let mut z: Vec<f64> = offsets.iter().map(|o| o[2]).collect();
         z.sort_by(f64::total_cmp);
         for w in z.windows(2) {
-            assert!((w[1] - w[0] - 2.0 * radius / n as f64).abs() < 1e-12, "{z:?}");
+            assert!(
+                (w[1] - w[0] - 2.0 * radius / n as f64).abs() < 1e-12,
+                "{z:?}"
+            );
         }
         assert!((z[0] + z[n - 1]).abs() < 1e-12, "{z:?}");
         // no two targets close together: at least 0.75 of the spacing of n equal areas

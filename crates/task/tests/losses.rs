@@ -596,7 +596,10 @@ fn fingertip_losses_by_hand_in_3d() {
                 0.0, 0.0, -third, 0.0, 0.0, 0.0];
     assert_all_close(&g[0], &want);
     // speeds² 9, 0, 49
-    assert!(close(Speed.value_and_grad(&e.view(), None, 1.0), 58.0 / 3.0));
+    assert!(close(
+        Speed.value_and_grad(&e.view(), None, 1.0),
+        58.0 / 3.0
+    ));
     // jerk (v2 − 2 v1 + v0)/dt² = (3, 5, 8)/0.01: 9e4 + 25e4 + 64e4
     assert!(close(Jerk.value_and_grad(&e.view(), None, 1.0), 98e4));
 }

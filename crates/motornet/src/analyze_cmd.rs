@@ -165,6 +165,15 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<()> {
         .map_err(|e| e.to_string())?;
     let tuned_by = Tuned::default();
     let tuning_run = tuning(&run)?;
+    let d = run.rollout.target.first().map_or(0, Vec::len);
+    if tuning_run.is_none() {
+        // a decision, not a failure: directions are angles in the plane (docs/training.md)
+        eprintln!(
+            "note: no tuning.csv: cosine tuning fits a preferred direction as an angle in the \
+             plane, and this run's reaches have {d} coordinates; the principal components are \
+             written"
+        );
+    }
     let shift: Option<PdShift> = match (&other, &tuning_run) {
         (Some(o), Some(a)) => {
             let Some(tb) = tuning(o)? else {
@@ -173,7 +182,10 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<()> {
             Some(preferred_direction_shift(a, &tb, &tuned_by).map_err(|e| e.to_string())?)
         }
         (Some(_), None) => {
-            return Err("--compare needs reaches in the plane (reach directions to tune to)".into())
+            return Err(format!(
+                "--compare needs reaches in the plane (reach directions to tune to); this run's \
+                 have {d} coordinates"
+            ))
         }
         _ => None,
     };

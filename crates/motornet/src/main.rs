@@ -128,7 +128,7 @@ enum Command {
     /// good checkpoint, and exits non-zero.
     Train(train_cmd::TrainArgs),
     /// Reload a trained run from its directory, run a validation batch (centre-out reaches for
-    /// planar effectors, noiseless), print metrics and write trajectories (JSON and .npy) and
+    /// effectors in 2-D and 3-D, noiseless), print metrics and write trajectories (JSON and .npy) and
     /// plots into a directory of RUN_DIR named after the condition: `eval` under the run's own
     /// conditions, `eval-curl-field-K` with --curl-field K, `eval-TASK` with --task TASK (so
     /// that evaluations under different conditions never replace each other).
@@ -145,7 +145,7 @@ enum Command {
     },
     /// Analyse a run's hidden activity on its validation reaches (centre-out, noiseless):
     /// principal components (pca.csv, pc_trajectories.csv), each unit's cosine tuning around
-    /// peak speed (tuning.csv) and, with --compare, the shift of each unit's preferred
+    /// peak speed (tuning.csv; reaches in the plane only) and, with --compare, the shift of each unit's preferred
     /// direction from this run to another (shift.csv), with plots, into RUN_DIR/analysis.
     Analyze(analyze_cmd::AnalyzeArgs),
     /// Regenerate a run's plots from its directory.

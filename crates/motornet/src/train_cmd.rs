@@ -281,8 +281,13 @@ fn validate_row(
 }
 
 /// Plots `validation.csv` (if the run has one) as `validation.png`/`.svg`: the validation
-/// reaches' mean signed lateral deviation and final error (mm) against the batches done.
-pub(crate) fn plot_validation(dir: &Path, phases: &[(usize, String)]) -> Result<Vec<PathBuf>> {
+/// reaches' mean signed lateral deviation (for an effector in 3-D, `space_dim` 3: the mean
+/// of its magnitude, so labelled) and final error (mm) against the batches done.
+pub(crate) fn plot_validation(
+    dir: &Path,
+    phases: &[(usize, String)],
+    space_dim: usize,
+) -> Result<Vec<PathBuf>> {
     let path = dir.join(motornet::train::files::VALIDATION_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(vec![]);
@@ -304,7 +309,14 @@ pub(crate) fn plot_validation(dir: &Path, phases: &[(usize, String)]) -> Result<
         "Validation reaches",
         ("batch", "mm"),
         &[
-            ("mean signed lateral deviation", lateral),
+            (
+                if space_dim == 2 {
+                    "mean signed lateral deviation"
+                } else {
+                    "mean lateral deviation (unsigned in 3-D)"
+                },
+                lateral,
+            ),
             ("mean final error", error),
         ],
         phases,
@@ -705,7 +717,8 @@ fn restored(config: &TrainConfig, path: &Path) -> Result<AnyTrainer> {
 }
 
 /// The validation batch of a run: centre-out reaches (8 targets, 10 cm, no noise) for planar
-/// effectors, else a noiseless batch of the training task.
+/// effectors (on the circle) and effectors in 3-D (on the sphere: `CentreOutReach`'s
+/// Fibonacci lattice), else a noiseless batch of the training task.
 pub(crate) fn validation(
     trainer: &AnyTrainer,
     task: Option<&TaskConfig>,
@@ -720,7 +733,8 @@ pub(crate) fn validation(
         }
         env = env.with_curl_field(k);
     }
-    let planar = trainer.effector().space_dim() == 2;
+    // centre-out targets exist on a circle (2-D) or a sphere (3-D)
+    let centre_out_space = matches!(trainer.effector().space_dim(), 2 | 3);
     // the validation observation must have the training observation's layout
     let cue_input = c.task.build().go_cue();
     let centre_out = TaskConfig::CentreOutReach(CentreOutReach {
@@ -734,7 +748,7 @@ pub(crate) fn validation(
     });
     let task = match task {
         Some(t) => t.clone(),
-        None if planar => centre_out,
+        None if centre_out_space => centre_out,
         None => c.task.clone(),
     };
     trainer
@@ -784,7 +798,11 @@ pub(crate) fn plot_run(dir: &Path, trainer: &AnyTrainer) -> Result<Vec<PathBuf>>
         motornet::plot::plot_rollout(dir, trainer.effector(), &r, "validation reaches")
             .map_err(|e| e.to_string())?,
     );
-    files.extend(plot_validation(dir, &phases)?);
+    files.extend(plot_validation(
+        dir,
+        &phases,
+        trainer.effector().space_dim(),
+    )?);
     Ok(files)
 }
 

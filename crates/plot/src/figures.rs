@@ -199,6 +199,65 @@ where
     draw_on(area, &figure)
 }
 
+/// One panel of [`reach_projections`]: reaches projected on a plane of the fingertip's space
+/// (in m), with the names of the plane's two axes.
+#[derive(Debug, Clone, Copy)]
+pub struct ReachPanel<'a> {
+    /// Each reach's path in the plane (m), as for [`reaches`].
+    pub paths: &'a [Polyline],
+    /// Each reach's target in the plane (m), drawn as a circle.
+    pub targets: &'a [(f64, f64)],
+    /// Each reach's start in the plane (m), drawn as a small square.
+    pub starts: &'a [(f64, f64)],
+    /// The axis descriptions, horizontal then vertical, e.g. `("x (m)", "z (m)")`.
+    pub axes: (&'a str, &'a str),
+}
+
+/// Plots reaches outside the plane as projections side by side, one [`ReachPanel`] per
+/// plane (e.g. x–y and x–z for a fingertip in 3-D), under one `title`, into `<dir>/<stem>.png`
+/// and `<dir>/<stem>.svg` (each panel [`PLANAR_SIZE`] pixels: `n · 800 × 800` for `n`
+/// panels); returns the two paths. Each panel is drawn as [`reaches`] draws its plane, and
+/// all panels have the same metres per pixel (the largest extent of any of them), so that
+/// distances compare across panels. Colours follow the reach's index in every panel.
+///
+/// # Errors
+///
+/// [`PlotError::Input`] if `stem` is empty or `panels` is, [`PlotError::CreateDir`] if `dir`
+/// cannot be created, [`PlotError::Draw`] if a file cannot be written.
+pub fn reach_projections(
+    dir: &Path,
+    stem: &str,
+    panels: &[ReachPanel],
+    title: &str,
+) -> Result<Vec<PathBuf>, PlotError> {
+    if panels.is_empty() {
+        return Err(PlotError::Input {
+            path: dir.join(format!("{stem}.png")),
+            message: "no panels to draw".to_string(),
+        });
+    }
+    let n = u32::try_from(panels.len()).unwrap_or(u32::MAX);
+    let size = (PLANAR_SIZE.0.saturating_mul(n), PLANAR_SIZE.1);
+    render(dir, stem, size, &ProjectionFigure { title, panels })
+}
+
+/// Draws the panels of [`reach_projections`] on `area`, a plotters drawing area of any
+/// backend and size (split evenly, left to right).
+///
+/// # Errors
+///
+/// [`PlotError::Backend`] if drawing fails.
+pub fn draw_reach_projections<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panels: &[ReachPanel],
+    title: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    draw_on(area, &ProjectionFigure { title, panels })
+}
+
 /// Plots a limb as stick figures over time, with equal scaling of x and y, into
 /// `<dir>/<stem>.png` and `<dir>/<stem>.svg` ([`PLANAR_SIZE`] pixels); returns the two paths.
 /// `frames[e][k]` is the polyline (shoulder, elbow, hand, … in m) of reach `e` at its `k`-th
@@ -506,6 +565,14 @@ impl Figure for ReachFigure<'_> {
     where
         DB::ErrorType: 'static,
     {
+        let bounds = self.bounds();
+        with_planar_chart(root, self.title, &bounds, |chart| self.draw_series(chart))
+    }
+}
+
+impl ReachFigure<'_> {
+    /// The bounding box of everything the figure draws.
+    fn bounds(&self) -> Bounds {
         let mut bounds = Bounds::default();
         let all = self
             .paths
@@ -516,28 +583,77 @@ impl Figure for ReachFigure<'_> {
         for &p in all {
             bounds.add(p);
         }
-        with_planar_chart(root, self.title, &bounds, |chart| {
-            for (e, path) in self.paths.iter().enumerate() {
-                let c = color(e);
-                draw_broken_line(chart, path, c.stroke_width(2))?;
-            }
-            let targets = self
-                .targets
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| is_finite(**p));
-            chart
-                .draw_series(targets.map(|(e, &p)| Circle::new(p, 10, color(e).stroke_width(2))))?;
-            let starts = self
-                .starts
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| is_finite(**p));
-            chart.draw_series(starts.map(|(e, &p)| {
-                EmptyElement::at(p) + Rectangle::new([(-5, -5), (5, 5)], color(e).filled())
-            }))?;
-            Ok(())
-        })
+        bounds
+    }
+
+    /// Draws the paths, targets and starts on a chart of the plane.
+    fn draw_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        for (e, path) in self.paths.iter().enumerate() {
+            let c = color(e);
+            draw_broken_line(chart, path, c.stroke_width(2))?;
+        }
+        let targets = self
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| is_finite(**p));
+        chart.draw_series(targets.map(|(e, &p)| Circle::new(p, 10, color(e).stroke_width(2))))?;
+        let starts = self
+            .starts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| is_finite(**p));
+        chart.draw_series(starts.map(|(e, &p)| {
+            EmptyElement::at(p) + Rectangle::new([(-5, -5), (5, 5)], color(e).filled())
+        }))?;
+        Ok(())
+    }
+}
+
+struct ProjectionFigure<'a> {
+    title: &'a str,
+    panels: &'a [ReachPanel<'a>],
+}
+
+impl Figure for ProjectionFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = titled_area(root, self.title)?;
+        let figures: Vec<ReachFigure> = self
+            .panels
+            .iter()
+            .map(|p| ReachFigure {
+                title: "",
+                paths: p.paths,
+                targets: p.targets,
+                starts: p.starts,
+            })
+            .collect();
+        let bounds: Vec<Bounds> = figures.iter().map(ReachFigure::bounds).collect();
+        // one scale for all panels: the largest extent of any
+        let span = bounds
+            .iter()
+            .filter_map(Bounds::ranges)
+            .map(|(x, y)| (x.end - x.start).max(y.end - y.start))
+            .fold(0.0, f64::max);
+        let n = self.panels.len().max(1);
+        let cells = area.split_evenly((1, n));
+        for (((cell, figure), bounds), panel) in
+            cells.iter().zip(&figures).zip(&bounds).zip(self.panels)
+        {
+            planar_chart_on(cell, panel.axes, bounds, span, |chart| {
+                figure.draw_series(chart)
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -736,8 +852,26 @@ where
     DB::ErrorType: 'static,
 {
     let area = titled_area(root, title)?;
+    planar_chart_on(&area, ("x (m)", "y (m)"), bounds, 0.0, draw)
+}
+
+/// A chart of the plane on `area` around `bounds`, with equal scaling of its axes (described
+/// by `axes`) and an extent of at least `min_span` (m; 0: that of `bounds`), and calls `draw`
+/// on it (or writes "no data" when `bounds` is empty).
+fn planar_chart_on<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    axes: (&str, &str),
+    bounds: &Bounds,
+    min_span: f64,
+    draw: impl FnOnce(
+        &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> DrawResult,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let build = |x: Range<f64>, y: Range<f64>| {
-        ChartBuilder::on(&area)
+        ChartBuilder::on(area)
             .margin(MARGIN)
             .x_label_area_size(X_LABEL_AREA)
             .y_label_area_size(Y_LABEL_AREA)
@@ -750,7 +884,7 @@ where
     let (x, y) = match bounds.ranges() {
         Some((xs, ys)) => {
             let (cx, cy) = (mid(&xs), mid(&ys));
-            let span = (xs.end - xs.start).max(ys.end - ys.start);
+            let span = (xs.end - xs.start).max(ys.end - ys.start).max(min_span);
             // 8 % margin on each side; a single point gets ±5 cm.
             let half = if span > 0.0 { 0.58 * span } else { 0.05 };
             let per_pixel = 2.0 * half / w.min(h);
@@ -774,8 +908,8 @@ where
         .bold_line_style(BLACK.mix(0.12))
         .label_style(text_style(LABEL_SIZE))
         .axis_desc_style(text_style(AXIS_DESC_SIZE))
-        .x_desc("x (m)")
-        .y_desc("y (m)")
+        .x_desc(axes.0)
+        .y_desc(axes.1)
         .x_labels(8)
         .y_labels(8)
         .x_label_formatter(&x_fmt)
@@ -1055,6 +1189,54 @@ mod tests {
         )
         .unwrap();
         check(&written, &dir, "reaches", PLANAR_SIZE, "Centre-out reaches");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reach_projections_draw_the_panels_side_by_side_at_one_scale() {
+        let dir = temp_dir("projections");
+        // x–y: a reach of 10 cm; x–z: the same reach rising 40 cm
+        let xy = vec![vec![(0.0, 0.0), (0.05, 0.0), (0.1, 0.0)]];
+        let xz = vec![vec![(0.0, 0.0), (0.05, 0.2), (0.1, 0.4)]];
+        let panels = [
+            ReachPanel {
+                paths: &xy,
+                targets: &[(0.1, 0.0)],
+                starts: &[(0.0, 0.0)],
+                axes: ("x (m)", "y (m)"),
+            },
+            ReachPanel {
+                paths: &xz,
+                targets: &[(0.1, 0.4)],
+                starts: &[(0.0, 0.0)],
+                axes: ("x (m)", "z (m)"),
+            },
+        ];
+        let written = reach_projections(&dir, "reaches", &panels, "Reaches in 3-D").unwrap();
+        check(&written, &dir, "reaches", (1600, 800), "Reaches in 3-D");
+        let svg = std::fs::read_to_string(&written[1]).unwrap();
+        assert!(svg.contains("y (m)") && svg.contains("z (m)"), "axis names");
+        // both panels span the larger extent (0.4 m and 8 % margins): the x–y panel's ticks
+        // reach at least ±0.1 m around its 5 cm centre, not the ±6 mm of its own extent
+        // the texts drawn: both panels' tick labels
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split('<').next()))
+            .map(str::trim)
+            .collect();
+        // at its own extent (10 cm) the x–y panel's y axis would span ±6 cm; at the shared
+        // one (the x–z panel's 40 cm) it reaches ±0.2 m, as the x–z panel's z axis spans 0.4
+        assert!(
+            texts.contains(&"-0.2") && texts.contains(&"0.4"),
+            "{texts:?}"
+        );
+        assert!(
+            svg.matches("#1F77B4").count() >= 2,
+            "the reach in both panels"
+        );
+        let e = reach_projections(&dir, "reaches", &[], "t").unwrap_err();
+        assert!(e.to_string().contains("no panels"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

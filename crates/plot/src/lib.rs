@@ -4,7 +4,8 @@
 //! Every plot comes three ways:
 //!
 //! - a function that writes it as `<dir>/<stem>.png` and `<dir>/<stem>.svg` and returns the two
-//!   paths ([`loss_curve`], [`reaches`], [`arm`], [`speed_profiles`]), on your own data;
+//!   paths ([`loss_curve`], [`reaches`], [`arm`], [`speed_profiles`]; [`reach_projections`]
+//!   for reaches in 3-D, as projections side by side), on your own data;
 //! - a function that draws it on a [`plotters`] drawing area of any backend and size, for
 //!   figures of your own ([`draw_loss_curve`], [`draw_reaches`], [`draw_arm`],
 //!   [`draw_speed_profiles`]);
@@ -57,13 +58,14 @@ pub use analysis::{
 };
 pub use error::PlotError;
 pub use figures::{
-    arm, curves, curves_with_phases, draw_arm, draw_loss_curve, draw_reaches, draw_speed_profiles,
-    loss_curve, loss_curve_with_phases, reaches, speed_profiles, Polyline, CURVE_SIZE, PLANAR_SIZE,
+    arm, curves, curves_with_phases, draw_arm, draw_loss_curve, draw_reach_projections,
+    draw_reaches, draw_speed_profiles, loss_curve, loss_curve_with_phases, reach_projections,
+    reaches, speed_profiles, Polyline, ReachPanel, CURVE_SIZE, PLANAR_SIZE,
 };
 /// The plotting library the plots are drawn with (0.3, pure Rust: PNG and SVG backends, line
 /// series, text via ab_glyph), for charts of your own.
 pub use plotters;
 pub use rollout::{
-    arm_frames, fingertip_paths, fingertip_speeds, plot_rollout, plot_run, stick_figure, targets,
-    ARM_FRAMES_SHOWN, LOSS_SMOOTHING,
+    arm_frames, fingertip_paths, fingertip_paths_in, fingertip_speeds, plot_rollout, plot_run,
+    stick_figure, targets, targets_in, ARM_FRAMES_SHOWN, LOSS_SMOOTHING, PROJECTION_AXES,
 };

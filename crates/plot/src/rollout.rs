@@ -8,7 +8,9 @@ use motornet_muscle::MuscleModel;
 use motornet_skeleton::Skeleton;
 use motornet_train::Rollout;
 
-use crate::figures::{arm, loss_curve, reaches, speed_profiles, Polyline};
+use crate::figures::{
+    arm, loss_curve, reach_projections, reaches, speed_profiles, Polyline, ReachPanel,
+};
 use crate::PlotError;
 
 /// How many stick figures per reach [`plot_rollout`] draws (from the first state to the last,
@@ -87,6 +89,57 @@ pub fn targets(r: &Rollout) -> Result<Vec<(f64, f64)>, PlotError> {
     let d = space_dim(r)?;
     planar(d)?;
     Ok(r.target.iter().map(|t| (t[0], t[1])).collect())
+}
+
+/// The projections [`plot_rollout`] draws of a fingertip outside the plane (`d ≥ 3`): the
+/// x–y plane (coordinates 0 and 1, seen from +z) and the x–z plane (0 and 2, seen from −y),
+/// side by side. Fixed planes, rather than the two of largest spread, so that figures of
+/// different runs and reaches compare and the axes keep their names; every 3-D centre-out
+/// target set spreads over all three axes anyway. Coordinates past the third are not drawn.
+pub const PROJECTION_AXES: [(usize, usize); 2] = [(0, 1), (0, 2)];
+
+/// The axis description of coordinate `k` in the projections: `x (m)`, `y (m)`, `z (m)`.
+fn axis_name(k: usize) -> &'static str {
+    ["x (m)", "y (m)", "z (m)"].get(k).copied().unwrap_or("(m)")
+}
+
+/// The fingertip path of each reach of `r` projected on the plane of coordinates `axes =
+/// (i, j)` (m): `(x_i, x_j)` at every state; `(0, 1)` is [`fingertip_paths`].
+///
+/// # Errors
+///
+/// [`PlotError::Data`] if the rollout's shapes disagree, or `i` or `j` is not a coordinate of
+/// its `d` (or they are equal).
+pub fn fingertip_paths_in(r: &Rollout, axes: (usize, usize)) -> Result<Vec<Polyline>, PlotError> {
+    let d = space_dim(r)?;
+    check_axes(d, axes)?;
+    let (i, j) = axes;
+    Ok(r.fingertip
+        .iter()
+        .map(|f| f.chunks(2 * d).map(|s| (s[i], s[j])).collect())
+        .collect())
+}
+
+/// The target of each reach of `r` projected on the plane of coordinates `axes = (i, j)`
+/// (m).
+///
+/// # Errors
+///
+/// As [`fingertip_paths_in`].
+pub fn targets_in(r: &Rollout, axes: (usize, usize)) -> Result<Vec<(f64, f64)>, PlotError> {
+    let d = space_dim(r)?;
+    check_axes(d, axes)?;
+    Ok(r.target.iter().map(|t| (t[axes.0], t[axes.1])).collect())
+}
+
+/// Two different coordinates below `d` (an empty rollout, `d` 0, has none to check).
+fn check_axes(d: usize, (i, j): (usize, usize)) -> Result<(), PlotError> {
+    if d != 0 && (i >= d || j >= d || i == j) {
+        return Err(PlotError::data(format!(
+            "coordinates ({i}, {j}) are not two different ones of the fingertip's {d}"
+        )));
+    }
+    Ok(())
 }
 
 /// The fingertip speed (m/s) of each reach of `r` at every state: the norm of the fingertip
@@ -196,7 +249,9 @@ pub fn arm_frames<K: Skeleton>(
 /// (each plot as `.png` and `.svg`): `reaches` (fingertip paths, targets, starts; titled
 /// `title`) and `speed` (fingertip speed against time, at the effector's timestep), and for
 /// skeletons of two or more bodies `arm` ([`ARM_FRAMES_SHOWN`] stick figures per reach).
-/// Effectors whose fingertip is not in the plane (`space_dim` 1) get `speed` only.
+/// Effectors whose fingertip is not in the plane (`space_dim` 1) get `speed` only; those in
+/// 3-D (or more) get `reaches` as two projections side by side ([`PROJECTION_AXES`]: x–y and
+/// x–z, [`reach_projections`]), and their stick figures projected on x–y.
 ///
 /// # Errors
 ///
@@ -216,7 +271,28 @@ pub fn plot_rollout<K: Skeleton, M: MuscleModel, G: Geometry>(
         )));
     }
     let mut files = Vec::new();
-    if effector.space_dim() >= 2 {
+    if effector.space_dim() >= 3 {
+        let planes = PROJECTION_AXES
+            .iter()
+            .map(|&axes| {
+                let names = (axis_name(axes.0), axis_name(axes.1));
+                let paths = fingertip_paths_in(r, axes)?;
+                let starts: Vec<(f64, f64)> =
+                    paths.iter().filter_map(|p| p.first().copied()).collect();
+                Ok((paths, targets_in(r, axes)?, starts, names))
+            })
+            .collect::<Result<Vec<_>, PlotError>>()?;
+        let panels: Vec<ReachPanel> = planes
+            .iter()
+            .map(|(paths, targets, starts, axes)| ReachPanel {
+                paths,
+                targets,
+                starts,
+                axes: *axes,
+            })
+            .collect();
+        files.extend(reach_projections(dir, "reaches", &panels, title)?);
+    } else if effector.space_dim() == 2 {
         let paths = fingertip_paths(r)?;
         let starts: Vec<(f64, f64)> = paths.iter().filter_map(|p| p.first().copied()).collect();
         files.extend(reaches(
@@ -341,6 +417,32 @@ mod tests {
         };
         assert_eq!(fingertip_paths(&r).unwrap(), [vec![(1.0, 2.0)]]);
         assert_eq!(fingertip_speeds(&r).unwrap(), [vec![7.0]]);
+    }
+
+    #[test]
+    fn projections_pick_the_asked_coordinates() {
+        let r = Rollout {
+            // two states: (1, 2, 3) then (4, 5, 6), at rest
+            fingertip: vec![vec![
+                1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0,
+            ]],
+            target: vec![vec![7.0, 8.0, 9.0]],
+            ..Rollout::default()
+        };
+        assert_eq!(
+            fingertip_paths_in(&r, (0, 2)).unwrap(),
+            [vec![(1.0, 3.0), (4.0, 6.0)]]
+        );
+        assert_eq!(targets_in(&r, (2, 1)).unwrap(), [(9.0, 8.0)]);
+        assert_eq!(
+            fingertip_paths_in(&r, (0, 1)).unwrap(),
+            fingertip_paths(&r).unwrap()
+        );
+        for axes in [(0, 3), (1, 1)] {
+            let e = fingertip_paths_in(&r, axes).unwrap_err();
+            assert!(e.to_string().contains("fingertip's 3"), "{e}");
+            assert!(targets_in(&r, axes).is_err());
+        }
     }
 
     #[test]
@@ -474,6 +576,59 @@ mod tests {
         // without a validation rollout: the loss alone
         let files = plot_run(&dir, &losses, &arm, None).unwrap();
         assert_eq!(files.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn plot_rollout_of_a_3d_point_mass_draws_two_projections() {
+        let spec = r#"{
+          "skeleton": {"type": "PointMass", "space_dim": 3, "mass": 1.0},
+          "muscle": {"type": "ReluMuscle"},
+          "muscles": [{"name": "a", "max_isometric_force": 500}],
+          "geometry": {"type": "constant_moment_arms", "moment_arms": [[1.0], [0.0], [0.0]]},
+          "timestep": 0.01,
+          "pos_lower_bound": [-1, -1, -1], "pos_upper_bound": [1, 1, 1],
+          "vel_lower_bound": [-9, -9, -9], "vel_upper_bound": [9, 9, 9]
+        }"#;
+        let mass = motornet_effector::EffectorSpec::from_json(spec)
+            .unwrap()
+            .build()
+            .unwrap();
+        // a reach up along z and one along −y, 3 states each
+        let r = Rollout {
+            fingertip: vec![
+                vec![
+                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.0, 0.0, 1.0, 0.0, 0.0, 0.1,
+                    0.0, 0.0, 0.0,
+                ],
+                vec![
+                    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.05, 0.0, 0.0, -1.0, 0.0, 0.0, -0.1, 0.0,
+                    0.0, 0.0, 0.0,
+                ],
+            ],
+            target: vec![vec![0.0, 0.0, 0.1], vec![0.0, -0.1, 0.0]],
+            joint: vec![vec![0.0; 18]; 2],
+            ..Rollout::default()
+        };
+        let dir = temp_dir("mass3d");
+        let files = plot_rollout(&dir, &mass, &r, "reaches in space").unwrap();
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["reaches.png", "reaches.svg", "speed.png", "speed.svg"]
+        );
+        let png = std::fs::read(dir.join("reaches.png")).unwrap();
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(
+            (be(&png[16..20]), be(&png[20..24])),
+            (1600, 800),
+            "two panels"
+        );
+        let svg = std::fs::read_to_string(dir.join("reaches.svg")).unwrap();
+        assert!(svg.contains("reaches in space") && svg.contains("z (m)"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -763,3 +763,204 @@ fn noiseless_and_with_curl_field_change_only_what_they_name() {
     assert_eq!(field.action_noise, 0.01);
     assert_eq!(c.with_curl_field(0.0).curl_field, None);
 }
+
+/// A 3-D point mass (1 kg, bounds ±1 m) pulled by six 500 N ReLU muscles anchored 2 m out on
+/// each axis: the spec of `crates/motornet/tests/data/point_mass_3d.json`, or with `space_dim`
+/// other than 3 a point mass of that dimension with two muscles per axis.
+fn point_mass(space_dim: usize) -> Arc<DynEffector> {
+    let axes: Vec<(String, Vec<f64>)> = (0..space_dim)
+        .flat_map(|k| {
+            [1.0, -1.0].map(|s| {
+                let mut c = vec![0.0; space_dim];
+                c[k] = 2.0 * s;
+                (format!("m{k}{}", if s > 0.0 { "p" } else { "n" }), c)
+            })
+        })
+        .collect();
+    let muscles: Vec<String> = axes
+        .iter()
+        .map(|(n, _)| format!(r#"{{"name": "{n}", "max_isometric_force": 500}}"#))
+        .collect();
+    let paths: Vec<String> = axes
+        .iter()
+        .map(|(n, c)| {
+            format!(
+                r#""{n}": {{"fixation_body": [0, 1], "coordinates": [{c:?}, {:?}]}}"#,
+                vec![0.0; space_dim]
+            )
+        })
+        .collect();
+    let ones = |v: f64| format!("{:?}", vec![v; space_dim]);
+    let json = format!(
+        r#"{{"skeleton": {{"type": "PointMass", "space_dim": {space_dim}, "mass": 1.0}},
+            "muscle": {{"type": "ReluMuscle"}}, "muscles": [{}],
+            "geometry": {{"type": "paths", "paths": {{{}}}}},
+            "timestep": 0.01, "damping": 0.0,
+            "pos_lower_bound": {}, "pos_upper_bound": {},
+            "vel_lower_bound": {}, "vel_upper_bound": {}}}"#,
+        muscles.join(", "),
+        paths.join(", "),
+        ones(-1.0),
+        ones(1.0),
+        ones(-1000.0),
+        ones(1000.0)
+    );
+    let spec = motornet_effector::EffectorSpec::from_json(&json).unwrap();
+    Arc::new(spec.build().unwrap())
+}
+
+#[test]
+fn centre_out_targets_in_3d_cover_the_sphere_evenly() {
+    let arm = point_mass(3);
+    assert_eq!((arm.space_dim(), arm.n_muscles()), (3, 6));
+    let radius = 0.1;
+    for n in [1usize, 2, 6, 8, 26] {
+        let task = CentreOutReach::validation(n, radius);
+        let e =
+            Environment::new(arm.clone(), Arc::new(task.clone()), EnvConfig::default()).unwrap();
+        let mut obs = vec![0.0; e.obs_len()];
+        let centre = task.centre_joint(&arm.options().bounds);
+        let mut offsets: Vec<[f64; 3]> = vec![];
+        for el in 0..2 * n {
+            let ep = e.reset(el, 2 * n, 0, None, &mut obs).unwrap();
+            assert_eq!(ep.trial.initial_joint, centre);
+            assert_eq!(ep.start, [0.0; 3], "the middle of the bounds");
+            assert_eq!(ep.trial.go_cue, Some(0));
+            let o = [0, 1, 2].map(|k| ep.trial.target[k] - ep.start[k]);
+            let norm = o.iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!((norm - radius).abs() < 1e-12, "n {n}: |{o:?}| = {norm}");
+            if el < n {
+                offsets.push(o);
+            } else {
+                // element i reaches to target i mod n
+                assert_eq!(o, offsets[el - n]);
+            }
+        }
+        if n == 1 {
+            assert_eq!(offsets[0], [radius, 0.0, 0.0]);
+            continue;
+        }
+        // heights evenly spaced 2r/n apart, symmetric about 0 (equal areas on the sphere)
+        let mut z: Vec<f64> = offsets.iter().map(|o| o[2]).collect();
+        z.sort_by(f64::total_cmp);
+        for w in z.windows(2) {
+            assert!(
+                (w[1] - w[0] - 2.0 * radius / n as f64).abs() < 1e-12,
+                "{z:?}"
+            );
+        }
+        assert!((z[0] + z[n - 1]).abs() < 1e-12, "{z:?}");
+        // no two targets close together: at least 0.75 of the spacing of n equal areas
+        let spacing = radius * (4.0 * std::f64::consts::PI / n as f64).sqrt();
+        for (i, a) in offsets.iter().enumerate() {
+            for b in &offsets[i + 1..] {
+                let d = (0..3).map(|k| (a[k] - b[k]).powi(2)).sum::<f64>().sqrt();
+                assert!(d > 0.75 * spacing, "n {n}: {a:?} and {b:?} are {d} apart");
+            }
+        }
+        // balanced: from 6 targets on, their mean is within 5 % of the radius of the centre
+        if n >= 6 {
+            let mean = [0, 1, 2].map(|k| offsets.iter().map(|o| o[k]).sum::<f64>() / n as f64);
+            let m = mean.iter().map(|v| v * v).sum::<f64>().sqrt();
+            assert!(m < 0.05 * radius, "n {n}: mean {mean:?}");
+        }
+    }
+}
+
+#[test]
+fn planar_centre_out_targets_are_those_of_target_offset_bit_for_bit() {
+    // the 2-D rule, as it was before 3-D targets existed: angle 2πk/n from +x
+    let task = CentreOutReach::validation(8, 0.1);
+    for k in 0..8 {
+        let angle = 2.0 * std::f64::consts::PI * k as f64 / 8.0;
+        assert_eq!(
+            task.target_offset(2, k).unwrap(),
+            [0.1 * angle.cos(), 0.1 * angle.sin()]
+        );
+    }
+    assert!(task.target_offset(2, 8).is_err());
+}
+
+#[test]
+fn centre_out_outside_2d_and_3d_is_a_clear_error() {
+    for d in [1, 4] {
+        let e = Environment::new(
+            point_mass(d),
+            Arc::new(CentreOutReach::validation(8, 0.1)),
+            EnvConfig::default(),
+        );
+        // the environment checks a trial when it is built, or the first reset does
+        let msg = match e {
+            Err(err) => err.to_string(),
+            Ok(env) => {
+                let mut obs = vec![0.0; env.obs_len()];
+                env.reset(0, 1, 0, None, &mut obs).unwrap_err().to_string()
+            }
+        };
+        assert!(
+            msg.contains(&format!("space_dim {d}")) && msg.contains("sphere"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn every_built_in_task_draws_and_steps_in_3d() {
+    let arm = point_mass(3);
+    let (lo, hi) = (-1.0, 1.0);
+    let training = CentreOutReach {
+        mode: CentreOutMode::Training {
+            cue_range: (0.1, 0.3),
+            catch_probability: 0.25,
+            centre_out_fraction: 0.5,
+        },
+        ..CentreOutReach::validation(8, 0.1)
+    };
+    // (task, whether about half its trials are centre-out reaches to the sphere)
+    let tasks: Vec<(TaskConfig, bool)> = TaskConfig::NAMES
+        .iter()
+        .map(|n| (TaskConfig::default_for(n).unwrap(), false))
+        .chain([(training.into(), true)])
+        .collect();
+    for (task, half_centre_out) in tasks {
+        let name = task.name();
+        let t = task.build();
+        let e = Environment::new(arm.clone(), t.clone(), EnvConfig::default()).unwrap();
+        // goal 3 (+ cue), vision 3, proprioception 2·6, stacked actions 0
+        let l = e.layout();
+        assert_eq!(l.len, 3 + usize::from(t.go_cue()) + 3 + 12, "{name}");
+        let mut obs = vec![0.0; e.obs_len()];
+        let mut noisy = vec![0.0; 6];
+        let mut sphere = 0;
+        for el in 0..40 {
+            let mut ep = e.reset(el, 40, 11, None, &mut obs).unwrap();
+            let tr = &ep.trial;
+            assert_eq!(tr.target.len(), 3, "{name}");
+            assert!(
+                tr.target.iter().all(|x| (lo..=hi).contains(x)),
+                "{name}: {:?}",
+                tr.target
+            );
+            let off: f64 = (0..3).map(|k| (tr.target[k] - ep.start[k]).powi(2)).sum();
+            if (off.sqrt() - 0.1).abs() < 1e-12 {
+                sphere += 1;
+            }
+            if !tr.endpoint_load.is_empty() {
+                let f = tr.endpoint_load.iter().map(|v| v * v).sum::<f64>().sqrt();
+                assert_eq!(tr.endpoint_load.len(), 3);
+                assert!((0.0..=5.0).contains(&f), "{name}: load {f} N");
+            }
+            for t in 0..5 {
+                e.step(&mut ep, &action(6, el, t), &mut noisy, &mut obs)
+                    .unwrap();
+            }
+            assert!(obs.iter().all(|v| v.is_finite()), "{name}");
+        }
+        if half_centre_out {
+            // about half the trials (4 sd: 20 ± 12) reach from the centre to the sphere
+            assert!((8..=32).contains(&sphere), "{name}: {sphere} of 40");
+        } else {
+            assert_eq!(sphere, 0, "{name}");
+        }
+    }
+}

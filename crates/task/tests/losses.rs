@@ -172,10 +172,10 @@ fn away_from_zero() -> impl Strategy<Value = f64> {
     (0.05f64..1.0, any::<bool>()).prop_map(|(x, neg)| if neg { -x } else { x })
 }
 
-/// Random episodes with T in 1..6, d in 1..3, M in 1..4, H in 0..4, every position error
-/// component at least 0.05 from 0.
+/// Random episodes with T in 1..6, d in 1..=3 (3-D fingertips too), M in 1..4, H in 0..4,
+/// every position error component at least 0.05 from 0.
 fn episode() -> impl Strategy<Value = Ep> {
-    (1usize..6, 1usize..3, 1usize..4, 0usize..4, 0.05f64..0.2)
+    (1usize..6, 1usize..4, 1usize..4, 0usize..4, 0.05f64..0.2)
         .prop_flat_map(|(t, d, m, h, dt)| {
             let n = (t + 1) * d;
             (
@@ -559,6 +559,85 @@ fn speed_and_jerk_by_hand() {
         &[],
     );
     assert_eq!(Jerk.value_and_grad(&e.view(), None, 1.0), 0.0);
+}
+
+#[test]
+fn fingertip_losses_by_hand_in_3d() {
+    // rows [x, y, z, vx, vy, vz]; goals (0, 0, 0), (0, 0, 0), (2, 3, 2); dt = 0.1
+    let e = ep(
+        0.1,
+        3,
+        &[
+            &[0.0, 0.0, 0.0, 1.0, 2.0, 2.0],
+            &[1.0, 2.0, 2.0, 0.0, 0.0, 0.0],
+            &[2.0, 3.0, -4.0, 2.0, 3.0, 6.0],
+        ],
+        &[&[0.0; 3], &[0.0; 3], &[2.0, 3.0, 2.0]],
+        &[],
+        &[],
+    );
+    let third = 1.0 / 3.0;
+    // L1: 0, 1 + 2 + 2, 0 + 0 + 6 over 3 states
+    let mut g = e.zeros();
+    assert!(close(e.eval(&PositionL1, &mut g, 1.0), 11.0 / 3.0));
+    #[rustfmt::skip]
+    let want = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                third, third, third, 0.0, 0.0, 0.0,
+                0.0, 0.0, -third, 0.0, 0.0, 0.0];
+    assert_all_close(&g[0], &want);
+    // clipped at 1 m: distances 0, 3, 6 cost 0, 2, 5; gradient (x − g)/(|x − g| · 3)
+    let mut g = e.zeros();
+    let l = ClippedPosition::new(1.0).unwrap();
+    assert!(close(e.eval(&l, &mut g, 1.0), 7.0 / 3.0));
+    let ninth = 1.0 / 9.0;
+    #[rustfmt::skip]
+    let want = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                ninth, 2.0 * ninth, 2.0 * ninth, 0.0, 0.0, 0.0,
+                0.0, 0.0, -third, 0.0, 0.0, 0.0];
+    assert_all_close(&g[0], &want);
+    // speeds² 9, 0, 49
+    assert!(close(
+        Speed.value_and_grad(&e.view(), None, 1.0),
+        58.0 / 3.0
+    ));
+    // jerk (v2 − 2 v1 + v0)/dt² = (3, 5, 8)/0.01: 9e4 + 25e4 + 64e4
+    assert!(close(Jerk.value_and_grad(&e.view(), None, 1.0), 98e4));
+}
+
+#[test]
+fn a_planar_episode_embedded_in_3d_has_the_same_losses() {
+    // every fingertip loss depends on distances and norms only: z = 0 adds nothing
+    let flat = two_step_2d();
+    let embed = |rows: &[f64], w: usize| -> Vec<f64> {
+        rows.chunks(w)
+            .flat_map(|r| {
+                if w == 4 {
+                    vec![r[0], r[1], 0.0, r[2], r[3], 0.0]
+                } else {
+                    vec![r[0], r[1], 0.0]
+                }
+            })
+            .collect()
+    };
+    let mut space = flat.clone();
+    space.d = 3;
+    space.fingertip = embed(&flat.fingertip, 4);
+    space.goal = embed(&flat.goal, 2);
+    for radius in [0.0, 0.5, 3.0] {
+        for loss in all_losses(radius) {
+            let (a, b) = (
+                loss.value_and_grad(&flat.view(), None, 1.0),
+                loss.value_and_grad(&space.view(), None, 1.0),
+            );
+            assert!(a.is_finite() && close(a, b), "{}: {a} vs {b}", loss.name());
+            // and the gradient is the planar one, with nothing along z
+            let (mut ga, mut gb) = (flat.zeros(), space.zeros());
+            flat.eval(&*loss, &mut ga, 1.0);
+            space.eval(&*loss, &mut gb, 1.0);
+            assert_all_close(&gb[0], &embed(&ga[0], 4));
+            assert_all_close(&gb[8], &embed(&ga[8], 2));
+        }
+    }
 }
 
 #[test]

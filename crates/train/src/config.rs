@@ -128,7 +128,7 @@ pub struct TrainConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_from: Option<std::path::PathBuf>,
     /// Every this many batches, run the validation reaches (centre-out, 8 targets at 10 cm,
-    /// noiseless, for planar effectors) and log their metrics to `validation.csv` (a learning
+    /// noiseless, for effectors in 2-D and 3-D) and log their metrics to `validation.csv` (a learning
     /// curve of behaviour); 0 = never. Does not change the training.
     #[serde(skip_serializing_if = "is_zero")]
     pub validate_every: usize,

@@ -3,8 +3,8 @@
 //! For each element (reach) of a rollout, from its fingertip trajectory and its target
 //! ([`ReachMetrics`]): the final endpoint error (m), the path length (m), the straight distance
 //! from the start to the target (m), their ratio (1 for a straight reach that ends on the
-//! target), the peak fingertip speed (m/s) and, in the plane, the signed lateral deviation
-//! from the straight line (m); from its speed profile and go cue ([`ReachTiming`]): the
+//! target), the peak fingertip speed (m/s) and the lateral deviation from the straight line
+//! (m: signed in the plane, its magnitude in 3-D); from its speed profile and go cue ([`ReachTiming`]): the
 //! reaction time and the movement time (s); and their means over the batch
 //! ([`RolloutMetrics`]). `motornet eval` prints the means and writes the per-reach values.
 //!
@@ -48,8 +48,13 @@ pub struct ReachMetrics {
     /// In the plane (`d = 2`): the fingertip's distance (m) from the line through its start
     /// and the target, at the state where its absolute value is largest, signed: positive to
     /// the left of the direction of motion (start → target), negative to the right. A curl
-    /// field that pushes a reach clockwise gives a negative deviation. `None` out of the plane
-    /// or when the straight distance is below [`MIN_STRAIGHT_DISTANCE_M`].
+    /// field that pushes a reach clockwise gives a negative deviation.
+    ///
+    /// In 3-D (and above, `d ≥ 3`): the largest distance (m) of the fingertip from that line,
+    /// which is never negative. A sign needs a side, and "left of the motion" is defined only
+    /// in the plane: around a line in space every direction is perpendicular. `None` for
+    /// `d = 1` (there is no perpendicular) or when the straight distance is below
+    /// [`MIN_STRAIGHT_DISTANCE_M`].
     pub signed_lateral_deviation_m: Option<f64>,
 }
 
@@ -80,7 +85,7 @@ pub struct RolloutMetrics {
     /// Mean of [`ReachMetrics::peak_speed_m_per_s`] (m/s).
     pub mean_peak_speed_m_per_s: f64,
     /// Mean of [`ReachMetrics::signed_lateral_deviation_m`] over the reaches that have one
-    /// (m); `None` if none has.
+    /// (m; in 3-D a mean of non-negative magnitudes); `None` if none has.
     pub mean_signed_lateral_deviation_m: Option<f64>,
     /// Per reach, in order: its [`ReachTiming`], `None` for a catch trial (no go cue) or a
     /// reach that does not move after its cue.
@@ -157,7 +162,7 @@ pub fn reach_metrics(
         );
     let straight = straight_distance_m >= MIN_STRAIGHT_DISTANCE_M;
     // the unit normal to the left of start → target, and the largest excursion along it
-    let signed_lateral_deviation_m = (d == 2 && straight).then(|| {
+    let planar = (d == 2 && straight).then(|| {
         let u = [
             (target[0] - first[0]) / straight_distance_m,
             (target[1] - first[1]) / straight_distance_m,
@@ -174,13 +179,31 @@ pub fn reach_metrics(
                 }
             })
     });
+    // out of the plane: the largest distance from the line start → target (unsigned)
+    let spatial = (d >= 3 && straight).then(|| {
+        let u: Vec<f64> = (0..d)
+            .map(|k| (target[k] - first[k]) / straight_distance_m)
+            .collect();
+        states
+            .iter()
+            .map(|s| {
+                let r: Vec<f64> = (0..d).map(|k| s[k] - first[k]).collect();
+                let along: f64 = r.iter().zip(&u).map(|(a, b)| a * b).sum();
+                let off: f64 = r.iter().zip(&u).map(|(a, b)| (a - along * b).powi(2)).sum();
+                off.sqrt()
+            })
+            .fold(
+                0.0,
+                |worst: f64, v| if v > worst || v.is_nan() { v } else { worst },
+            )
+    });
     Ok(ReachMetrics {
         final_error_m: distance(last, target),
         path_length_m,
         straight_distance_m,
         path_length_ratio: straight.then(|| path_length_m / straight_distance_m),
         peak_speed_m_per_s,
-        signed_lateral_deviation_m,
+        signed_lateral_deviation_m: planar.or(spatial),
     })
 }
 
@@ -277,6 +300,11 @@ pub fn rollout_metrics(r: &Rollout) -> Result<RolloutMetrics, MetricsError> {
 /// of peak speed, at most T − 1: the network's state at step t is computed from state t).
 /// For `motornet_analysis::cosine_tuning` with the rollout's `hidden` rows.
 ///
+/// Planar only: a direction is one angle in the plane, and cosine tuning
+/// (`motornet_analysis`) fits a preferred direction as an angle. Reaches in 3-D are an error
+/// (`motornet analyze` writes their principal components and says that tuning needs reaches
+/// in the plane).
+///
 /// # Errors
 ///
 /// [`MetricsError::Empty`] for a rollout without reaches; [`MetricsError::Shape`] for a reach
@@ -289,7 +317,14 @@ pub fn reach_directions_and_peaks(r: &Rollout) -> Result<(Vec<f64>, Vec<usize>),
     let mut peaks = Vec::with_capacity(r.fingertip.len());
     for (element, (f, t)) in r.fingertip.iter().zip(&r.target).enumerate() {
         let shape = |message: String| MetricsError::Shape { element, message };
-        if t.len() != 2 || f.len() % 4 != 0 || f.len() < 8 {
+        if t.len() != 2 {
+            return Err(shape(format!(
+                "reach directions are angles in the plane: tuning needs planar reaches \
+                 (2 coordinates), this one's target has {}",
+                t.len()
+            )));
+        }
+        if f.len() % 4 != 0 || f.len() < 8 {
             return Err(shape(format!(
                 "needs a planar reach of at least 2 states, got a target of {} and {} \
                  fingertip numbers",
@@ -377,16 +412,108 @@ mod tests {
             (m.signed_lateral_deviation_m.unwrap() - want).abs() < 1e-12,
             "{m:?}"
         );
-        // no line to deviate from, and no "left" in 3-D
+        // no line to deviate from
         assert_eq!(
             reach_metrics(0, &path(&[[0.0, 0.0], [0.0, 0.1]]), &[0.0, 0.0])
                 .unwrap()
                 .signed_lateral_deviation_m,
             None
         );
+        // a straight reach along x in 3-D does not deviate; in 1-D there is no perpendicular
         let three_d = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0];
         let m = reach_metrics(0, &three_d, &[0.1, 0.0, 0.0]).unwrap();
+        assert_eq!(m.signed_lateral_deviation_m, Some(0.0));
+        let m = reach_metrics(0, &[0.0, 0.0, 0.1, 0.0], &[0.1]).unwrap();
         assert_eq!(m.signed_lateral_deviation_m, None);
+    }
+
+    /// A 3-D fingertip trajectory from positions and velocities per state.
+    fn trajectory_3d(states: &[([f64; 3], [f64; 3])]) -> Vec<f64> {
+        states
+            .iter()
+            .flat_map(|(p, v)| [p[0], p[1], p[2], v[0], v[1], v[2]])
+            .collect()
+    }
+
+    #[test]
+    fn lateral_deviation_in_3d_is_the_largest_distance_from_the_line_unsigned() {
+        // from (1, 1, 1) towards (1, 1, 1.2) (along +z); excursions (0.03, 0.04, ·) = 5 cm and
+        // (−0.02, 0, ·) = 2 cm off the line, on either side: the magnitude of the larger
+        let r = 1.0;
+        let f = trajectory_3d(&[
+            ([r, r, r], [0.0; 3]),
+            ([r - 0.02, r, r + 0.05], [0.0; 3]),
+            ([r + 0.03, r + 0.04, r + 0.1], [0.0; 3]),
+            ([r, r, r + 0.2], [0.0; 3]),
+        ]);
+        let m = reach_metrics(0, &f, &[r, r, r + 0.2]).unwrap();
+        let dev = m.signed_lateral_deviation_m.unwrap();
+        assert!((dev - 0.05).abs() < 1e-12, "{m:?}");
+        // the mirror image (every excursion negated) gives the same, non-negative value
+        let g = trajectory_3d(&[
+            ([r, r, r], [0.0; 3]),
+            ([r + 0.02, r, r + 0.05], [0.0; 3]),
+            ([r - 0.03, r - 0.04, r + 0.1], [0.0; 3]),
+            ([r, r, r + 0.2], [0.0; 3]),
+        ]);
+        let m2 = reach_metrics(0, &g, &[r, r, r + 0.2]).unwrap();
+        assert!((m2.signed_lateral_deviation_m.unwrap() - 0.05).abs() < 1e-12);
+        // on a diagonal line: the point (0.1, 0, 0) is |(0.1,0,0) − (0.1/3)(1,1,1)| =
+        // 0.1·√(2/3) from the line through the origin along (1, 1, 1)
+        let h = trajectory_3d(&[
+            ([0.0; 3], [0.0; 3]),
+            ([0.1, 0.0, 0.0], [0.0; 3]),
+            ([0.1, 0.1, 0.1], [0.0; 3]),
+        ]);
+        let m3 = reach_metrics(0, &h, &[0.1, 0.1, 0.1]).unwrap();
+        let want = 0.1 * (2.0f64 / 3.0).sqrt();
+        assert!((m3.signed_lateral_deviation_m.unwrap() - want).abs() < 1e-12);
+        // no line: a reach that starts on its target
+        let m4 = reach_metrics(0, &h, &[0.0; 3]).unwrap();
+        assert_eq!(m4.signed_lateral_deviation_m, None);
+        // a NaN state is the result, not a panic
+        let mut bad = h.clone();
+        bad[6] = f64::NAN;
+        let m5 = reach_metrics(0, &bad, &[0.1, 0.1, 0.1]).unwrap();
+        assert!(m5.signed_lateral_deviation_m.unwrap().is_nan());
+    }
+
+    #[test]
+    fn rollout_metrics_of_3d_reaches_have_every_value_and_no_nan() {
+        // two straight reaches of 0.1 m along +z and −y at rest at both ends, peak 1 m/s, cue
+        // at state 1; the second overshoots by 1 cm off the line along x
+        let a = trajectory_3d(&[
+            ([0.0; 3], [0.0; 3]),
+            ([0.0; 3], [0.0; 3]),
+            ([0.0, 0.0, 0.05], [0.0, 0.0, 1.0]),
+            ([0.0, 0.0, 0.1], [0.0; 3]),
+        ]);
+        let b = trajectory_3d(&[
+            ([0.0; 3], [0.0; 3]),
+            ([0.0; 3], [0.0; 3]),
+            ([0.01, -0.05, 0.0], [0.0, -0.5, 0.0]),
+            ([0.0, -0.1, 0.0], [0.0; 3]),
+        ]);
+        let r = Rollout {
+            fingertip: vec![a, b],
+            target: vec![vec![0.0, 0.0, 0.1], vec![0.0, -0.1, 0.0]],
+            dt: 0.01,
+            go_cue: vec![Some(1), Some(1)],
+            ..Rollout::default()
+        };
+        let m = rollout_metrics(&r).unwrap();
+        assert_eq!(m.mean_final_error_m, 0.0);
+        assert_eq!(m.mean_peak_speed_m_per_s, 0.75);
+        assert!((m.reaches[0].path_length_ratio.unwrap() - 1.0).abs() < 1e-12);
+        let detour = 2.0 * (0.01f64.powi(2) + 0.05f64.powi(2)).sqrt() / 0.1;
+        assert!((m.reaches[1].path_length_ratio.unwrap() - detour).abs() < 1e-12);
+        assert!((m.mean_signed_lateral_deviation_m.unwrap() - 0.005).abs() < 1e-12);
+        // onset at the state after the cue (speed above a tenth of the peak), one state long
+        assert_eq!(m.mean_reaction_time_s, Some(0.01));
+        assert_eq!(m.mean_movement_time_s, Some(0.0));
+        // reach directions are planar: a clear error, not a panic
+        let e = reach_directions_and_peaks(&r).unwrap_err();
+        assert!(e.to_string().contains("angles in the plane"), "{e}");
     }
 
     #[test]

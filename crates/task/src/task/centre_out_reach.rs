@@ -1,4 +1,5 @@
-//! `CentreOutReach`: targets on a circle for validation, random cued reaches for training.
+//! `CentreOutReach`: targets on a circle (planar effectors) or a sphere (3-D effectors) for
+//! validation, random cued reaches for training.
 
 use super::delayed_reach::check_cue;
 use super::{BuiltinTask, DelayedReach, Task, Trial, TrialContext};
@@ -13,9 +14,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CentreOutMode {
-    /// Element `i` reaches from the centre posture to target `i mod n_targets`, at angle
-    /// `2π · (i mod n_targets) / n_targets` (rad, anticlockwise from +x) on the circle; the go
-    /// cue comes at `cue` (s).
+    /// Element `i` reaches from the centre posture to target `i mod n_targets`
+    /// ([`CentreOutReach::target_offset`]: in the plane at angle `2π · (i mod n_targets) /
+    /// n_targets` (rad, anticlockwise from +x) on the circle, in 3-D the `i mod n_targets`-th
+    /// point of a Fibonacci lattice on the sphere); the go cue comes at `cue` (s).
     Validation {
         /// Go-cue time (s).
         cue: f64,
@@ -28,7 +30,7 @@ pub enum CentreOutMode {
         /// Probability of a catch trial (no go cue).
         catch_probability: f64,
         /// Fraction of the trials (in `[0, 1]`) that are centre-out reaches: from the centre
-        /// posture to one of the `n_targets` targets (drawn at random) on the circle, with the
+        /// posture to one of the `n_targets` targets (drawn at random) on the circle or sphere, with the
         /// same go cues and catch trials; the rest are random reaches. Default 0.
         #[serde(default, skip_serializing_if = "is_zero")]
         centre_out_fraction: f64,
@@ -42,12 +44,19 @@ fn is_zero(x: &f64) -> bool {
 /// Centre-out reaching: `n_targets` targets evenly spaced on a circle of `radius` (m) around
 /// the fingertip at the centre posture, for validation; random reaches with go cues and catch
 /// trials for training. The observation has a go-cue entry.
+///
+/// Effectors whose fingertip moves in 3-D (`space_dim` 3) get targets on a sphere of `radius`
+/// instead, at the directions of a Fibonacci lattice ([`CentreOutReach::target_offset`]):
+/// deterministic, nearly uniform for any `n_targets` (no two targets close together, no
+/// region left empty), and the same rule for every count, so that validation sets of 8 or 26
+/// targets are equally balanced. Other dimensions (1, 4 and more) are an error naming
+/// `space_dim`: there is no circle to put targets on in 1-D, and no agreed spread above 3.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentreOutReach {
-    /// Number of targets on the circle.
+    /// Number of targets on the circle (or sphere).
     pub n_targets: usize,
-    /// Circle radius (m).
+    /// Circle (or sphere) radius (m).
     pub radius: f64,
     /// Centre joint posture `[q]` (`[dof]`, at rest); `None` = the middle of the position
     /// bounds.
@@ -76,6 +85,55 @@ impl CentreOutReach {
             centre: None,
             mode: CentreOutMode::Validation { cue: 0.0 },
             cue_input: true,
+        }
+    }
+
+    /// The offset (m, `[space_dim]`) of target `k` (of `n_targets`, `k < n_targets`) from the
+    /// fingertip at the centre posture.
+    ///
+    /// - `space_dim` 2: `radius · (cos θ, sin θ)` with `θ = 2π k / n_targets` (rad,
+    ///   anticlockwise from +x): evenly spaced on the circle, target 0 along +x.
+    /// - `space_dim` 3: `radius · (√(1 − z²) cos φ, √(1 − z²) sin φ, z)` with `z = 1 − (2k +
+    ///   1) / n_targets` and `φ = k · π (3 − √5)` (the golden angle, rad): the Fibonacci
+    ///   lattice on the sphere. Heights `z` are evenly spaced (equal areas, by Archimedes'
+    ///   hat-box theorem) and symmetric about 0, and successive targets turn by the golden
+    ///   angle so that none lines up with another; one target is `radius · (1, 0, 0)`, two are
+    ///   at heights `±radius/2`.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::Config`] for any other `space_dim`, or `k ≥ n_targets`.
+    pub fn target_offset(&self, space_dim: usize, k: usize) -> Result<Vec<f64>, TaskError> {
+        let n = self.n_targets;
+        if k >= n {
+            return Err(TaskError::Config {
+                field: "CentreOutReach".into(),
+                reason: format!("target {k} of {n}: there are only {n} targets"),
+            });
+        }
+        match space_dim {
+            2 => {
+                let angle = 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+                Ok(vec![self.radius * angle.cos(), self.radius * angle.sin()])
+            }
+            3 => {
+                let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+                let z = 1.0 - (2 * k + 1) as f64 / n as f64;
+                let rho = (1.0 - z * z).max(0.0).sqrt();
+                let phi = golden * k as f64;
+                Ok(vec![
+                    self.radius * rho * phi.cos(),
+                    self.radius * rho * phi.sin(),
+                    self.radius * z,
+                ])
+            }
+            d => Err(TaskError::Config {
+                field: "CentreOutReach".into(),
+                reason: format!(
+                    "targets on a circle (space_dim 2) or a sphere (space_dim 3); this effector \
+                     has space_dim {d}"
+                ),
+            }),
         }
     }
 
@@ -164,33 +222,21 @@ impl Task for CentreOutReach {
 }
 
 impl CentreOutReach {
-    /// The reach from the centre posture (or `ctx.initial`) to target `k` of the circle, with
-    /// the go cue at `cue` (s).
+    /// The reach from the centre posture (or `ctx.initial`) to target `k` of the circle or
+    /// sphere, with the go cue at `cue` (s).
     fn to_target(
         &self,
         ctx: &TrialContext,
         k: usize,
         cue: Option<f64>,
     ) -> Result<Trial, TaskError> {
-        if ctx.space_dim != 2 {
-            return Err(TaskError::Config {
-                field: "CentreOutReach".into(),
-                reason: format!(
-                    "targets on a circle need space_dim 2, got {}",
-                    ctx.space_dim
-                ),
-            });
-        }
+        let offset = self.target_offset(ctx.space_dim, k)?;
         let initial_joint = match ctx.initial {
             Some(j) => j.to_vec(),
             None => self.centre_joint(ctx.bounds),
         };
         let centre = (ctx.fingertip)(&initial_joint);
-        let angle = 2.0 * std::f64::consts::PI * k as f64 / self.n_targets as f64;
-        let target = vec![
-            centre[0] + self.radius * angle.cos(),
-            centre[1] + self.radius * angle.sin(),
-        ];
+        let target = centre.iter().zip(&offset).map(|(c, o)| c + o).collect();
         Ok(Trial {
             initial_joint,
             target,
@@ -203,15 +249,16 @@ impl CentreOutReach {
 impl BuiltinTask for CentreOutReach {
     const DOC: &'static str = "Centre-out reaching: `n_targets` targets evenly spaced on a \
         circle of `radius` around the centre posture (validation), or random reaches with go \
-        cues and catch trials (training). The observation has a go-cue entry.";
+        cues and catch trials (training). The observation has a go-cue entry. 3-D effectors: \
+        targets on a sphere of `radius`, at the directions of a Fibonacci lattice.";
     const PARAMS: &'static [Param] = &[
         Param {
             name: "n_targets",
-            doc: "number of targets on the circle",
+            doc: "number of targets on the circle (sphere in 3-D)",
         },
         Param {
             name: "radius",
-            doc: "circle radius (m)",
+            doc: "circle (sphere) radius (m)",
         },
         Param {
             name: "centre",

@@ -267,7 +267,10 @@ fn sub2(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
 fn tangent2(d: [f64; 2], r: f64, s: f64) -> [f64; 2] {
     let d2 = dot2(d, d).max(f64::MIN_POSITIVE);
     let w = (d2 - r * r).max(0.0).sqrt();
-    [r / d2 * (r * d[0] - s * w * d[1]), r / d2 * (r * d[1] + s * w * d[0])]
+    [
+        r / d2 * (r * d[0] - s * w * d[1]),
+        r / d2 * (r * d[1] + s * w * d[0]),
+    ]
 }
 
 /// The arc (rad, in [0, 2π)) from `t0` to `t1` going counter-clockwise (`s0 = +1`) or
@@ -315,7 +318,11 @@ fn decide(e0: [f64; 2], e1: [f64; 2], side: Option<([f64; 2], f64)>, r: f64) -> 
     let near = nearest_on_segment(e0, e1);
     let crosses = dot2(near, near) <= r * r;
     let arc_of = |s0: f64| arc2(tangent2(e0, r, s0), tangent2(e1, r, -s0), s0);
-    let shorter = if arc_of(1.0) <= arc_of(-1.0) { 1.0 } else { -1.0 };
+    let shorter = if arc_of(1.0) <= arc_of(-1.0) {
+        1.0
+    } else {
+        -1.0
+    };
     let Some((sd, _)) = side else {
         return if crosses {
             Wrap2::Pair(shorter)
@@ -326,7 +333,10 @@ fn decide(e0: [f64; 2], e1: [f64; 2], side: Option<([f64; 2], f64)>, r: f64) -> 
     let nearer = |e: [f64; 2]| {
         let (p, m) = (tangent2(e, r, 1.0), tangent2(e, r, -1.0));
         let (dp, dm) = (sub2(p, sd), sub2(m, sd));
-        if dot2(dp, dp) <= dot2(dm, dm) {
+        let (qp, qm) = (dot2(dp, dp), dot2(dm, dm));
+        // a tie (to rounding: the sidesite on the wrap plane's normal through the centre)
+        // counts as nearer to the first (counter-clockwise) candidate, as in MuJoCo
+        if qp <= qm || (qp - qm).abs() <= 1e-12 * (qp + qm) {
             1.0
         } else {
             -1.0
@@ -631,7 +641,8 @@ fn add_wrap<S: Scalar, K: Skeleton>(
     let th = th0 - safe_div(g, h);
     let (sn, cs) = th.sin_cos();
     let ti = [cs.scale(r), sn.scale(r)];
-    let sel2 = |a: [S; 2], b: [S; 2]| [S::select(inside, a[0], b[0]), S::select(inside, a[1], b[1])];
+    let sel2 =
+        |a: [S; 2], b: [S; 2]| [S::select(inside, a[0], b[0]), S::select(inside, a[1], b[1])];
     let t0 = sel2(ti, t0p);
     let t1 = sel2(ti, t1p);
     let ang = S::select(inside, S::zero(), ang);
@@ -818,7 +829,9 @@ fn three(v: Vec<f64>, name: &str) -> Result<[f64; 3], String> {
 impl FieldValue for TendonElement {
     fn from_value(v: &SpecValue) -> Result<Self, String> {
         let SpecValue::Table(t) = v else {
-            return Err("expected a table `{site = ...}`, `{sphere = ...}` or `{cylinder = ...}`".into());
+            return Err(
+                "expected a table `{site = ...}`, `{sphere = ...}` or `{cylinder = ...}`".into(),
+            );
         };
         only_fields(t, &["site", "sphere", "cylinder"])?;
         if t.len() != 1 {
@@ -927,14 +940,12 @@ impl BuiltinGeometry for SpatialTendons {
         }
         let mut out = Vec::with_capacity(muscles.len());
         for (i, &m) in muscles.iter().enumerate() {
-            let t = tendons
-                .get(m)
-                .ok_or_else(|| EffectorError::InvalidMuscle {
-                    index: i,
-                    muscle: m.to_string(),
-                    field: "geometry.tendons".into(),
-                    reason: "no tendon given for this muscle".into(),
-                })?;
+            let t = tendons.get(m).ok_or_else(|| EffectorError::InvalidMuscle {
+                index: i,
+                muscle: m.to_string(),
+                field: "geometry.tendons".into(),
+                reason: "no tendon given for this muscle".into(),
+            })?;
             out.push(t.clone());
         }
         SpatialTendons::new(out).map_err(|e| match e {

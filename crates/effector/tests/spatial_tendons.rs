@@ -230,7 +230,10 @@ fn sites_match<K: Skeleton>(skeleton: &K, model: &Value) {
                     .iter()
                     .map(|x| (0..3).map(|i| (x[i] - pos[i]).abs()).fold(0.0, f64::max))
                     .fold(f64::INFINITY, f64::min);
-                assert!(best < 1e-12, "site {p:?} at {pos:?}: nearest MuJoCo site {best}");
+                assert!(
+                    best < 1e-12,
+                    "site {p:?} at {pos:?}: nearest MuJoCo site {best}"
+                );
             }
         }
     }
@@ -240,7 +243,7 @@ fn sites_match<K: Skeleton>(skeleton: &K, model: &Value) {
 fn mujoco_parity() {
     let fx = fixture();
     let models = fx["models"].as_array().unwrap();
-    assert_eq!(models.len(), 2);
+    assert_eq!(models.len(), 3);
     let pm = PointMass::new(3, 1.0).unwrap();
     let mut report = vec![];
     for model in models {
@@ -401,10 +404,26 @@ fn degenerate_configurations_are_finite() {
         WrapShape::Sphere { radius: r },
         WrapShape::Cylinder { radius: r },
     ];
-    let sides = [None, Some([0.0; 3]), Some([0.0, 0.0, 0.5]), Some([0.0, 0.3, 0.0])];
+    let sides = [
+        None,
+        Some([0.0; 3]),
+        Some([0.0, 0.0, 0.5]),
+        Some([0.0, 0.3, 0.0]),
+    ];
     // the point mass sits at q; its site at the local origin
-    let ends = [[-0.3, 0.0, 0.0], [-0.1, 0.0, 0.0], [0.0; 3], [0.0, 0.1, 0.0]];
-    let qs = [[0.3, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0; 3], [-0.3, 0.0, 0.0], [0.0, -0.1, 0.0]];
+    let ends = [
+        [-0.3, 0.0, 0.0],
+        [-0.1, 0.0, 0.0],
+        [0.0; 3],
+        [0.0, 0.1, 0.0],
+    ];
+    let qs = [
+        [0.3, 0.0, 0.0],
+        [0.1, 0.0, 0.0],
+        [0.0; 3],
+        [-0.3, 0.0, 0.0],
+        [0.0, -0.1, 0.0],
+    ];
     let pm = PointMass::new(3, 1.0).unwrap();
     let mut count = 0;
     for shape in shapes {
@@ -425,11 +444,11 @@ fn degenerate_configurations_are_finite() {
                     );
                     let qdual: Vec<Dual64> = q.iter().map(|&x| Dual64::new(x, 1.0)).collect();
                     let qdd: Vec<Dual64> = qd.iter().map(|&x| Dual64::new(x, 0.0)).collect();
-                    let (mut ld, mut vd, mut md) =
-                        (vec![Dual64::new(0.0, 0.0)], vec![Dual64::new(0.0, 0.0)], vec![
-                            Dual64::new(0.0, 0.0);
-                            3
-                        ]);
+                    let (mut ld, mut vd, mut md) = (
+                        vec![Dual64::new(0.0, 0.0)],
+                        vec![Dual64::new(0.0, 0.0)],
+                        vec![Dual64::new(0.0, 0.0); 3],
+                    );
                     g.compute(&pm, &qdual, &qdd, &mut ld, &mut vd, &mut md);
                     assert!(ld.iter().chain(&vd).chain(&md).all(|x| x.is_finite()));
                     count += 1;
@@ -449,7 +468,12 @@ fn degenerate_configurations_are_finite() {
     let [l, _, _] = eval(&g, &pm, &[0.3, 0.0, 0.0], &[0.0; 3]);
     let t = (0.09f64 - 0.01).sqrt(); // tangent length from 0.3 to a circle of radius 0.1
     let arc = r * (std::f64::consts::PI - 2.0 * (r / 0.3f64).acos());
-    assert!((l[0] - (2.0 * t + arc)).abs() < 1e-12, "{} vs {}", l[0], 2.0 * t + arc);
+    assert!(
+        (l[0] - (2.0 * t + arc)).abs() < 1e-12,
+        "{} vs {}",
+        l[0],
+        2.0 * t + arc
+    );
 }
 
 #[test]
@@ -496,7 +520,7 @@ fn bad_tendons_are_rejected() {
 /// The spec representation reads back to the same geometry, through JSON and TOML text.
 #[test]
 fn spec_fields_round_trip() {
-    for index in 0..2 {
+    for index in 0..3 {
         let fx = fixture();
         let model = &fx["models"][index];
         let (g, names) = geometry_of(model);
@@ -509,10 +533,16 @@ fn spec_fields_round_trip() {
         assert_eq!(back, t);
         let json = serde_json::to_string(&fields).unwrap();
         let from_json: SpecMap<SpecValue> = serde_json::from_str(&json).unwrap();
-        assert_eq!(SpatialTendons::from_fields(&from_json, &muscles).unwrap(), t);
+        assert_eq!(
+            SpatialTendons::from_fields(&from_json, &muscles).unwrap(),
+            t
+        );
         let toml_text = toml::to_string(&fields).unwrap();
         let from_toml: SpecMap<SpecValue> = toml::from_str(&toml_text).unwrap();
-        assert_eq!(SpatialTendons::from_fields(&from_toml, &muscles).unwrap(), t);
+        assert_eq!(
+            SpatialTendons::from_fields(&from_toml, &muscles).unwrap(),
+            t
+        );
     }
     // unknown element kinds and fields are errors that name them
     let muscles = ["m"];
@@ -521,7 +551,9 @@ fn spec_fields_round_trip() {
             {"torus": {"body": 0}}, {"site": {"body": 0, "coordinates": [1, 0, 0]}}]}}"#,
     )
     .unwrap();
-    let e = SpatialTendons::from_fields(&bad, &muscles).unwrap_err().to_string();
+    let e = SpatialTendons::from_fields(&bad, &muscles)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("torus"), "{e}");
     let bad: SpecMap<SpecValue> = serde_json::from_str(
         r#"{"tendons": {"m": [{"site": {"body": 0, "coordinates": [0, 0, 0]}},
@@ -529,6 +561,72 @@ fn spec_fields_round_trip() {
             {"site": {"body": 0, "coordinates": [1, 0, 0]}}]}}"#,
     )
     .unwrap();
-    let e = SpatialTendons::from_fields(&bad, &muscles).unwrap_err().to_string();
+    let e = SpatialTendons::from_fields(&bad, &muscles)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("axis"), "{e}");
+}
+
+/// Lanes (several batch elements at once) give each element's own result, wrap state and all:
+/// the four states are spread over the hinges' range, where the fixture shows each tendon
+/// wrapping in some states and not in others.
+#[test]
+fn lanes_match_single_evaluations() {
+    use motornet_scalar::Lanes;
+    let g = model_geometry(1);
+    let (n, dof) = (g.n_muscles(), 2);
+    let qs = [[0.0, 0.0], [1.3, -2.1], [-2.9, 0.4], [2.2, 2.8]];
+    let qds = [[0.1, -0.3], [1.0, 0.2], [-0.5, 0.7], [0.3, 0.3]];
+    let q: Vec<Lanes<f64, 4>> = (0..dof)
+        .map(|j| Lanes([qs[0][j], qs[1][j], qs[2][j], qs[3][j]]))
+        .collect();
+    let qd: Vec<Lanes<f64, 4>> = (0..dof)
+        .map(|j| Lanes([qds[0][j], qds[1][j], qds[2][j], qds[3][j]]))
+        .collect();
+    let z = Lanes([0.0; 4]);
+    let (mut l, mut v, mut m) = (vec![z; n], vec![z; n], vec![z; n * dof]);
+    g.compute(&TwoHinge, &q, &qd, &mut l, &mut v, &mut m);
+    let mut lengths = std::collections::BTreeSet::new();
+    for k in 0..4 {
+        let [l1, v1, m1] = eval(&g, &TwoHinge, &qs[k], &qds[k]);
+        for i in 0..n {
+            assert!((l[i].0[k] - l1[i]).abs() <= 1e-15, "lane {k} muscle {i}");
+            assert!((v[i].0[k] - v1[i]).abs() <= 1e-13);
+            lengths.insert((l1[i] * 1e9) as i64);
+        }
+        for i in 0..n * dof {
+            assert!((m[i].0[k] - m1[i]).abs() <= 1e-13);
+        }
+    }
+    assert!(lengths.len() > n);
+}
+
+/// The TOML example of docs/spec-format.md ("Spatial tendons") builds.
+#[test]
+fn spec_format_example_builds() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/spec-format.md"
+    ))
+    .unwrap();
+    let section = &doc[doc.find("### Spatial tendons").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + 8;
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let parsed: toml::Table = toml::from_str(text).unwrap();
+    let mut geometry = parsed["geometry"].as_table().unwrap().clone();
+    assert_eq!(
+        geometry.remove("type").unwrap().as_str(),
+        Some("spatial_tendons")
+    );
+    let fields: SpecMap<SpecValue> = toml::Value::Table(geometry).try_into().unwrap();
+    let g = SpatialTendons::from_fields(&fields, &["triceps"]).unwrap();
+    assert!(matches!(
+        g.tendons()[0][1],
+        TendonElement::Wrap {
+            body: 2,
+            shape: WrapShape::Cylinder { radius: 0.028 },
+            sidesite: Some(_),
+            ..
+        }
+    ));
 }

@@ -61,6 +61,32 @@ POINT_MASS = dict(
     ],
 )
 
+# slider_sphere's configuration: everything in one plane (z = 0), the sidesite on the sphere's
+# normal to it, so that it projects exactly onto the centre of the wrap plane (a tie)
+PLANAR = dict(
+    POINT_MASS,
+    name="point_mass_planar",
+    qrange=[(0.0, 0.2), (-0.12, 0.12), (0.0, 0.0)],
+    sites={
+        "w1": (0, [-0.3, 0.02, 0.0]),
+        "w2": (0, [-0.25, -0.1, 0.0]),
+        "w4": (0, [0.35, 0.01, 0.0]),
+        "side_perp": (0, [-0.1, 0.0, 0.3]),
+        "m1": (1, [0.02, 0.0, 0.0]),
+        "m5": (1, [-0.06, 0.0, 0.0]),
+        "m_perp": (1, [0.0, 0.0, 0.1]),
+    },
+    geoms={
+        "ball": (0, "sphere", [-0.1, 0.0, 0.0], [0, 0, 1], 0.05),
+        "mball": (1, "sphere", [0.0, 0.0, 0.0], [0, 0, 1], 0.03),
+    },
+    tendons=[
+        ("ball_perp", [("site", "w1"), ("geom", "ball", "side_perp"), ("site", "m1")]),
+        ("ball_perp2", [("site", "w2"), ("geom", "ball", "side_perp"), ("site", "m5")]),
+        ("mball_perp", [("site", "m5"), ("geom", "mball", "m_perp"), ("site", "w4")]),
+    ],
+)
+
 ROTATING = dict(
     name="two_hinge_body",
     skeleton="TwoHinge",
@@ -93,6 +119,8 @@ ROTATING = dict(
         ("wcyl_inside", [("site", "b1"), ("geom", "wcyl", "wside_in"), ("site", "w2")]),
         ("ball_inside", [("site", "w1"), ("geom", "bball", "bside_in"), ("site", "w2")]),
         ("ball", [("site", "b2"), ("geom", "bball", None), ("site", "w1")]),
+        # arm3d_cylinder's triceps: the cylinder on one body, the sidesite on another
+        ("cyl_wside", [("site", "w2"), ("geom", "bcyl", "wside"), ("site", "b1")]),
     ],
 )
 
@@ -170,8 +198,9 @@ def generate(model, n_states, rng):
         d.qvel[:] = qd
         mujoco.mj_forward(m, d)
         jac = np.array(d.ten_J).reshape(nt, nv)
-        # self-check: the Jacobian against central differences of the length
-        for j in range(nv):
+        # self-check: the Jacobian against central differences of the length (not across the
+        # planar model's tie, where the length jumps as soon as a point leaves the plane)
+        for j in range(nv if model["qrange"][-1][0] != model["qrange"][-1][1] else nv - 1):
             h = 1e-7
             lens = []
             for sgn in (1, -1):
@@ -208,7 +237,8 @@ def main():
     out = {
         "generator": f"mujoco {mujoco.__version__}, mj_forward, float64; "
         "crates/effector/tests/data/spatial_tendons_mujoco.py",
-        "models": [generate(POINT_MASS, 48, rng), generate(ROTATING, 48, rng)],
+        "models": [generate(POINT_MASS, 48, rng), generate(ROTATING, 48, rng),
+                   generate(PLANAR, 32, rng)],
     }
     for mdl in out["models"]:
         print(mdl["name"], dict(zip(mdl["tendon_names"], mdl["wrapped_states_per_tendon"])))

@@ -3,6 +3,7 @@
 
 use crate::error::EffectorError;
 use crate::fields::{only_fields, read_field, table_field, FieldValue, SpecMap, SpecValue};
+use crate::spatial::SpatialTendons;
 use crate::{MAX_DOF, MAX_SPACE_DIM};
 use motornet_scalar::Scalar;
 use motornet_skeleton::Skeleton;
@@ -495,6 +496,7 @@ macro_rules! builtin_geometries {
             Paths(MusclePaths),
             Arm26Polynomial(Arm26Polynomial),
             ConstantMomentArms(ConstantMomentArms),
+            SpatialTendons(SpatialTendons),
         }
     };
 }

@@ -39,6 +39,7 @@ pub mod presets;
 pub mod reference;
 mod simulate;
 mod skeleton;
+mod spatial;
 mod spec;
 
 pub use effector::{Effector, EffectorOptions, Integration, State, Workspace};
@@ -55,6 +56,7 @@ pub use simulate::{
     check_scenario, simulate, simulate_json, Deviation, StateNames, StreamError, Trajectory,
 };
 pub use skeleton::{AnySkeleton, SkeletonInfo};
+pub use spatial::{SpatialTendons, TendonElement, WrapShape};
 pub use spec::{
     DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, Scenario, SkeletonSpec,
 };

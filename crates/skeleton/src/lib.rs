@@ -1,4 +1,6 @@
-//! Rigid-body skeletons for motornet-rs: a point mass and a planar two-joint arm.
+//! Rigid-body skeletons for motornet-rs: a point mass, a planar two-joint arm, and a 3-D
+//! kinematic tree of bodies with hinge and slide joints ([`KinematicTree`], MuJoCo's semantics;
+//! mass properties from primitive shapes with [`Inertial::from_geoms`]).
 //!
 //! A skeleton turns generalized forces into joint accelerations ([`Skeleton::acceleration`]),
 //! maps joint state to the endpoint (fingertip) in cartesian space
@@ -59,14 +61,18 @@
 
 mod bounds;
 mod error;
+mod mass;
 mod point_mass;
 pub mod testing;
+mod tree;
 mod two_dof_arm;
 
 pub use bounds::JointBounds;
 pub use error::SkeletonError;
 pub use motornet_scalar::Scalar;
+pub use mass::{GeomMass, GeomShape, Inertial, DEFAULT_DENSITY};
 pub use point_mass::PointMass;
+pub use tree::{JointKind, KinematicTree, TreeBody, TreeJoint, MAX_BODIES, MAX_DOF};
 pub use two_dof_arm::{TwoDofArm, TwoDofArmParams};
 
 use motornet_scalar::params::{ParamDecl, ParamSet};
@@ -98,7 +104,7 @@ pub trait BuiltinSkeleton: Skeleton + Sized {
 /// The trait has generic methods (one code path for `f32`, `f64` and dual numbers), so it is used
 /// as a generic bound (`K: Skeleton`), not as a trait object.
 pub trait Skeleton: std::fmt::Debug + Send + Sync {
-    /// Name of the skeleton type: `"PointMass"` or `"TwoDofArm"`.
+    /// Name of the skeleton type: `"PointMass"`, `"TwoDofArm"` or `"KinematicTree"`.
     fn name(&self) -> &'static str;
 
     /// Number of joints (generalized coordinates) `dof`.

@@ -69,8 +69,8 @@ mod two_dof_arm;
 
 pub use bounds::JointBounds;
 pub use error::SkeletonError;
-pub use motornet_scalar::Scalar;
 pub use mass::{GeomMass, GeomShape, Inertial, DEFAULT_DENSITY};
+pub use motornet_scalar::Scalar;
 pub use point_mass::PointMass;
 pub use tree::{JointKind, KinematicTree, TreeBody, TreeJoint, MAX_BODIES, MAX_DOF};
 pub use two_dof_arm::{TwoDofArm, TwoDofArmParams};

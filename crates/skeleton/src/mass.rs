@@ -279,7 +279,7 @@ impl GeomMass {
         Self {
             mass: None,
             density,
-        ..self
+            ..self
         }
     }
 

@@ -563,8 +563,9 @@ impl KinematicTree {
         let mut ri = [S::zero(); 9];
         for i in 0..3 {
             for j in 0..3 {
-                ri[3 * i + j] =
-                    r[3 * i].scale(ib[0][j]) + r[3 * i + 1].scale(ib[1][j]) + r[3 * i + 2].scale(ib[2][j]);
+                ri[3 * i + j] = r[3 * i].scale(ib[0][j])
+                    + r[3 * i + 1].scale(ib[1][j])
+                    + r[3 * i + 2].scale(ib[2][j]);
             }
         }
         let sym = |i: usize, j: usize| {
@@ -1007,7 +1008,14 @@ fn cross_motion<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
     let ww = cross(&w1, &w2);
     let wv = cross(&w1, &v2);
     let vw = cross(&v1, &w2);
-    [ww[0], ww[1], ww[2], wv[0] + vw[0], wv[1] + vw[1], wv[2] + vw[2]]
+    [
+        ww[0],
+        ww[1],
+        ww[2],
+        wv[0] + vw[0],
+        wv[1] + vw[1],
+        wv[2] + vw[2],
+    ]
 }
 
 /// Spatial force cross product `(ω, v) ×* (n, f) = (ω × n + v × f, ω × f)`.
@@ -1017,7 +1025,14 @@ fn cross_force<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
     let wn = cross(&w, &n);
     let vf = cross(&v, &f);
     let wf = cross(&w, &f);
-    [wn[0] + vf[0], wn[1] + vf[1], wn[2] + vf[2], wf[0], wf[1], wf[2]]
+    [
+        wn[0] + vf[0],
+        wn[1] + vf[1],
+        wn[2] + vf[2],
+        wf[0],
+        wf[1],
+        wf[2],
+    ]
 }
 
 /// `R · v` for a constant vector.
@@ -1035,7 +1050,8 @@ fn mat_mul_c<S: Scalar>(a: &[S; 9], b: &[f64; 9]) -> [S; 9] {
     let mut o = [S::zero(); 9];
     for i in 0..3 {
         for j in 0..3 {
-            o[3 * i + j] = a[3 * i].scale(b[j]) + a[3 * i + 1].scale(b[3 + j]) + a[3 * i + 2].scale(b[6 + j]);
+            o[3 * i + j] =
+                a[3 * i].scale(b[j]) + a[3 * i + 1].scale(b[3 + j]) + a[3 * i + 2].scale(b[6 + j]);
         }
     }
     o

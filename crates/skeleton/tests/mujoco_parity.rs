@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{floats, fixture, models, rule, Model};
+use common::{fixture, floats, models, rule, Model};
 use motornet_skeleton::{KinematicTree, Skeleton};
 use serde_json::Value;
 
@@ -119,7 +119,8 @@ fn site_positions_match_mujoco() {
             let (mut g, mut e) = (Vec::new(), Vec::new());
             for &(name, body, local) in &m.sites {
                 let (mut pos, mut jac) = ([0.0; 3], vec![0.0; 3 * n]);
-                m.tree.point_kinematics(body, &local, &c.q, &mut pos, &mut jac);
+                m.tree
+                    .point_kinematics(body, &local, &c.q, &mut pos, &mut jac);
                 g.extend(pos);
                 e.extend(floats(&c.exp["site_xpos"][name]));
             }
@@ -135,7 +136,12 @@ fn site_positions_match_mujoco() {
                 let e = floats(&c.exp["site_xpos"][name]);
                 for i in 0..3 {
                     let x = p[i] + (0..3).map(|k| r[3 * i + k] * local[k]).sum::<f64>();
-                    assert!((x - e[i]).abs() < 1e-12, "{}: site {name}: {x} vs {}", m.name, e[i]);
+                    assert!(
+                        (x - e[i]).abs() < 1e-12,
+                        "{}: site {name}: {x} vs {}",
+                        m.name,
+                        e[i]
+                    );
                 }
             }
         }
@@ -175,7 +181,11 @@ fn forward_dynamics_reproduce_mujoco_qacc() {
         // M·qacc − (qfrc_actuator + passive − bias), relative to the forces' magnitude
         let worst = residual
             .iter()
-            .flat_map(|r| r.iter().enumerate().map(|(i, v)| v.abs() / (scales[i] + 1e-9)))
+            .flat_map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(i, v)| v.abs() / (scales[i] + 1e-9))
+            })
             .fold(0.0, f64::max);
         eprintln!(
             "{:>16} {:<28} max rel err {worst:.3e}",

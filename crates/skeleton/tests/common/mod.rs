@@ -47,8 +47,8 @@ pub fn arm3d_cylinder() -> Model {
             cylinder([0.0, -0.03, 0.0], [0.0, 0.03, 0.0], 0.028, 0.0),
             capsule([0.0; 3], [0.0, 0.0, -0.25], 0.03, 1.3),
         ]));
-    let tree = KinematicTree::new(vec![upper, fore], [0.0, 0.0, -9.81], (2, [0.0, 0.0, -0.25]))
-        .unwrap();
+    let tree =
+        KinematicTree::new(vec![upper, fore], [0.0, 0.0, -9.81], (2, [0.0, 0.0, -0.25])).unwrap();
     let sites = vec![
         ("w_ant", 0, [0.06, 0.0, 0.03]),
         ("w_post", 0, [-0.06, 0.0, 0.03]),

@@ -8,9 +8,11 @@
 //! through its anchor `pos` (the anchor stays fixed in space). Joint positions are zero at the
 //! reference configuration (MuJoCo's `qpos0 = 0`, `ref = 0`).
 //!
-//! Dynamics are the standard rigid-body algorithms in spatial (6-D) vector notation, all
-//! quantities in world coordinates at the world origin (Featherstone, *Rigid Body Dynamics
-//! Algorithms*, Springer 2008, chapters 2, 5 and 6): the composite-rigid-body algorithm for the
+//! Dynamics are the standard rigid-body algorithms in spatial (6-D) vector notation
+//! (Featherstone, *Rigid Body Dynamics Algorithms*, Springer 2008, chapters 2, 5 and 6), with
+//! world-frame axes and each body's quantities taken about the body's own origin (so that a
+//! body far from the world origin loses no precision to cancellation, which matters in `f32`),
+//! shifted between bodies along the tree: the composite-rigid-body algorithm for the
 //! joint-space inertia matrix `M(q)`, the recursive Newton–Euler algorithm with zero joint
 //! acceleration and the base accelerating at `−g` for the bias forces `c(q, q̇)` (Coriolis,
 //! centrifugal and gravity: MuJoCo's `qfrc_bias`), and a Cholesky factorisation to solve
@@ -521,8 +523,8 @@ impl KinematicTree {
                         } else {
                             p
                         };
-                        let v = cross(&anchor, &axis);
-                        fr.cdof[d] = [axis[0], axis[1], axis[2], v[0], v[1], v[2]];
+                        // the anchor for now; made relative to the body origin below
+                        fr.cdof[d] = [axis[0], axis[1], axis[2], anchor[0], anchor[1], anchor[2]];
                         r = mat_mul(&r, &axis_rotation(joint.axis, q[d]));
                         if moved {
                             let o = mat_vec_c(&r, joint.pos);
@@ -531,13 +533,21 @@ impl KinematicTree {
                     }
                 }
             }
+            for (d, joint) in self.dofs(b).zip(&body.joints) {
+                if joint.kind == JointKind::Hinge {
+                    let c = &mut fr.cdof[d];
+                    let (axis, rel) = ([c[0], c[1], c[2]], [c[3] - p[0], c[4] - p[1], c[5] - p[2]]);
+                    let v = cross(&rel, &axis);
+                    c[3..].copy_from_slice(&v);
+                }
+            }
             fr.rot[b] = r;
             fr.pos[b] = p;
         }
         fr
     }
 
-    /// Body `b`'s spatial inertia in world coordinates at the world origin.
+    /// Body `b`'s spatial inertia in world coordinates about the body's origin.
     fn body_inertia<S: Scalar, const B: usize, const D: usize>(
         &self,
         fr: &Frames<S, B, D>,
@@ -549,9 +559,8 @@ impl KinematicTree {
             return SpatialInertia::zero();
         }
         let r = &fr.rot[b];
-        let lc = mat_vec_c(r, inertial.com);
-        let p = &fr.pos[b];
-        let c = [p[0] + lc[0], p[1] + lc[1], p[2] + lc[2]];
+        // the centre of mass relative to the body origin
+        let c = mat_vec_c(r, inertial.com);
         // R I Rᵀ
         let i6 = &self.inertia6[b - 1];
         let ib = [
@@ -600,22 +609,23 @@ impl KinematicTree {
         for b in (2..=n).rev() {
             let par = self.bodies[b - 1].parent;
             if par > 0 {
-                let child = ic[b];
+                let child = ic[b].shifted(&sub3(&fr.pos[b], &fr.pos[par]));
                 ic[par].add(&child);
             }
         }
         for b in 1..=n {
             for i in self.dofs(b) {
-                let f = ic[b].apply(&fr.cdof[i]);
+                let mut f = ic[b].apply(&fr.cdof[i]);
                 for j in self.first_dof[b - 1]..=i {
                     put(i, j, dot6(&fr.cdof[j], &f));
                 }
-                let mut a = self.bodies[b - 1].parent;
+                let (mut from, mut a) = (b, self.bodies[b - 1].parent);
                 while a != 0 {
+                    f = shift_force(&f, &sub3(&fr.pos[from], &fr.pos[a]));
                     for j in self.dofs(a) {
                         put(i, j, dot6(&fr.cdof[j], &f));
                     }
-                    a = self.bodies[a - 1].parent;
+                    (from, a) = (a, self.bodies[a - 1].parent);
                 }
             }
         }
@@ -639,7 +649,8 @@ impl KinematicTree {
         acc[0] = [z, z, z, S::c(-g[0]), S::c(-g[1]), S::c(-g[2])];
         for b in 1..=n {
             let par = self.bodies[b - 1].parent;
-            let (mut v, mut a) = (vel[par], acc[par]);
+            let d = sub3(&fr.pos[b], &fr.pos[par]);
+            let (mut v, mut a) = (shift_motion(&vel[par], &d), shift_motion(&acc[par], &d));
             for d in self.dofs(b) {
                 let s = &fr.cdof[d];
                 let vx = cross_motion(&v, s);
@@ -663,7 +674,7 @@ impl KinematicTree {
             }
             let par = self.bodies[b - 1].parent;
             if par > 0 {
-                let f = force[b];
+                let f = shift_force(&force[b], &sub3(&fr.pos[b], &fr.pos[par]));
                 for k in 0..6 {
                     force[par][k] += f[k];
                 }
@@ -717,10 +728,11 @@ impl KinematicTree {
         let x = [p[0] + o[0], p[1] + o[1], p[2] + o[2]];
         let mut a = body;
         while a != 0 {
+            let xa = sub3(&x, &fr.pos[a]);
             for j in self.dofs(a) {
                 let s = &fr.cdof[j];
-                // velocity of the world point x under unit joint speed: v_O + ω × x
-                let w = cross(&[s[0], s[1], s[2]], &x);
+                // velocity of the point x under unit joint speed: v_a + ω × (x − p_a)
+                let w = cross(&[s[0], s[1], s[2]], &xa);
                 col(j, [s[3] + w[0], s[4] + w[1], s[5] + w[2]]);
             }
             a = self.bodies[a - 1].parent;
@@ -916,8 +928,8 @@ impl Skeleton for KinematicTree {
 }
 
 /// Scratch of the forward kinematics: per body (index = body, 0 = world) the frame's world
-/// rotation (row-major, body → world) and origin; per joint its motion subspace in world
-/// coordinates at the world origin, `(ω, v_O)`: `(axis, anchor × axis)` for a hinge,
+/// rotation (row-major, body → world) and origin; per joint its motion subspace in world axes
+/// about its body's origin `p`, `(ω, v_p)`: `(axis, (anchor − p) × axis)` for a hinge,
 /// `(0, axis)` for a slide.
 struct Frames<S, const B: usize, const D: usize> {
     rot: [[S; 9]; B],
@@ -941,8 +953,9 @@ impl<S: Scalar, const B: usize, const D: usize> Frames<S, B, D> {
 /// Index pairs of the packed symmetric 3 × 3: xx, xy, xz, yy, yz, zz.
 const SYM: [(usize, usize); 6] = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)];
 
-/// A spatial inertia at the world origin: mass `m`, first moment `h = m c` (`c` the centre of
-/// mass), rotational inertia about the origin `rot` (packed symmetric, `SYM` order).
+/// A spatial inertia in world axes about a point `P` (a body's origin): mass `m`, first moment
+/// `h = m (c − P)` (`c` the centre of mass), rotational inertia about `P` `rot` (packed
+/// symmetric, `SYM` order).
 #[derive(Clone, Copy)]
 struct SpatialInertia<S> {
     m: S,
@@ -957,6 +970,28 @@ impl<S: Scalar> SpatialInertia<S> {
             m: z,
             h: [z; 3],
             rot: [z; 6],
+        }
+    }
+
+    /// The same inertia about `Q = P − d` instead of `P`: with `x = h/m` the centre of mass
+    /// from `P`, `h_Q = h + m d` and
+    /// `I_Q = I_P + (2 h·d + m |d|²) 1 − (h dᵀ + d hᵀ + m d dᵀ)`.
+    fn shifted(&self, d: &[S; 3]) -> Self {
+        let (m, h) = (self.m, &self.h);
+        let md = [m * d[0], m * d[1], m * d[2]];
+        let diag = (h[0] * d[0] + h[1] * d[1] + h[2] * d[2]).scale(2.0)
+            + md[0] * d[0]
+            + md[1] * d[1]
+            + md[2] * d[2];
+        let mut rot = self.rot;
+        for (k, (i, j)) in SYM.iter().enumerate() {
+            let off = h[*i] * d[*j] + d[*i] * h[*j] + md[*i] * d[*j];
+            rot[k] += if i == j { diag - off } else { -off };
+        }
+        Self {
+            m,
+            h: [h[0] + md[0], h[1] + md[1], h[2] + md[2]],
+            rot,
         }
     }
 
@@ -994,6 +1029,23 @@ fn cross<S: Scalar>(a: &[S; 3], b: &[S; 3]) -> [S; 3] {
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
+}
+
+#[inline]
+fn sub3<S: Scalar>(a: &[S; 3], b: &[S; 3]) -> [S; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+/// A motion `(ω, v_P)` about point `P` re-expressed about `Q = P + d`: `v_Q = v_P + ω × d`.
+fn shift_motion<S: Scalar>(m: &[S; 6], d: &[S; 3]) -> [S; 6] {
+    let w = cross(&[m[0], m[1], m[2]], d);
+    [m[0], m[1], m[2], m[3] + w[0], m[4] + w[1], m[5] + w[2]]
+}
+
+/// A force `(n_P, f)` about point `P` re-expressed about `Q = P − d`: `n_Q = n_P + d × f`.
+fn shift_force<S: Scalar>(f: &[S; 6], d: &[S; 3]) -> [S; 6] {
+    let m = cross(d, &[f[3], f[4], f[5]]);
+    [f[0] + m[0], f[1] + m[1], f[2] + m[2], f[3], f[4], f[5]]
 }
 
 #[inline]

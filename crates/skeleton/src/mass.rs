@@ -317,7 +317,7 @@ impl GeomMass {
     /// The geom's density (kg/m³): `mass / volume` if the mass is given, else `density`.
     pub fn effective_density(&self) -> f64 {
         match self.mass {
-            Some(m) if m == 0.0 => 0.0,
+            Some(0.0) => 0.0,
             Some(m) => m / self.shape.volume(),
             None => self.density,
         }

@@ -1,28 +1,5 @@
 //! A 3-D kinematic tree of rigid bodies with hinge and slide joints (MuJoCo's semantics).
-//!
-//! Bodies are listed parents first; each body's frame is placed in its parent's frame by a
-//! fixed offset (`pos`, `quat`) and then moved by the body's joints, in order, as MuJoCo's
-//! `mj_kinematics` does ("Computation" and "Modeling → body/joint" in MuJoCo's documentation):
-//! a slide joint translates the current frame along its axis (expressed in that frame) by `q`
-//! (m); a hinge joint rotates the current frame by `q` (rad, right-handed) about its axis
-//! through its anchor `pos` (the anchor stays fixed in space). Joint positions are zero at the
-//! reference configuration (MuJoCo's `qpos0 = 0`, `ref = 0`).
-//!
-//! Dynamics are the standard rigid-body algorithms in spatial (6-D) vector notation
-//! (Featherstone, *Rigid Body Dynamics Algorithms*, Springer 2008, chapters 2, 5 and 6), with
-//! world-frame axes and each body's quantities taken about the body's own origin (so that a
-//! body far from the world origin loses no precision to cancellation, which matters in `f32`),
-//! shifted between bodies along the tree: the composite-rigid-body algorithm for the
-//! joint-space inertia matrix `M(q)`, the recursive Newton–Euler algorithm with zero joint
-//! acceleration and the base accelerating at `−g` for the bias forces `c(q, q̇)` (Coriolis,
-//! centrifugal and gravity: MuJoCo's `qfrc_bias`), and a Cholesky factorisation to solve
-//! `M(q) q̈ = τ + passive − c + Jᵀ f`. Joint damping gives the passive force `−damping · q̇`
-//! (MuJoCo's `qfrc_passive` without springs) and joint armature is added to the diagonal of
-//! `M` (MuJoCo's `qM`). Ball and free joints are not supported (yet).
-//!
-//! All per-step methods are generic over [`Scalar`] and allocate nothing: scratch space is on
-//! the stack, sized for at most [`MAX_BODIES`] bodies and [`MAX_DOF`] joints (checked by
-//! [`KinematicTree::new`]); trees of at most 8 bodies and 8 joints use a smaller scratch.
+//! Semantics, algorithms and references: the crate documentation, "3-D kinematic trees".
 
 use crate::error::SkeletonError;
 use crate::mass::{norm3, quat_to_mat, Inertial};
@@ -159,8 +136,8 @@ impl TreeBody {
 }
 
 /// A 3-D kinematic tree: rigid bodies connected by hinge and slide joints, under gravity, with
-/// joint damping and armature (see the [module documentation](self) for the semantics and
-/// algorithms).
+/// joint damping and armature; joint semantics (MuJoCo's) and algorithms (CRBA, RNEA, Cholesky)
+/// in the [crate documentation](crate#3-d-kinematic-trees).
 ///
 /// `dof` is the total number of joints, numbered in body order and, within a body, in joint
 /// order; `space_dim == 3`. Bodies: 0 = world, `i` = the `i`-th body of the list. The endpoint
@@ -193,7 +170,7 @@ impl TreeBody {
 ///
 /// // The upright pole at rest: gravity pulls straight down, along the pole, so nothing moves.
 /// let (q, qd) = ([0.0; 2], [0.0; 2]);
-/// let mut qdd = [1.0; 2];
+/// let mut qdd = [1.0f64; 2];
 /// tree.acceleration(&q, &qd, &[0.0; 2], &[], &mut qdd);
 /// assert!(qdd[0].abs() < 1e-12 && qdd[1].abs() < 1e-12);
 ///
@@ -202,7 +179,7 @@ impl TreeBody {
 /// assert!(qdd[1] > 0.0);
 ///
 /// // The tip: 0.45 m above the origin when upright.
-/// let (mut pos, mut vel) = ([0.0; 3], [0.0; 3]);
+/// let (mut pos, mut vel) = ([0.0f64; 3], [0.0; 3]);
 /// tree.joint_to_cartesian(&q, &qd, &mut pos, &mut vel);
 /// assert!((pos[2] - 0.45).abs() < 1e-15);
 /// # Ok::<(), motornet_skeleton::SkeletonError>(())
@@ -390,7 +367,7 @@ impl KinematicTree {
                     s -= l[i * n + p] * l[j * n + p];
                 }
                 if i == j {
-                    if !(s > 1e-12 * scale) {
+                    if s.is_nan() || s <= 1e-12 * scale {
                         let name = self.joint_names().nth(i).unwrap_or_default();
                         return Err(tree_err(
                             format!("joint {i} (`{name}`)"),

@@ -68,7 +68,7 @@ fn mass_matrix_matches_mujoco() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .flat_map(|row| floats(row))
+                    .flat_map(floats)
                     .collect()
             })
             .collect();

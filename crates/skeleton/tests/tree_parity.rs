@@ -18,7 +18,7 @@ use serde_json::Value;
 const ID: [f64; 4] = [1.0, 0.0, 0.0, 0.0];
 
 /// tree_branches.xml, by hand.
-fn tree_branches() -> (KinematicTree, Vec<(&'static str, usize, [f64; 3])>) {
+fn tree_branches() -> (KinematicTree, Vec<common::Site>) {
     let base = TreeBody::new("base", 0, [0.1, 0.2, 0.3])
         .with_quat([0.9, 0.1, 0.3, -0.2])
         .with_joint(

@@ -94,6 +94,15 @@ pub enum SkeletonError {
         /// The upper bound.
         upper: f64,
     },
+    /// A [`KinematicTree`](crate::KinematicTree) cannot be built: `what` names the body (index
+    /// and name), joint or field, `reason` what it must satisfy and the value given.
+    #[error("invalid kinematic tree: {what}: {reason}")]
+    InvalidTree {
+        /// The offending item, e.g. "body 2 (`fore`) joint 0 (`elbow`) axis".
+        what: String,
+        /// What is wrong, with the rejected value.
+        reason: String,
+    },
 }
 
 /// Checks that `value` is finite and strictly positive.

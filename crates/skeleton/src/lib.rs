@@ -1,4 +1,6 @@
-//! Rigid-body skeletons for motornet-rs: a point mass and a planar two-joint arm.
+//! Rigid-body skeletons for motornet-rs: a point mass, a planar two-joint arm, and a 3-D
+//! kinematic tree of bodies with hinge and slide joints ([`KinematicTree`], MuJoCo's semantics;
+//! mass properties from primitive shapes with [`Inertial::from_geoms`]).
 //!
 //! A skeleton turns generalized forces into joint accelerations ([`Skeleton::acceleration`]),
 //! maps joint state to the endpoint (fingertip) in cartesian space
@@ -55,18 +57,50 @@
 //! (`−dL/dq` of the path length `L`, which the chain rule expresses through these Jacobians), as
 //! in Sherman, Seth & Delp (2013), "Flexing computational muscle: modeling and simulation of
 //! musculotendon dynamics", *Journal of Biomechanical Engineering* 135(2):021005.
+//!
+//! # 3-D kinematic trees
+//!
+//! [`KinematicTree`] holds [`TreeBody`]s with hinge and slide joints ([`TreeJoint`]) and mass
+//! properties ([`Inertial`], e.g. from primitive shapes with [`Inertial::from_geoms`], MuJoCo's
+//! `inertiafromgeom`). Bodies are listed parents first; each body's frame is placed in its parent's frame by a
+//! fixed offset (`pos`, `quat`) and then moved by the body's joints, in order, as MuJoCo's
+//! `mj_kinematics` does ("Computation" and "Modeling → body/joint" in MuJoCo's documentation):
+//! a slide joint translates the current frame along its axis (expressed in that frame) by `q`
+//! (m); a hinge joint rotates the current frame by `q` (rad, right-handed) about its axis
+//! through its anchor `pos` (the anchor stays fixed in space). Joint positions are zero at the
+//! reference configuration (MuJoCo's `qpos0 = 0`, `ref = 0`).
+//!
+//! Dynamics are the standard rigid-body algorithms in spatial (6-D) vector notation
+//! (Featherstone, *Rigid Body Dynamics Algorithms*, Springer 2008, chapters 2, 5 and 6), with
+//! world-frame axes and each body's quantities taken about the body's own origin (so that a
+//! body far from the world origin loses no precision to cancellation, which matters in `f32`),
+//! shifted between bodies along the tree: the composite-rigid-body algorithm for the
+//! joint-space inertia matrix `M(q)`, the recursive Newton–Euler algorithm with zero joint
+//! acceleration and the base accelerating at `−g` for the bias forces `c(q, q̇)` (Coriolis,
+//! centrifugal and gravity: MuJoCo's `qfrc_bias`), and a Cholesky factorisation to solve
+//! `M(q) q̈ = τ + passive − c + Jᵀ f`. Joint damping gives the passive force `−damping · q̇`
+//! (MuJoCo's `qfrc_passive` without springs) and joint armature is added to the diagonal of
+//! `M` (MuJoCo's `qM`). Ball and free joints are not supported (yet).
+//!
+//! All per-step methods are generic over [`Scalar`] and allocate nothing: scratch space is on
+//! the stack, sized for at most [`MAX_BODIES`] bodies and [`MAX_DOF`] joints (checked by
+//! [`KinematicTree::new`]); trees of at most 8 bodies and 8 joints use a smaller scratch.
 #![warn(missing_docs)]
 
 mod bounds;
 mod error;
+mod mass;
 mod point_mass;
 pub mod testing;
+mod tree;
 mod two_dof_arm;
 
 pub use bounds::JointBounds;
 pub use error::SkeletonError;
+pub use mass::{GeomMass, GeomShape, Inertial, DEFAULT_DENSITY};
 pub use motornet_scalar::Scalar;
 pub use point_mass::PointMass;
+pub use tree::{JointKind, KinematicTree, TreeBody, TreeJoint, MAX_BODIES, MAX_DOF};
 pub use two_dof_arm::{TwoDofArm, TwoDofArmParams};
 
 use motornet_scalar::params::{ParamDecl, ParamSet};
@@ -98,7 +132,7 @@ pub trait BuiltinSkeleton: Skeleton + Sized {
 /// The trait has generic methods (one code path for `f32`, `f64` and dual numbers), so it is used
 /// as a generic bound (`K: Skeleton`), not as a trait object.
 pub trait Skeleton: std::fmt::Debug + Send + Sync {
-    /// Name of the skeleton type: `"PointMass"` or `"TwoDofArm"`.
+    /// Name of the skeleton type: `"PointMass"`, `"TwoDofArm"` or `"KinematicTree"`.
     fn name(&self) -> &'static str;
 
     /// Number of joints (generalized coordinates) `dof`.

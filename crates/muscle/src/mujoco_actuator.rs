@@ -322,7 +322,7 @@ impl MujocoMuscle {
 impl BuiltinMuscle for MujocoMuscle {
     const NAME: &'static str = "MujocoMuscle";
     const SUMMARY: &'static str =
-        "MuJoCo 4.0.1's <muscle> actuator on a tendon, with MJCF's parameters";
+        "MuJoCo 4.0.1's muscle actuator on a tendon (MJCF `<muscle>`), with MJCF's parameters";
     const DEFAULT_ACTIVATION: ActivationDynamics = MujocoMuscle::DEFAULT_ACTIVATION;
     const MODEL_PARAMS: &'static [ParamDecl] = &[ParamDecl::optional(
         "tausmooth",

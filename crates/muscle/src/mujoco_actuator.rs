@@ -71,8 +71,9 @@ impl MujocoMuscleParams {
         }
     }
 
-    /// MuJoCo's optimal length L0 (m): `(lengthrange[1] − lengthrange[0]) / (range[1] −
-    /// range[0])`, the actuator length change of one normalised length unit.
+    /// MuJoCo's optimal length L0 (m):
+    /// `(lengthrange[1] − lengthrange[0]) / (range[1] − range[0])`, the actuator length change
+    /// of one normalised length unit.
     pub fn optimal_length(&self) -> f64 {
         (self.lengthrange[1] - self.lengthrange[0]) / (self.range[1] - self.range[0])
     }
@@ -188,8 +189,9 @@ impl MujocoMuscleParams {
 ///
 /// # Force
 /// With the actuator length `len` (m, the tendon length) and velocity `vel` (m/s), and the
-/// optimal length L0 = (lengthrange[1] − lengthrange[0]) / (range[1] − range[0]) (m):
-/// - normalised length L = range[0] + (len − lengthrange[0]) / L0, velocity V = vel / (L0·vmax);
+/// optimal length L0 = (`lengthrange[1]` − `lengthrange[0]`) / (`range[1]` − `range[0]`) (m):
+/// - normalised length L = `range[0]` + (len − `lengthrange[0]`) / L0, normalised velocity
+///   V = vel / (L0·vmax);
 /// - FL(L), active force–length: 0 outside (lmin, lmax); with a = (lmin + 1)/2 and
 ///   b = (1 + lmax)/2, ½x² on [lmin, a] (x = (L − lmin)/(a − lmin)), 1 − ½x² on [a, 1]
 ///   (x = (1 − L)/(1 − a)), 1 − ½x² on [1, b] (x = (L − 1)/(b − 1)), ½x² on [b, lmax]
@@ -216,7 +218,7 @@ impl MujocoMuscleParams {
 ///
 /// # State (7 per muscle)
 /// activation, muscle length (m) = L·L0 (the fibre length of the rigid tendon of length
-/// lengthrange[0] − range[0]·L0), muscle velocity (m/s) = vel, force-length PE = FP(L),
+/// `lengthrange[0]` − `range[0]`·L0), muscle velocity (m/s) = vel, force-length PE = FP(L),
 /// force-length CE = FL(L), force-velocity CE = FV(V), force (N) = F·(act·FL·FV + FP).
 /// [`MuscleModel::integrate`] takes an explicit Euler step of the activation clipped to
 /// [0, 1] (MuJoCo's Euler step, which does not clip a muscle's activation unless `actlimited`;

@@ -313,6 +313,7 @@ fn short_name(model: &AnyMuscle) -> &'static str {
         AnyMuscle::RigidTendonHillThelen(_) => "Thelen",
         AnyMuscle::CompliantTendonHill(_) => "Compliant",
         AnyMuscle::MujocoHill(_) => "MuJoCo",
+        AnyMuscle::Mujoco(_) => "MuJoCo 4",
     }
 }
 

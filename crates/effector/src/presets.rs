@@ -232,6 +232,14 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                 ));
             }
             let tendon = [0.039, 0.066, 0.172, 0.187, 0.204, 0.217];
+            // MujocoMuscle: its normalised length is the fibre length over the optimal length,
+            // (l_mt − tendon)/optimal, as for the Hill models, with `range` = (lmin, lmax) =
+            // (0.5, 1.6) and `lengthrange` the musculotendon lengths there (a range wide enough
+            // that lower < upper survives changing either by 10 %)
+            let (r_lower, r_upper) = ([0.5; 6], [1.6; 6]);
+            let lengthrange =
+                |r: f64| -> [f64; 6] { std::array::from_fn(|i| tendon[i] + r * ARM26_OPTIMAL[i]) };
+            let (lr_lower, lr_upper) = (lengthrange(r_lower[0]), lengthrange(r_upper[0]));
             Ok(base(
                 name,
                 arm26_skeleton(),
@@ -243,6 +251,10 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                     &[
                         ("tendon_length", &tendon),
                         ("optimal_muscle_length", &ARM26_OPTIMAL),
+                        ("lengthrange_lower", &lr_lower),
+                        ("lengthrange_upper", &lr_upper),
+                        ("range_lower", &r_lower),
+                        ("range_upper", &r_upper),
                     ],
                 )?,
                 arm26_geometry(Arm26Polynomial::motornet_rigid()),

@@ -5,8 +5,8 @@
 //! line and the generated documentation read).
 
 use crate::{
-    ActivationDynamics, CompliantTendonHillMuscle, MujocoHillMuscle, MuscleError, MuscleModel,
-    ReluMuscle, RigidTendonHillMuscle, RigidTendonHillMuscleThelen,
+    ActivationDynamics, CompliantTendonHillMuscle, MujocoHillMuscle, MujocoMuscle, MuscleError,
+    MuscleModel, ReluMuscle, RigidTendonHillMuscle, RigidTendonHillMuscleThelen,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
@@ -26,6 +26,7 @@ macro_rules! builtin_muscles {
             RigidTendonHillThelen(RigidTendonHillMuscleThelen),
             CompliantTendonHill(CompliantTendonHillMuscle),
             MujocoHill(MujocoHillMuscle),
+            Mujoco(MujocoMuscle),
         }
     };
 }

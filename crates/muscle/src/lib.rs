@@ -12,9 +12,11 @@
 //! | [`RigidTendonHillMuscle`] | Kistemaker, Wong & Gribble (2010), rigid tendon | 7 |
 //! | [`RigidTendonHillMuscleThelen`] | Thelen (2003), rigid tendon | 7 |
 //! | [`CompliantTendonHillMuscle`] | Kistemaker et al. (2010), compliant tendon | 7 |
-//! | [`MujocoHillMuscle`] | MuJoCo's muscle actuator curves | 7 |
+//! | [`MujocoHillMuscle`] | MuJoCo's muscle actuator curves, as MotorNet 0.3.0 re-parameterises them | 7 |
+//! | [`MujocoMuscle`] | MuJoCo 4.0.1's `<muscle>` actuator with MJCF's parameters | 7 |
 //!
-//! All share [`ActivationDynamics`] (Thelen 2003). Every model implements [`MuscleModel`] and
+//! All share [`ActivationDynamics`] (Thelen 2003; [`MujocoMuscle`] has MuJoCo's variant of its
+//! derivative). Every model implements [`MuscleModel`] and
 //! [`BuiltinMuscle`]; [`AnyMuscle`] picks one at run time (e.g. from a spec file), and
 //! [`AnyMuscle::MODELS`] lists their declarations.
 //!
@@ -111,6 +113,7 @@ mod any;
 mod compliant;
 mod error;
 mod mujoco;
+mod mujoco_actuator;
 mod params;
 mod relu;
 mod rigid_hill;
@@ -124,6 +127,7 @@ pub use error::MuscleError;
 pub use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
 pub use motornet_scalar::Scalar;
 pub use mujoco::MujocoHillMuscle;
+pub use mujoco_actuator::{MujocoMuscle, MujocoMuscleParams};
 pub use params::{HillParams, MujocoParams, ReluParams};
 pub use relu::ReluMuscle;
 pub use rigid_hill::RigidTendonHillMuscle;

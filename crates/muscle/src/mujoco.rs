@@ -77,7 +77,7 @@ impl MujocoHillMuscle {
 
 /// Skewed quadratic bump on `[lmin, lmax]` with its peak (1) at `mid`.
 #[inline]
-fn bump<S: Scalar>(l: S, lmin: f64, mid: f64, lmax: f64) -> S {
+pub(crate) fn bump<S: Scalar>(l: S, lmin: f64, mid: f64, lmax: f64) -> S {
     let c = S::c;
     let left = 0.5 * (lmin + mid);
     let right = 0.5 * (mid + lmax);

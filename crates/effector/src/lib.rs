@@ -35,12 +35,14 @@ mod error;
 pub mod fields;
 mod geometry;
 pub mod grad;
+pub mod mjcf;
 pub mod presets;
 pub mod reference;
 mod simulate;
 mod skeleton;
 mod spatial;
 mod spec;
+mod tree_spec;
 
 pub use effector::{Effector, EffectorOptions, Integration, State, Workspace};
 pub use error::{clip_lines, EffectorError};
@@ -60,6 +62,7 @@ pub use spatial::{SpatialTendons, TendonElement, WrapShape};
 pub use spec::{
     DynEffector, EffectorSpec, GeometrySpec, MuscleModelSpec, MuscleSpec, Scenario, SkeletonSpec,
 };
+pub use tree_spec::{BodyPointSpec, BodySpec, JointSpec};
 
 /// Most ministeps a step may have (issue 14: `n_ministeps` 1e9 made every step run for ever);
 /// MotorNet's compliant arm, the finest preset, uses 1 at dt = 0.2 ms.

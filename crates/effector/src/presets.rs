@@ -8,6 +8,11 @@
 //! | `CompliantTendonArm26` | arm26 two-joint arm | 6 | arm26 polynomial | `CompliantTendonHillMuscle` (fixed), dt 0.2 ms, RK4 |
 //! | `Reacher` | arm26 two-joint arm | 4, 1000 N | constant moment arms | `ReluMuscle` |
 //! | `FreePointMass24` | 2-D point mass, 1 kg | 4, 1000 N | constant moment arms | `ReluMuscle` |
+//! | `Arm3D` | 3-D arm: shoulder (flexion, abduction, rotation) and elbow, under gravity | 11, 260–1378 N | spatial tendons, the triceps wrapping around the elbow | `MujocoMuscle` (fixed) |
+//!
+//! `Arm3D` is defined as a MuJoCo model, [`ARM3D_MJCF`] (`crates/effector/data/arm3d.xml`, with
+//! its sources: segment parameters from Winter (2009), muscle forces from Holzbaur et al.
+//! (2005)), imported like any MJCF file ([`crate::mjcf`]).
 //!
 //! ```
 //! use motornet_effector::presets;
@@ -25,13 +30,17 @@ use motornet_muscle::AnyMuscle;
 use motornet_skeleton::TwoDofArmParams;
 
 /// The preset names.
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 6] = [
     "ReluPointMass24",
     "RigidTendonArm26",
     "CompliantTendonArm26",
     "Reacher",
     "FreePointMass24",
+    "Arm3D",
 ];
+
+/// The MJCF model of the `Arm3D` preset (its header comment gives the sources).
+pub const ARM3D_MJCF: &str = include_str!("../data/arm3d.xml");
 
 /// MotorNet keeps bounds in float32; the presets use the same rounded values so that a preset
 /// and a spec written by MotorNet build identical effectors.
@@ -58,6 +67,7 @@ fn arm26_skeleton() -> SkeletonSpec {
             ("l2", p.l2),
             ("viscosity", p.viscosity),
         ]),
+        ..SkeletonSpec::default()
     }
 }
 
@@ -65,6 +75,7 @@ fn point_mass(mass: f64) -> SkeletonSpec {
     SkeletonSpec {
         kind: "PointMass".into(),
         params: Params::from_iter([("space_dim", 2.0), ("mass", mass)]),
+        ..SkeletonSpec::default()
     }
 }
 
@@ -319,6 +330,14 @@ pub fn spec(name: &str, muscle: Option<&str>) -> Result<EffectorSpec, EffectorEr
                 constant(geometry, &names),
                 bounds,
             ))
+        }
+        "Arm3D" => {
+            fixed("MujocoMuscle")?;
+            let model = motornet_mjcf::parse_str(ARM3D_MJCF, "arm3d.xml")
+                .map_err(|e| EffectorError::Parse(e.to_string()))?;
+            let mut s = crate::mjcf::spec_from_mjcf(&model)?;
+            s.preset = Some(name.into());
+            Ok(s)
         }
         other => Err(EffectorError::invalid(
             "preset",

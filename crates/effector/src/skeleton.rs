@@ -3,7 +3,9 @@
 
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
-use motornet_skeleton::{BuiltinSkeleton, PointMass, Skeleton, SkeletonError, TwoDofArm};
+use motornet_skeleton::{
+    BuiltinSkeleton, KinematicTree, PointMass, Skeleton, SkeletonError, TwoDofArm,
+};
 
 /// The built-in skeletons, one line each: `Variant(Type)`, where `Type` implements
 /// [`BuiltinSkeleton`] (in its own file in motornet-skeleton). This list is the only place a
@@ -15,6 +17,7 @@ macro_rules! builtin_skeletons {
             $($args)*;
             PointMass(PointMass),
             TwoDofArm(TwoDofArm),
+            KinematicTree(KinematicTree),
         }
     };
 }

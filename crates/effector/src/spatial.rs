@@ -606,8 +606,16 @@ fn add_wrap<S: Scalar, K: Skeleton>(
         )
     };
     let wraps = mask::<S>(|i| dec(i) != Wrap2::None);
+    // the straight segment, summed on its own and then added, as the wrapping lanes' select
+    // below adds it: a batch element gets the same bits whether its lane pack wraps or not
+    let mut slen = S::zero();
+    let mut sarm = [S::zero(); MAX_DOF];
+    add_segment(x0, x1, dof, &mut slen, &mut sarm);
     if !wraps.any() {
-        add_segment(x0, x1, dof, len, arm);
+        *len += slen;
+        for j in 0..dof {
+            arm[j] += sarm[j];
+        }
         return;
     }
     let inside = mask::<S>(|i| matches!(dec(i), Wrap2::Inside(_)));
@@ -674,9 +682,6 @@ fn add_wrap<S: Scalar, K: Skeleton>(
     let mut warm = [S::zero(); MAX_DOF];
     add_segment(x0, &w0, dof, &mut wlen, &mut warm);
     add_segment(&w1, x1, dof, &mut wlen, &mut warm);
-    let mut slen = S::zero();
-    let mut sarm = [S::zero(); MAX_DOF];
-    add_segment(x0, x1, dof, &mut slen, &mut sarm);
     *len += S::select(wraps, wlen, slen);
     for j in 0..dof {
         arm[j] += S::select(wraps, warm[j], sarm[j]);

@@ -27,9 +27,10 @@ use crate::error::EffectorError;
 use crate::fields::{FieldValue, Params, SpecMap, SpecValue};
 use crate::geometry::{AnyGeometry, BuiltinGeometry};
 use crate::skeleton::AnySkeleton;
+use crate::tree_spec::{BodyPointSpec, BodySpec};
 use motornet_muscle::{ActivationDynamics, AnyMuscle, MuscleError, MuscleParamSet};
 use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
-use motornet_skeleton::JointBounds;
+use motornet_skeleton::{BuiltinSkeleton, JointBounds, KinematicTree};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -43,6 +44,17 @@ pub struct SkeletonSpec {
     /// The skeleton, e.g. `TwoDofArm` or `PointMass`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// `KinematicTree` only: its bodies, parents first (see [`BodySpec`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bodies: Vec<BodySpec>,
+    /// `KinematicTree` only: gravitational acceleration in the world frame (m/s²); none if
+    /// omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gravity: Option<[f64; 3]>,
+    /// `KinematicTree` only: the endpoint (fingertip), a point on a body; the last body's
+    /// origin if omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<BodyPointSpec>,
     /// The skeleton's parameters by name (e.g. `mass` in kg); omitted ones take the skeleton's
     /// defaults.
     #[serde(flatten)]
@@ -321,8 +333,15 @@ impl EffectorSpec {
         Ok(spec)
     }
 
-    /// Read a spec file; `.toml` files are TOML, anything else JSON.
+    /// Read a spec file; `.toml` files are TOML, `.xml` files MuJoCo models (MJCF, imported by
+    /// [`crate::mjcf::read_mjcf`]), anything else JSON.
     pub fn from_path(path: &Path) -> Result<Self, EffectorError> {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+        {
+            return crate::mjcf::read_mjcf(path);
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| EffectorError::Parse(format!("cannot read {}: {e}", path.display())))?;
         let r = if path.extension().is_some_and(|e| e == "toml") {
@@ -454,6 +473,25 @@ impl EffectorSpec {
 
     fn build_skeleton(&self) -> Result<AnySkeleton, EffectorError> {
         let s = &self.skeleton;
+        if s.kind == <KinematicTree as BuiltinSkeleton>::NAME {
+            return crate::tree_spec::build(&s.bodies, s.gravity, s.endpoint.as_ref())
+                .map(AnySkeleton::from);
+        }
+        for (field, present) in [
+            ("bodies", !s.bodies.is_empty()),
+            ("gravity", s.gravity.is_some()),
+            ("endpoint", s.endpoint.is_some()),
+        ] {
+            if present {
+                return Err(EffectorError::invalid(
+                    &format!("skeleton.{field}"),
+                    &format!(
+                        "only a KinematicTree skeleton has `{field}`; this one is a {}",
+                        s.kind
+                    ),
+                ));
+            }
+        }
         let info = AnySkeleton::model(&s.kind)
             .ok_or_else(|| unknown_type("skeleton", "skeleton", &s.kind, AnySkeleton::NAMES))?;
         let params = resolve(info.params, &s.params).map_err(|e| {

@@ -361,7 +361,8 @@ fn long_passive_and_random_runs_stay_finite_and_within_bounds() {
         for (fr, vel) in starts {
             let mut joint = vec![vel; 2 * dof];
             for j in 0..dof {
-                joint[j] = b.pos_lower[j] + fr[j] * (b.pos_upper[j] - b.pos_lower[j]);
+                let f = fr[j % fr.len()]; // 3-D skeletons have more than 2 joints
+                joint[j] = b.pos_lower[j] + f * (b.pos_upper[j] - b.pos_lower[j]);
             }
             let label = format!("{name} ({model:?}) from {joint:?}");
             check_long_run(

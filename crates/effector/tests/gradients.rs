@@ -275,6 +275,7 @@ fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joint
         ("CompliantTendonArm26", VjpPlan::ForwardMode),
         ("Reacher", VjpPlan::EulerLanes),
         ("FreePointMass24", VjpPlan::EulerLanes),
+        ("Arm3D", VjpPlan::EulerMuscleLanes), // 4 joints
     ];
     assert_eq!(presets_want.len(), presets::NAMES.len());
     for (name, want) in presets_want {

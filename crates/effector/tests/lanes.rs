@@ -5,6 +5,9 @@
 use motornet_effector::{batch, presets, EffectorError};
 use motornet_scalar::Lanes;
 
+/// Also the regression test of a bug met with `Arm3D`: a spatial tendon whose wrap decision
+/// differed between the lanes of a pack summed its straight segment in another order than a
+/// single number did (last-bit differences in the triceps' moment arms from the second step).
 #[test]
 fn lanes_give_the_same_trajectories_as_single_numbers_for_every_preset() {
     for name in presets::NAMES {

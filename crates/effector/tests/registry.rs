@@ -36,6 +36,12 @@ fn every_registered_skeleton_builds_from_its_declarations_and_conforms() {
         let names: Vec<&str> = info.params.iter().map(|d| d.name).collect();
         assert_unique(&names);
         assert!(!names.contains(&"type"), "{}", info.name);
+        if info.name == "KinematicTree" {
+            // described by its bodies, not by parameters: refuses to build from them
+            let e = info.build(&ParamSet::examples(info.params)).unwrap_err();
+            assert!(e.to_string().contains("skeleton.bodies"), "{e}");
+            continue;
+        }
         let skeleton = info
             .build(&ParamSet::examples(info.params))
             .unwrap_or_else(|e| panic!("{}: {e}", info.name));
@@ -43,6 +49,23 @@ fn every_registered_skeleton_builds_from_its_declarations_and_conforms() {
         check_skeleton(&skeleton, &SkeletonCheck::default())
             .unwrap_or_else(|e| panic!("{}: {e}", info.name));
     }
+}
+
+/// A `KinematicTree` written in a spec (here imported from an MJCF model) builds and passes the
+/// skeleton conformance checks, like the skeletons built from parameters above.
+#[test]
+fn a_kinematic_tree_from_a_spec_conforms() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/mujoco/arm3d_cylinder.xml");
+    let spec = motornet_effector::mjcf::read_mjcf(&path).unwrap();
+    assert_eq!(spec.skeleton.kind, "KinematicTree");
+    // through TOML and back, as a user's spec file would be
+    let spec = EffectorSpec::from_toml(&spec.to_toml()).unwrap();
+    let effector = spec.build().unwrap();
+    let skeleton = effector.skeleton();
+    assert_eq!(skeleton.name(), "KinematicTree");
+    assert_eq!((skeleton.dof(), skeleton.space_dim()), (4, 3));
+    check_skeleton(skeleton, &SkeletonCheck::default()).unwrap();
 }
 
 /// The arm26 preset with muscle model `model` given by its name alone, and each muscle by its

@@ -8,8 +8,9 @@
 //! |---|---|---|
 //! | [`scalar`] | `motornet-scalar` | the number trait (f32, f64, dual numbers) |
 //! | [`muscle`] | `motornet-muscle` | muscle models and activation dynamics |
-//! | [`skeleton`] | `motornet-skeleton` | point mass, two-joint arm, joint bounds |
-//! | [`effector`] | `motornet-effector` | effectors, geometry, integration, presets, spec files |
+//! | [`skeleton`] | `motornet-skeleton` | point mass, two-joint arm, 3-D kinematic trees, joint bounds |
+//! | [`effector`] | `motornet-effector` | effectors, geometry (incl. spatial tendons), integration, presets, spec files, MJCF import |
+//! | [`mjcf`] | `motornet-mjcf` | the MJCF (MuJoCo XML) reader for the subset effectors import |
 //! | [`task`] | `motornet-task` | environments, reaching tasks, force fields, losses |
 //! | [`policy`] | `motornet-policy` | GRU and MLP networks with hand-written backward passes; gradient check and conformance suite for any network |
 //! | [`policy_dfdx`] | `motornet-policy-dfdx` | networks written in dfdx ops with automatic gradients (RNN, LSTM, GRU, yours); [`policy_dfdx::dfdx`] is the dfdx 0.13 they use |
@@ -39,6 +40,7 @@
 
 pub use motornet_analysis as analysis;
 pub use motornet_effector as effector;
+pub use motornet_mjcf as mjcf;
 pub use motornet_muscle as muscle;
 #[cfg(feature = "plot")]
 pub use motornet_plot as plot;

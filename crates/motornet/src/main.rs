@@ -116,6 +116,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Compare an MJCF model's forward dynamics with MuJoCo's: FIXTURE is a JSON file in the
+    /// format of ../shared/mujoco (states, and what MuJoCo's mj_forward computed at each; it
+    /// names its model file, relative to itself). Computes the same quantities with the
+    /// imported effector (mass matrix, bias, passive and actuator forces, accelerations, tendon
+    /// and actuator lengths, velocities and moment arms, muscle forces, activation rates, site
+    /// positions) and prints `max_rel_err=` with the worst quantity, then each quantity's worst
+    /// error (per component, relative to the component's largest |value| over the states).
+    /// Fails (exit 1) above --tolerance.
+    CheckForward {
+        /// The fixture file.
+        fixture: PathBuf,
+        /// The largest relative error that passes.
+        #[arg(long, default_value_t = 1e-6)]
+        tolerance: f64,
+    },
     /// Train a policy network to control an effector on a task (backpropagation through
     /// closed-loop episodes). Defaults reproduce MotorNet's tutorial: ReluPointMass24,
     /// RandomTargetReach (1 s episodes, dt 0.01 s), GRU 32, batch 32, 6000 batches, Adam 1e-3,
@@ -153,11 +168,16 @@ enum Command {
         /// Run directory.
         run_dir: PathBuf,
     },
-    /// Print a preset's effector spec, to start a custom effector from.
+    /// Print an effector spec, to start a custom effector from: a preset's (--preset), or that
+    /// of a MuJoCo model (--mjcf FILE.xml: a KinematicTree skeleton, MujocoMuscle muscles on
+    /// spatial tendons; docs/mjcf.md).
     Spec {
         /// Preset name.
-        #[arg(long)]
-        preset: String,
+        #[arg(long, required_unless_present = "mjcf", conflicts_with = "mjcf")]
+        preset: Option<String>,
+        /// An MJCF model (MuJoCo's XML) to import.
+        #[arg(long, value_name = "FILE.xml")]
+        mjcf: Option<PathBuf>,
         /// Muscle model, for presets that take one (the names come from the muscle registry).
         #[arg(long, value_parser = muscle_names())]
         muscle: Option<String>,
@@ -219,16 +239,31 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Spec {
             preset,
+            mjcf,
             muscle,
             format,
         } => {
-            let spec = presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?;
+            let spec = match (preset, mjcf) {
+                (Some(preset), _) => {
+                    presets::spec(&preset, muscle.as_deref()).map_err(|e| e.to_string())?
+                }
+                (None, Some(path)) => {
+                    if muscle.is_some() {
+                        return Err("--muscle: an MJCF model's muscles are MuJoCo's \
+                                    (MujocoMuscle); edit the written spec to change them"
+                            .into());
+                    }
+                    motornet::effector::mjcf::read_mjcf(&path).map_err(|e| e.to_string())?
+                }
+                (None, None) => unreachable!("clap requires one"),
+            };
             match format {
                 Format::Json => write_stdout(&(spec.to_json() + "\n"))?,
                 Format::Toml => write_stdout(&spec.to_toml())?,
             }
             Ok(())
         }
+        Command::CheckForward { fixture, tolerance } => check_forward(&fixture, tolerance),
         Command::Check {
             file,
             states,
@@ -325,6 +360,61 @@ pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
             .map_err(|e| format!("{}: {e}", path.display()))
     } else {
         EffectorSpec::from_path(path).map_err(|e| e.to_string())
+    }
+}
+
+fn check_forward(path: &std::path::Path, tolerance: f64) -> Result<()> {
+    use motornet::effector::mjcf::{fixture, forward, ForwardModel};
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(format!(
+            "--tolerance must be finite and ≥ 0, got {tolerance}"
+        ));
+    }
+    let f = fixture::ForwardFixture::read(path)?;
+    let model_path = path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(&f.model);
+    let model = motornet::mjcf::parse_file(&model_path).map_err(|e| e.to_string())?;
+    let at = |e: motornet::effector::EffectorError| format!("{}: {e}", model_path.display());
+    let (nv, nu, nt) = (model.nv(), model.muscles.len(), model.tendons.len());
+    if (f.nv, f.nu, f.na, f.ntendon) != (nv, nu, nu, nt) {
+        return Err(format!(
+            "{}: the fixture has nv={} nu={} na={} ntendon={}, the model nv={nv} nu={nu} \
+             na={nu} ntendon={nt}",
+            path.display(),
+            f.nv,
+            f.nu,
+            f.na,
+            f.ntendon
+        ));
+    }
+    let fm = ForwardModel::new(model).map_err(at)?;
+    let got = f
+        .states
+        .iter()
+        .map(|s| forward(&fm, s))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(at)?;
+    let c = fixture::compare(&f.expected, &got);
+    let mut out = format!(
+        "check-forward: model={} states={} max_rel_err={:.3e} worst={}\n",
+        f.model,
+        f.states.len(),
+        c.max_rel_err,
+        c.worst
+    );
+    for (q, e) in &c.per_quantity {
+        out += &format!("  {q}: {e:.3e}\n");
+    }
+    write_stdout(&out)?;
+    if c.max_rel_err <= tolerance {
+        Ok(())
+    } else {
+        Err(format!(
+            "max_rel_err={:.3e} exceeds --tolerance {tolerance:e} (worst: {})",
+            c.max_rel_err, c.worst
+        ))
     }
 }
 

@@ -40,6 +40,10 @@ pub struct MujocoMuscleParams {
     /// MJCF `fvmax`: active force at saturating lengthening velocity, in units of `force`
     /// (> 1; default 1.2).
     pub fvmax: f64,
+    /// MJCF `timeconst` of this muscle, (τ_act, τ_deact) (s, > 0), where it differs from the
+    /// model's (`None`: the model's [`ActivationDynamics`], as every muscle of a model built
+    /// from one `timeconst`). MJCF gives each actuator its own.
+    pub timeconst: Option<[f64; 2]>,
 }
 
 impl MujocoMuscleParams {
@@ -68,6 +72,7 @@ impl MujocoMuscleParams {
             vmax: Self::DEFAULT_VMAX,
             fpmax: Self::DEFAULT_FPMAX,
             fvmax: Self::DEFAULT_FVMAX,
+            timeconst: None,
         }
     }
 
@@ -139,6 +144,10 @@ impl MujocoMuscleParams {
             })
         };
         check_muscle(i, n, "max_isometric_force", self.force, Rule::Positive)?;
+        if let Some([ta, td]) = self.timeconst {
+            check_muscle(i, n, "timeconst_activation", ta, Rule::Positive)?;
+            check_muscle(i, n, "timeconst_deactivation", td, Rule::Positive)?;
+        }
         for (parameter, v) in [
             ("lengthrange_lower", self.lengthrange[0]),
             ("lengthrange_upper", self.lengthrange[1]),
@@ -300,13 +309,18 @@ impl MujocoMuscle {
         -(act * fl * fv + fp) * S::c(p.force)
     }
 
-    /// MuJoCo's `act_dot` (1/s) of a muscle at control `ctrl` and activation `act` (both
-    /// dimensionless, any value; see [`MujocoMuscle`] for the clamps).
-    pub fn act_dot<S: Scalar>(&self, ctrl: S, act: S) -> S {
+    /// MuJoCo's `act_dot` (1/s) of muscle `m` at control `ctrl` and activation `act` (both
+    /// dimensionless, any value; see [`MujocoMuscle`] for the clamps), with the muscle's own
+    /// `timeconst` where it has one.
+    pub fn act_dot<S: Scalar>(&self, m: usize, ctrl: S, act: S) -> S {
+        let [tau_act, tau_deact] = self.params[m].timeconst.unwrap_or([
+            self.activation.tau_activation,
+            self.activation.tau_deactivation,
+        ]);
         let u = ctrl.clamp(S::zero(), S::one());
         let k = act.clamp(S::zero(), S::one()).scale(1.5).shift(0.5);
-        let tau_a = k.scale(self.activation.tau_activation);
-        let tau_d = S::c(self.activation.tau_deactivation) / k;
+        let tau_a = k.scale(tau_act);
+        let tau_d = S::c(tau_deact) / k;
         let d = u - act;
         let tau = if self.tausmooth < MJ_MINVAL {
             select(d.gt(S::zero()), tau_a, tau_d)
@@ -387,6 +401,18 @@ impl BuiltinMuscle for MujocoMuscle {
             MujocoMuscleParams::DEFAULT_FVMAX,
             "force at saturating lengthening velocity, > 1",
         ),
+        ParamDecl::optional(
+            "timeconst_activation",
+            "s",
+            0.0,
+            "MJCF timeconst[0] of this muscle, > 0; 0 (the default): the model's tau_activation",
+        ),
+        ParamDecl::optional(
+            "timeconst_deactivation",
+            "s",
+            0.0,
+            "MJCF timeconst[1] of this muscle, > 0; 0 (the default): the model's tau_deactivation",
+        ),
     ];
 
     fn from_params(
@@ -408,6 +434,16 @@ impl BuiltinMuscle for MujocoMuscle {
                     vmax: p.get("vmax"),
                     fpmax: p.get("fpmax"),
                     fvmax: p.get("fvmax"),
+                    // 0 (the default): the model's time constants
+                    timeconst: match [
+                        p.get("timeconst_activation"),
+                        p.get("timeconst_deactivation"),
+                    ] {
+                        [0.0, 0.0] => None,
+                        [ta, 0.0] => Some([ta, activation.tau_deactivation]),
+                        [0.0, td] => Some([activation.tau_activation, td]),
+                        t => Some(t),
+                    },
                 }
             })
             .collect();
@@ -451,8 +487,8 @@ impl MuscleModel for MujocoMuscle {
         (l0, l0 * p.vmax)
     }
     /// MuJoCo's `act_dot` ([`MujocoMuscle::act_dot`]) at control `excitation`.
-    fn derivative<S: Scalar>(&self, _m: usize, excitation: S, state: &[S], derivative: &mut [S]) {
-        derivative[0] = self.act_dot(excitation, state[0]);
+    fn derivative<S: Scalar>(&self, m: usize, excitation: S, state: &[S], derivative: &mut [S]) {
+        derivative[0] = self.act_dot(m, excitation, state[0]);
     }
 
     fn integrate<S: Scalar>(

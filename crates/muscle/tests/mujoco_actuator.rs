@@ -48,6 +48,7 @@ fn generated_muscles(data: &Value) -> Vec<MujocoMuscleParams> {
             vmax: f(&p["vmax"]),
             fpmax: f(&p["fpmax"]),
             fvmax: f(&p["fvmax"]),
+            timeconst: None,
         })
         .collect()
 }
@@ -137,7 +138,7 @@ fn act_dot_equals_mujocos_muscle_dynamics() {
     for c in cases {
         let model = &sets[c[0].as_u64().unwrap() as usize];
         let [ctrl, act, expected] = std::array::from_fn(|k| f(&c[k + 1]));
-        let got = model.act_dot(ctrl, act);
+        let got = model.act_dot(0, ctrl, act);
         let err = (got - expected).abs() / expected.abs().max(1e-300);
         worst = worst.max(if got == expected { 0.0 } else { err });
         assert!(
@@ -230,15 +231,24 @@ fn actuator_force_and_act_dot_match_mj_forward_on_the_shared_models() {
             .map(|v| v.as_str().unwrap())
             .collect();
         assert_eq!(names.len(), muscles.len(), "{name}");
-        // one single-muscle model per actuator: MJCF's timeconst is per actuator
-        let models: Vec<MujocoMuscle> = muscles
+        // one model, as an effector has it: MJCF's timeconst is per actuator, so a muscle
+        // whose timeconst differs from the default carries its own
+        let default = (0.01, 0.04);
+        let params: Vec<MujocoMuscleParams> = muscles
             .iter()
             .zip(&names)
             .map(|((p, (ta, td)), n)| {
                 assert_eq!(&p.name, n);
-                MujocoMuscle::new(timeconst(*ta, *td), 0.0, vec![p.clone()]).unwrap()
+                MujocoMuscleParams {
+                    timeconst: ((*ta, *td) != default).then_some([*ta, *td]),
+                    ..p.clone()
+                }
             })
             .collect();
+        if name == "planar3_gravity" {
+            assert!(params.iter().any(|p| p.timeconst.is_some()));
+        }
+        let model = MujocoMuscle::new(timeconst(default.0, default.1), 0.0, params).unwrap();
         let states = data["states"].as_array().unwrap();
         let expected = data["expected"].as_array().unwrap();
         assert_eq!(states.len(), 16);
@@ -247,7 +257,7 @@ fn actuator_force_and_act_dot_match_mj_forward_on_the_shared_models() {
                 "actuator_force",
                 &(|m: &MujocoMuscle, s: &Value, e: &Value, u: usize| {
                     m.actuator_force(
-                        0,
+                        u,
                         f(&s["act"][u]),
                         f(&e["actuator_length"][u]),
                         f(&e["actuator_velocity"][u]),
@@ -258,10 +268,11 @@ fn actuator_force_and_act_dot_match_mj_forward_on_the_shared_models() {
                           s: &Value,
                           _e: &Value,
                           u: usize| {
-                m.act_dot(f(&s["ctrl"][u]), f(&s["act"][u]))
+                m.act_dot(u, f(&s["ctrl"][u]), f(&s["act"][u]))
             }),
         ] {
-            for (u, model) in models.iter().enumerate() {
+            for u in 0..names.len() {
+                let model = &model;
                 let scale = expected
                     .iter()
                     .map(|e| f(&e[key][u]).abs())
@@ -329,6 +340,7 @@ fn the_registered_model_builds_from_mjcf_named_parameters() {
             vmax: 2.0,
             fpmax: 1.1,
             fvmax: 1.4,
+            timeconst: None,
         }
     );
     assert_eq!(m.tausmooth(), 0.2);
@@ -469,5 +481,58 @@ fn a_smoothed_model_with_other_parameters_conforms() {
     assert!(
         report.derivatives_compared > 4 * report.derivatives_skipped,
         "{report:?}"
+    );
+}
+
+/// MJCF gives each `<muscle>` its own `timeconst` (planar3_gravity's `wr_flex` has 0.02, 0.06):
+/// a muscle's `timeconst_activation`/`timeconst_deactivation` override the model's, 0 keeps it.
+#[test]
+fn a_muscle_may_have_its_own_time_constants() {
+    let info = AnyMuscle::model("MujocoMuscle").unwrap();
+    let muscle = |name: &str, own: &[(&str, f64)]| {
+        let mut params = ParamSet::examples(info.muscle_params);
+        for (k, v) in own {
+            assert!(params.set(k, *v), "{k}");
+        }
+        motornet_muscle::MuscleParamSet {
+            name: name.into(),
+            max_isometric_force: 100.0,
+            params,
+        }
+    };
+    let muscles = [
+        muscle("model's", &[]),
+        muscle(
+            "own",
+            &[
+                ("timeconst_activation", 0.02),
+                ("timeconst_deactivation", 0.06),
+            ],
+        ),
+        muscle("own activation", &[("timeconst_activation", 0.03)]),
+    ];
+    let model_params = ParamSet::examples(info.model_params);
+    let built = info
+        .build(timeconst(0.01, 0.04), &model_params, &muscles)
+        .unwrap();
+    let AnyMuscle::Mujoco(m) = &built else {
+        panic!("built {built:?}")
+    };
+    let tc: Vec<_> = m.params().iter().map(|p| p.timeconst).collect();
+    assert_eq!(tc, [None, Some([0.02, 0.06]), Some([0.03, 0.04])]);
+    // activating from 0 to 1: act_dot = 1 / (τ_act · 0.5)
+    assert!((m.act_dot(0, 1.0_f64, 0.0) - 1.0 / 0.005).abs() < 1e-9);
+    assert!((m.act_dot(1, 1.0_f64, 0.0) - 1.0 / 0.01).abs() < 1e-9);
+    assert!((m.act_dot(2, 1.0_f64, 0.0) - 1.0 / 0.015).abs() < 1e-9);
+    // deactivating from 1 to 0: act_dot = −1 / (τ_deact / 2)
+    assert!((m.act_dot(1, 0.0_f64, 1.0) + 1.0 / 0.03).abs() < 1e-9);
+    let bad = [muscle("bad", &[("timeconst_activation", -0.01)])];
+    let e = info
+        .build(timeconst(0.01, 0.04), &model_params, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("timeconst_activation") && e.contains("bad"),
+        "{e}"
     );
 }

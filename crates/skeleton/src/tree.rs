@@ -1144,3 +1144,21 @@ fn cholesky_solve<S: Scalar>(l: &mut [S], n: usize, b: &mut [S]) {
         b[i] = s / l[at(i, i)];
     }
 }
+
+impl crate::BuiltinSkeleton for KinematicTree {
+    const NAME: &'static str = "KinematicTree";
+    const SUMMARY: &'static str = "a 3-D tree of rigid bodies with hinge (rad) and slide (m) joints, gravity, joint damping and armature (MuJoCo's semantics); described in spec files by `bodies`, `gravity` and `endpoint`, not by parameters";
+    const PARAMS: &'static [motornet_scalar::params::ParamDecl] = &[];
+
+    /// A tree is described by its bodies, not by numeric parameters: always an error naming
+    /// where the description goes (the effector crate's spec files build trees from their
+    /// `skeleton.bodies`).
+    fn from_params(_: &motornet_scalar::params::ParamSet) -> Result<Self, SkeletonError> {
+        Err(SkeletonError::InvalidTree {
+            what: "bodies".into(),
+            reason: "a KinematicTree is built from its bodies (spec files: `skeleton.bodies`), \
+                     not from parameters"
+                .into(),
+        })
+    }
+}

@@ -496,3 +496,88 @@ fn a_very_long_line_is_not_echoed_back_whole() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn mujoco_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/mujoco")
+}
+
+#[test]
+fn check_forward_matches_mujoco_and_fails_on_a_wrong_number() {
+    for name in ["arm3d_cylinder", "planar3_gravity", "slider_sphere"] {
+        let o = bin()
+            .arg("check-forward")
+            .arg(mujoco_dir().join(format!("{name}.json")))
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{name}: {out} {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(number_after(&out, "max_rel_err=") <= 1e-6, "{out}");
+        assert!(
+            out.contains("worst=") && out.contains("mass_matrix:"),
+            "{out}"
+        );
+    }
+    // one expected number changed by 1 %: the comparison names it and the command fails
+    let dir = std::env::temp_dir().join(format!("motornet-cf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        mujoco_dir().join("slider_sphere.xml"),
+        dir.join("slider_sphere.xml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(mujoco_dir().join("slider_sphere.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let x = v["expected"][3]["qacc"][1].as_f64().unwrap();
+    v["expected"][3]["qacc"][1] = serde_json::json!(x * 1.01);
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let o = bin().arg("check-forward").arg(&bad).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("worst=qacc[1]"), "{out}");
+    assert!(err.contains("exceeds --tolerance"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_mjcf_model_goes_where_a_spec_goes() {
+    let model = mujoco_dir().join("arm3d_cylinder.xml");
+    let o = bin()
+        .args(["spec", "--format", "toml", "--mjcf"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    let spec = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(spec.contains("type = \"KinematicTree\"") && spec.contains("spatial_tendons"));
+    let o = bin().arg("check").arg(&model).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains(" ok"), "{err}");
+    assert!(err.contains("skeleton=KinematicTree"), "{err}");
+    // --muscle cannot apply to an imported model
+    let o = bin()
+        .args(["spec", "--muscle", "ReluMuscle", "--mjcf"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--muscle"));
+    // an element outside the subset: file and line named
+    let dir = std::env::temp_dir().join(format!("motornet-mjcf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.xml");
+    let text = std::fs::read_to_string(&model)
+        .unwrap()
+        .replace("<tendon>", "<tendon>\n    <fixed name=\"f\"/>");
+    std::fs::write(&bad, text).unwrap();
+    let o = bin().arg("check").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("bad.xml:") && err.contains("fixed"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

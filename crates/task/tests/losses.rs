@@ -367,7 +367,10 @@ proptest! {
             for f in 0..3 {
                 for (a, b) in g0[f].iter().zip(&g1[f]) {
                     let want = 1.0 + scale * a;
-                    prop_assert!((b - want).abs() <= 1e-12 * (1.0 + want.abs()), "{}: {} vs {}", l.name(), b, want);
+                    // scaled inside the loss, term by term: the jerk's third differences over
+                    // dt³ cancel, so the sums differ by more than one rounding of the result
+                    // (regression: 6e-12 relative at dt = 0.089, in losses.proptest-regressions)
+                    prop_assert!((b - want).abs() <= 1e-10 * (1.0 + want.abs()), "{}: {} vs {}", l.name(), b, want);
                 }
             }
         }

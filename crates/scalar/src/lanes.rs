@@ -170,7 +170,7 @@ macro_rules! impl_lanes {
             }
             #[inline(always)]
             fn powi(self, n: i32) -> Self {
-                map!(self, |x: $t| x.powi(n))
+                map!(self, |x: $t| crate::powi_fixed!($t, x, n))
             }
             #[inline(always)]
             fn is_finite(&self) -> bool {

@@ -91,6 +91,36 @@ impl Mask for bool {
     }
 }
 
+/// `x^n` for an `f32` or `f64` `x`, by binary exponentiation in a fixed order (`1/x^|n|` for
+/// negative `n`). `f64::powi` leaves the rounding to the compiler, which expands it inline in some
+/// builds and calls a library routine in others (they multiply in different orders): one
+/// `powi` here gives the same bits in single numbers and in every lane of [`Lanes`], whatever the
+/// build (regression: `lanes_compute_each_lane_like_a_single_number` failed by one unit in the
+/// last place with `CARGO_INCREMENTAL=0`).
+macro_rules! powi_fixed {
+    ($t:ty, $x:expr, $n:expr) => {{
+        let (x, n): ($t, i32) = ($x, $n);
+        let mut base = x;
+        let mut e = n.unsigned_abs();
+        let mut acc: $t = 1.0;
+        while e > 0 {
+            if e & 1 == 1 {
+                acc *= base;
+            }
+            e >>= 1;
+            if e > 0 {
+                base *= base;
+            }
+        }
+        if n < 0 {
+            1.0 / acc
+        } else {
+            acc
+        }
+    }};
+}
+pub(crate) use powi_fixed;
+
 /// A real number type the models can be evaluated in: `f32`, `f64`, a dual number, or a pack of
 /// lanes of them.
 pub trait Scalar:
@@ -282,7 +312,7 @@ macro_rules! impl_float {
             }
             #[inline(always)]
             fn powi(self, n: i32) -> Self {
-                <$t>::powi(self, n)
+                powi_fixed!($t, self, n)
             }
             #[inline(always)]
             fn is_finite(&self) -> bool {
@@ -472,6 +502,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn powi_is_binary_exponentiation_in_single_numbers_and_lanes() {
+        let xs = [0.3, -1.7, 2.5, 1e-3, -0.9, 7.0, 1.0, 0.0];
+        for n in -5..=9 {
+            let l = Lanes::<f64, 8>::from_lanes(|i| xs[i]).powi(n);
+            for (i, &x) in xs.iter().enumerate() {
+                let got = Scalar::powi(x, n);
+                // within an ulp or two of the library's value, and the same bits in every lane
+                let want = x.powi(n);
+                assert!(
+                    got == want || (got - want).abs() <= 4.0 * f64::EPSILON * want.abs(),
+                    "{x}^{n}: {got} vs {want}"
+                );
+                assert_eq!(l.lane(i).to_bits(), got.to_bits(), "lane {i}: {x}^{n}");
+                let g32 = Scalar::powi(x as f32, n);
+                let l32 = Lanes::<f32, 8>::from_lanes(|i| xs[i]).powi(n);
+                assert_eq!(l32.lane(i) as f32, g32, "f32 lane {i}: {x}^{n}");
+            }
+        }
+        assert_eq!(Scalar::powi(3.0_f64, 3), 27.0);
+        assert_eq!(Scalar::powi(2.0_f64, -2), 0.25);
+        assert_eq!(Scalar::powi(f64::NAN, 0), 1.0);
     }
 
     #[test]

@@ -241,6 +241,9 @@ fn atan2s<S: Scalar>(y: S, x: S) -> S {
 // The 2-D wrap decision, in f64 (one lane at a time).
 // ---------------------------------------------------------------------------------------------
 
+/// Most lanes a scalar packs (`Lanes<_, 16>` at most; the workspace uses 4 and 8).
+const MAX_LANES: usize = 16;
+
 /// What a wrap does for one lane.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Wrap2 {
@@ -597,14 +600,25 @@ fn add_wrap<S: Scalar, K: Skeleton>(
     let (e0, e1) = (to2(&p0), to2(&p1));
     let sd = side.as_ref().map(|s| (to2(s), norm3(s)));
     let lanes2 = |v: &[S; 2], i: usize| [v[0].lane(i), v[1].lane(i)];
-    let dec = |i: usize| {
-        decide(
-            lanes2(&e0, i),
-            lanes2(&e1, i),
-            sd.as_ref().map(|(s, n)| (lanes2(s, i), n.lane(i))),
-            r,
-        )
-    };
+    // each lane's decision, made once (the masks and the inverse-wrap angle below read it)
+    assert!(
+        S::LANES <= MAX_LANES,
+        "{} lanes, at most {MAX_LANES}",
+        S::LANES
+    );
+    let decisions: [Wrap2; MAX_LANES] = std::array::from_fn(|i| {
+        if i < S::LANES {
+            decide(
+                lanes2(&e0, i),
+                lanes2(&e1, i),
+                sd.as_ref().map(|(s, n)| (lanes2(s, i), n.lane(i))),
+                r,
+            )
+        } else {
+            Wrap2::None
+        }
+    });
+    let dec = |i: usize| decisions[i];
     let wraps = mask::<S>(|i| dec(i) != Wrap2::None);
     // the straight segment, summed on its own and then added, as the wrapping lanes' select
     // below adds it: a batch element gets the same bits whether its lane pack wraps or not

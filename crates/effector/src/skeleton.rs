@@ -4,7 +4,7 @@
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
 use motornet_skeleton::{
-    BuiltinSkeleton, KinematicTree, PointMass, Skeleton, SkeletonError, TwoDofArm,
+    BuiltinSkeleton, KinematicTree, PointMass, PosedSkeleton, Skeleton, SkeletonError, TwoDofArm,
 };
 
 /// The built-in skeletons, one line each: `Variant(Type)`, where `Type` implements
@@ -145,5 +145,9 @@ impl Skeleton for AnySkeleton {
         dpos_dq: &mut [S],
     ) {
         dispatch!(self, s => s.point_kinematics(body, local, q, pos, dpos_dq))
+    }
+
+    fn posed<S: Scalar, R>(&self, q: &[S], f: impl FnOnce(&dyn PosedSkeleton<S>) -> R) -> R {
+        dispatch!(self, s => s.posed(q, f))
     }
 }

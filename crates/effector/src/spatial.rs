@@ -44,7 +44,7 @@ use crate::fields::{only_fields, read_field, table_field, FieldValue, SpecMap, S
 use crate::geometry::{BuiltinGeometry, FieldDecl, Geometry, PathPoint};
 use crate::MAX_DOF;
 use motornet_scalar::{Mask, Scalar};
-use motornet_skeleton::Skeleton;
+use motornet_skeleton::{PosedSkeleton, Skeleton};
 use std::collections::BTreeMap;
 use std::f64::consts::{PI, TAU};
 
@@ -435,13 +435,12 @@ struct Kin<S: Scalar> {
 }
 
 impl<S: Scalar> Kin<S> {
-    fn of<K: Skeleton>(skeleton: &K, body: usize, local: &[f64], q: &[S]) -> Self {
-        let dof = skeleton.dof();
+    fn of(posed: &dyn PosedSkeleton<S>, dof: usize, body: usize, local: &[f64]) -> Self {
         let mut k = Kin {
             p: [S::zero(); 3],
             j: [S::zero(); 3 * MAX_DOF],
         };
-        skeleton.point_kinematics(body, local, q, &mut k.p, &mut k.j[..3 * dof]);
+        posed.point_kinematics(body, local, &mut k.p, &mut k.j[..3 * dof]);
         k
     }
 }
@@ -465,13 +464,12 @@ struct Frame<S: Scalar> {
 }
 
 impl<S: Scalar> Frame<S> {
-    fn of<K: Skeleton>(skeleton: &K, body: usize, q: &[S]) -> Self {
-        let dof = skeleton.dof();
-        let o = Kin::of(skeleton, body, &[0.0; 3], q);
+    fn of(posed: &dyn PosedSkeleton<S>, dof: usize, body: usize) -> Self {
+        let o = Kin::of(posed, dof, body, &[0.0; 3]);
         let axis = |k: usize| {
             let mut e = [0.0; 3];
             e[k] = 1.0;
-            let mut a = Kin::of(skeleton, body, &e, q);
+            let mut a = Kin::of(posed, dof, body, &e);
             a.p = sub3(&a.p, &o.p);
             for x in 0..3 * dof {
                 a.j[x] -= o.j[x];
@@ -549,9 +547,9 @@ fn norm2s<S: Scalar>(a: [S; 2]) -> S {
 
 /// Length and moment arms of the path `x0 → (wrap) → x1`, added to `len` and `arm`.
 #[allow(clippy::too_many_arguments)]
-fn add_wrap<S: Scalar, K: Skeleton>(
-    skeleton: &K,
-    q: &[S],
+fn add_wrap<S: Scalar>(
+    posed: &dyn PosedSkeleton<S>,
+    dof: usize,
     x0: &Kin<S>,
     x1: &Kin<S>,
     body: usize,
@@ -562,14 +560,13 @@ fn add_wrap<S: Scalar, K: Skeleton>(
     len: &mut S,
     arm: &mut [S],
 ) {
-    let dof = skeleton.dof();
     let r = shape.radius();
-    let frame = Frame::of(skeleton, body, q);
+    let frame = Frame::of(posed, dof, body);
     let c = [S::c(center[0]), S::c(center[1]), S::c(center[2])];
     let p0 = sub3(&frame.local(&x0.p), &c);
     let p1 = sub3(&frame.local(&x1.p), &c);
     let side = sidesite.map(|s| {
-        let k = Kin::of(skeleton, s.body, &s.coordinates, q);
+        let k = Kin::of(posed, dof, s.body, &s.coordinates);
         sub3(&frame.local(&k.p), &c)
     });
     // the wrap plane: axes (body frame, relative to the centre)
@@ -768,49 +765,52 @@ impl Geometry for SpatialTendons {
     ) {
         let dof = skeleton.dof();
         let n_m = self.tendons.len();
-        for (m, t) in self.tendons.iter().enumerate() {
-            let mut l = S::zero();
-            let mut arm = [S::zero(); MAX_DOF];
-            let mut prev: Option<Kin<S>> = None;
-            for (i, e) in t.iter().enumerate() {
-                let TendonElement::Site(p) = e else {
-                    continue;
-                };
-                let cur = Kin::of(skeleton, p.body, &p.coordinates, q);
-                if let Some(pk) = &prev {
-                    match i.checked_sub(1).map(|k| &t[k]) {
-                        Some(TendonElement::Wrap {
-                            body,
-                            center,
-                            axis,
-                            shape,
-                            sidesite,
-                        }) => add_wrap(
-                            skeleton,
-                            q,
-                            pk,
-                            &cur,
-                            *body,
-                            center,
-                            axis,
-                            shape,
-                            sidesite.as_ref(),
-                            &mut l,
-                            &mut arm,
-                        ),
-                        _ => add_segment(pk, &cur, dof, &mut l, &mut arm),
+        // every site and wrap frame at this pose: the skeleton's kinematics computed once
+        skeleton.posed(q, |posed| {
+            for (m, t) in self.tendons.iter().enumerate() {
+                let mut l = S::zero();
+                let mut arm = [S::zero(); MAX_DOF];
+                let mut prev: Option<Kin<S>> = None;
+                for (i, e) in t.iter().enumerate() {
+                    let TendonElement::Site(p) = e else {
+                        continue;
+                    };
+                    let cur = Kin::of(posed, dof, p.body, &p.coordinates);
+                    if let Some(pk) = &prev {
+                        match i.checked_sub(1).map(|k| &t[k]) {
+                            Some(TendonElement::Wrap {
+                                body,
+                                center,
+                                axis,
+                                shape,
+                                sidesite,
+                            }) => add_wrap(
+                                posed,
+                                dof,
+                                pk,
+                                &cur,
+                                *body,
+                                center,
+                                axis,
+                                shape,
+                                sidesite.as_ref(),
+                                &mut l,
+                                &mut arm,
+                            ),
+                            _ => add_segment(pk, &cur, dof, &mut l, &mut arm),
+                        }
                     }
+                    prev = Some(cur);
                 }
-                prev = Some(cur);
+                let mut v = S::zero();
+                for j in 0..dof {
+                    moment[j * n_m + m] = arm[j];
+                    v += arm[j] * qd[j];
+                }
+                len[m] = l;
+                vel[m] = v;
             }
-            let mut v = S::zero();
-            for j in 0..dof {
-                moment[j * n_m + m] = arm[j];
-                v += arm[j] * qd[j];
-            }
-            len[m] = l;
-            vel[m] = v;
-        }
+        });
     }
 }
 

@@ -24,7 +24,9 @@
 //! - **inverse inertia**: `∂q̈/∂τ` (the inverse inertia matrix) is symmetric and positive
 //!   definite, as for any mechanical system driven by generalized forces;
 //! - **f32 agrees with f64**: acceleration, endpoint and point kinematics agree to `f32`
-//!   precision (inputs rounded to `f32` first).
+//!   precision (inputs rounded to `f32` first);
+//! - **posed queries**: points asked through [`Skeleton::posed`] (a skeleton's fast path for
+//!   many points at one pose) equal [`Skeleton::point_kinematics`] to rounding.
 //!
 //! ```
 //! use motornet_skeleton::testing::{check_skeleton, CheckConfig};
@@ -181,6 +183,8 @@ pub enum Property {
     InverseInertia,
     /// `f32` and `f64` agree to `f32` precision.
     F32MatchesF64,
+    /// Point queries through [`Skeleton::posed`] equal [`Skeleton::point_kinematics`].
+    PosedMatchesPointKinematics,
 }
 
 impl fmt::Display for Property {
@@ -196,6 +200,7 @@ impl fmt::Display for Property {
             Property::EndpointLoad => "endpoint load acts through the endpoint Jacobian transpose",
             Property::InverseInertia => "d qdd / d tau is symmetric positive definite",
             Property::F32MatchesF64 => "f32 agrees with f64",
+            Property::PosedMatchesPointKinematics => "posed point queries equal point_kinematics",
         })
     }
 }
@@ -353,6 +358,7 @@ pub fn check_sample<K: Skeleton>(
         check_derivatives(skeleton, f, s, config, &mut report).map_err(fail)?;
     }
     check_jacobians(skeleton, s).map_err(fail)?;
+    check_posed(skeleton, s).map_err(fail)?;
     check_endpoint_load(skeleton, s).map_err(fail)?;
     check_inverse_inertia(skeleton, s).map_err(fail)?;
     check_f32(skeleton, s, config, &mut report).map_err(fail)?;
@@ -658,6 +664,56 @@ fn richardson(g: impl Fn(f64) -> Vec<f64>, h: f64) -> Vec<f64> {
 
 fn close(a: f64, b: f64, scale: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs()) + 1e-8 * scale
+}
+
+/// Property [`Property::PosedMatchesPointKinematics`]: the sample's point, the same point on
+/// every other body and the origin of every body, asked in one [`Skeleton::posed`] call, equal
+/// separate [`Skeleton::point_kinematics`] calls to rounding (1e-12 of their scale).
+fn check_posed<K: Skeleton>(k: &K, s: &Sample) -> Result<(), Failure> {
+    let (n, d) = (k.dof(), k.space_dim());
+    let origin = vec![0.0; d];
+    let mut points: Vec<(usize, &[f64])> = vec![(s.body, &s.local[..])];
+    for b in 0..=k.n_bodies() {
+        points.push((b, &s.local[..]));
+        points.push((b, &origin[..]));
+    }
+    let single: Vec<(Vec<f64>, Vec<f64>)> = points
+        .iter()
+        .map(|&(b, l)| {
+            let (mut pos, mut jac) = (vec![0.0; d], vec![0.0; d * n]);
+            k.point_kinematics(b, l, &s.q, &mut pos, &mut jac);
+            (pos, jac)
+        })
+        .collect();
+    let posed: Vec<(Vec<f64>, Vec<f64>)> = k.posed(&s.q, |p| {
+        points
+            .iter()
+            .map(|&(b, l)| {
+                // NaN first: a query that writes nothing fails the comparison
+                let (mut pos, mut jac) = (vec![f64::NAN; d], vec![f64::NAN; d * n]);
+                p.point_kinematics(b, l, &mut pos, &mut jac);
+                (pos, jac)
+            })
+            .collect()
+    });
+    for (((b, l), (p1, j1)), (p2, j2)) in points.iter().zip(&single).zip(&posed) {
+        let scale = scale_of(p1).max(scale_of(j1));
+        let bad = p1
+            .iter()
+            .chain(j1)
+            .zip(p2.iter().chain(j2))
+            .any(|(x, y)| !((x - y).abs() <= 1e-12 * scale));
+        if bad {
+            return Err((
+                Property::PosedMatchesPointKinematics,
+                format!(
+                    "point {l:?} on body {b}: posed gives pos {p2:?}, dpos_dq {j2:?}; \
+                     point_kinematics gives pos {p1:?}, dpos_dq {j1:?}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_jacobians<K: Skeleton>(k: &K, s: &Sample) -> Result<(), Failure> {

@@ -3,7 +3,7 @@
 
 use crate::error::SkeletonError;
 use crate::mass::{norm3, quat_to_mat, Inertial};
-use crate::Skeleton;
+use crate::{PosedSkeleton, Skeleton};
 use motornet_scalar::Scalar;
 
 /// The largest number of movable bodies of a [`KinematicTree`].
@@ -717,6 +717,29 @@ impl KinematicTree {
         x
     }
 
+    /// [`Skeleton::point_kinematics`] from computed frames (which must include `body`).
+    fn point_in<S: Scalar, const B: usize, const D: usize>(
+        &self,
+        fr: &Frames<S, B, D>,
+        body: usize,
+        local: &[f64],
+        pos: &mut [S],
+        dpos_dq: &mut [S],
+    ) {
+        let n = self.dof;
+        debug_assert!(body <= self.bodies.len());
+        debug_assert_eq!(local.len(), 3);
+        debug_assert_eq!(pos.len(), 3);
+        debug_assert_eq!(dpos_dq.len(), 3 * n);
+        dpos_dq.fill(S::zero());
+        let x = self.point_columns(fr, body, [local[0], local[1], local[2]], |j, c| {
+            for k in 0..3 {
+                dpos_dq[k * n + j] = c[k];
+            }
+        });
+        pos.copy_from_slice(&x);
+    }
+
     fn acceleration_in<S: Scalar, const B: usize, const D: usize, const P: usize>(
         &self,
         q: &[S],
@@ -880,27 +903,40 @@ impl Skeleton for KinematicTree {
         pos: &mut [S],
         dpos_dq: &mut [S],
     ) {
-        let n = self.dof;
-        debug_assert!(body <= self.bodies.len());
-        debug_assert_eq!(local.len(), 3);
-        debug_assert_eq!(q.len(), n);
-        debug_assert_eq!(pos.len(), 3);
-        debug_assert_eq!(dpos_dq.len(), 3 * n);
-        dpos_dq.fill(S::zero());
-        let local = [local[0], local[1], local[2]];
-        let mut col = |j: usize, c: [S; 3]| {
-            for k in 0..3 {
-                dpos_dq[k * n + j] = c[k];
-            }
-        };
-        let x = if self.small {
+        debug_assert_eq!(q.len(), self.dof);
+        if self.small {
             let fr = self.frames::<S, SMALL_B, SMALL_D>(q, body);
-            self.point_columns(&fr, body, local, &mut col)
+            self.point_in(&fr, body, local, pos, dpos_dq);
         } else {
             let fr = self.frames::<S, BIG_B, BIG_D>(q, body);
-            self.point_columns(&fr, body, local, &mut col)
-        };
-        pos.copy_from_slice(&x);
+            self.point_in(&fr, body, local, pos, dpos_dq);
+        }
+    }
+
+    /// Computes the frames of all bodies once; each query then walks only the point's
+    /// ancestors.
+    fn posed<S: Scalar, R>(&self, q: &[S], f: impl FnOnce(&dyn PosedSkeleton<S>) -> R) -> R {
+        debug_assert_eq!(q.len(), self.dof);
+        let all = self.bodies.len();
+        if self.small {
+            let fr = self.frames::<S, SMALL_B, SMALL_D>(q, all);
+            f(&TreePose { tree: self, fr })
+        } else {
+            let fr = self.frames::<S, BIG_B, BIG_D>(q, all);
+            f(&TreePose { tree: self, fr })
+        }
+    }
+}
+
+/// [`KinematicTree`] posed at one configuration: the frames of all bodies, computed once.
+struct TreePose<'a, S, const B: usize, const D: usize> {
+    tree: &'a KinematicTree,
+    fr: Frames<S, B, D>,
+}
+
+impl<S: Scalar, const B: usize, const D: usize> PosedSkeleton<S> for TreePose<'_, S, B, D> {
+    fn point_kinematics(&self, body: usize, local: &[f64], pos: &mut [S], dpos_dq: &mut [S]) {
+        self.tree.point_in(&self.fr, body, local, pos, dpos_dq);
     }
 }
 

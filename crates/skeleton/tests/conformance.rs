@@ -6,7 +6,9 @@ use motornet_scalar::Scalar;
 use motornet_skeleton::testing::{
     check_sample, check_skeleton, CheckConfig, ConformanceError, Property, Sample,
 };
-use motornet_skeleton::{JointBounds, PointMass, Skeleton, TwoDofArm, TwoDofArmParams};
+use motornet_skeleton::{
+    JointBounds, PointMass, PosedSkeleton, Skeleton, TwoDofArm, TwoDofArmParams,
+};
 use proptest::prelude::*;
 
 #[test]
@@ -91,6 +93,8 @@ enum Flaw {
     DroppedDerivative,
     /// the point's first Jacobian column is scaled by 1/2 in f32 only
     F32Only,
+    /// `posed` answers at the reference pose `q = 0` whatever `q` it is given (a stale cache)
+    StalePose,
 }
 
 /// A planar pendulum under gravity, written as a user would: one joint (angle θ from hanging
@@ -189,6 +193,27 @@ impl Skeleton for Pendulum {
             dpos_dq[i] = (n[i].scale(local[0]) - d[i].scale(local[1])).scale(sign * f32_scale);
         }
     }
+    fn posed<S: Scalar, R>(&self, q: &[S], f: impl FnOnce(&dyn PosedSkeleton<S>) -> R) -> R {
+        let q = if self.flaw == Flaw::StalePose {
+            [S::zero()]
+        } else {
+            [q[0]]
+        };
+        f(&PendulumPose { pendulum: self, q })
+    }
+}
+
+/// The pendulum posed at `q`: queries forward to `point_kinematics` (as the default does).
+struct PendulumPose<'a, S> {
+    pendulum: &'a Pendulum,
+    q: [S; 1],
+}
+
+impl<S: Scalar> PosedSkeleton<S> for PendulumPose<'_, S> {
+    fn point_kinematics(&self, body: usize, local: &[f64], pos: &mut [S], dpos_dq: &mut [S]) {
+        self.pendulum
+            .point_kinematics(body, local, &self.q, pos, dpos_dq);
+    }
 }
 
 #[test]
@@ -253,6 +278,15 @@ fn an_f32_only_difference_is_rejected() {
         Flaw::F32Only,
         Property::F32MatchesF64,
         &["point dpos_dq[", "f32"],
+    );
+}
+
+#[test]
+fn a_stale_posed_cache_is_rejected() {
+    expect(
+        Flaw::StalePose,
+        Property::PosedMatchesPointKinematics,
+        &["posed gives pos", "point_kinematics gives pos"],
     );
 }
 

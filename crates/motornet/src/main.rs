@@ -57,15 +57,15 @@ enum Command {
         /// Scenario file (JSON).
         #[arg(conflicts_with_all = ["preset", "spec"], required_unless_present_any = ["preset", "spec"])]
         scenario: Option<PathBuf>,
-        /// Effector spec file (JSON or TOML; a scenario file's effector also works), instead of
-        /// a preset.
+        /// Effector spec file (JSON or TOML; a scenario file's effector also works) or MJCF
+        /// model (`.xml`), instead of a preset.
         #[arg(long, conflicts_with = "preset")]
         spec: Option<PathBuf>,
         /// Output file for the trajectories (default: stdout).
         #[arg(short, long, requires = "scenario")]
         output: Option<PathBuf>,
         /// Preset effector (ReluPointMass24, RigidTendonArm26, CompliantTendonArm26, Reacher,
-        /// FreePointMass24).
+        /// FreePointMass24, Arm3D).
         #[arg(long)]
         preset: Option<String>,
         /// Muscle model for presets that take one, or for the --spec effector (the names come

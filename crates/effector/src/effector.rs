@@ -3,7 +3,7 @@
 use crate::error::EffectorError;
 use crate::geometry::Geometry;
 use crate::grad::VjpPlan;
-use crate::{MAX_DOF, MAX_SPACE_DIM};
+use crate::{stack_buffer, MAX_DOF, MAX_SPACE_DIM};
 use motornet_muscle::MuscleModel;
 use motornet_scalar::Scalar;
 use motornet_skeleton::{JointBounds, Skeleton};
@@ -422,17 +422,12 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let (dof, n_m) = (self.dof(), self.n_muscles());
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
         let (q, qd) = s.joint.split_at(dof);
-        let mut tau = [S::zero(); MAX_DOF];
-        self.torques(
-            &s.joint,
-            &s.muscle,
-            &s.geometry,
-            joint_load,
-            &mut tau[..dof],
-        );
-        // an empty endpoint load means none (the skeleton then skips its Jacobian)
-        self.skeleton
-            .acceleration(q, qd, &tau[..dof], endpoint_load, &mut k.qdd);
+        stack_buffer(dof, S::zero(), |tau| {
+            self.torques(&s.joint, &s.muscle, &s.geometry, joint_load, tau);
+            // an empty endpoint load means none (the skeleton then skips its Jacobian)
+            self.skeleton
+                .acceleration(q, qd, tau, endpoint_load, &mut k.qdd);
+        });
         for m in 0..n_m {
             self.muscle.derivative(
                 m,

@@ -4,7 +4,7 @@
 use crate::error::EffectorError;
 use crate::fields::{only_fields, read_field, table_field, FieldValue, SpecMap, SpecValue};
 use crate::spatial::SpatialTendons;
-use crate::{MAX_DOF, MAX_SPACE_DIM};
+use crate::{MAX_DOF, MAX_SPACE_DIM, SMALL_DOF};
 use motornet_scalar::Scalar;
 use motornet_skeleton::Skeleton;
 use std::collections::BTreeMap;
@@ -132,20 +132,45 @@ impl Geometry for MusclePaths {
         vel: &mut [S],
         moment: &mut [S],
     ) {
+        // stack buffers sized for the skeleton: small ones for the common few joints
+        if skeleton.dof() <= SMALL_DOF {
+            self.compute_in::<S, K, SMALL_DOF, { MAX_SPACE_DIM * SMALL_DOF }>(
+                skeleton, q, qd, len, vel, moment,
+            )
+        } else {
+            self.compute_in::<S, K, MAX_DOF, { MAX_SPACE_DIM * MAX_DOF }>(
+                skeleton, q, qd, len, vel, moment,
+            )
+        }
+    }
+}
+
+impl MusclePaths {
+    /// [`Geometry::compute`] with buffers of `D >= dof` joints (`J = MAX_SPACE_DIM D`).
+    #[allow(clippy::too_many_arguments)]
+    fn compute_in<S: Scalar, K: Skeleton, const D: usize, const J: usize>(
+        &self,
+        skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
         let d = skeleton.space_dim();
         let dof = skeleton.dof();
         let n_m = self.paths.len();
         let quirk = self.motornet_forearm_velocity && skeleton.name() == "TwoDofArm";
         let mut prev_pos = [S::zero(); MAX_SPACE_DIM];
         let mut prev_vel = [S::zero(); MAX_SPACE_DIM];
-        let mut prev_jac = [S::zero(); MAX_SPACE_DIM * MAX_DOF];
+        let mut prev_jac = [S::zero(); J];
         let mut pos = [S::zero(); MAX_SPACE_DIM];
         let mut pvel = [S::zero(); MAX_SPACE_DIM];
-        let mut jac = [S::zero(); MAX_SPACE_DIM * MAX_DOF];
+        let mut jac = [S::zero(); J];
         for (m, path) in self.paths.iter().enumerate() {
             let mut l = S::zero();
             let mut v = S::zero();
-            let mut arm = [S::zero(); MAX_DOF];
+            let mut arm = [S::zero(); D];
             for (i, p) in path.iter().enumerate() {
                 skeleton.point_velocity(
                     p.body,

@@ -68,7 +68,22 @@ pub use tree_spec::{BodyPointSpec, BodySpec, JointSpec};
 /// MotorNet's compliant arm, the finest preset, uses 1 at dt = 0.2 ms.
 pub const MAX_MINISTEPS: usize = 10_000;
 
-/// Most joints a skeleton may have (stack buffers in the per-step code are this size).
-pub const MAX_DOF: usize = 8;
+/// Most joints a skeleton may have (stack buffers in the per-step code are this size), as many
+/// as a [`KinematicTree`](motornet_skeleton::KinematicTree) may have.
+pub const MAX_DOF: usize = motornet_skeleton::MAX_DOF;
+/// Skeletons with at most this many joints use smaller stack buffers in the per-step code.
+pub(crate) const SMALL_DOF: usize = 8;
+
+/// Runs `f` on a stack buffer of `n <= 2 * MAX_DOF` copies of `zero`: one of `2 * SMALL_DOF`
+/// entries when that is enough (the per-step code of the common few-joint skeletons then zeroes
+/// no more than it uses), else one of `2 * MAX_DOF`.
+#[inline(always)]
+pub(crate) fn stack_buffer<T: Copy, R>(n: usize, zero: T, f: impl FnOnce(&mut [T]) -> R) -> R {
+    if n <= 2 * SMALL_DOF {
+        f(&mut [zero; 2 * SMALL_DOF][..n])
+    } else {
+        f(&mut [zero; 2 * MAX_DOF][..n])
+    }
+}
 /// Most space dimensions a skeleton may have.
 pub const MAX_SPACE_DIM: usize = 8;

@@ -42,7 +42,7 @@
 use crate::error::EffectorError;
 use crate::fields::{only_fields, read_field, table_field, FieldValue, SpecMap, SpecValue};
 use crate::geometry::{BuiltinGeometry, FieldDecl, Geometry, PathPoint};
-use crate::MAX_DOF;
+use crate::{MAX_DOF, SMALL_DOF};
 use motornet_scalar::{Mask, Scalar};
 use motornet_skeleton::{PosedSkeleton, Skeleton};
 use std::collections::BTreeMap;
@@ -187,7 +187,6 @@ impl SpatialTendons {
 // ---------------------------------------------------------------------------------------------
 
 type V3<S> = [S; 3];
-type Jac<S> = [S; 3 * MAX_DOF];
 
 fn sub3<S: Scalar>(a: &V3<S>, b: &V3<S>) -> V3<S> {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
@@ -429,16 +428,16 @@ fn decide_inside(e0: [f64; 2], e1: [f64; 2], r: f64) -> Wrap2 {
 
 /// A point's world position and Jacobian.
 #[derive(Clone, Copy)]
-struct Kin<S: Scalar> {
+struct Kin<S: Scalar, const J: usize> {
     p: V3<S>,
-    j: Jac<S>,
+    j: [S; J],
 }
 
-impl<S: Scalar> Kin<S> {
+impl<S: Scalar, const J: usize> Kin<S, J> {
     fn of(posed: &dyn PosedSkeleton<S>, dof: usize, body: usize, local: &[f64]) -> Self {
         let mut k = Kin {
             p: [S::zero(); 3],
-            j: [S::zero(); 3 * MAX_DOF],
+            j: [S::zero(); J],
         };
         posed.point_kinematics(body, local, &mut k.p, &mut k.j[..3 * dof]);
         k
@@ -446,7 +445,13 @@ impl<S: Scalar> Kin<S> {
 }
 
 /// Add the straight segment `a → b` to `len` and `arm`.
-fn add_segment<S: Scalar>(a: &Kin<S>, b: &Kin<S>, dof: usize, len: &mut S, arm: &mut [S]) {
+fn add_segment<S: Scalar, const J: usize>(
+    a: &Kin<S, J>,
+    b: &Kin<S, J>,
+    dof: usize,
+    len: &mut S,
+    arm: &mut [S],
+) {
     let d = sub3(&b.p, &a.p);
     *len += norm3(&d);
     let u = unit3(&d);
@@ -458,12 +463,12 @@ fn add_segment<S: Scalar>(a: &Kin<S>, b: &Kin<S>, dof: usize, len: &mut S, arm: 
 }
 
 /// A body frame: origin and axes in the world, with their Jacobians.
-struct Frame<S: Scalar> {
-    o: Kin<S>,
-    axes: [Kin<S>; 3], // world position of e_k minus origin, and J_{e_k} − J_o
+struct Frame<S: Scalar, const J: usize> {
+    o: Kin<S, J>,
+    axes: [Kin<S, J>; 3], // world position of e_k minus origin, and J_{e_k} − J_o
 }
 
-impl<S: Scalar> Frame<S> {
+impl<S: Scalar, const J: usize> Frame<S, J> {
     fn of(posed: &dyn PosedSkeleton<S>, dof: usize, body: usize) -> Self {
         let o = Kin::of(posed, dof, body, &[0.0; 3]);
         let axis = |k: usize| {
@@ -492,7 +497,7 @@ impl<S: Scalar> Frame<S> {
     }
     /// World position and Jacobian of the point with (scalar) body-frame coordinates `l`,
     /// treated as fixed on the body.
-    fn point(&self, l: &V3<S>, dof: usize) -> Kin<S> {
+    fn point(&self, l: &V3<S>, dof: usize) -> Kin<S, J> {
         let mut k = self.o;
         for (a, &lk) in self.axes.iter().zip(l) {
             for i in 0..3 {
@@ -547,11 +552,11 @@ fn norm2s<S: Scalar>(a: [S; 2]) -> S {
 
 /// Length and moment arms of the path `x0 → (wrap) → x1`, added to `len` and `arm`.
 #[allow(clippy::too_many_arguments)]
-fn add_wrap<S: Scalar>(
+fn add_wrap<S: Scalar, const D: usize, const J: usize>(
     posed: &dyn PosedSkeleton<S>,
     dof: usize,
-    x0: &Kin<S>,
-    x1: &Kin<S>,
+    x0: &Kin<S, J>,
+    x1: &Kin<S, J>,
     body: usize,
     center: &[f64; 3],
     axis: &[f64; 3],
@@ -566,7 +571,7 @@ fn add_wrap<S: Scalar>(
     let p0 = sub3(&frame.local(&x0.p), &c);
     let p1 = sub3(&frame.local(&x1.p), &c);
     let side = sidesite.map(|s| {
-        let k = Kin::of(posed, dof, s.body, &s.coordinates);
+        let k = Kin::<S, J>::of(posed, dof, s.body, &s.coordinates);
         sub3(&frame.local(&k.p), &c)
     });
     // the wrap plane: axes (body frame, relative to the centre)
@@ -620,7 +625,7 @@ fn add_wrap<S: Scalar>(
     // the straight segment, summed on its own and then added, as the wrapping lanes' select
     // below adds it: a batch element gets the same bits whether its lane pack wraps or not
     let mut slen = S::zero();
-    let mut sarm = [S::zero(); MAX_DOF];
+    let mut sarm = [S::zero(); D];
     add_segment(x0, x1, dof, &mut slen, &mut sarm);
     if !wraps.any() {
         *len += slen;
@@ -690,7 +695,7 @@ fn add_wrap<S: Scalar>(
     let w0 = frame.point(&to3(t0, z0), dof);
     let w1 = frame.point(&to3(t1, z1), dof);
     let mut wlen = wl;
-    let mut warm = [S::zero(); MAX_DOF];
+    let mut warm = [S::zero(); D];
     add_segment(x0, &w0, dof, &mut wlen, &mut warm);
     add_segment(&w1, x1, dof, &mut wlen, &mut warm);
     *len += S::select(wraps, wlen, slen);
@@ -763,14 +768,35 @@ impl Geometry for SpatialTendons {
         vel: &mut [S],
         moment: &mut [S],
     ) {
+        // stack buffers sized for the skeleton: small ones for the common few joints
+        if skeleton.dof() <= SMALL_DOF {
+            self.compute_in::<S, K, SMALL_DOF, { 3 * SMALL_DOF }>(skeleton, q, qd, len, vel, moment)
+        } else {
+            self.compute_in::<S, K, MAX_DOF, { 3 * MAX_DOF }>(skeleton, q, qd, len, vel, moment)
+        }
+    }
+}
+
+impl SpatialTendons {
+    /// [`Geometry::compute`] with buffers of `D >= dof` joints (`J = 3 D`).
+    #[allow(clippy::too_many_arguments)]
+    fn compute_in<S: Scalar, K: Skeleton, const D: usize, const J: usize>(
+        &self,
+        skeleton: &K,
+        q: &[S],
+        qd: &[S],
+        len: &mut [S],
+        vel: &mut [S],
+        moment: &mut [S],
+    ) {
         let dof = skeleton.dof();
         let n_m = self.tendons.len();
         // every site and wrap frame at this pose: the skeleton's kinematics computed once
         skeleton.posed(q, |posed| {
             for (m, t) in self.tendons.iter().enumerate() {
                 let mut l = S::zero();
-                let mut arm = [S::zero(); MAX_DOF];
-                let mut prev: Option<Kin<S>> = None;
+                let mut arm = [S::zero(); D];
+                let mut prev: Option<Kin<S, J>> = None;
                 for (i, e) in t.iter().enumerate() {
                     let TendonElement::Site(p) = e else {
                         continue;
@@ -784,7 +810,7 @@ impl Geometry for SpatialTendons {
                                 axis,
                                 shape,
                                 sidesite,
-                            }) => add_wrap(
+                            }) => add_wrap::<S, D, J>(
                                 posed,
                                 dof,
                                 pk,

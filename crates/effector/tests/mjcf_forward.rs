@@ -65,6 +65,22 @@ fn a_new_model_in_the_subset_matches_mujoco() {
     check_file(&ours("tree_mix.json"));
 }
 
+/// A model with more joints (12) than the per-step code's small stack buffers (8): the
+/// large-buffer path computes the same forward quantities as MuJoCo, and its exact gradients
+/// agree with forward-mode derivatives and finite differences.
+#[test]
+fn a_twelve_joint_chain_matches_mujoco_and_its_gradients_check() {
+    check_file(&ours("chain12.json"));
+    let spec = motornet_effector::EffectorSpec::from_path(&ours("chain12.xml")).unwrap();
+    let effector = spec.build().unwrap();
+    assert_eq!(effector.dof(), 12);
+    let check = motornet_effector::check_gradients(&effector, 2, 5, 3).unwrap();
+    assert!(
+        check.max_rel_grad_ok() && check.compared > 0 && check.skipped * 10 <= check.compared,
+        "{check:?}"
+    );
+}
+
 /// The `Arm3D` preset's model.
 #[test]
 fn the_arm3d_preset_matches_mujoco() {

@@ -702,7 +702,7 @@ fn check_posed<K: Skeleton>(k: &K, s: &Sample) -> Result<(), Failure> {
             .iter()
             .chain(j1)
             .zip(p2.iter().chain(j2))
-            .any(|(x, y)| !((x - y).abs() <= 1e-12 * scale));
+            .any(|(x, y)| (x - y).abs() > 1e-12 * scale || x.is_nan() != y.is_nan());
         if bad {
             return Err((
                 Property::PosedMatchesPointKinematics,

@@ -277,9 +277,22 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         grad_cartesian: &[f64],
         acc: &mut [f64],
     ) {
+        let n = 2 * self.dof();
+        crate::stack_buffer(n, DualN::<N>::constant(0.0), |j| {
+            self.cartesian_vjp_chunks(j, joint, grad_cartesian, acc)
+        });
+    }
+
+    /// [`Self::cartesian_vjp_add_n`] with the joint-state scratch `j[2 dof]`.
+    fn cartesian_vjp_chunks<const N: usize>(
+        &self,
+        j: &mut [DualN<N>],
+        joint: &[f64],
+        grad_cartesian: &[f64],
+        acc: &mut [f64],
+    ) {
         let (dof, d) = (self.dof(), self.space_dim());
         let n = 2 * dof;
-        let mut j = [DualN::<N>::constant(0.0); 2 * crate::MAX_DOF];
         let mut cart = [DualN::<N>::constant(0.0); 2 * crate::MAX_SPACE_DIM];
         for chunk_start in (0..n).step_by(N) {
             for (k, x) in j[..n].iter_mut().enumerate() {

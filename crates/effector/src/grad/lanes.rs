@@ -14,7 +14,6 @@ use super::reverse::{add_passing_clip, JointPart, Part, SCRATCH};
 use super::RowVjp;
 use crate::effector::Effector;
 use crate::geometry::Geometry;
-use crate::MAX_DOF;
 use motornet_muscle::MuscleModel;
 use motornet_scalar::{DualLanes, Lanes, Scalar};
 use motornet_skeleton::Skeleton;
@@ -190,11 +189,11 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 i,
             )
         });
-        let mut y = [DJ::c(0.0); 2 * MAX_DOF];
+        let mut y = [DJ::c(0.0); LANES_MAX_JOINT_STATE];
         joint.eval(&x[..n_x], &mut y[..n_j]);
         // ∂L/∂(q', q̇'): g_next's joint part plus the geometry after the step, folded at the
         // new joint state
-        let mut g_new: [VL; 2 * MAX_DOF] = std::array::from_fn(|o| {
+        let mut g_new: [VL; LANES_MAX_JOINT_STATE] = std::array::from_fn(|o| {
             VL::from_lanes(|l| g_next[l].joint.get(o).copied().unwrap_or(0.0))
         });
         if g_next.iter().any(|g| g.geometry.iter().any(|&v| v != 0.0)) {

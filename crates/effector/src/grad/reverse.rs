@@ -27,7 +27,7 @@ use super::lanes::LanesScratch;
 use super::StepGradient;
 use crate::effector::{Effector, State};
 use crate::geometry::Geometry;
-use crate::MAX_DOF;
+use crate::stack_buffer;
 use motornet_muscle::{ActivationDynamics, MuscleModel};
 use motornet_scalar::{DualN, Scalar};
 use motornet_skeleton::Skeleton;
@@ -162,15 +162,14 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Part for JointPart<'_, K, M, G> {
         let (q, rest) = x.split_at(dof);
         let (qd, rest) = rest.split_at(dof);
         let (tau, el) = rest.split_at(dof);
-        let mut qdd = [S::zero(); MAX_DOF];
-        self.e
-            .skeleton()
-            .acceleration(q, qd, tau, el, &mut qdd[..dof]);
-        let (yq, yqd) = y.split_at_mut(dof);
-        self.e
-            .options()
-            .bounds
-            .integrate(self.h, q, qd, &qdd[..dof], yq, yqd);
+        stack_buffer(dof, S::zero(), |qdd| {
+            self.e.skeleton().acceleration(q, qd, tau, el, qdd);
+            let (yq, yqd) = y.split_at_mut(dof);
+            self.e
+                .options()
+                .bounds
+                .integrate(self.h, q, qd, qdd, yq, yqd);
+        });
     }
 }
 
@@ -318,9 +317,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     ) {
         let dof = self.dof();
         let (q, qd) = s.joint.split_at(dof);
-        let mut tau = [0.0; MAX_DOF];
-        self.torques(s.joint, s.muscle, s.geometry, joint_load, &mut tau[..dof]);
-        x.extend(q.iter().chain(qd).chain(&tau[..dof]).chain(endpoint_load));
+        stack_buffer(dof, 0.0, |tau| {
+            self.torques(s.joint, s.muscle, s.geometry, joint_load, tau);
+            x.extend(q.iter().chain(qd).chain(&*tau).chain(endpoint_load));
+        });
     }
 
     /// Carry `g_x` = ∂L/∂(the joint dynamics' inputs [`Self::joint_inputs`]) into `out`: the

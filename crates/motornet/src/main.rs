@@ -136,7 +136,8 @@ enum Command {
     /// RandomTargetReach (1 s episodes, dt 0.01 s), GRU 32, batch 32, 6000 batches, Adam 1e-3,
     /// gradient norm clipped to 1, position L1 loss. Without --config, an --effector and --task
     /// pair that has a recipe (CentreOutReach with RigidTendonArm26, ReluPointMass24,
-    /// FreePointMass24 or Reacher) starts from it instead (docs/training.md, Recipes); flags override either. Writes config.json, log.csv,
+    /// FreePointMass24, Reacher or Arm3D) starts from it instead (docs/training.md, Recipes);
+    /// flags override either. Writes config.json, log.csv,
     /// checkpoint.bin and plots into --out, and prints a line with `seconds_per_batch=` and
     /// `final_loss=` (mean loss of the last 250 batches). Ctrl-C or SIGTERM stops cleanly and saves a
     /// checkpoint; a non-finite loss or gradient stops with the batch named, keeping the last

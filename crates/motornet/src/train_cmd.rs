@@ -313,7 +313,7 @@ pub(crate) fn plot_validation(
                 if space_dim == 2 {
                     "mean signed lateral deviation"
                 } else {
-                    "mean lateral deviation (unsigned in 3-D)"
+                    "mean |lateral deviation|"
                 },
                 lateral,
             ),

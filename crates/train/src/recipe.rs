@@ -58,6 +58,14 @@ pub static RECIPES: &[Recipe] = &[
               muscles act with 1 m moment arms): straight reaches that end within 1 cm",
         config: reacher_centre_out,
     },
+    Recipe {
+        effector: "Arm3D",
+        task: "CentreOutReach",
+        doc: "The arm26 centre-out recipe in 3-D (8 targets 10 cm away on a sphere, gravity \
+              acting) with the excitation noise at 0.001 (its Holzbaur muscles exert up to \
+              ~1000 N) and 4000 batches: reaches that end within 1 cm",
+        config: arm3d_centre_out,
+    },
 ];
 
 /// The recipe for `effector` (a preset name) on `task` (a task name), if there is one.
@@ -92,6 +100,13 @@ fn reacher_centre_out() -> TrainConfig {
 }
 
 /// The excitation noise (standard deviation, dimensionless) of the arm26 centre-out recipe.
+fn arm3d_centre_out() -> TrainConfig {
+    TrainConfig {
+        batches: 4000,
+        ..centre_out("Arm3D", 0.001)
+    }
+}
+
 const ARM26_ACTION_NOISE: f64 = 0.01;
 
 /// The centre-out settings of [`RECIPES`] for `preset`, with excitation noise `action_noise`.

@@ -54,6 +54,10 @@ fn simulation(c: &mut Criterion) {
     );
     bench_preset(c, "CompliantTendonArm26", None, &[64], 500);
     bench_preset(c, "ReluPointMass24", None, &[64], 100);
+    // issue 16: the 3-D arm (a KinematicTree, 11 MuJoCo muscles on spatial tendons), >= 1 M
+    // sample-steps/s in f32 on 2 threads at B = 1024 (benches/compare/mujoco_speed.sh times
+    // MuJoCo beside it)
+    bench_preset(c, "Arm3D", None, &[1024], 100);
 }
 
 criterion_group!(benches, simulation);

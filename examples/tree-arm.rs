@@ -441,7 +441,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     ] {
         let r = arm_of(muscle, joint);
         assert!(
-            (r < -0.005) == flexes && (r > 0.005) == !flexes,
+            if flexes { r < -0.005 } else { r > 0.005 },
             "{muscle}'s moment arm about {} is {r} m",
             JOINTS[joint]
         );

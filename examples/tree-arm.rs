@@ -40,7 +40,7 @@ use motornet::skeleton::{
 use std::error::Error;
 
 /// Upper-arm length, shoulder to elbow (m).
-const UPPER: f64 = 0.3255;
+const UPPER_ARM_LENGTH: f64 = 0.3255;
 /// Body indices: 0 is the world, then the bodies in the order given to `KinematicTree::new`.
 const WORLD: usize = 0;
 const UPPER_ARM: usize = 1;
@@ -55,8 +55,8 @@ const JOINTS: [&str; 4] = [
 const ELBOW: usize = 3;
 /// Joint ranges (rad), in joint order. Abduction stops at 1.3 rad (75°), short of 90° where the
 /// flexion and rotation axes would line up (a singular mass matrix).
-const LOWER: [f64; 4] = [-0.6, -0.3, -1.0, 0.0];
-const UPPER_BOUND: [f64; 4] = [2.4, 1.3, 1.0, 2.6];
+const POS_LOWER: [f64; 4] = [-0.6, -0.3, -1.0, 0.0];
+const POS_UPPER: [f64; 4] = [2.4, 1.3, 1.0, 2.6];
 
 /// The skeleton. Segment masses and lengths are those of a 70 kg adult (upper arm 1.96 kg;
 /// forearm 1.2 kg and hand 0.45 kg); the geoms only carry mass, they collide with nothing.
@@ -64,7 +64,7 @@ fn skeleton() -> Result<KinematicTree, Box<dyn Error>> {
     // passive joint viscosity (N·m·s/rad), within what is measured for the human arm
     let damping = 0.5;
     // a capsule along the bone, from the shoulder to the elbow, radius 4 cm
-    let humerus = GeomMass::from_fromto([0.0; 3], [0.0, 0.0, -UPPER], 0.04, true)
+    let humerus = GeomMass::from_fromto([0.0; 3], [0.0, 0.0, -UPPER_ARM_LENGTH], 0.04, true)
         .ok_or("degenerate capsule")?
         .with_mass(1.96);
     let upper_arm = TreeBody::new("upper_arm", WORLD, [0.0; 3])
@@ -85,7 +85,7 @@ fn skeleton() -> Result<KinematicTree, Box<dyn Error>> {
         [1.0, 0.0, 0.0, 0.0],
     )
     .with_mass(0.45);
-    let forearm = TreeBody::new("forearm", UPPER_ARM, [0.0, 0.0, -UPPER])
+    let forearm = TreeBody::new("forearm", UPPER_ARM, [0.0, 0.0, -UPPER_ARM_LENGTH])
         .with_joint(TreeJoint::hinge("elbow_flexion", [0.0, -1.0, 0.0]).with_damping(damping))
         .with_inertial(Inertial::from_geoms(&[radius_ulna, hand]));
     // gravity along −z (m/s²); the endpoint is the palm, 0.33 m below the elbow on the forearm
@@ -117,7 +117,7 @@ fn muscles() -> Vec<(&'static str, f64, Vec<TendonElement>)> {
         shape: WrapShape::Cylinder { radius: 0.02 },
         sidesite: Some(PathPoint {
             body: UPPER_ARM,
-            coordinates: vec![-0.08, 0.0, -UPPER],
+            coordinates: vec![-0.08, 0.0, -UPPER_ARM_LENGTH],
         }),
     };
     vec![
@@ -211,7 +211,7 @@ fn length_ranges(tree: &KinematicTree, tendons: &SpatialTendons) -> Vec<[f64; 2]
         let mut k = pose;
         for j in 0..dof {
             let step = (k % PER_JOINT) as f64 / (PER_JOINT - 1) as f64;
-            q[j] = LOWER[j] + (UPPER_BOUND[j] - LOWER[j]) * step;
+            q[j] = POS_LOWER[j] + (POS_UPPER[j] - POS_LOWER[j]) * step;
             k /= PER_JOINT;
         }
         // the geometry computes lengths, velocities and moment arms for any skeleton and pose
@@ -254,8 +254,8 @@ fn arm() -> Result<Arm, Box<dyn Error>> {
         // positions clamped to the joint ranges (rad), velocities to ±50 rad/s
         bounds: JointBounds::new(
             4,
-            LOWER.to_vec(),
-            UPPER_BOUND.to_vec(),
+            POS_LOWER.to_vec(),
+            POS_UPPER.to_vec(),
             vec![-50.0; 4],
             vec![50.0; 4],
         )?,

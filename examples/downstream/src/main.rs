@@ -13,14 +13,25 @@
 //!
 //! It trains, saves a checkpoint halfway, resumes from it in a new trainer, evaluates, checks
 //! the closed loop's gradient against finite differences, and ends with one line:
-//! `downstream: loss_first=<x> loss_last=<y> resumed=<bit-exact|differs> grad_check=<max rel err>`.
+//! `downstream: loss_first=<x> loss_last=<y> resumed=<bit-exact|differs> grad_check=<max rel err>
+//! tree_grad_check=<max rel err>`.
+//!
+//! It also builds a 3-D arm in code ([`tree_arm_check`]: a two-body [`KinematicTree`], two
+//! [`MujocoMuscle`]s on [`SpatialTendons`], one wrapping around a cylinder), steps it and
+//! checks its rollout gradients (`tree_grad_check`: the larger of the errors against forward
+//! mode and finite differences).
 
-use motornet::effector::{Effector, EffectorError, EffectorOptions, Geometry, Integration};
-use motornet::muscle::{ActivationDynamics, MuscleModel, Scalar};
+use motornet::effector::{
+    check_gradients, Effector, EffectorError, EffectorOptions, Geometry, Integration, PathPoint,
+    SpatialTendons, TendonElement, WrapShape,
+};
+use motornet::muscle::{ActivationDynamics, MujocoMuscle, MujocoMuscleParams, MuscleModel, Scalar};
 use motornet::policy::{init, ParamLayout, Policy, Real};
 // dfdx's prelude with the crate's faster ops (`linear`, `sigmoid`, `tanh`, ...) over it
 use motornet::policy_dfdx::prelude::*;
-use motornet::skeleton::{JointBounds, Skeleton};
+use motornet::skeleton::{
+    GeomMass, Inertial, JointBounds, KinematicTree, Skeleton, TreeBody, TreeJoint,
+};
 use motornet::task::loss::{Auto, EpisodeValues, Fields, LossSum, LossTerm};
 use motornet::task::step::{DynStepLogic, StepContext, StepEffects, StepLogic};
 use motornet::task::{EnvConfig, Environment, Task, TaskError, Trial, TrialContext};
@@ -434,6 +445,114 @@ fn closed_loop_grad_check() -> Result<f64, Box<dyn Error>> {
     Ok(worst)
 }
 
+// ---------------------------------------------------------------- a 3-D tree in code
+
+/// A two-body arm written in code, not read from MJCF: a [`KinematicTree`] (shoulder and elbow
+/// hinges about −y, the arm hanging along −z under gravity), two [`MujocoMuscle`]s on
+/// [`SpatialTendons`] (a biarticular flexor in front, an elbow extensor behind that wraps
+/// around a cylinder at the elbow). Simulates 0.2 s with the flexor excited (the elbow must
+/// flex) and returns the gradient check's worst relative error (exact and finite differences).
+fn tree_arm_check() -> Result<f64, Box<dyn Error>> {
+    let hinge = |name: &str| TreeJoint::hinge(name, [0.0, -1.0, 0.0]).with_damping(0.5);
+    let capsule = |length: f64, mass: f64| {
+        GeomMass::from_fromto([0.0; 3], [0.0, 0.0, -length], 0.035, true)
+            .map(|g| Inertial::from_geoms(&[g.with_mass(mass)]))
+            .ok_or("degenerate capsule")
+    };
+    let upper = TreeBody::new("upper", 0, [0.0; 3])
+        .with_joint(hinge("shoulder"))
+        .with_inertial(capsule(0.3, 2.0)?);
+    let lower = TreeBody::new("lower", 1, [0.0, 0.0, -0.3])
+        .with_joint(hinge("elbow"))
+        .with_inertial(capsule(0.3, 1.5)?);
+    // bodies: 0 world, 1 upper, 2 lower; the endpoint 0.3 m down the lower body (m)
+    let tree = KinematicTree::new(vec![upper, lower], [0.0, 0.0, -9.81], (2, [0.0, 0.0, -0.3]))?;
+    let site = |body: usize, p: [f64; 3]| {
+        TendonElement::Site(PathPoint {
+            body,
+            coordinates: p.to_vec(),
+        })
+    };
+    let tendons = SpatialTendons::new(vec![
+        // flexor: world, via the front of the upper body, to the lower body
+        vec![
+            site(0, [0.03, 0.0, 0.02]),
+            site(1, [0.025, 0.0, -0.08]),
+            site(2, [0.02, 0.0, -0.05]),
+        ],
+        // extensor: the back of the upper body, around the elbow cylinder, to the lower body
+        vec![
+            site(1, [-0.025, 0.0, -0.15]),
+            TendonElement::Wrap {
+                body: 2,
+                center: [0.0; 3],
+                axis: [0.0, 1.0, 0.0],
+                shape: WrapShape::Cylinder { radius: 0.02 },
+                sidesite: Some(PathPoint {
+                    body: 1,
+                    coordinates: vec![-0.08, 0.0, -0.3],
+                }),
+            },
+            site(2, [-0.025, 0.0, 0.02]),
+        ],
+    ])?;
+    // MuJoCo's lengthrange: each tendon's shortest and longest length over the joint ranges
+    // (a 21 × 21 grid of poses)
+    let (lo, hi) = ([-0.5, 0.0], [2.0, 2.5]);
+    let mut range = [[f64::INFINITY, f64::NEG_INFINITY]; 2];
+    let (mut len, mut vel, mut moment) = ([0.0; 2], [0.0; 2], [0.0; 4]);
+    for i in 0..21 * 21 {
+        let q = [
+            lo[0] + (hi[0] - lo[0]) * (i % 21) as f64 / 20.0,
+            lo[1] + (hi[1] - lo[1]) * (i / 21) as f64 / 20.0,
+        ];
+        tendons.compute(&tree, &q, &[0.0; 2], &mut len, &mut vel, &mut moment);
+        for (r, l) in range.iter_mut().zip(len) {
+            *r = [r[0].min(l), r[1].max(l)];
+        }
+    }
+    let muscle = MujocoMuscle::new(
+        MujocoMuscle::DEFAULT_ACTIVATION,
+        MujocoMuscle::DEFAULT_TAUSMOOTH,
+        vec![
+            MujocoMuscleParams::new("flexor", 600.0, range[0]),
+            MujocoMuscleParams::new("extensor", 800.0, range[1]),
+        ],
+    )?;
+    let options = EffectorOptions {
+        timestep: 0.01,
+        n_ministeps: 1,
+        integration: Integration::Euler,
+        damping: 0.0,
+        bounds: JointBounds::new(2, lo.to_vec(), hi.to_vec(), vec![-50.0; 2], vec![50.0; 2])?,
+    };
+    let effector = Effector::new(tree, muscle, tendons, options)?;
+    // 0.2 s with the flexor fully excited, from the elbow bent 0.3 rad
+    let mut state = effector.zero_state::<f64>();
+    let mut ws = effector.workspace::<f64>();
+    effector.reset(&[0.0, 0.3, 0.0, 0.0], &mut state);
+    for _ in 0..20 {
+        effector.step(&mut state, &[1.0, 0.0], &[], &[], &mut ws);
+    }
+    if state.joint[1] < 0.5 {
+        return Err(format!(
+            "tree arm: the flexor did not flex the elbow ({} rad)",
+            state.joint[1]
+        )
+        .into());
+    }
+    let check = check_gradients(&effector, 1, 10, 5)?;
+    if !check.max_rel_grad_ok() {
+        return Err(format!("tree arm: gradient check failed: {check:?}").into());
+    }
+    println!(
+        "tree arm in code: elbow 0.30 -> {:.2} rad in 0.2 s; gradients: {:.1e} against forward \
+         mode, {:.1e} against finite differences",
+        state.joint[1], check.max_rel_exact_err, check.max_rel_fd_err
+    );
+    Ok(check.max_rel_exact_err.max(check.max_rel_fd_err))
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     // the user's parts pass the library's conformance checks
     let effector = arm()?;
@@ -538,14 +657,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("phase: 50 batches with only w_ih, b_ih learning; the other blocks unchanged");
 
     let grad_check = closed_loop_grad_check()?;
+    let tree_grad_check = tree_arm_check()?;
     let l = straight.losses();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
     println!(
-        "downstream: loss_first={:.5} loss_last={:.5} resumed={} grad_check={:.2e}",
+        "downstream: loss_first={:.5} loss_last={:.5} resumed={} grad_check={:.2e} tree_grad_check={:.2e}",
         mean(&l[..10]),
         mean(&l[l.len() - 10..]),
         if bit_exact { "bit-exact" } else { "differs" },
-        grad_check
+        grad_check,
+        tree_grad_check
     );
     Ok(())
 }

@@ -118,10 +118,22 @@ pub(crate) struct Grid {
     pub points: Vec<(Point, TrainConfig)>,
 }
 
-/// The reason of a config error, without the `config \`config\`:` prefix.
+/// The reason of a config error, without the `config \`config\`:` prefix, nor the position in
+/// the JSON text the sweep made (` at line 1 column 447`: not the user's file).
 fn reason(e: TrainError) -> String {
     match e {
-        TrainError::Config { field, reason } if field == "config" => reason,
+        TrainError::Config { field, reason } if field == "config" => {
+            match reason.rfind(" at line ") {
+                Some(at)
+                    if reason[at + 9..]
+                        .split(" column ")
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+                {
+                    reason[..at].to_string()
+                }
+                _ => reason,
+            }
+        }
         e => e.to_string(),
     }
 }

@@ -60,7 +60,9 @@ fn collect(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let o = run(&["collect", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8(o.stdout).unwrap();
-    let mut lines = out.lines().map(|l| l.split(',').map(String::from).collect());
+    let mut lines = out
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect());
     let header: Vec<String> = lines.next().unwrap();
     (header, lines.collect())
 }
@@ -96,7 +98,10 @@ fn expansion_writes_every_point_with_its_values_and_config() {
     let keys: Vec<&str> = (s["grid"].as_array().unwrap().iter())
         .map(|g| g["key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, ["env.vision_delay", "losses.0.weight", "network.hidden"]);
+    assert_eq!(
+        keys,
+        ["env.vision_delay", "losses.0.weight", "network.hidden"]
+    );
     let mut seen = vec![];
     for (i, r) in runs.iter().enumerate() {
         assert_eq!(r["index"], i);
@@ -159,12 +164,7 @@ fn bad_grids_are_errors_naming_the_key_before_anything_is_written() {
     ] {
         let g = grid_file(&base, grid);
         let out = base.join("sweep");
-        let o = run(&[
-            "sweep",
-            g.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = run(&["sweep", g.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         let t = text(&o);
         assert_eq!(o.status.code(), Some(1), "{grid}: {t}");
         assert!(t.contains(expected), "{grid}: expected {expected:?} in {t}");
@@ -205,13 +205,9 @@ fn jobs_run_four_runs_and_collect_lists_them() {
         assert_eq!(r[status], "done", "{r:?}");
         values.push((r[lr].clone(), r[seed].clone()));
         // the final loss is the mean of the run's logged losses (3 batches: all of them)
-        let log = std::fs::read_to_string(
-            out.join("runs")
-                .join(&r[0])
-                .join("train")
-                .join("log.csv"),
-        )
-        .unwrap();
+        let log =
+            std::fs::read_to_string(out.join("runs").join(&r[0]).join("train").join("log.csv"))
+                .unwrap();
         let losses: Vec<f64> = log
             .lines()
             .skip(1)
@@ -232,8 +228,13 @@ fn jobs_run_four_runs_and_collect_lists_them() {
     }
     assert_eq!(
         values,
-        [("0.001", "0"), ("0.001", "1"), ("0.003", "0"), ("0.003", "1")]
-            .map(|(a, b)| (a.to_string(), b.to_string()))
+        [
+            ("0.001", "0"),
+            ("0.001", "1"),
+            ("0.003", "0"),
+            ("0.003", "1")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     for f in ["collect.png", "collect.svg"] {
         assert!(out.join(f).is_file(), "{f}");

@@ -19,6 +19,7 @@ macro_rules! eprintln {
 }
 
 mod analyze_cmd;
+mod sweep_cmd;
 mod train_cmd;
 
 #[derive(Parser)]
@@ -164,6 +165,37 @@ enum Command {
     /// peak speed (tuning.csv; reaches in the plane only) and, with --compare, the shift of each unit's preferred
     /// direction from this run to another (shift.csv), with plots, into RUN_DIR/analysis.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Run a parameter sweep: GRID is a run config (TOML, the format --config takes) plus a
+    /// [grid] table whose keys are config fields (dotted paths for nested ones:
+    /// `network.hidden`, `env.vision_delay`, `lr`, `seed`) and whose values are lists; the runs
+    /// are their Cartesian product, every one checked before any starts (an unknown key or a
+    /// wrong type is an error naming it). Writes DIR/sweep.json and one directory per run,
+    /// DIR/runs/NNNN-KEY=VALUE-…, with its config.json (refuses an existing DIR), then trains
+    /// the runs here, --jobs N at a time (one `motornet train` process each), and names the
+    /// runs that failed (exit status 1 if any did). With --slurm, writes DIR/sweep.sbatch, a
+    /// Slurm job array of one task per run, instead (and submits it with --submit). --resume
+    /// DIR re-runs only the runs that failed or did not finish (docs/training.md, Sweeps and
+    /// Slurm).
+    Sweep(sweep_cmd::SweepArgs),
+    /// Train one run of a sweep: run ID (0-based) of the sweep in DIR (what each task of the
+    /// Slurm array of `motornet sweep --slurm` runs; threads from $SLURM_CPUS_PER_TASK when
+    /// set). A run that is done is left alone; one that failed is re-run (the earlier attempt
+    /// is kept in its attempt-K directory).
+    SweepTask {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// The run's index.
+        id: usize,
+    },
+    /// Summarise a sweep: write one CSV to stdout, a row per run with its grid values, status
+    /// (done, failed, missing), batches, final loss (mean of the last 250 batches, as `train`
+    /// reports) and the metrics of `motornet eval` (run first for runs that have no eval
+    /// directory), and plot the final loss per condition (mean ± sd over the runs that differ
+    /// only by `seed`) as DIR/collect.png and .svg.
+    Collect {
+        /// The sweep directory.
+        dir: PathBuf,
+    },
     /// Regenerate a run's plots from its directory.
     Plot {
         /// Run directory.
@@ -231,6 +263,9 @@ fn run(cli: Cli) -> Result<()> {
             curl_field,
         } => train_cmd::eval(&run_dir, task.as_deref(), curl_field),
         Command::Analyze(args) => analyze_cmd::analyze(args),
+        Command::Sweep(args) => sweep_cmd::sweep(args),
+        Command::SweepTask { dir, id } => sweep_cmd::sweep_task(&dir, id),
+        Command::Collect { dir } => sweep_cmd::collect(&dir),
         Command::Plot { run_dir } => {
             let trainer = train_cmd::load_run(&run_dir)?;
             for p in train_cmd::plot_run(&run_dir, &trainer)? {

@@ -837,6 +837,21 @@ pub(crate) fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<()
 }
 
 pub(crate) fn eval(dir: &Path, task: Option<&str>, curl_field: Option<f64>) -> Result<()> {
+    let (line, files) = evaluate(dir, task, curl_field)?;
+    crate::write_stdout(&line)?;
+    for f in files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+/// What `motornet eval` does, printing nothing: writes the evaluation directory and returns
+/// the `eval: …` line and the files written.
+pub(crate) fn evaluate(
+    dir: &Path,
+    task: Option<&str>,
+    curl_field: Option<f64>,
+) -> Result<(String, Vec<PathBuf>)> {
     let trainer = load_run(dir)?;
     let task = task
         .map(|t| TaskConfig::default_for(t).map_err(|e| e.to_string()))
@@ -921,18 +936,17 @@ pub(crate) fn eval(dir: &Path, task: Option<&str>, curl_field: Option<f64>) -> R
     )?;
     let files = motornet::plot::plot_rollout(&out, eff, &r, "evaluation reaches")
         .map_err(|e| e.to_string())?;
-    crate::write_stdout(&format!(
+    let line = format!(
         "eval: run={} episodes={b} loss={:.5} mean_final_error_m={err:.5} mean_path_length_ratio={ratio:.3} mean_peak_speed_m_per_s={peak:.3} mean_signed_lateral_deviation_m={lateral:.5} mean_movement_time_s={mt:.3} mean_reaction_time_s={rt:.3}\n",
         dir.display(),
         r.loss
-    ))?;
-    for name in ["trajectories.json", "reaches.csv", "hidden.npy"] {
-        eprintln!("wrote {}", out.join(name).display());
-    }
-    for f in files {
-        eprintln!("wrote {}", f.display());
-    }
-    Ok(())
+    );
+    let written = ["trajectories.json", "reaches.csv", "hidden.npy"]
+        .iter()
+        .map(|name| out.join(name))
+        .chain(files)
+        .collect();
+    Ok((line, written))
 }
 
 /// The directory of `RUN_DIR` an evaluation writes into: `eval`, then `-TASK` for another

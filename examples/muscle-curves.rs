@@ -314,6 +314,8 @@ fn short_name(model: &AnyMuscle) -> &'static str {
         AnyMuscle::CompliantTendonHill(_) => "Compliant",
         AnyMuscle::MujocoHill(_) => "MuJoCo",
         AnyMuscle::Mujoco(_) => "MuJoCo 4",
+        AnyMuscle::RigidTendonDeGroote(_) => "DeGroote",
+        AnyMuscle::CompliantTendonDeGroote(_) => "DeGroote C",
     }
 }
 

@@ -132,6 +132,19 @@ enum Command {
         #[arg(long, default_value_t = 1e-6)]
         tolerance: f64,
     },
+    /// Compare the DeGroote–Fregly 2016 muscle curves with OpenSim's: FIXTURE is a JSON file in
+    /// the format of ../shared/degroote (`params`: the five curve parameters, all required; one
+    /// key per curve, each a list of [input, value] pairs; `name` and `generator` are read as
+    /// labels; any other key is an error). Evaluates every curve at the fixture's inputs with
+    /// its parameters and prints `check-curves: fixture=NAME points=N max_rel_err=X worst=KEY`
+    /// (per key: |got − expected| / (max |expected| + 1e-9)). Fails (exit 1) above --tolerance.
+    CheckCurves {
+        /// The fixture file.
+        fixture: PathBuf,
+        /// The largest relative error that passes.
+        #[arg(long, default_value_t = 1e-9)]
+        tolerance: f64,
+    },
     /// Train a policy network to control an effector on a task (backpropagation through
     /// closed-loop episodes). Defaults reproduce MotorNet's tutorial: ReluPointMass24,
     /// RandomTargetReach (1 s episodes, dt 0.01 s), GRU 32, batch 32, 6000 batches, Adam 1e-3,
@@ -300,6 +313,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::CheckForward { fixture, tolerance } => check_forward(&fixture, tolerance),
+        Command::CheckCurves { fixture, tolerance } => check_curves(&fixture, tolerance),
         Command::Check {
             file,
             states,
@@ -396,6 +410,98 @@ pub(crate) fn read_spec(path: &std::path::Path) -> Result<EffectorSpec> {
             .map_err(|e| format!("{}: {e}", path.display()))
     } else {
         EffectorSpec::from_path(path).map_err(|e| e.to_string())
+    }
+}
+
+/// `motornet check-curves`: the DeGroote–Fregly 2016 curves against a fixture of
+/// ../shared/degroote's format.
+fn check_curves(path: &std::path::Path, tolerance: f64) -> Result<()> {
+    use motornet::muscle::{DeGrooteCurves, DeGrooteParams};
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(format!(
+            "--tolerance must be finite and ≥ 0, got {tolerance}"
+        ));
+    }
+    let at = |what: String| format!("{}: {what}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| at(e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| at(e.to_string()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| at("the fixture must be a JSON object".into()))?;
+    let name = match obj.get("name") {
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Some(n) => n
+            .as_str()
+            .ok_or_else(|| at("`name` must be a string".into()))?
+            .to_string(),
+    };
+    let params = obj
+        .get("params")
+        .and_then(|p| p.as_object())
+        .ok_or_else(|| at("`params` (an object of the five curve parameters) is missing".into()))?;
+    let mut given = Vec::new();
+    for (k, v) in params {
+        let x = v
+            .as_f64()
+            .ok_or_else(|| at(format!("params.{k} must be a number")))?;
+        given.push((k.as_str(), x));
+    }
+    let curves = DeGrooteParams::from_named(given)
+        .and_then(|p| DeGrooteCurves::new(p).map_err(Into::into))
+        .map_err(|e| at(e.to_string()))?;
+    let (mut worst, mut worst_key, mut points) = (0.0_f64, String::new(), 0usize);
+    for (key, value) in obj {
+        if ["name", "generator", "params"].contains(&key.as_str()) {
+            continue;
+        }
+        if !DeGrooteCurves::CURVE_NAMES.contains(&key.as_str()) {
+            return Err(at(format!(
+                "unknown key `{key}` (curves: {})",
+                DeGrooteCurves::CURVE_NAMES.join(", ")
+            )));
+        }
+        let pairs = value
+            .as_array()
+            .ok_or_else(|| at(format!("`{key}` must be a list of [input, value] pairs")))?;
+        let mut xy = Vec::with_capacity(pairs.len());
+        for (i, p) in pairs.iter().enumerate() {
+            let pair = p.as_array().filter(|a| a.len() == 2);
+            let num = |j: usize| pair.and_then(|a| a[j].as_f64());
+            match (num(0), num(1)) {
+                (Some(x), Some(y)) => xy.push((x, y)),
+                _ => {
+                    return Err(at(format!(
+                        "{key}[{i}] must be [input, value] (two numbers)"
+                    )))
+                }
+            }
+        }
+        let scale = xy.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
+        for &(x, want) in &xy {
+            let got = curves.curve(key, x).expect("a listed curve name");
+            let err = (got - want).abs() / (scale + 1e-9);
+            // a NaN is the worst error there is
+            if err.is_nan() || err > worst {
+                (worst, worst_key) = (if err.is_nan() { f64::INFINITY } else { err }, key.clone());
+            }
+            points += 1;
+        }
+    }
+    if points == 0 {
+        return Err(at("the fixture has no curve points".into()));
+    }
+    write_stdout(&format!(
+        "check-curves: fixture={name} points={points} max_rel_err={worst:.3e} worst={worst_key}\n"
+    ))?;
+    if worst <= tolerance {
+        Ok(())
+    } else {
+        Err(format!(
+            "max_rel_err={worst:.3e} exceeds --tolerance {tolerance:e} (worst: {worst_key})"
+        ))
     }
 }
 

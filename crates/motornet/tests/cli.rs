@@ -581,3 +581,83 @@ fn an_mjcf_model_goes_where_a_spec_goes() {
     assert!(err.contains("bad.xml:") && err.contains("fixed"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn degroote_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/degroote")
+}
+
+#[test]
+fn check_curves_matches_opensim_and_fails_on_a_wrong_number() {
+    for name in ["defaults", "wide_stiff"] {
+        let o = bin()
+            .arg("check-curves")
+            .arg(degroote_dir().join(format!("degroote_{name}.json")))
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{name}: {out} {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            out.starts_with(&format!("check-curves: fixture={name} points=462 ")),
+            "{out}"
+        );
+        assert!(number_after(&out, "max_rel_err=") <= 1e-9, "{out}");
+        assert!(out.contains("worst="), "{out}");
+    }
+    let dir = std::env::temp_dir().join(format!("motornet-cc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(degroote_dir().join("degroote_wide_stiff.json")).unwrap();
+    let original: Value = serde_json::from_str(&text).unwrap();
+    let run = |v: &Value, file: &str| {
+        let path = dir.join(file);
+        std::fs::write(&path, v.to_string()).unwrap();
+        let o = bin().arg("check-curves").arg(&path).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // one expected value off by 1e-6 (relative): named as the worst, and the command fails
+    let mut v = original.clone();
+    let y = v["passive_force_length"][40][1].as_f64().unwrap();
+    v["passive_force_length"][40][1] = serde_json::json!(y * (1.0 + 1e-6));
+    let (ok, out, err) = run(&v, "bad.json");
+    assert!(!ok, "{out}");
+    assert!(out.contains("worst=passive_force_length"), "{out}");
+    assert!(number_after(&out, "max_rel_err=") > 1e-9, "{out}");
+    assert!(err.contains("exceeds --tolerance"), "{err}");
+    // … and passes with a tolerance above the error
+    let path = dir.join("bad.json");
+    let o = bin()
+        .args(["check-curves", "--tolerance", "1e-5"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    // another parameter value than the curves were computed with: fails
+    let mut v = original.clone();
+    v["params"]["tendon_strain_at_one_norm_force"] = serde_json::json!(0.034);
+    let (ok, out, _) = run(&v, "params.json");
+    assert!(!ok && out.contains("worst=tendon_force_length"), "{out}");
+    // an unknown key, a missing parameter and an out-of-range one are errors naming them
+    let mut v = original.clone();
+    v["fibre_force_length"] = serde_json::json!([[1.0, 1.0]]);
+    let (ok, _, err) = run(&v, "unknown.json");
+    assert!(
+        !ok && err.contains("unknown key `fibre_force_length`"),
+        "{err}"
+    );
+    let mut v = original.clone();
+    v["params"].as_object_mut().unwrap().remove("fiber_damping");
+    let (ok, _, err) = run(&v, "missing.json");
+    assert!(!ok && err.contains("fiber_damping"), "{err}");
+    let mut v = original.clone();
+    v["params"]["active_force_width_scale"] = serde_json::json!(0.5);
+    let (ok, _, err) = run(&v, "range.json");
+    assert!(!ok && err.contains("active_force_width_scale"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

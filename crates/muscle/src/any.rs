@@ -5,8 +5,9 @@
 //! line and the generated documentation read).
 
 use crate::{
-    ActivationDynamics, CompliantTendonHillMuscle, MujocoHillMuscle, MujocoMuscle, MuscleError,
-    MuscleModel, ReluMuscle, RigidTendonHillMuscle, RigidTendonHillMuscleThelen,
+    ActivationDynamics, CompliantTendonDeGrooteMuscle, CompliantTendonHillMuscle, MujocoHillMuscle,
+    MujocoMuscle, MuscleError, MuscleModel, ReluMuscle, RigidTendonDeGrooteMuscle,
+    RigidTendonHillMuscle, RigidTendonHillMuscleThelen,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
@@ -27,6 +28,8 @@ macro_rules! builtin_muscles {
             CompliantTendonHill(CompliantTendonHillMuscle),
             MujocoHill(MujocoHillMuscle),
             Mujoco(MujocoMuscle),
+            RigidTendonDeGroote(RigidTendonDeGrooteMuscle),
+            CompliantTendonDeGroote(CompliantTendonDeGrooteMuscle),
         }
     };
 }

@@ -14,9 +14,12 @@
 //! | [`CompliantTendonHillMuscle`] | Kistemaker et al. (2010), compliant tendon | 7 |
 //! | [`MujocoHillMuscle`] | MuJoCo's muscle actuator curves, as MotorNet 0.3.0 re-parameterises them | 7 |
 //! | [`MujocoMuscle`] | MuJoCo 4.0.1's `<muscle>` actuator with MJCF's parameters | 7 |
+//! | [`RigidTendonDeGrooteMuscle`] | De Groote et al. (2016) as OpenSim 4.6 defines it, rigid tendon | 7 |
+//! | [`CompliantTendonDeGrooteMuscle`] | De Groote et al. (2016) as OpenSim 4.6 defines it, compliant tendon | 8 |
 //!
 //! All share [`ActivationDynamics`] (Thelen 2003; [`MujocoMuscle`] has MuJoCo's variant of its
-//! derivative). Every model implements [`MuscleModel`] and
+//! derivative, the DeGroote models OpenSim's, [`degroote_activation_derivative`]). The DeGroote
+//! curves, with their derivatives and inverses, are public: [`DeGrooteCurves`]. Every model implements [`MuscleModel`] and
 //! [`BuiltinMuscle`]; [`AnyMuscle`] picks one at run time (e.g. from a spec file), and
 //! [`AnyMuscle::MODELS`] lists their declarations.
 //!
@@ -103,6 +106,9 @@
 //! - Thelen DG (2003). Adjustment of muscle mechanics model parameters to simulate dynamic
 //!   contractions in older adults. *J Biomech Eng* 125(1):70–77.
 //! - MuJoCo documentation, "Muscle actuators".
+//! - De Groote F, Kinney AL, Rao AV, Fregly BJ (2016). Evaluation of direct collocation optimal
+//!   control problem formulations for solving the muscle redundancy problem. *Ann Biomed Eng*
+//!   44(10):2922–2936.
 //! - Codol O, Michaels JA, Kashefi M, Pruszynski JA, Gribble PL (2024). MotorNet, a Python
 //!   toolbox for controlling differentiable biomechanical effectors with artificial neural
 //!   networks. *eLife* 12:RP88591.
@@ -111,6 +117,7 @@
 mod activation;
 mod any;
 mod compliant;
+mod degroote;
 mod error;
 mod mujoco;
 mod mujoco_actuator;
@@ -123,6 +130,11 @@ mod thelen;
 pub use activation::ActivationDynamics;
 pub use any::{AnyMuscle, BuiltinMuscle, MuscleModelInfo, MuscleParamSet};
 pub use compliant::CompliantTendonHillMuscle;
+pub use degroote::{
+    degroote_activation_derivative, CompliantTendonDeGrooteMuscle, DeGrooteCurves,
+    DeGrooteMuscleParams, DeGrooteParams, DeGrooteParamsError, RigidTendonDeGrooteMuscle,
+    ACTIVATION_TANH_STEEPNESS, MAX_NORM_TENDON_FORCE, MIN_NORM_FIBER_LENGTH,
+};
 pub use error::MuscleError;
 pub use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
 pub use motornet_scalar::Scalar;

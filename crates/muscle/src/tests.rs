@@ -423,7 +423,7 @@ fn any_muscle_dispatches_to_the_model_it_holds() {
     let a = rigid_state(&any, 0.4, 1.1, -0.2);
     let b = rigid_state(&direct, 0.4, 1.1, -0.2);
     assert_eq!(a, b);
-    assert_eq!(AnyMuscle::NAMES.len(), 6);
+    assert_eq!(AnyMuscle::NAMES.len(), 8);
 }
 
 #[test]

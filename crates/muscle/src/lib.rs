@@ -122,7 +122,7 @@ mod thelen;
 
 pub use activation::ActivationDynamics;
 pub use any::{AnyMuscle, BuiltinMuscle, MuscleModelInfo, MuscleParamSet};
-pub use compliant::CompliantTendonHillMuscle;
+pub use compliant::{CompliantTendonHillMuscle, FibreIntegration};
 pub use error::MuscleError;
 pub use motornet_scalar::params::{ParamDecl, ParamError, ParamSet};
 pub use motornet_scalar::Scalar;

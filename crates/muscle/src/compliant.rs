@@ -187,9 +187,9 @@ impl CompliantTendonHillMuscle {
     }
 
     /// Residual of the force equilibrium at the normalised fibre length `x` (optimal lengths)
-    /// and its derivative d/dx, both in F_max: R = max(0, f_se − f_pe) − F_ce, where F_ce is the
-    /// active force at activation `a` (with `b = b_rel_st(a)`) and normalised velocity
-    /// v = (x − base) · inv_tau, i.e. the force–velocity relation that
+    /// and its derivative d/dx along x = base + v/inv_tau, both in F_max: R = max(0, f_se − f_pe)
+    /// − F_ce, where F_ce is the active force at activation `a` (with `b = b_rel_st(a)`) and
+    /// normalised velocity `v`, i.e. the force–velocity relation that
     /// [`Self::normalized_velocity`] inverts. `x_mt` is the musculotendon length in optimal
     /// lengths. R decreases with x wherever the velocity term dominates; R ≥ 0 at
     /// v ≤ −13 and R ≤ 0 where the tendon is slack and v ≥ 0 (see [`Self::solve_fibre`]).
@@ -200,7 +200,7 @@ impl CompliantTendonHillMuscle {
         a: S,
         b: S,
         x: S,
-        base: S,
+        v: S,
         inv_tau: f64,
         x_mt: S,
     ) -> (S, S) {
@@ -236,7 +236,6 @@ impl CompliantTendonHillMuscle {
         let darel = select(shorter, dfl.scale(0.41), zero);
         let fxa = fl * a;
         let dfxa = dfl * a;
-        let v = (x - base).scale(inv_tau);
         // concentric (v < 0): F = (b·fxa + v·a·arel) / (b − v)
         let den = b - v;
         let inv_den = S::one() / den;
@@ -249,11 +248,7 @@ impl CompliantTendonHillMuscle {
         let ddfdv0 = (dfxa + a * darel) / b;
         let d_raw = c(S_AS) - dfdv0.scale(2.0);
         let tiny = 1e-12;
-        let d = select(
-            d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)),
-            d_raw,
-            c(-tiny),
-        );
+        let d = select(d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)), d_raw, c(-tiny));
         let dd = ddfdv0.scale(-2.0);
         let inv_d = S::one() / d;
         let half = fxa.scale(0.5);
@@ -284,48 +279,40 @@ impl CompliantTendonHillMuscle {
     /// larger of `base` and the length where the tendon goes slack, the tendon pulls nothing
     /// and the velocity is ≥ 0, so the active force is ≥ 0 and R(hi) ≤ 0.
     #[allow(clippy::too_many_arguments)]
-    fn solve_fibre<S: Scalar>(
-        k: &HillConstants,
-        a: S,
-        base: S,
-        tau: f64,
-        x_mt: S,
-        guess: S,
-    ) -> S {
+    fn solve_fibre<S: Scalar>(k: &HillConstants, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S {
+        // the unknown is the velocity v (x = base + tau·v), so that f32 keeps its precision
         let inv_tau = 1.0 / tau;
         let b = b_rel_st(a);
-        let mut lo = base.shift(-13.0 * tau);
-        let slack = x_mt.shift(-k.l0_se * k.inv_l0_ce);
-        let hi = select(slack.gt(base), slack, base);
+        let mut lo = S::c(-13.0);
+        let slack = (x_mt.shift(-k.l0_se * k.inv_l0_ce) - base).scale(inv_tau);
+        let hi = slack.clamp_min(S::zero());
         // and at v = 1000.5 the active force is > 1 ≥ the tendon's
-        let fast = base.shift(1000.5 * tau);
-        let mut hi = select(fast.lt(hi), fast, hi);
-        let mut x = guess.clamp(lo, hi);
+        let mut hi = hi.clamp_max(S::c(1000.5));
+        let mut v = guess.clamp(lo, hi);
         for _ in 0..NEWTON_ITERATIONS {
-            let (r, j) = Self::residual(k, a, b, x, base, inv_tau, x_mt);
+            let x = base + v.scale(tau);
+            let (r, j) = Self::residual(k, a, b, x, v, inv_tau, x_mt);
             let right = r.gt(S::zero());
-            lo = select(right, x, lo);
-            hi = select(right, hi, x);
-            // R decreases with x where Newton is meaningful; a slope ≥ 0 gives a huge step,
+            lo = select(right, v, lo);
+            hi = select(right, hi, v);
+            // R decreases with v where Newton is meaningful; a slope ≥ 0 gives a huge step,
             // which leaves the bracket and bisects
-            let j = j.clamp_max(S::c(-1e-12));
+            let j = j.scale(tau).clamp_max(S::c(-1e-12));
             let step = r / j;
-            let newton = x - step;
+            let newton = v - step;
             // Newton where it lands inside the bracket and moves less than half its width
             // (else it may cycle across a kink, e.g. where the tendon force reaches its clamp)
             let half_width = (hi - lo).scale(0.5);
-            let inside = newton.ge(lo)
-                & newton.le(hi)
-                & step.lt(half_width)
-                & (-step).lt(half_width);
-            x = select(inside, newton, lo + half_width);
+            let inside =
+                newton.ge(lo) & newton.le(hi) & step.lt(half_width) & (-step).lt(half_width);
+            v = select(inside, newton, lo + half_width);
             // converged in every lane: this Newton step also made the derivative parts the
             // implicit-function derivative (the slope is exact), so further steps change nothing
             if (inside & r.lt(S::c(1e-13)) & r.gt(S::c(-1e-13))).all() {
                 break;
             }
         }
-        x
+        v
     }
 
     /// [`FibreIntegration::Implicit`]'s step (see there); `derivative[1]` is the excitation.
@@ -351,22 +338,24 @@ impl CompliantTendonHillMuscle {
         let mut x = state[1].scale(k.inv_l0_ce);
         // the previous step's velocity (normalised) is the first guess
         let mut vel = state[2].scale(k.inv_vmax);
+        // the musculotendon length during the step, extrapolated from its length, velocity and
+        // the acceleration seen since the previous step: l(t) = l + t·v + t²·acc/2
+        let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
+        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
         let mut l_mt = mt_len;
         for i in 0..n {
             let t0 = i as f64 * h;
             // stage 1 at t0 + γh: X1 = x + γh·K1
             let a1 = self.activation_after(a, u, gamma * h);
-            let x_mt1 = (mt_len + mt_vel.scale(t0 + gamma * h)).scale(k.inv_l0_ce);
-            let x1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, x + vel.scale(gamma * h));
-            let k1 = (x1 - x).scale(1.0 / (gamma * h));
+            let x_mt1 = mt_len_at(t0 + gamma * h).scale(k.inv_l0_ce);
+            let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, vel);
             // stage 2 at t0 + h: X2 = x + (1 − γ)h·K1 + γh·K2, and x(t0 + h) = X2
             a = self.activation_after(a1, u, (1.0 - gamma) * h);
-            l_mt = mt_len + mt_vel.scale(t0 + h);
+            l_mt = mt_len_at(t0 + h);
             let x_mt2 = l_mt.scale(k.inv_l0_ce);
             let base = x + k1.scale((1.0 - gamma) * h);
-            let x2 = Self::solve_fibre(k, a, base, gamma * h, x_mt2, base + k1.scale(gamma * h));
-            vel = (x2 - base).scale(1.0 / (gamma * h));
-            x = x2;
+            vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, k1);
+            x = base + vel.scale(gamma * h);
         }
         let len = x.scale(k.l0_ce);
         let tendon_strain = ((l_mt - len).shift(-k.l0_se).scale(k.inv_l0_se)).clamp_min(S::zero());
@@ -379,7 +368,8 @@ impl CompliantTendonHillMuscle {
         new_state[3] = flpe;
         new_state[4] = flse;
         new_state[5] = (flse - flpe).clamp_min(S::zero());
-        new_state[6] = flse.scale(k.f_max);
+        new_state[6] = mt_vel;
+        new_state[7] = flse.scale(k.f_max);
     }
 }
 
@@ -429,6 +419,18 @@ impl MuscleModel for CompliantTendonHillMuscle {
         <Self as BuiltinMuscle>::NAME
     }
     fn state_names(&self) -> &'static [&'static str] {
+        if self.fibre == FibreIntegration::Implicit {
+            return &[
+                "activation",
+                "muscle length",
+                "muscle velocity",
+                "force-length PE",
+                "force-length SE",
+                "active force",
+                "musculotendon velocity",
+                "force",
+            ];
+        }
         &[
             "activation",
             "muscle length",
@@ -442,7 +444,7 @@ impl MuscleModel for CompliantTendonHillMuscle {
     fn read_states(&self) -> &'static [usize] {
         match self.fibre {
             FibreIntegration::Explicit => &[0, 1, 5],
-            FibreIntegration::Implicit => &[0, 1, 2],
+            FibreIntegration::Implicit => &[0, 1, 2, 6],
         }
     }
     fn n_derivatives(&self) -> usize {
@@ -492,14 +494,23 @@ impl MuscleModel for CompliantTendonHillMuscle {
         let flpe = (c(k_pe) * muscle_strain * muscle_strain).clamp_max(S::one());
         let active = (flse - flpe).clamp_min(S::zero());
         let vel_n = self.normalized_velocity(len / c(l0_ce), a, active);
-        let mut rest = [S::zero(); 7];
+        let mut rest = [S::zero(); 8];
         rest[0] = a;
         rest[1] = len;
+        rest[6] = _mt_vel;
         if self.fibre == FibreIntegration::Implicit {
             self.integrate_implicit(m, dt, &[S::zero(), a], &rest, mt_len, _mt_vel, state);
             return;
         }
-        self.integrate(m, dt, &[S::zero(), vel_n], &rest, mt_len, S::zero(), state);
+        self.integrate(
+            m,
+            dt,
+            &[S::zero(), vel_n],
+            &rest[..7],
+            mt_len,
+            S::zero(),
+            state,
+        );
     }
 
     fn derivative<S: Scalar>(&self, m: usize, excitation: S, state: &[S], derivative: &mut [S]) {
@@ -568,18 +579,18 @@ mod tests {
                 let x = 0.5 + 0.1 * ix as f64;
                 for iv in -20..=20 {
                     let v = 0.5 * iv as f64;
-                    // force at velocity v: g − R with base = x − v (tau = 1)
+                    // force at velocity v: g − R
                     let (r, _) = CompliantTendonHillMuscle::residual(
                         &k,
                         a,
                         b_rel_st(a),
                         x,
-                        x - v,
+                        v,
                         1.0,
                         10.0, // tendon taut (g = 1 − passive clamp)
                     );
                     let (g, _) =
-                        CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, x, 1e30, 10.0);
+                        CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, 0.0, 1.0, 10.0);
                     let g = g + a * kistemaker_flce(x); // R at v = 0 is g − fxa
                     let f = g - r;
                     if f < 0.0 {
@@ -604,9 +615,11 @@ mod tests {
             let x0 = 0.5 + 1.0 * rng.unit();
             let tau = [1e-4, 1e-3, 1e-2, 2e-3, 5e-3][(rng.unit() * 5.0) as usize];
             let x_mt = x0 + k.l0_se / k.l0_ce * (1.0 + 0.06 * rng.unit() - 0.01);
-            let guess = x0 + tau * (rng.unit() - 0.5) * 10.0;
-            let x = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess);
-            let (r, _) = CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, x0, 1.0 / tau, x_mt);
+            let guess = (rng.unit() - 0.5) * 10.0;
+            let v = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess);
+            let x = x0 + tau * v;
+            let (r, _) =
+                CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, v, 1.0 / tau, x_mt);
             if r.abs() > worst.0 {
                 worst = (r.abs(), a, x0, tau, x_mt, guess);
             }

@@ -18,15 +18,19 @@ use motornet_scalar::{select, Mask, Scalar};
 /// force–velocity relation at the current activation and force–length factor. The muscle
 /// pulls with F_max · f_se.
 ///
-/// State (7 per muscle): activation, fibre length (m), fibre velocity (m/s), force–length PE,
-/// force–length SE, active force (in F_max), force (N). Derivative (2 per muscle): activation
-/// rate (1/s) and normalised fibre velocity (optimal lengths per second).
+/// State (7 per muscle): activation, fibre length (m), fibre velocity (as MotorNet stores it:
+/// the normalised velocity times vmax), force–length PE, force–length SE, active force (in
+/// F_max), force (N). Derivative (2 per muscle): activation rate (1/s) and normalised fibre
+/// velocity (optimal lengths per second). With [`FibreIntegration::Implicit`] (spec
+/// `implicit_fibre = 1`), which is stable and accurate at 10 ms steps, the state has 8 entries
+/// (the previous musculotendon velocity, m/s, before the force) and `derivative[1]` is the
+/// clipped excitation.
 ///
 /// The initial state starts from the static equilibrium of tendon and passive fibre forces
 /// (fibre at zero activation) and takes one integration step of `dt`, as MotorNet does.
 /// MotorNet defaults: `min_activation` 0.01, τ_act 15 ms, τ_deact 50 ms,
-/// `normalized_slack_muscle_length` 1.4. Small time steps are needed (MotorNet's
-/// `CompliantTendonArm26` uses 0.2 ms with RK4).
+/// `normalized_slack_muscle_length` 1.4. The explicit update (the default, MotorNet's) needs
+/// small time steps (MotorNet's `CompliantTendonArm26` uses 0.2 ms with RK4).
 ///
 /// As in MotorNet 0.3.0, the lengthening coefficient `a_rel_st` is scaled by the force–length
 /// factor for fibres *shorter* than optimal here, whereas the rigid-tendon model scales it for
@@ -376,7 +380,7 @@ impl CompliantTendonHillMuscle {
 impl BuiltinMuscle for CompliantTendonHillMuscle {
     const NAME: &'static str = "CompliantTendonHillMuscle";
     const SUMMARY: &'static str =
-        "Kistemaker et al. (2010), compliant tendon; needs small steps (the preset: 0.2 ms, RK4)";
+        "Kistemaker et al. (2010), compliant tendon; explicit (MotorNet: 0.2 ms steps) or `implicit_fibre = 1` (10 ms steps)";
     const DEFAULT_ACTIVATION: ActivationDynamics = CompliantTendonHillMuscle::DEFAULT_ACTIVATION;
     const MODEL_PARAMS: &'static [ParamDecl] = &[ParamDecl::optional(
         "implicit_fibre",

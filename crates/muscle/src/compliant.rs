@@ -293,6 +293,9 @@ impl CompliantTendonHillMuscle {
         // and at v = 1000.5 the active force is > 1 ≥ the tendon's
         let mut hi = hi.clamp_max(S::c(1000.5));
         let mut v = guess.clamp(lo, hi);
+        // lanes that have converged keep their value, so that a pack of lanes computes each
+        // lane exactly as a single number does (which stops where it converges)
+        let mut done = v.lt(v);
         for _ in 0..NEWTON_ITERATIONS {
             let x = base + v.scale(tau);
             let (r, j) = Self::residual(k, a, b, x, v, inv_tau, x_mt);
@@ -309,10 +312,11 @@ impl CompliantTendonHillMuscle {
             let half_width = (hi - lo).scale(0.5);
             let inside =
                 newton.ge(lo) & newton.le(hi) & step.lt(half_width) & (-step).lt(half_width);
-            v = select(inside, newton, lo + half_width);
-            // converged in every lane: this Newton step also made the derivative parts the
-            // implicit-function derivative (the slope is exact), so further steps change nothing
-            if (inside & r.lt(S::c(1e-13)) & r.gt(S::c(-1e-13))).all() {
+            v = select(done, v, select(inside, newton, lo + half_width));
+            // converged: this Newton step also made the derivative parts the implicit-function
+            // derivative (the slope is exact), so further steps would change nothing
+            done = done | (inside & r.lt(S::c(1e-13)) & r.gt(S::c(-1e-13)));
+            if done.all() {
                 break;
             }
         }
@@ -399,16 +403,17 @@ impl BuiltinMuscle for CompliantTendonHillMuscle {
         model: &ParamSet,
         muscles: &[MuscleParamSet],
     ) -> Result<Self, MuscleError> {
-        let fibre = match model.get("implicit_fibre") {
-            v if v == 0.0 => FibreIntegration::Explicit,
-            v if v == 1.0 => FibreIntegration::Implicit,
-            v => {
-                return Err(MuscleError::InvalidParameter {
-                    parameter: "implicit_fibre",
-                    value: v,
-                    reason: "must be 0 (explicit, MotorNet's) or 1 (implicit)",
-                })
-            }
+        let v = model.get("implicit_fibre");
+        let fibre = if v == 0.0 {
+            FibreIntegration::Explicit
+        } else if v == 1.0 {
+            FibreIntegration::Implicit
+        } else {
+            return Err(MuscleError::InvalidParameter {
+                parameter: "implicit_fibre",
+                value: v,
+                reason: "must be 0 (explicit, MotorNet's) or 1 (implicit)",
+            });
         };
         Ok(Self::new(
             activation,

@@ -51,7 +51,7 @@ fn min_jerk(t: f64, t0: f64, t1: f64) -> (f64, f64) {
 /// per second.
 fn path(m: usize, t: f64) -> (f64, f64) {
     let (_, _, tendon, opt) = ARM26[m];
-    let sign = if m % 2 == 0 { -1.0 } else { 1.0 };
+    let sign = if m.is_multiple_of(2) { -1.0 } else { 1.0 };
     let (out, dout) = min_jerk(t, 0.1, 0.5);
     let (back, dback) = min_jerk(t, 0.55, 0.95);
     let x = 1.0 + sign * AMPLITUDE * (out - back);
@@ -68,7 +68,7 @@ fn path(m: usize, t: f64) -> (f64, f64) {
 fn excitation(m: usize, t: f64) -> f64 {
     let t = t - 0.004 * m as f64;
     let ramp = |t: f64, t0: f64, t1: f64, a: f64, b: f64| a + (b - a) * ((t - t0) / (t1 - t0));
-    if m % 2 == 0 {
+    if m.is_multiple_of(2) {
         // shortens 0.1–0.5 s, holds at 0.7 optimal lengths, lengthens back 0.55–0.95 s
         match t {
             t if t < 0.1 => 0.05,

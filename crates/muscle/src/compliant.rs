@@ -52,28 +52,31 @@ pub enum FibreIntegration {
     /// MotorNet 0.3.0's update (`implicit_fibre = 0`, the default): explicit Euler of the fibre
     /// length with the normalised fibre velocity of `derivative[1]`, explicit Euler of the
     /// activation, forces from the fibre length before the step. Stiff: it needs steps of about
-    /// 0.2 ms (RK4 at 2 ms errs by 93 % of F_max over a reach).
+    /// 0.2 ms (explicit Euler at 1 ms errs by 80 % of F_max over a reach; docs/training.md).
     #[default]
     Explicit,
-    /// Stable and accurate at 10 ms steps (`implicit_fibre = 1`): the activation ODE is
-    /// integrated by RK4 in sub-steps of at most 2.5 ms, then the fibre length by backward
-    /// Euler, solving the force equilibrium tendon − passive = active(activation, length,
-    /// velocity) at the end of the step with [`NEWTON_ITERATIONS`] safeguarded Newton
-    /// iterations (bracketed, bisection when a Newton step leaves the bracket). Forces are
-    /// those at the end of the step, at the musculotendon length extrapolated with its
-    /// velocity (`mt_len + dt · mt_vel`). In this mode `derivative[1]` is the clipped
-    /// excitation (which the step needs, and which the effector's RK4 averages to itself), not
-    /// the fibre velocity, so the step is the same under any effector integration method.
+    /// Stable and accurate at 10 ms steps (`implicit_fibre = 1`; 0.4 % of F_max over a reach,
+    /// docs/training.md). In sub-steps of at most 2.5 ms: the activation ODE by RK4, the fibre
+    /// length by the two-stage L-stable SDIRK method of order 2 (Alexander 1977), each stage a
+    /// force equilibrium tendon − passive = active(activation, length, velocity) solved for the
+    /// velocity by at most 16 safeguarded Newton iterations (bracketed; bisection when a Newton
+    /// step leaves the bracket or moves more than half its width; stopping once converged, so
+    /// that dual numbers carry the implicit-function derivative). The musculotendon length
+    /// during the step is extrapolated from `mt_len`, `mt_vel` and the acceleration since the
+    /// previous step, whose musculotendon velocity the model keeps as an eighth state
+    /// (`"musculotendon velocity"`, m/s, before `"force"`). Forces are those at the end of the
+    /// step. In this mode `derivative[1]` is the clipped excitation (which the step needs, and
+    /// which the effector's RK4 averages to itself), not the fibre velocity, so the step is the
+    /// same under any effector integration method.
     Implicit,
 }
 
-/// Newton iterations of [`FibreIntegration::Implicit`]'s fibre solve (a fixed number, so that
-/// dual numbers differentiate it: once converged, their derivative parts equal the
-/// implicit-function derivative).
-pub const NEWTON_ITERATIONS: usize = 16;
+/// Most Newton iterations of [`FibreIntegration::Implicit`]'s fibre solve (it stops earlier once
+/// converged in every lane; dual numbers then carry the implicit-function derivative).
+pub(crate) const NEWTON_ITERATIONS: usize = 16;
 
 /// Largest sub-step of [`FibreIntegration::Implicit`]'s fibre integration (s).
-pub const FIBRE_SUBSTEP: f64 = 0.0025;
+pub(crate) const FIBRE_SUBSTEP: f64 = 0.0025;
 
 /// γ = 1 − 1/√2 of the two-stage, L-stable, stiffly accurate SDIRK method of order 2
 /// (Alexander 1977) that integrates the fibre length.

@@ -198,23 +198,39 @@ fn effectors() -> Vec<(String, DynEffector)> {
 }
 
 /// Effectors with the VJP plans no preset has, and the plan each must get, so that the tests
-/// over `effectors()` exercise every `VjpPlan`: the compliant-tendon arm integrated with Euler
-/// (its muscles read three state entries, more than the lanes pass holds), arm26 with three
+/// over `effectors()` exercise every `VjpPlan`: MotorNet's compliant-tendon arm (explicit
+/// fibres) integrated with Euler (its muscles read three state entries, more than the lanes
+/// pass holds) and with RK4 (forward mode), arm26 with three
 /// ministeps, a point mass in 3-D (three joints: more than the joint-dynamics lanes hold) and
 /// one in 1-D (whose joint dynamics fit the lanes even with an endpoint load: `3·dof +
 /// space_dim` = 4 inputs).
 fn plan_effectors() -> Vec<(String, DynEffector, VjpPlan)> {
+    // MotorNet's explicit fibre update (the preset's is implicit)
     let mut compliant = presets::spec("CompliantTendonArm26", None).unwrap();
+    compliant.muscle.params.insert("implicit_fibre", 0.0);
     compliant.integration_method = "euler".into();
     compliant.timestep = 0.002; // stiff tendons: Euler needs short steps
+                                // MotorNet's compliant arm (explicit fibres, 0.2 ms, RK4), which the preset was
+    let mut motornet_compliant = presets::spec("CompliantTendonArm26", None).unwrap();
+    motornet_compliant
+        .muscle
+        .params
+        .insert("implicit_fibre", 0.0);
+    motornet_compliant.integration_method = "rk4".into();
+    motornet_compliant.timestep = 0.0002;
     let mut ministeps = presets::spec("RigidTendonArm26", None).unwrap();
     ministeps.n_ministeps = 3.0;
     ministeps.damping = 0.3;
     vec![
         (
-            "CompliantTendonArm26, Euler".into(),
+            "CompliantTendonArm26, explicit fibres, Euler".into(),
             compliant.build().unwrap(),
             VjpPlan::EulerScalar,
+        ),
+        (
+            "CompliantTendonArm26 as MotorNet's (explicit fibres, RK4)".into(),
+            motornet_compliant.build().unwrap(),
+            VjpPlan::ForwardMode,
         ),
         (
             "RigidTendonArm26, 3 ministeps".into(),
@@ -272,7 +288,7 @@ fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joint
     let presets_want = [
         ("ReluPointMass24", VjpPlan::EulerLanes),
         ("RigidTendonArm26", VjpPlan::EulerLanes),
-        ("CompliantTendonArm26", VjpPlan::ForwardMode),
+        ("CompliantTendonArm26", VjpPlan::EulerScalar), // implicit fibres: 4 state entries read
         ("Reacher", VjpPlan::EulerLanes),
         ("FreePointMass24", VjpPlan::EulerLanes),
         ("Arm3D", VjpPlan::EulerMuscleLanes), // 4 joints
@@ -308,7 +324,6 @@ fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joint
         );
     }
     let mut covered = std::collections::HashSet::new();
-    covered.insert(VjpPlan::ForwardMode);
     for (name, eff, want) in plan_effectors() {
         assert_eq!(eff.vjp_plan(), want, "{name}");
         covered.insert(want);
@@ -333,7 +348,7 @@ fn every_vjp_plan_passes_the_gradient_check() {
         .map(|(name, e, _)| (name, e))
         .collect();
     cases.push((
-        "CompliantTendonArm26 (RK4)".into(),
+        "CompliantTendonArm26 (implicit fibres, 10 ms Euler)".into(),
         presets::spec("CompliantTendonArm26", None)
             .unwrap()
             .build()

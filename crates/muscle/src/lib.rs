@@ -129,7 +129,7 @@ mod thelen;
 
 pub use activation::ActivationDynamics;
 pub use any::{AnyMuscle, BuiltinMuscle, MuscleModelInfo, MuscleParamSet};
-pub use compliant::CompliantTendonHillMuscle;
+pub use compliant::{CompliantTendonHillMuscle, FibreIntegration};
 pub use degroote::{
     degroote_activation_derivative, CompliantTendonDeGrooteMuscle, DeGrooteCurves,
     DeGrooteMuscleParams, DeGrooteParams, DeGrooteParamsError, RigidTendonDeGrooteMuscle,

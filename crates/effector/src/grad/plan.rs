@@ -34,7 +34,7 @@ use motornet_skeleton::Skeleton;
 /// let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
 /// assert_eq!(arm.vjp_plan(), VjpPlan::EulerLanes);
 /// let compliant = presets::spec("CompliantTendonArm26", None).unwrap().build().unwrap();
-/// assert_eq!(compliant.vjp_plan(), VjpPlan::ForwardMode); // MotorNet integrates it with RK4
+/// assert_eq!(compliant.vjp_plan(), VjpPlan::EulerScalar); // its muscle reads 4 state entries
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -9,6 +9,14 @@ use motornet_scalar::{central_difference, Dual64};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
+/// A curve in dual numbers, the same in f64, its stated derivative, and where to evaluate them.
+type Curve<'a> = (
+    &'a dyn Fn(Dual64) -> Dual64,
+    &'a dyn Fn(f64) -> f64,
+    &'a dyn Fn(f64) -> f64,
+    f64,
+);
+
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/degroote")
 }
@@ -248,7 +256,7 @@ proptest! {
         let c = DeGrooteCurves::new(p).unwrap();
         let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()));
         let dual = |f: &dyn Fn(Dual64) -> Dual64, x: f64| f(Dual64::new(x, 1.0)).eps;
-        let pairs: [(&dyn Fn(Dual64) -> Dual64, &dyn Fn(f64) -> f64, &dyn Fn(f64) -> f64, f64); 4] = [
+        let pairs: [Curve<'_>; 4] = [
             (&|x| c.active_force_length::<Dual64>(x), &|x| c.active_force_length::<f64>(x), &|x| c.active_force_length_derivative::<f64>(x), l),
             (&|x| c.passive_force_length::<Dual64>(x), &|x| c.passive_force_length::<f64>(x), &|x| c.passive_force_length_derivative::<f64>(x), l),
             (&|x| DeGrooteCurves::force_velocity::<Dual64>(x), &|x| DeGrooteCurves::force_velocity::<f64>(x), &|x| DeGrooteCurves::force_velocity_derivative::<f64>(x), v),

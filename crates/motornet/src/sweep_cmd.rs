@@ -18,7 +18,8 @@
 //!     output.log                     what `motornet train` printed
 //!     status.json                    `done` or `failed` (exit status, seconds, reason)
 //!     train/                         the run directory of `motornet train` (log, checkpoint, plots, eval/)
-//!     attempt-K/                     an earlier attempt's output.log, status.json and train/ (kept)
+//!     attempt-K/                     an earlier attempt's output.log, status.json and train/ (kept;
+//!                                    a stopped run continues train/ from its checkpoint)
 //! ```
 //!
 //! Every run is one `motornet train` process (this executable), so that a run that fails or
@@ -59,6 +60,11 @@ pub(crate) struct SweepArgs {
     /// --slurm as a job array of those runs only).
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// With --resume: train the runs again from the start, each earlier attempt (its
+    /// checkpoint too) kept in attempt-K/, instead of continuing stopped runs from their
+    /// checkpoints.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub from_scratch: bool,
     /// Runs at a time on this machine, each with (cores / N) threads [default: 1].
     #[arg(long, value_name = "N", conflicts_with = "slurm")]
     pub jobs: Option<usize>,
@@ -479,11 +485,9 @@ struct Running {
     start: Instant,
 }
 
-/// Locks run `i`'s directory (an error if another process holds it), keeps any earlier
-/// attempt in `attempt-K/`, and starts `motornet train` on its config with `threads`
-/// threads (the config's own when `None`), its output to `output.log`.
-fn start_run(sweep: &SweepDir, i: usize, threads: Option<usize>) -> Result<Running> {
-    let dir = sweep.run_dir(i);
+/// Locks run directory `dir` (its `.lock` file) for as long as the returned file is open; an
+/// error if another process holds it.
+fn lock_run(dir: &Path) -> Result<File> {
     let lock_path = dir.join(LOCK);
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -492,36 +496,79 @@ fn start_run(sweep: &SweepDir, i: usize, threads: Option<usize>) -> Result<Runni
         .open(&lock_path)
         .map_err(|e| io(&lock_path, e))?;
     match lock.try_lock() {
-        Ok(()) => {}
+        Ok(()) => Ok(lock),
         Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(io(&dir, "is being run by another motornet process"))
+            Err(io(dir, "is being run by another motornet process"))
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path, e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(&lock_path, e)),
     }
-    let earlier: Vec<&str> = [TRAIN, OUTPUT, STATUS]
-        .into_iter()
+}
+
+/// Moves the files of run directory `dir`'s earlier attempt that `files` names (those that
+/// exist) into a new `dir/attempt-K/`; nothing when none exists.
+fn move_aside(dir: &Path, files: &[&str]) -> Result<()> {
+    let earlier: Vec<&str> = files
+        .iter()
+        .copied()
         .filter(|f| dir.join(f).exists())
         .collect();
-    if !earlier.is_empty() {
-        let attempt = (1..)
-            .map(|k| dir.join(format!("attempt-{k}")))
-            .find(|p| !p.exists())
-            .expect("an unused name");
-        std::fs::create_dir(&attempt).map_err(|e| io(&attempt, e))?;
-        for f in earlier {
-            std::fs::rename(dir.join(f), attempt.join(f)).map_err(|e| io(&dir.join(f), e))?;
-        }
+    if earlier.is_empty() {
+        return Ok(());
+    }
+    let attempt = (1..)
+        .map(|k| dir.join(format!("attempt-{k}")))
+        .find(|p| !p.exists())
+        .expect("an unused name");
+    std::fs::create_dir(&attempt).map_err(|e| io(&attempt, e))?;
+    for f in earlier {
+        std::fs::rename(dir.join(f), attempt.join(f)).map_err(|e| io(&dir.join(f), e))?;
+    }
+    Ok(())
+}
+
+/// Whether run directory `dir`'s `train/` can be continued from its checkpoint: it has one,
+/// and fewer than `batches` batches logged (the run was stopped: a time limit, Ctrl-C, a lost
+/// node; checkpoints are written every `checkpoint_every` batches and when a run is stopped).
+fn resumable(dir: &Path, batches: usize) -> bool {
+    let train = dir.join(TRAIN);
+    train
+        .join(motornet::train::files::CHECKPOINT_FILE)
+        .is_file()
+        && rows(&train.join(motornet::train::files::LOG_FILE)) < batches
+}
+
+/// Locks run `i`'s directory (an error if another process holds it) and starts
+/// `motornet train` with `threads` threads (the config's own when `None`), its output to
+/// `output.log`: continuing `train/` from its checkpoint when the earlier attempt stopped
+/// part-way ([`resumable`]; its `output.log` and `status.json` kept in `attempt-K/`), else
+/// on the run's config from the start (the whole earlier attempt kept in `attempt-K/`).
+/// Returns the process and whether it resumes.
+fn start_run(sweep: &SweepDir, i: usize, threads: Option<usize>) -> Result<(Running, bool)> {
+    let dir = sweep.run_dir(i);
+    let lock = lock_run(&dir)?;
+    let config_path = dir.join(RUN_CONFIG);
+    let batches = TrainConfig::from_file(&config_path)
+        .map_err(|e| io(&config_path, reason(e)))?
+        .batches;
+    let resume = resumable(&dir, batches);
+    if resume {
+        move_aside(&dir, &[OUTPUT, STATUS])?;
+    } else {
+        move_aside(&dir, &[TRAIN, OUTPUT, STATUS])?;
     }
     let output_path = dir.join(OUTPUT);
     let output = File::create(&output_path).map_err(|e| io(&output_path, e))?;
     let exe = std::env::current_exe().map_err(|e| format!("the motornet executable: {e}"))?;
     let mut cmd = Command::new(exe);
-    cmd.arg("train")
-        .arg("--quiet")
-        .arg("--config")
-        .arg(dir.join(RUN_CONFIG))
-        .arg("--out")
-        .arg(dir.join(TRAIN));
+    cmd.arg("train").arg("--quiet");
+    if resume {
+        cmd.arg("--resume")
+            .arg("--batches")
+            .arg(batches.to_string());
+    } else {
+        cmd.arg("--config").arg(&config_path);
+    }
+    cmd.arg("--out").arg(dir.join(TRAIN));
     if let Some(t) = threads {
         cmd.arg("--threads").arg(t.to_string());
     }
@@ -531,12 +578,15 @@ fn start_run(sweep: &SweepDir, i: usize, threads: Option<usize>) -> Result<Runni
         .stderr(output)
         .spawn()
         .map_err(|e| format!("cannot start motornet train: {e}"))?;
-    Ok(Running {
-        index: i,
-        child,
-        _lock: lock,
-        start: Instant::now(),
-    })
+    Ok((
+        Running {
+            index: i,
+            child,
+            _lock: lock,
+            start: Instant::now(),
+        },
+        resume,
+    ))
 }
 
 /// Number of data rows of a CSV file (0 if it cannot be read).
@@ -610,8 +660,16 @@ fn run_local(sweep: &SweepDir, todo: &[usize], jobs: usize) -> Result<()> {
         while running.len() < jobs && !stop.load(Ordering::SeqCst) {
             let Some(i) = pending.pop_front() else { break };
             match start_run(sweep, i, Some(threads)) {
-                Ok(r) => {
-                    eprintln!("sweep: started {}", sweep.runs[i].name);
+                Ok((r, resumed)) => {
+                    eprintln!(
+                        "sweep: started {}{}",
+                        sweep.runs[i].name,
+                        if resumed {
+                            " (resuming from its checkpoint)"
+                        } else {
+                            ""
+                        }
+                    );
                     running.push(r);
                 }
                 Err(e) => {
@@ -855,6 +913,13 @@ pub(crate) fn sweep(a: SweepArgs) -> Result<()> {
     if jobs == 0 {
         return Err("--jobs must be at least 1".into());
     }
+    if a.from_scratch && a.resume.is_none() {
+        return Err(
+            "--from-scratch re-runs the runs of an existing sweep: give it with \
+                    --resume DIR"
+                .into(),
+        );
+    }
     if a.cpus_per_task == Some(0) {
         return Err("--cpus-per-task must be at least 1".into());
     }
@@ -879,6 +944,13 @@ pub(crate) fn sweep(a: SweepArgs) -> Result<()> {
     let todo: Vec<usize> = (0..sweep.runs.len())
         .filter(|&i| fresh || sweep.status(i) != "done")
         .collect();
+    if a.from_scratch {
+        for &i in &todo {
+            let dir = sweep.run_dir(i);
+            let _lock = lock_run(&dir)?;
+            move_aside(&dir, &[TRAIN, OUTPUT, STATUS])?;
+        }
+    }
     if a.slurm {
         return if a.dry_run {
             write_sbatch(&sweep, &a).map(|p| eprintln!("sweep: wrote {}", p.display()))
@@ -921,8 +993,15 @@ pub(crate) fn sweep_task(dir: &Path, index: usize) -> Result<()> {
         .ok()
         .and_then(|t| t.parse::<usize>().ok())
         .map(|t| t.clamp(1, motornet::train::MAX_THREADS));
-    let mut r = start_run(&sweep, index, threads)?;
-    eprintln!("sweep-task: training {name}");
+    let (mut r, resumed) = start_run(&sweep, index, threads)?;
+    eprintln!(
+        "sweep-task: training {name}{}",
+        if resumed {
+            " (resuming from its checkpoint)"
+        } else {
+            ""
+        }
+    );
     let status = r
         .child
         .wait()

@@ -1,6 +1,7 @@
 //! `motornet sweep`, `sweep-task` and `collect` end to end: grid expansion (count, values,
 //! dotted paths, errors naming the key), refusing an existing directory, `--jobs 2` on four
-//! tiny runs, `collect`'s rows, a failed run reported and re-run with `--resume`, and the
+//! tiny runs, `collect`'s rows, a failed run reported and re-run with `--resume`, a stopped run
+//! continued from its checkpoint (or, `--from-scratch`, trained again), and the
 //! Slurm script. (A real Slurm cluster runs the sweep in `.ci/slurm-test.sh`.)
 
 mod common;
@@ -313,6 +314,104 @@ fn a_failed_run_is_reported_listed_and_re_run_alone() {
     let o = run(&["sweep-task", out.to_str().unwrap(), "2"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("no run 2"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// `log.csv` without its last column (`seconds`, the wall time of each batch).
+fn losses(train: &Path) -> Vec<String> {
+    std::fs::read_to_string(train.join("log.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
+#[test]
+fn a_stopped_run_resumes_from_its_checkpoint_as_if_never_stopped() {
+    let base = tmp("stopped");
+    let grid = base.join("grid.toml");
+    std::fs::write(
+        &grid,
+        "batch_size = 4\nbatches = 6\ncheckpoint_every = 2\n\
+         [env]\nmax_ep_duration = 0.2\n\
+         [network]\nkind = \"gru\"\nhidden = 4\nlayers = 1\n\
+         [grid]\nseed = [0]\n",
+    )
+    .unwrap();
+    let out = base.join("sweep");
+    let o = run(&[
+        "sweep",
+        grid.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let dir = out.join("runs/0000-seed=0");
+    let config = dir.join("config.json");
+    // what `sweep --jobs 1` gives each run
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.clamp(1, motornet::train::MAX_THREADS).to_string();
+    // the uninterrupted run
+    let reference = base.join("reference");
+    let o = common::train(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        reference.to_str().unwrap(),
+        "--threads",
+        &threads,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let expected = losses(&reference);
+    assert_eq!(expected.len(), 7, "header and 6 batches: {expected:?}");
+    // an attempt stopped after 4 of its 6 batches (a time limit, say): no status
+    let o = common::train(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.join("train").to_str().unwrap(),
+        "--threads",
+        &threads,
+        "--batches",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(losses(&dir.join("train")), expected[..5]);
+    let (header, rows) = collect(&out);
+    assert_eq!(rows[0][column(&header, "status")], "missing");
+    // --resume continues it from its checkpoint: the same 6 batches as the uninterrupted run
+    let o = run(&["sweep", "--resume", out.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("resuming from its checkpoint"), "{t}");
+    assert_eq!(losses(&dir.join("train")), expected);
+    let (header, rows) = collect(&out);
+    assert_eq!(rows[0][column(&header, "status")], "done");
+    // --from-scratch trains it again from the start, keeping the earlier attempt whole
+    std::fs::remove_file(dir.join("status.json")).unwrap();
+    let o = run(&["sweep", "--resume", out.to_str().unwrap(), "--from-scratch"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(!t.contains("resuming"), "{t}");
+    assert!(dir.join("attempt-1/train/checkpoint.bin").is_file());
+    assert!(dir.join("attempt-1/output.log").is_file());
+    assert_eq!(losses(&dir.join("train")), expected);
+    // --from-scratch only means something with --resume
+    let o = run(&[
+        "sweep",
+        grid.to_str().unwrap(),
+        "--out",
+        base.join("other").to_str().unwrap(),
+        "--from-scratch",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("give it with --resume DIR"),
+        "{}",
+        text(&o)
+    );
+    assert!(!base.join("other").exists());
     let _ = std::fs::remove_dir_all(&base);
 }
 

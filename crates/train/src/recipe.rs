@@ -193,4 +193,14 @@ mod tests {
         }
         assert!(recipe("RigidTendonArm26", "DelayedReach").is_none());
     }
+
+    #[test]
+    fn every_preset_has_a_centre_out_recipe() {
+        for preset in motornet_effector::presets::NAMES {
+            assert!(
+                recipe(preset, "CentreOutReach").is_some(),
+                "no CentreOutReach recipe for {preset}"
+            );
+        }
+    }
 }

@@ -1035,7 +1035,7 @@ impl<S: Scalar> SpatialInertia<S> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn cross<S: Scalar>(a: &[S; 3], b: &[S; 3]) -> [S; 3] {
     [
         a[1] * b[2] - a[2] * b[1],
@@ -1044,29 +1044,32 @@ fn cross<S: Scalar>(a: &[S; 3], b: &[S; 3]) -> [S; 3] {
     ]
 }
 
-#[inline]
+#[inline(always)]
 fn sub3<S: Scalar>(a: &[S; 3], b: &[S; 3]) -> [S; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
 /// A motion `(ω, v_P)` about point `P` re-expressed about `Q = P + d`: `v_Q = v_P + ω × d`.
+#[inline(always)]
 fn shift_motion<S: Scalar>(m: &[S; 6], d: &[S; 3]) -> [S; 6] {
     let w = cross(&[m[0], m[1], m[2]], d);
     [m[0], m[1], m[2], m[3] + w[0], m[4] + w[1], m[5] + w[2]]
 }
 
 /// A force `(n_P, f)` about point `P` re-expressed about `Q = P − d`: `n_Q = n_P + d × f`.
+#[inline(always)]
 fn shift_force<S: Scalar>(f: &[S; 6], d: &[S; 3]) -> [S; 6] {
     let m = cross(d, &[f[3], f[4], f[5]]);
     [f[0] + m[0], f[1] + m[1], f[2] + m[2], f[3], f[4], f[5]]
 }
 
-#[inline]
+#[inline(always)]
 fn dot6<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> S {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3] + a[4] * b[4] + a[5] * b[5]
 }
 
 /// Spatial motion cross product `(ω₁, v₁) × (ω₂, v₂) = (ω₁ × ω₂, ω₁ × v₂ + v₁ × ω₂)`.
+#[inline(always)]
 fn cross_motion<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
     let (w1, v1) = ([a[0], a[1], a[2]], [a[3], a[4], a[5]]);
     let (w2, v2) = ([b[0], b[1], b[2]], [b[3], b[4], b[5]]);
@@ -1084,6 +1087,7 @@ fn cross_motion<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
 }
 
 /// Spatial force cross product `(ω, v) ×* (n, f) = (ω × n + v × f, ω × f)`.
+#[inline(always)]
 fn cross_force<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
     let (w, v) = ([a[0], a[1], a[2]], [a[3], a[4], a[5]]);
     let (n, f) = ([b[0], b[1], b[2]], [b[3], b[4], b[5]]);
@@ -1101,7 +1105,7 @@ fn cross_force<S: Scalar>(a: &[S; 6], b: &[S; 6]) -> [S; 6] {
 }
 
 /// `R · v` for a constant vector.
-#[inline]
+#[inline(always)]
 fn mat_vec_c<S: Scalar>(r: &[S; 9], v: [f64; 3]) -> [S; 3] {
     [
         r[0].scale(v[0]) + r[1].scale(v[1]) + r[2].scale(v[2]),
@@ -1111,6 +1115,7 @@ fn mat_vec_c<S: Scalar>(r: &[S; 9], v: [f64; 3]) -> [S; 3] {
 }
 
 /// `A · B` for a constant `B`.
+#[inline(always)]
 fn mat_mul_c<S: Scalar>(a: &[S; 9], b: &[f64; 9]) -> [S; 9] {
     let mut o = [S::zero(); 9];
     for i in 0..3 {
@@ -1122,6 +1127,7 @@ fn mat_mul_c<S: Scalar>(a: &[S; 9], b: &[f64; 9]) -> [S; 9] {
     o
 }
 
+#[inline(always)]
 fn mat_mul<S: Scalar>(a: &[S; 9], b: &[S; 9]) -> [S; 9] {
     let mut o = [S::zero(); 9];
     for i in 0..3 {

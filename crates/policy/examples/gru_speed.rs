@@ -22,8 +22,8 @@ const WARMUP: Duration = Duration::from_millis(300);
 fn main() {
     println!("motornet-policy GRU step, f32, {STEPS} steps, best / median of {REPS} runs");
     println!(
-        "{:<36} {:>14} {:>14} {:>14}",
-        "size", "forward µs", "backward µs", "total µs/step"
+        "{:<36} {:>14} {:>14} {:>14} {:>12}",
+        "size", "forward µs", "backward µs", "total µs/step", "G FMA/s"
     );
     for (input, hidden, output, batch) in [(12, 32, 4, 32), (24, 128, 6, 64), (24, 128, 6, 32)] {
         bench(input, hidden, output, batch);
@@ -105,14 +105,21 @@ fn bench(input: usize, hidden: usize, output: usize, batch: usize) {
         summary(&mut bwd),
         summary(&mut total.clone()),
     );
+    // multiply–adds of the matrix products of one step, per batch row: forward x·W_ihᵀ,
+    // h·W_hhᵀ and h'·W_fcᵀ; backward as many again for the weight gradients and as many for
+    // the gradients of the input, the hidden state and h'
+    let per_row = 3 * hidden * (input + hidden) + hidden * output;
+    let fmas = (3 * batch * per_row) as f64;
+    let rate = fmas / (t.0 * 1e-6) / 1e9;
     println!(
-        "{:<36} {:>6.1} / {:>5.1} {:>6.1} / {:>5.1} {:>6.1} / {:>5.1}",
+        "{:<36} {:>6.1} / {:>5.1} {:>6.1} / {:>5.1} {:>6.1} / {:>5.1} {:>12.1}",
         format!("in {input} hidden {hidden} out {output} batch {batch}"),
         f.0,
         f.1,
         b.0,
         b.1,
         t.0,
-        t.1
+        t.1,
+        rate
     );
 }

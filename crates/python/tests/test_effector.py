@@ -31,7 +31,7 @@ def test_simulate_equals_cli_and_motornet(tmp_path, parity_dir, motornet_bin, na
     scenario = tmp_path / "scenario.json"
     scenario.write_text(json.dumps({k: v for k, v in fx.items() if k != "expected"}))
     result = tmp_path / "out.json"
-    subprocess.run([motornet_bin, "simulate", "--scenario", str(scenario), "-o", str(result)], check=True,
+    subprocess.run([motornet_bin, "simulate", str(scenario), "-o", str(result)], check=True,
                    capture_output=True)
     cli = json.loads(result.read_text())
     t1, b = len(fx["excitation"]) + 1, len(fx["initial_joint_state"])

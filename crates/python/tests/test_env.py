@@ -80,3 +80,12 @@ def test_env_errors():
     native.reset(2, 0)
     with pytest.raises(mn.MotornetError, match="actions"):
         native.step(np.zeros((3, 4)))
+
+
+def test_reset_from_a_given_joint_state():
+    env = MotorNetEnv(effector={"preset": "RigidTendonArm26"})
+    _, info = env.reset(seed=0, options={"joint_state": [0.5, 1.0, 0.0, 0.0]})
+    np.testing.assert_array_equal(info["joint"], [0.5, 1.0, 0.0, 0.0])
+    arm = mn.Effector.preset("RigidTendonArm26")
+    fingertip = arm.simulate(np.array([[0.5, 1.0, 0.0, 0.0]]), np.zeros((0, 1, 6)))["fingertip"][0, 0]
+    np.testing.assert_allclose(info["fingertip"][:2], fingertip, rtol=1e-12)

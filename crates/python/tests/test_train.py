@@ -1,6 +1,8 @@
 """Training, evaluation, run directories and analysis from Python."""
 import json
 import subprocess
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -81,3 +83,27 @@ def test_pca_equals_numpy():
     for k in range(3):
         assert abs(abs(p["components"][k] @ vt[k]) - 1) < 1e-8
     np.testing.assert_allclose(np.abs(p["projection"]), np.abs(xc @ vt[:2].T), rtol=1e-8, atol=1e-10)
+
+
+def test_training_releases_the_gil():
+    trainer = mn.Trainer(dict(SMALL, threads=1))
+    trainer.train(1)
+    started, done = threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        trainer.train(60)  # about 0.1 s
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    started.wait()
+    # this thread runs Python while the worker trains: a call that kept the GIL would let the
+    # loop run at most once or twice before `done`
+    ticks = 0
+    while not done.is_set():
+        ticks += 1
+        sum(range(2000))
+    worker.join()
+    assert trainer.batches_done == 61
+    assert ticks > 20, ticks

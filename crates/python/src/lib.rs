@@ -94,15 +94,14 @@ fn to_numpy<'py>(
     numpy::PyArray1::from_vec_bound(py, data).reshape(shape.to_vec())
 }
 
-/// Row-major `[n0][n1][n2]` nested vectors from flat data.
+/// Row-major `[n0][n1][n2]` nested vectors from flat data (`n0 · n1 · n2` numbers; any of
+/// the sizes may be 0).
 fn nest3(data: &[f64], shape: &[usize]) -> Vec<Vec<Vec<f64>>> {
-    let (n1, n2) = (shape[1], shape[2]);
-    data.chunks(n1 * n2.max(1))
-        .take(shape[0])
-        .map(|a| {
-            a.chunks(n2.max(1))
-                .take(n1)
-                .map(|r| r[..n2].to_vec())
+    let (n0, n1, n2) = (shape[0], shape[1], shape[2]);
+    (0..n0)
+        .map(|i| {
+            (0..n1)
+                .map(|j| data[(i * n1 + j) * n2..(i * n1 + j + 1) * n2].to_vec())
                 .collect()
         })
         .collect()

@@ -98,6 +98,16 @@ def test_errors_carry_rust_messages(motornet_bin, tmp_path):
         eff.step(np.zeros(3), np.zeros(6))
     with pytest.raises(mn.MotornetError, match="not finite"):
         eff.rollout(np.zeros(4), np.full((3, 6), np.nan))
+    with pytest.raises(mn.MotornetError):
+        eff.simulate(np.zeros((0, 4)), np.zeros((5, 0, 6)))  # an empty batch
+    with pytest.raises(mn.MotornetError, match="excitation"):
+        eff.simulate(np.zeros((1, 4)), np.full((5, 1, 6), np.nan))
+    with pytest.raises(mn.MotornetError, match="grad_states"):
+        eff.rollout_vjp(np.zeros(4), np.zeros((3, 6)), np.zeros((3, eff.state_len)))
+    with pytest.raises(mn.MotornetError, match="endpoint_load"):
+        eff.step(eff.reset(np.zeros(4)), np.zeros(6), endpoint_load=np.zeros(3))
+    with pytest.raises(mn.MotornetError, match="not an array"):
+        eff.step("abc", np.zeros(6))
     bad = tmp_path / "bad.json"
     bad.write_text('{"skeleton": 3}')
     with pytest.raises(mn.MotornetError, match="bad.json"):

@@ -17,7 +17,9 @@
 //! - the facade's program dependencies (clap, indicatif, ctrlc, motornet-plot) are optional,
 //!   behind default features `cli` and `plot`, and `cargo tree -p motornet
 //!   --no-default-features` has none of them (nor plotters); only the facade depends on
-//!   motornet-plot, and only motornet-plot on plotters.
+//!   motornet-plot, and only motornet-plot on plotters;
+//! - only motornet-python depends on PyO3 and rust-numpy, nothing depends on it, and its
+//!   `[dependencies]` are library crates (no dfdx, plots or facade), PyO3, numpy, serde_json.
 //!
 //! The `Cargo.toml` reading is deliberately small: it understands the forms this workspace uses
 //! (`name.workspace = true`, `name = "1"`, `name = { … }`, `[dependencies.name]` tables,
@@ -719,4 +721,41 @@ fn only_the_facade_depends_on_the_plots() {
             );
         }
     }
+}
+
+/// Issue 17: the Python bindings sit on top. Only motornet-python depends on PyO3 and
+/// rust-numpy, no crate depends on motornet-python, and it reaches physics, tasks and training
+/// through the library crates (no dfdx, no plots, no facade with its program).
+#[test]
+fn only_the_python_crate_depends_on_pyo3_and_nothing_on_it() {
+    let all = crates();
+    for krate in &all {
+        let deps = dependencies(&krate.manifest, Kinds::All);
+        if krate.name != "motornet-python" {
+            for forbidden in ["pyo3", "numpy", "motornet-python"] {
+                assert!(
+                    !deps.contains(forbidden),
+                    "{} depends on {forbidden}; only motornet-python (crates/python) may use \
+                     PyO3 and numpy, and nothing depends on it (see ARCHITECTURE.md, \
+                     `crates/python`)",
+                    krate.name
+                );
+            }
+        }
+    }
+    let python = &all[find(&all, "motornet-python")];
+    assert_only_dependencies(
+        python,
+        &[
+            "motornet-effector",
+            "motornet-muscle",
+            "motornet-task",
+            "motornet-train",
+            "motornet-analysis",
+            "pyo3",
+            "numpy",
+            "serde_json",
+        ],
+        "The Python package wraps the library crates' public API and computes nothing itself.",
+    );
 }

@@ -11,7 +11,7 @@
 //! directories and the dict-based conveniences; its docstrings and `docs/python.md` describe
 //! the Python API. Nothing here re-implements physics or training.
 
-use motornet_analysis::Pca;
+use motornet_analysis::{Pca, Tuned, UnitTuning};
 use motornet_effector::{presets, DynEffector, EffectorSpec, Scenario, State, Trajectory};
 use motornet_task::{Batch, Environment};
 use motornet_train::{AnyTrainer, Rollout, TrainConfig};
@@ -953,6 +953,138 @@ fn pca<'py>(
     Ok(d)
 }
 
+/// Unit tunings as a dict of `[units]` arrays: `baseline`, `b_cos`, `b_sin`,
+/// `preferred_direction_rad`, `depth`, `r2`.
+fn tuning_dict<'py>(py: Python<'py>, t: &[UnitTuning]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new_bound(py);
+    let n = t.len();
+    type Field = (&'static str, fn(&UnitTuning) -> f64);
+    let fields: [Field; 6] = [
+        ("baseline", |u| u.baseline),
+        ("b_cos", |u| u.b_cos),
+        ("b_sin", |u| u.b_sin),
+        ("preferred_direction_rad", |u| u.preferred_direction_rad),
+        ("depth", |u| u.depth),
+        ("r2", |u| u.r2),
+    ];
+    for (name, f) in fields {
+        d.set_item(name, to_numpy(py, t.iter().map(f).collect(), &[n])?)?;
+    }
+    Ok(d)
+}
+
+/// A tuning dict as [`tuning_dict`] writes it, back as unit tunings.
+fn tuning_from(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<UnitTuning>> {
+    let get = |key: &str| -> PyResult<Vec<f64>> {
+        let v = obj.get_item(key).map_err(|_| {
+            err(format!(
+                "{name}: no `{key}` (a dict as cosine_tuning returns)"
+            ))
+        })?;
+        let (data, shape) = array(&v, &format!("{name}[{key:?}]"))?;
+        if shape.len() != 1 {
+            return Err(err(format!(
+                "{name}[{key:?}] must have 1 dimension (units), got shape {shape:?}"
+            )));
+        }
+        Ok(data)
+    };
+    let cols = [
+        get("baseline")?,
+        get("b_cos")?,
+        get("b_sin")?,
+        get("preferred_direction_rad")?,
+        get("depth")?,
+        get("r2")?,
+    ];
+    let n = cols[0].len();
+    if cols.iter().any(|c| c.len() != n) {
+        return Err(err(format!("{name}: its arrays differ in length")));
+    }
+    Ok((0..n)
+        .map(|i| UnitTuning {
+            baseline: cols[0][i],
+            b_cos: cols[1][i],
+            b_sin: cols[2][i],
+            preferred_direction_rad: cols[3][i],
+            depth: cols[4][i],
+            r2: cols[5][i],
+        })
+        .collect())
+}
+
+/// Whole numbers (e.g. time steps) from an array-like of `n` entries.
+fn steps(obj: &Bound<'_, PyAny>, name: &str, n: usize) -> PyResult<Vec<usize>> {
+    vector(obj, name, n)?
+        .into_iter()
+        .map(|v| {
+            if v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
+                Ok(v as usize)
+            } else {
+                Err(err(format!(
+                    "{name}: {v} is not a step index (a whole number ≥ 0)"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Cosine tuning of each unit to reach direction around each reach's peak speed (as
+/// `motornet analyze` does): the mean of `activity` `[reaches, steps, units]` over the steps
+/// `peak_steps[b] ± half_width` of each reach, fitted as `baseline + b_cos·cos θ + b_sin·sin θ`
+/// over the reaches' `directions` `[reaches]` (rad). Returns a dict of `[units]` arrays:
+/// `baseline`, `b_cos`, `b_sin`, `preferred_direction_rad`, `depth`, `r2`.
+#[pyfunction]
+#[pyo3(signature = (activity, directions, peak_steps, half_width=5))]
+fn cosine_tuning<'py>(
+    py: Python<'py>,
+    activity: &Bound<'py, PyAny>,
+    directions: &Bound<'py, PyAny>,
+    peak_steps: &Bound<'py, PyAny>,
+    half_width: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (a, s) = array_nd(activity, "activity", 3, "reaches × steps × units")?;
+    let dirs = vector(directions, "directions", s[0])?;
+    let peaks = steps(peak_steps, "peak_steps", s[0])?;
+    let t = py
+        .allow_threads(|| {
+            motornet_analysis::cosine_tuning(&a, s[0], s[1], s[2], &dirs, &peaks, half_width)
+        })
+        .map_err(err)?;
+    tuning_dict(py, &t)
+}
+
+/// The shift of each unit's preferred direction from tuning `a` to tuning `b` (dicts as
+/// [`cosine_tuning`] returns, the same units), and the circular mean over the units tuned in
+/// both (fit R² ≥ `min_r2` and depth > `min_depth`). Returns a dict: `shift_rad`, `pd_a_rad`,
+/// `pd_b_rad` `[units]` arrays, `counted` (a `[units]` bool array), `n_counted`,
+/// `mean_shift_rad` (None when no unit counts) and `resultant_length`.
+#[pyfunction]
+#[pyo3(signature = (a, b, min_r2=0.5, min_depth=0.0))]
+fn preferred_direction_shift<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    min_r2: f64,
+    min_depth: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (ta, tb) = (tuning_from(a, "a")?, tuning_from(b, "b")?);
+    let r = motornet_analysis::preferred_direction_shift(&ta, &tb, &Tuned { min_r2, min_depth })
+        .map_err(err)?;
+    let n = r.units.len();
+    let d = PyDict::new_bound(py);
+    let col = |f: fn(&motornet_analysis::UnitShift) -> f64| r.units.iter().map(f).collect();
+    d.set_item("shift_rad", to_numpy(py, col(|u| u.shift_rad), &[n])?)?;
+    d.set_item("pd_a_rad", to_numpy(py, col(|u| u.pd_a_rad), &[n])?)?;
+    d.set_item("pd_b_rad", to_numpy(py, col(|u| u.pd_b_rad), &[n])?)?;
+    let counted: Vec<bool> = r.units.iter().map(|u| u.counted).collect();
+    d.set_item("counted", numpy::PyArray1::from_vec_bound(py, counted))?;
+    d.set_item("n_counted", r.counted)?;
+    d.set_item("mean_shift_rad", r.mean_shift_rad)?;
+    d.set_item("resultant_length", r.resultant_length)?;
+    Ok(d)
+}
+
 /// Names of the effector presets.
 #[pyfunction]
 fn preset_names() -> Vec<String> {
@@ -981,6 +1113,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Env>()?;
     m.add_class::<Trainer>()?;
     m.add_function(wrap_pyfunction!(pca, m)?)?;
+    m.add_function(wrap_pyfunction!(cosine_tuning, m)?)?;
+    m.add_function(wrap_pyfunction!(preferred_direction_shift, m)?)?;
     m.add_function(wrap_pyfunction!(preset_names, m)?)?;
     m.add_function(wrap_pyfunction!(default_config_json, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_config_json, m)?)?;

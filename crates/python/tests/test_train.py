@@ -107,3 +107,39 @@ def test_training_releases_the_gil():
     worker.join()
     assert trainer.batches_done == 61
     assert ticks > 20, ticks
+
+
+def test_cosine_tuning_recovers_planted_tuning_and_shift():
+    # 8 reaches, 20 steps, 3 units cosine-tuned to the reach direction: unit h responds
+    # base[h] + depth[h]·cos(θ − pd[h]) during the reach (any step), so the fit recovers them
+    directions = np.arange(8) * np.pi / 4
+    pd = np.array([0.3, -2.0, 2.9])
+    depth = np.array([1.0, 0.5, 2.0])
+    base = np.array([0.1, -0.2, 0.0])
+
+    def activity(pds):
+        a = base + depth * np.cos(directions[:, None] - pds[None, :])
+        return np.repeat(a[:, None, :], 20, axis=1)
+
+    peaks = np.full(8, 10)
+    t = mn.cosine_tuning(activity(pd), directions, peaks, half_width=3)
+    np.testing.assert_allclose(t["preferred_direction_rad"], pd, atol=1e-12)
+    np.testing.assert_allclose(t["depth"], depth, rtol=1e-12)
+    np.testing.assert_allclose(t["baseline"], base, atol=1e-12)
+    np.testing.assert_allclose(t["r2"], 1.0, atol=1e-12)
+    # every unit's preferred direction turned by 0.4 rad counter-clockwise
+    after = mn.cosine_tuning(activity(pd + 0.4), directions, peaks, half_width=3)
+    s = mn.preferred_direction_shift(t, after)
+    np.testing.assert_allclose(s["shift_rad"], 0.4, atol=1e-12)
+    assert s["n_counted"] == 3 and s["counted"].all()
+    assert abs(s["mean_shift_rad"] - 0.4) < 1e-12 and abs(s["resultant_length"] - 1) < 1e-12
+    # bad input: the error names it
+    with pytest.raises(mn.MotornetError, match="peak_steps"):
+        mn.cosine_tuning(activity(pd), directions, np.full(8, 2.5))
+    with pytest.raises(mn.MotornetError, match="directions"):
+        mn.cosine_tuning(activity(pd), directions[:5], peaks)
+    with pytest.raises(mn.MotornetError):
+        mn.cosine_tuning(activity(pd), directions, np.full(8, 25))
+    del after["r2"]
+    with pytest.raises(mn.MotornetError, match="r2"):
+        mn.preferred_direction_shift(t, after)

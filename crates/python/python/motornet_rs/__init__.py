@@ -12,7 +12,9 @@ from ._native import (  # noqa: F401
     Env,
     MotornetError,
     Trainer as _NativeTrainer,
+    cosine_tuning,
     pca,
+    preferred_direction_shift,
     preset_names,
 )
 from . import _native
@@ -30,6 +32,8 @@ __all__ = [
     "load_run",
     "train",
     "pca",
+    "cosine_tuning",
+    "preferred_direction_shift",
     "preset_names",
 ]
 

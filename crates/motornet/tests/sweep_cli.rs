@@ -44,6 +44,18 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().unwrap()
 }
 
+/// `motornet sweep GRID --out OUT EXTRA…`.
+fn sweep(grid: &Path, out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .arg("sweep")
+        .arg(grid)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -84,13 +96,7 @@ fn expansion_writes_every_point_with_its_values_and_config() {
          \"losses.0.weight\" = [0.5]\n",
     );
     let out = base.join("sweep");
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let o = sweep(&grid, &out, &["--dry-run"]);
     assert!(o.status.success(), "{}", text(&o));
     let s = sweep_json(&out);
     let runs = s["runs"].as_array().unwrap();
@@ -136,13 +142,7 @@ fn expansion_writes_every_point_with_its_values_and_config() {
         [(4, 20), (4, 50), (8, 20), (8, 50), (16, 20), (16, 50)]
     );
     // an existing directory is never replaced
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let o = sweep(&grid, &out, &["--dry-run"]);
     assert!(!o.status.success());
     assert!(text(&o).contains("already exists"), "{}", text(&o));
     assert_eq!(sweep_json(&out)["runs"].as_array().unwrap().len(), 6);
@@ -180,14 +180,7 @@ fn jobs_run_four_runs_and_collect_lists_them() {
     let base = tmp("jobs");
     let grid = grid_file(&base, "[grid]\nlr = [0.001, 0.003]\nseed = [0, 1]\n");
     let out = base.join("sweep");
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep(&grid, &out, &["--jobs", "2"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("2 at a time"), "{t}");
@@ -266,14 +259,7 @@ fn a_failed_run_is_reported_listed_and_re_run_alone() {
         "[grid]\nnetwork.hidden = [4, 8]\n",
     );
     let out = base.join("sweep");
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep(&grid, &out, &["--jobs", "2"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("1 of 2 runs failed"), "{t}");
@@ -339,13 +325,7 @@ fn a_stopped_run_resumes_from_its_checkpoint_as_if_never_stopped() {
     )
     .unwrap();
     let out = base.join("sweep");
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let o = sweep(&grid, &out, &["--dry-run"]);
     assert!(o.status.success(), "{}", text(&o));
     let dir = out.join("runs/0000-seed=0");
     let config = dir.join("config.json");
@@ -398,13 +378,7 @@ fn a_stopped_run_resumes_from_its_checkpoint_as_if_never_stopped() {
     assert!(dir.join("attempt-1/output.log").is_file());
     assert_eq!(losses(&dir.join("train")), expected);
     // --from-scratch only means something with --resume
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        base.join("other").to_str().unwrap(),
-        "--from-scratch",
-    ]);
+    let o = sweep(&grid, &base.join("other"), &["--from-scratch"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("give it with --resume DIR"),
@@ -420,21 +394,21 @@ fn slurm_writes_a_job_array_script() {
     let base = tmp("slurm");
     let grid = grid_file(&base, "[grid]\nlr = [0.001, 0.003]\nseed = [0, 1, 2]\n");
     let out = base.join("sweep");
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--slurm",
-        "--time",
-        "00:10:00",
-        "--cpus-per-task",
-        "2",
-        "--mem",
-        "2G",
-        "--partition",
-        "short",
-    ]);
+    let o = sweep(
+        &grid,
+        &out,
+        &[
+            "--slurm",
+            "--time",
+            "00:10:00",
+            "--cpus-per-task",
+            "2",
+            "--mem",
+            "2G",
+            "--partition",
+            "short",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let script = std::fs::read_to_string(out.join("sweep.sbatch")).unwrap();
     let dir = out.canonicalize().unwrap();
@@ -453,14 +427,7 @@ fn slurm_writes_a_job_array_script() {
     // nothing ran here
     assert!(!out.join("runs/0000-lr=0.001-seed=0/train").exists());
     // resource flags need --slurm
-    let o = run(&[
-        "sweep",
-        grid.to_str().unwrap(),
-        "--out",
-        base.join("other").to_str().unwrap(),
-        "--time",
-        "1:00",
-    ]);
+    let o = sweep(&grid, &base.join("other"), &["--time", "1:00"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&base);
 }

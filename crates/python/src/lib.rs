@@ -596,6 +596,23 @@ pub struct Env {
     batch: Option<Batch>,
 }
 
+impl Env {
+    /// `[B, w]`: what `f` reads from each episode of the batch now (`w` numbers each).
+    fn per_episode<'py>(
+        &self,
+        py: Python<'py>,
+        w: usize,
+        f: impl Fn(&motornet_task::Episode) -> &[f64],
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        let batch = self
+            .batch
+            .as_ref()
+            .ok_or_else(|| err("no episode: reset first"))?;
+        let v = batch.episodes.iter().flat_map(|e| f(e).to_vec()).collect();
+        to_numpy(py, v, &[batch.episodes.len(), w])
+    }
+}
+
 #[pymethods]
 impl Env {
     /// Build from a run config as JSON text (`"{}"`: MotorNet's tutorial).
@@ -715,47 +732,20 @@ impl Env {
 
     /// Fingertip position then velocity now, `[B, 2·space_dim]` (m, m/s).
     fn fingertip<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let batch = self
-            .batch
-            .as_ref()
-            .ok_or_else(|| err("no episode: reset first"))?;
         let w = 2 * self.inner.effector().space_dim();
-        let v = batch
-            .episodes
-            .iter()
-            .flat_map(|e| e.fingertip().to_vec())
-            .collect();
-        to_numpy(py, v, &[batch.episodes.len(), w])
+        self.per_episode(py, w, |e| e.fingertip())
     }
 
     /// The goal of the losses now, `[B, space_dim]` (m).
     fn goal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let batch = self
-            .batch
-            .as_ref()
-            .ok_or_else(|| err("no episode: reset first"))?;
         let w = self.inner.effector().space_dim();
-        let v = batch
-            .episodes
-            .iter()
-            .flat_map(|e| e.goal().to_vec())
-            .collect();
-        to_numpy(py, v, &[batch.episodes.len(), w])
+        self.per_episode(py, w, |e| e.goal())
     }
 
     /// The joint state now, `[B, 2·dof]`.
     fn joint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let batch = self
-            .batch
-            .as_ref()
-            .ok_or_else(|| err("no episode: reset first"))?;
         let w = 2 * self.inner.effector().dof();
-        let v = batch
-            .episodes
-            .iter()
-            .flat_map(|e| e.state.joint.clone())
-            .collect();
-        to_numpy(py, v, &[batch.episodes.len(), w])
+        self.per_episode(py, w, |e| &e.state.joint)
     }
 }
 

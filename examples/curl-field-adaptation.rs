@@ -23,7 +23,7 @@
 //! `adaptation.csv` (batch, phase, lateral deviation, final error).
 //!
 //! Run: `cargo run --release --example curl-field-adaptation [OUT_DIR]` (default
-//! `target/examples-out/curl-field-adaptation/`). About 80 s on a 2-core machine.
+//! `target/examples-out/curl-field-adaptation/`). About 160 s on a 2-core machine (2.1 GHz Xeon).
 
 use motornet::plot::plotters::prelude::*;
 use motornet::task::{CentreOutMode, CentreOutReach, TaskConfig};

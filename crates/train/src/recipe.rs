@@ -95,7 +95,8 @@ fn arm26_centre_out() -> TrainConfig {
 
 /// Batches of the `RigidTendonArm26` centre-out recipe: its reaches end 6 mm from the targets
 /// after 7000 (two seeds: 6.0 and 5.6 mm), 8 mm after 6000, 12 mm after 4000, 5 mm after
-/// 10000 (docs/training.md); 7000 take about 95 s on the slowest 2-core machine measured.
+/// 10000 (docs/training.md); 7000 take 80 s on a 2-core 2.1 GHz Xeon VM (107 s with its cores
+/// shared), where 10000 took up to 140 s.
 const ARM26_BATCHES: usize = 7000;
 
 /// `ReluPointMass24` on `CentreOutReach`: the same settings (measured in docs/training.md).

@@ -40,9 +40,63 @@ pub trait Real: RealField + Copy + Default + Send + Sync {
             *x = x.act_tanh();
         }
     }
+    /// An implementation detail of the networks' matrix products, not meant to be called:
+    /// covers the first columns of `c ← a · b` (or `c += a · b` when `add`) with explicit SIMD
+    /// tiles and returns how many it covered; the rest go through the generic kernel. `c` is
+    /// row-major `[m, n]` with row stride `c_rs`, `a` is `[m, k]` with strides
+    /// `(a_rs, a_cs)`, `b` is row-major `[k, n]` with row stride `b_rs`. The default covers
+    /// none; `f32` and `f64` use [`wide`]'s vectors (512-bit with AVX-512).
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn simd_tiles(
+        _c: &mut [Self],
+        _c_rs: usize,
+        _m: usize,
+        _n: usize,
+        _a: &[Self],
+        _a_rs: usize,
+        _a_cs: usize,
+        _b: &[Self],
+        _b_rs: usize,
+        _k: usize,
+        _add: bool,
+    ) -> usize {
+        0
+    }
+}
+
+/// Implements [`Real::simd_tiles`] for a type with the `wide` vector `$w` and `$v` vectors per
+/// tile row (the widest full tiles, then tiles one vector wide for what is left).
+macro_rules! simd_tiles_impl {
+    ($w:ty, $v:expr) => {
+        #[inline]
+        fn simd_tiles(
+            c: &mut [Self],
+            c_rs: usize,
+            m: usize,
+            n: usize,
+            a: &[Self],
+            a_rs: usize,
+            a_cs: usize,
+            b: &[Self],
+            b_rs: usize,
+            k: usize,
+            add: bool,
+        ) -> usize {
+            crate::linalg::simd_tiles::<Self, $w, { $v }>(
+                c, c_rs, m, n, a, a_rs, a_cs, b, b_rs, k, add,
+            )
+        }
+    };
 }
 
 impl Real for f32 {
+    // 4 × 64 tiles in 16 zmm accumulators with AVX-512; 4 × 16 in 8 ymm ones otherwise
+    #[cfg(target_feature = "avx512f")]
+    simd_tiles_impl!(wide::f32x16, 4);
+    #[cfg(not(target_feature = "avx512f"))]
+    simd_tiles_impl!(wide::f32x8, 2);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x as f32
@@ -76,6 +130,11 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    // 4 × 32 tiles in 16 zmm accumulators with AVX-512; 4 × 8 in 8 ymm ones otherwise
+    #[cfg(target_feature = "avx512f")]
+    simd_tiles_impl!(wide::f64x8, 4);
+    #[cfg(not(target_feature = "avx512f"))]
+    simd_tiles_impl!(wide::f64x4, 2);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x

@@ -548,18 +548,37 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
     }
 
     /// [`Environment::proprioception_vjp`] on a state's muscle and geometry parts
-    /// (`[M · n_states]`, `[(2 + dof) · M]`) and their gradients, wherever they are stored.
+    /// (`[M · n_states]`, `[(2 + dof) · M]`) and their gradients, wherever they are stored: on
+    /// the narrowest dual numbers that hold a muscle's inputs (its state entries, length and
+    /// velocity), since every direction costs work in each pass.
     fn proprioception_vjp_parts(
+        &self,
+        muscle_state_geometry: (&[f64], &[f64]),
+        g_prop: &[f64],
+        g_muscle_geometry: (&mut [f64], &mut [f64]),
+    ) {
+        let (a, g) = (muscle_state_geometry, g_muscle_geometry);
+        match self.effector.muscle().n_states() + 2 {
+            0..=4 => self.proprioception_vjp_n::<4>(a, g_prop, g),
+            5..=6 => self.proprioception_vjp_n::<6>(a, g_prop, g),
+            7..=8 => self.proprioception_vjp_n::<8>(a, g_prop, g),
+            _ => self.proprioception_vjp_n::<{ MAX_MUSCLE_STATES + 2 }>(a, g_prop, g),
+        }
+    }
+
+    /// [`Environment::proprioception_vjp_parts`] on dual numbers of `N ≥ n_states + 2`
+    /// directions.
+    fn proprioception_vjp_n<const N: usize>(
         &self,
         (muscle_state, geometry): (&[f64], &[f64]),
         g_prop: &[f64],
         (g_muscle, g_geometry): (&mut [f64], &mut [f64]),
     ) {
-        const N: usize = MAX_MUSCLE_STATES + 2;
-        type D = DualN<N>;
+        type D<const N: usize> = DualN<N>;
         let muscle = self.effector.muscle();
         let (m, ns) = (self.effector.n_muscles(), muscle.n_states());
-        let mut s = [D::constant(0.0); MAX_MUSCLE_STATES];
+        debug_assert!(ns + 2 <= N);
+        let mut s = [D::<N>::constant(0.0); MAX_MUSCLE_STATES];
         for i in 0..m {
             let (gl, gv) = (g_prop[i], g_prop[m + i]);
             if gl == 0.0 && gv == 0.0 {

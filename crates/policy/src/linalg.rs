@@ -314,7 +314,7 @@ vector_impl!(wide::f64x8, f64, 8);
 vector_impl!(wide::f64x4, f64, 4);
 
 /// [`Real::simd_tiles`] for `f32` and `f64`: [`tiled_gemm`]'s tiles written with explicit
-/// vectors `W`, [`TILE_ROWS`] rows by `V` vectors, then tiles one vector wide; returns the
+/// vectors `W`, `R` rows by `V` vectors, then tiles one vector wide; returns the
 /// columns covered (a multiple of `W::LANES`). Each entry of `c` is the same chain of fused
 /// multiply–adds as in [`tile`], so the same bits. Explicit vectors because the
 /// auto-vectoriser's choice depends on the CPU's tuning: on CPUs that LLVM tunes for 256-bit
@@ -322,7 +322,7 @@ vector_impl!(wide::f64x4, f64, 4);
 /// spills, at a third of the speed of these 512-bit tiles.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub(crate) fn simd_tiles<T: Real, W: Vector<T>, const V: usize>(
+pub(crate) fn simd_tiles<T: Real, W: Vector<T>, const V: usize, const R: usize>(
     c: &mut [T],
     c_rs: usize,
     m: usize,
@@ -351,20 +351,20 @@ pub(crate) fn simd_tiles<T: Real, W: Vector<T>, const V: usize>(
     };
     let mut j = 0;
     while j + V * W::LANES <= n {
-        simd_column::<T, W, V>(c, c_rs, m, &a, &b, j, add);
+        simd_column::<T, W, V, R>(c, c_rs, m, &a, &b, j, add);
         j += V * W::LANES;
     }
     while j + W::LANES <= n {
-        simd_column::<T, W, 1>(c, c_rs, m, &a, &b, j, add);
+        simd_column::<T, W, 1, R>(c, c_rs, m, &a, &b, j, add);
         j += W::LANES;
     }
     j
 }
 
-/// Columns `j..j + V·W::LANES` of every row of `c`, in tiles of [`TILE_ROWS`] rows then
-/// single rows.
+/// Columns `j..j + V·W::LANES` of every row of `c`, in tiles of `R` rows, then (for `R` above
+/// [`TILE_ROWS`]) of [`TILE_ROWS`] rows, then single rows.
 #[inline(always)]
-fn simd_column<T: Real, W: Vector<T>, const V: usize>(
+fn simd_column<T: Real, W: Vector<T>, const V: usize, const R: usize>(
     cd: &mut [T],
     rsc: usize,
     m: usize,
@@ -374,7 +374,11 @@ fn simd_column<T: Real, W: Vector<T>, const V: usize>(
     add: bool,
 ) {
     let mut i = 0;
-    while i + TILE_ROWS <= m {
+    while i + R <= m {
+        simd_tile::<T, W, R, V>(cd, rsc, a, b, i, j, add);
+        i += R;
+    }
+    while R > TILE_ROWS && i + TILE_ROWS <= m {
         simd_tile::<T, W, TILE_ROWS, V>(cd, rsc, a, b, i, j, add);
         i += TILE_ROWS;
     }
@@ -591,13 +595,13 @@ mod tests {
     }
 
     /// The tiled kernel (row-major `b` and `c`, every dimension above `SMALL_DIM`) on sizes
-    /// around its tile widths (4 rows; 64, 16, 8, 4 and single columns), with `a` row-major or
+    /// around its tile sizes (8, 4 and single rows; 64, 32, 16, 8, 4 and single columns), with `a` row-major or
     /// transposed: equal to the definition, as is the `matrixmultiply` path on the same
     /// products with `b` transposed.
     #[test]
     fn tiled_gemm_matches_the_definition_around_its_tile_sizes() {
         let val = |i: usize| ((i * 7919 % 211) as f64 - 105.0) / 50.0;
-        for m in [6, 7, 8, 9, 33] {
+        for m in [6, 7, 8, 9, 13, 33] {
             for n in [6, 7, 12, 16, 24, 31, 64, 70, 130] {
                 for k in [6, 17, 128] {
                     for beta in [0.0, 1.0, 0.5] {

@@ -66,10 +66,10 @@ pub trait Real: RealField + Copy + Default + Send + Sync {
     }
 }
 
-/// Implements [`Real::simd_tiles`] for a type with the `wide` vector `$w` and `$v` vectors per
-/// tile row (the widest full tiles, then tiles one vector wide for what is left).
+/// Implements [`Real::simd_tiles`] for a type with the `wide` vector `$w`, tiles of `$r` rows
+/// by `$v` vectors (then narrower and shorter tiles for what is left).
 macro_rules! simd_tiles_impl {
-    ($w:ty, $v:expr) => {
+    ($w:ty, $v:expr, $r:expr) => {
         #[inline]
         fn simd_tiles(
             c: &mut [Self],
@@ -84,7 +84,7 @@ macro_rules! simd_tiles_impl {
             k: usize,
             add: bool,
         ) -> usize {
-            crate::linalg::simd_tiles::<Self, $w, { $v }>(
+            crate::linalg::simd_tiles::<Self, $w, { $v }, { $r }>(
                 c, c_rs, m, n, a, a_rs, a_cs, b, b_rs, k, add,
             )
         }
@@ -92,11 +92,12 @@ macro_rules! simd_tiles_impl {
 }
 
 impl Real for f32 {
-    // 4 × 64 tiles in 16 zmm accumulators with AVX-512; 4 × 16 in 8 ymm ones otherwise
+    // 8 × 32 tiles in 16 zmm accumulators with AVX-512 (8 % faster than 4 × 64 on an Intel
+    // Xeon: half the loads of `b` per multiply–add); 4 × 16 in 8 ymm ones otherwise
     #[cfg(target_feature = "avx512f")]
-    simd_tiles_impl!(wide::f32x16, 4);
+    simd_tiles_impl!(wide::f32x16, 2, 8);
     #[cfg(not(target_feature = "avx512f"))]
-    simd_tiles_impl!(wide::f32x8, 2);
+    simd_tiles_impl!(wide::f32x8, 2, 4);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x as f32
@@ -130,11 +131,11 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
-    // 4 × 32 tiles in 16 zmm accumulators with AVX-512; 4 × 8 in 8 ymm ones otherwise
+    // 8 × 16 tiles in 16 zmm accumulators with AVX-512; 4 × 8 in 8 ymm ones otherwise
     #[cfg(target_feature = "avx512f")]
-    simd_tiles_impl!(wide::f64x8, 4);
+    simd_tiles_impl!(wide::f64x8, 2, 8);
     #[cfg(not(target_feature = "avx512f"))]
-    simd_tiles_impl!(wide::f64x4, 2);
+    simd_tiles_impl!(wide::f64x4, 2, 4);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x

@@ -595,9 +595,9 @@ mod tests {
     }
 
     /// The tiled kernel (row-major `b` and `c`, every dimension above `SMALL_DIM`) on sizes
-    /// around its tile sizes (8, 4 and single rows; 64, 32, 16, 8, 4 and single columns), with `a` row-major or
-    /// transposed: equal to the definition, as is the `matrixmultiply` path on the same
-    /// products with `b` transposed.
+    /// around its tile sizes (8, 4 and single rows; 64, 32, 16, 8, 4 and single columns), with
+    /// `a` row-major or transposed: equal to the definition, as is the `matrixmultiply` path on
+    /// the same products with `b` transposed.
     #[test]
     fn tiled_gemm_matches_the_definition_around_its_tile_sizes() {
         let val = |i: usize| ((i * 7919 % 211) as f64 - 105.0) / 50.0;

@@ -56,12 +56,14 @@ pub enum FibreIntegration {
     #[default]
     Explicit,
     /// Stable and accurate at 10 ms steps (`implicit_fibre = 1`; 0.4 % of F_max over a reach,
-    /// docs/training.md). In sub-steps of at most 2.5 ms: the activation ODE by RK4, the fibre
-    /// length by the two-stage L-stable SDIRK method of order 2 (Alexander 1977), each stage a
-    /// force equilibrium tendon − passive = active(activation, length, velocity) solved for the
-    /// velocity by at most 16 safeguarded Newton iterations (bracketed; bisection when a Newton
-    /// step leaves the bracket or moves more than half its width; stopping once converged, so
-    /// that dual numbers carry the implicit-function derivative). The musculotendon length
+    /// docs/training.md). In sub-steps of at most 3.4 ms (three per 10 ms step): the activation
+    /// ODE by RK4, the fibre length by the two-stage L-stable SDIRK method of order 2
+    /// (Alexander 1977), each stage a force equilibrium tendon − passive = active(activation,
+    /// length, velocity) solved for the velocity by at most 16 safeguarded Newton iterations
+    /// (from the last two stage velocities extrapolated linearly in time; bracketed; bisection
+    /// when a Newton step leaves the bracket or moves more than half its width; stopping once
+    /// |R| < 1e-8 F_max, so that dual numbers carry the implicit-function derivative). The
+    /// musculotendon length
     /// during the step is extrapolated from `mt_len`, `mt_vel` and the acceleration since the
     /// previous step, whose musculotendon velocity the model keeps as an eighth state
     /// (`"musculotendon velocity"`, m/s, before `"force"`). Forces are those at the end of the
@@ -75,8 +77,13 @@ pub enum FibreIntegration {
 /// converged in every lane; dual numbers then carry the implicit-function derivative).
 pub(crate) const NEWTON_ITERATIONS: usize = 16;
 
-/// Largest sub-step of [`FibreIntegration::Implicit`]'s fibre integration (s).
-pub(crate) const FIBRE_SUBSTEP: f64 = 0.0025;
+/// Largest sub-step of [`FibreIntegration::Implicit`]'s fibre integration (s): three sub-steps
+/// per 10 ms step (3.4 ms rather than 10/3 ms, which rounding could turn into four).
+pub(crate) const FIBRE_SUBSTEP: f64 = 0.0034;
+
+/// The fibre solve's convergence test: |R| below this (in F_max). Forces move by at most
+/// 3e-14 of F_max against 1e-13; 1e-6 would spoil the dual-number derivatives.
+const NEWTON_TOLERANCE: f64 = 1e-8;
 
 /// γ = 1 − 1/√2 of the two-stage, L-stable, stiffly accurate SDIRK method of order 2
 /// (Alexander 1977) that integrates the fibre length.
@@ -318,7 +325,7 @@ impl CompliantTendonHillMuscle {
             v = select(done, v, select(inside, newton, lo + half_width));
             // converged: this Newton step also made the derivative parts the implicit-function
             // derivative (the slope is exact), so further steps would change nothing
-            done = done | (inside & r.lt(S::c(1e-13)) & r.gt(S::c(-1e-13)));
+            done = done | (inside & r.lt(S::c(NEWTON_TOLERANCE)) & r.gt(S::c(-NEWTON_TOLERANCE)));
             if done.all() {
                 break;
             }
@@ -354,18 +361,29 @@ impl CompliantTendonHillMuscle {
         let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
         let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
         let mut l_mt = mt_len;
+        // first guesses: the stage velocities extrapolated linearly in time from the last two
+        // (at the first stage of the step, the stored velocity alone); the stage before the
+        // current sub-step's start is its stage 1, at `prev.0`
+        let mut prev: Option<(f64, S)> = None;
         for i in 0..n {
             let t0 = i as f64 * h;
+            let (t1, t2) = (t0 + gamma * h, t0 + h);
             // stage 1 at t0 + γh: X1 = x + γh·K1
             let a1 = self.activation_after(a, u, gamma * h);
-            let x_mt1 = mt_len_at(t0 + gamma * h).scale(k.inv_l0_ce);
-            let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, vel);
+            let x_mt1 = mt_len_at(t1).scale(k.inv_l0_ce);
+            let g1 = match prev {
+                Some((tp, vp)) => vel + (vel - vp).scale((t1 - t0) / (t0 - tp)),
+                None => vel,
+            };
+            let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
             // stage 2 at t0 + h: X2 = x + (1 − γ)h·K1 + γh·K2, and x(t0 + h) = X2
             a = self.activation_after(a1, u, (1.0 - gamma) * h);
-            l_mt = mt_len_at(t0 + h);
+            l_mt = mt_len_at(t2);
             let x_mt2 = l_mt.scale(k.inv_l0_ce);
             let base = x + k1.scale((1.0 - gamma) * h);
-            vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, k1);
+            let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
+            vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
+            prev = Some((t1, k1));
             x = base + vel.scale(gamma * h);
         }
         let len = x.scale(k.l0_ce);

@@ -19,6 +19,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=benches/compare/common.sh
+source "$root/benches/compare/common.sh"
 batches="${BATCHES:-60}"
 reps="${REPS:-3}"
 threads="${THREADS:-2}"
@@ -34,15 +36,9 @@ if ((batches < 3)); then
     exit 1
 fi
 
-cargo build --release -p motornet
-bin="$root/target/release/motornet"
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+build_and_tmp
 
 names=("RigidTendonArm26" "CompliantTendonArm26")
-
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 for ((r = 1; r <= reps; r++)); do
     for i in "${!names[@]}"; do

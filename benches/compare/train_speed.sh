@@ -29,6 +29,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=benches/compare/common.sh
+source "$root/benches/compare/common.sh"
 py="${MOTORNET_PY:-/tmp/mnenv/bin/python}"
 mn_batches="${MN_BATCHES:-8}"
 reps="${REPS:-3}"
@@ -43,11 +45,7 @@ if ! [[ "$reps" =~ ^[1-9][0-9]*$ ]]; then
     exit 1
 fi
 
-cargo build --release -p motornet
-bin="$root/target/release/motornet"
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+build_and_tmp
 
 names=(
     "ReluPointMass24"
@@ -61,8 +59,6 @@ args=(
     "--effector RigidTendonArm26 --muscle RigidTendonHillMuscle --hidden 128 --batch-size 64 --batches 60"
     "--effector ReluPointMass24 --network lstm --hidden 32 --batches 200"
 )
-
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # run_ours REP: every workload once, appending its median batch time (log.csv, after 2
 # warm-up batches) to $tmp/spb-<index>

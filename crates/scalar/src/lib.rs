@@ -479,6 +479,18 @@ mod tests {
     }
 
     #[test]
+    fn dual_n_variables_are_identity_rows() {
+        for i in 0..12 {
+            let x = DualN::<10>::variable(2.5, i);
+            assert_eq!(x.re, 2.5);
+            for (j, &e) in x.eps.iter().enumerate() {
+                assert_eq!(e, if i == j { 1.0 } else { 0.0 }, "variable {i}, direction {j}");
+            }
+            assert_eq!(DualN::<10>::unit(i), x.eps);
+        }
+    }
+
+    #[test]
     fn dual_n_matches_dual64_direction_by_direction() {
         let f = |x: DualN<3>, y: DualN<3>, z: DualN<3>| {
             branchy(x) * poly(y) / (z.exp() + z.tanh()) - (x * y).sqrt() + z.powi(3)

@@ -109,7 +109,7 @@ fn vjp_passes<const N: usize, P: Part>(
             }
         }
         for (k, xi) in d.x[start..end].iter_mut().enumerate() {
-            xi.eps[k] = 1.0;
+            xi.eps = DualN::unit(k);
         }
         part.eval(&d.x, &mut d.y);
         let mut sum = [0.0; N];
@@ -215,10 +215,8 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             }
             let x = &mut d.x[m * k..(m + 1) * k];
             for (i, xi) in x.iter_mut().enumerate() {
-                xi.eps = [0.0; N];
-                if (start..end).contains(&i) {
-                    xi.eps[i - start] = 1.0;
-                }
+                // (a whole row of the identity, or zeros: see `DualN::unit`)
+                xi.eps = DualN::unit(i.wrapping_sub(start));
             }
             let x = &d.x[m * k..(m + 1) * k];
             let st = &mut d.st;

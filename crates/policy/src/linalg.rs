@@ -312,17 +312,20 @@ vector_impl!(wide::f32x16, f32, 16);
 vector_impl!(wide::f32x8, f32, 8);
 vector_impl!(wide::f64x8, f64, 8);
 vector_impl!(wide::f64x4, f64, 4);
+vector_impl!(wide::f32x4, f32, 4);
+vector_impl!(wide::f64x2, f64, 2);
 
 /// [`Real::simd_tiles`] for `f32` and `f64`: [`tiled_gemm`]'s tiles written with explicit
-/// vectors `W`, `R` rows by `V` vectors, then tiles one vector wide; returns the
-/// columns covered (a multiple of `W::LANES`). Each entry of `c` is the same chain of fused
+/// vectors `W`, `R` rows by `V` vectors, then tiles one vector wide, then (for the columns
+/// left, the 8 of a 24-wide `f32` product) tiles one vector `H` of half the width wide;
+/// returns the columns covered (a multiple of `H::LANES`). Each entry of `c` is the same chain of fused
 /// multiply–adds as in [`tile`], so the same bits. Explicit vectors because the
 /// auto-vectoriser's choice depends on the CPU's tuning: on CPUs that LLVM tunes for 256-bit
 /// vectors (Intel's with AVX-512), [`tile`]'s 4 × 64 `f32` tile takes 32 ymm accumulators and
 /// spills, at a third of the speed of these 512-bit tiles.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub(crate) fn simd_tiles<T: Real, W: Vector<T>, const V: usize, const R: usize>(
+pub(crate) fn simd_tiles<T: Real, W: Vector<T>, H: Vector<T>, const V: usize, const R: usize>(
     c: &mut [T],
     c_rs: usize,
     m: usize,
@@ -357,6 +360,10 @@ pub(crate) fn simd_tiles<T: Real, W: Vector<T>, const V: usize, const R: usize>(
     while j + W::LANES <= n {
         simd_column::<T, W, 1, R>(c, c_rs, m, &a, &b, j, add);
         j += W::LANES;
+    }
+    if j + H::LANES <= n {
+        simd_column::<T, H, 1, R>(c, c_rs, m, &a, &b, j, add);
+        j += H::LANES;
     }
     j
 }
@@ -679,7 +686,13 @@ mod tests {
     fn f32_simd_tiles_equal_the_scalar_fused_chain_bit_for_bit() {
         let val = |i: usize| ((i * 7919 % 211) as f32 - 105.0) / 50.0;
         // every dimension above SMALL_DIM, so that the tiled kernel takes them
-        for (m, n, k) in [(9, 130, 17), (6, 64, 33), (7, 80, 8), (13, 200, 40)] {
+        for (m, n, k) in [
+            (9, 130, 17),
+            (6, 64, 33),
+            (7, 80, 8),
+            (13, 200, 40),
+            (17, 24, 30),
+        ] {
             for beta in [0.0f32, 1.0] {
                 let a: Vec<f32> = (0..m * k).map(val).collect();
                 let b: Vec<f32> = (0..k * n).map(|i| val(i + 13)).collect();

@@ -67,9 +67,10 @@ pub trait Real: RealField + Copy + Default + Send + Sync {
 }
 
 /// Implements [`Real::simd_tiles`] for a type with the `wide` vector `$w`, tiles of `$r` rows
-/// by `$v` vectors (then narrower and shorter tiles for what is left).
+/// by `$v` vectors (then narrower and shorter tiles for what is left), and the columns left
+/// over from those in vectors `$half` of half the width.
 macro_rules! simd_tiles_impl {
-    ($w:ty, $v:expr, $r:expr) => {
+    ($w:ty, $half:ty, $v:expr, $r:expr) => {
         #[inline]
         fn simd_tiles(
             c: &mut [Self],
@@ -84,7 +85,7 @@ macro_rules! simd_tiles_impl {
             k: usize,
             add: bool,
         ) -> usize {
-            crate::linalg::simd_tiles::<Self, $w, { $v }, { $r }>(
+            crate::linalg::simd_tiles::<Self, $w, $half, { $v }, { $r }>(
                 c, c_rs, m, n, a, a_rs, a_cs, b, b_rs, k, add,
             )
         }
@@ -95,9 +96,9 @@ impl Real for f32 {
     // 8 × 32 tiles in 16 zmm accumulators with AVX-512 (8 % faster than 4 × 64 on an Intel
     // Xeon: half the loads of `b` per multiply–add); 4 × 16 in 8 ymm ones otherwise
     #[cfg(target_feature = "avx512f")]
-    simd_tiles_impl!(wide::f32x16, 2, 8);
+    simd_tiles_impl!(wide::f32x16, wide::f32x8, 2, 8);
     #[cfg(not(target_feature = "avx512f"))]
-    simd_tiles_impl!(wide::f32x8, 2, 4);
+    simd_tiles_impl!(wide::f32x8, wide::f32x4, 2, 4);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x as f32
@@ -133,9 +134,9 @@ impl Real for f32 {
 impl Real for f64 {
     // 8 × 16 tiles in 16 zmm accumulators with AVX-512; 4 × 8 in 8 ymm ones otherwise
     #[cfg(target_feature = "avx512f")]
-    simd_tiles_impl!(wide::f64x8, 2, 8);
+    simd_tiles_impl!(wide::f64x8, wide::f64x4, 2, 8);
     #[cfg(not(target_feature = "avx512f"))]
-    simd_tiles_impl!(wide::f64x4, 2, 4);
+    simd_tiles_impl!(wide::f64x4, wide::f64x2, 2, 4);
     #[inline(always)]
     fn c(x: f64) -> Self {
         x

@@ -484,7 +484,11 @@ mod tests {
             let x = DualN::<10>::variable(2.5, i);
             assert_eq!(x.re, 2.5);
             for (j, &e) in x.eps.iter().enumerate() {
-                assert_eq!(e, if i == j { 1.0 } else { 0.0 }, "variable {i}, direction {j}");
+                assert_eq!(
+                    e,
+                    if i == j { 1.0 } else { 0.0 },
+                    "variable {i}, direction {j}"
+                );
             }
             assert_eq!(DualN::<10>::unit(i), x.eps);
         }

@@ -190,7 +190,8 @@ impl Gru {
 /// What [`Gru::forward_step`](Policy::forward_step) records of one step for
 /// [`Gru::backward_step`](Policy::backward_step): copies of the inputs and outputs, and each
 /// layer's gate values. Keep one per time step for backpropagation through time. Made by
-/// [`Policy::new_cache`] for a fixed batch size `B`; holds `B·(in + 6·L·H + out)` numbers.
+/// [`Policy::new_cache`] for a fixed batch size `B`; holds `B·(in + 6·L·H + out + out₈)`
+/// numbers, `out₈` being `out` rounded up to a multiple of 8.
 #[derive(Clone, Debug)]
 pub struct GruCache<T> {
     dims: [usize; 4],
@@ -207,6 +208,8 @@ pub struct GruCache<T> {
     h_new: Vec<T>,
     /// `[B, output]`: the readout after the sigmoid.
     u: Vec<T>,
+    /// `[B, out₈]`: scratch for the readout's product with the padded `W_fcᵀ` of `prepared`.
+    readout: Vec<T>,
     /// The transposed weights of [`Policy::prepare_caches`], shared by the caches it prepared.
     prepared: Option<Arc<Transposed<T>>>,
 }
@@ -221,6 +224,15 @@ struct Transposed<T> {
     sample: Vec<(usize, T)>,
     /// Per layer, `W_ihᵀ [in_l, 3H]` and `W_hhᵀ [H, 3H]`, row-major.
     layers: Vec<(Vec<T>, Vec<T>)>,
+    /// `W_fcᵀ [H, out₈]`, row-major, its columns past `out` zero: the readout's product then
+    /// runs in whole SIMD vectors (as `[H, out]`, its few columns went through scalar chains,
+    /// a tenth of the speed of the other products).
+    fc: Vec<T>,
+}
+
+/// `out` rounded up to a multiple of 8: the width of the readout's padded product.
+fn padded(out: usize) -> usize {
+    out.div_ceil(8) * 8
 }
 
 impl<T: Real> Transposed<T> {
@@ -248,6 +260,13 @@ impl<T: Real> Transposed<T> {
                 )
             })
             .collect();
+        let (nout, npad) = (gru.config.output, padded(gru.config.output));
+        let mut fc = vec![T::zero(); nh * npad];
+        for (o, row) in params[gru.fc_w..][..nout * nh].chunks_exact(nh).enumerate() {
+            for (k, &v) in row.iter().enumerate() {
+                fc[k * npad + o] = v;
+            }
+        }
         let n = params.len();
         let sample = (0..Self::SAMPLE)
             .map(|s| {
@@ -259,6 +278,7 @@ impl<T: Real> Transposed<T> {
             buffer: (params.as_ptr() as usize, n),
             sample,
             layers,
+            fc,
         }
     }
 
@@ -356,6 +376,7 @@ impl Policy for Gru {
             hn: vec![z; nl * batch * nh],
             h_new: vec![z; batch * nl * nh],
             u: vec![z; batch * nout],
+            readout: vec![z; batch * padded(nout)],
             prepared: None,
         }
     }
@@ -473,12 +494,31 @@ impl Policy for Gru {
         // u[B, out] = σ(h'_{L−1}[B, H] · W_fcᵀ + b_fc)
         let fc_w = &params[self.fc_w..][..nout * nh];
         let fc_b = &params[self.fc_b..][..nout];
-        gemm(
-            rm_mut(u, b, nout, nout),
-            rm(&h_new[(nl - 1) * nh..], b, nh, hid),
-            rm_t(fc_w, nh, nout, nh),
-            T::zero(),
-        );
+        let last = rm(&h_new[(nl - 1) * nh..], b, nh, hid);
+        match &prepared {
+            Some(p) => {
+                // into `[B, out₈]` with the padded `W_fcᵀ`, then its first `out` columns
+                let npad = padded(nout);
+                gemm(
+                    rm_mut(&mut cache.readout, b, npad, npad),
+                    last,
+                    rm(&p.fc, nh, npad, npad),
+                    T::zero(),
+                );
+                for (row, padded_row) in u
+                    .chunks_exact_mut(nout)
+                    .zip(cache.readout.chunks_exact(npad))
+                {
+                    row.copy_from_slice(&padded_row[..nout]);
+                }
+            }
+            None => gemm(
+                rm_mut(u, b, nout, nout),
+                last,
+                rm_t(fc_w, nh, nout, nh),
+                T::zero(),
+            ),
+        }
         for row in u.chunks_exact_mut(nout) {
             for (v, &bias) in row.iter_mut().zip(fc_b) {
                 *v += bias;

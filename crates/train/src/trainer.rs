@@ -987,9 +987,9 @@ pub fn batch_memory_bytes<K: Skeleton, M: MuscleModel, G: Geometry, P: Policy>(
     let out = policy.output_size() as f64;
     // per element and step: the state and its gradient, the losses' view of the episode and
     // its gradient (f64); the observation, hidden state and the network's cache (f32, a GRU's
-    // is about 6 hidden states); a few hundred bytes of buffer headers
+    // is about 6 hidden states and 2 to 3 outputs); a few hundred bytes of buffer headers
     let per_step = 8.0 * (2.0 * state + 2.0 * (hid + 3.0 * d + 4.0 * m + 2.0 * dof + state))
-        + 4.0 * (2.0 * obs + 8.0 * hid + 2.0 * out)
+        + 4.0 * (2.0 * obs + 8.0 * hid + 3.0 * out + 8.0)
         + 256.0;
     per_step * (env.steps() as f64 + 1.0) * batch as f64
 }

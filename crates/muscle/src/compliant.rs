@@ -363,16 +363,17 @@ impl CompliantTendonHillMuscle {
         let mut l_mt = mt_len;
         // first guesses: the stage velocities extrapolated linearly in time from the last two
         // (at the first stage of the step, the stored velocity alone); the stage before the
-        // current sub-step's start is its stage 1, at `prev.0`
-        let mut prev: Option<(f64, S)> = None;
+        // current sub-step's start is the previous sub-step's stage 1, `prev_k1`
+        let stage1_time = |i: usize| i as f64 * h + gamma * h;
+        let mut prev_k1: Option<S> = None;
         for i in 0..n {
             let t0 = i as f64 * h;
             let (t1, t2) = (t0 + gamma * h, t0 + h);
             // stage 1 at t0 + γh: X1 = x + γh·K1
             let a1 = self.activation_after(a, u, gamma * h);
             let x_mt1 = mt_len_at(t1).scale(k.inv_l0_ce);
-            let g1 = match prev {
-                Some((tp, vp)) => vel + (vel - vp).scale((t1 - t0) / (t0 - tp)),
+            let g1 = match prev_k1 {
+                Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
                 None => vel,
             };
             let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
@@ -383,7 +384,7 @@ impl CompliantTendonHillMuscle {
             let base = x + k1.scale((1.0 - gamma) * h);
             let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
             vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
-            prev = Some((t1, k1));
+            prev_k1 = Some(k1);
             x = base + vel.scale(gamma * h);
         }
         let len = x.scale(k.l0_ce);

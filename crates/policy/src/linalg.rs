@@ -318,8 +318,8 @@ vector_impl!(wide::f64x2, f64, 2);
 /// [`Real::simd_tiles`] for `f32` and `f64`: [`tiled_gemm`]'s tiles written with explicit
 /// vectors `W`, `R` rows by `V` vectors, then tiles one vector wide, then (for the columns
 /// left, the 8 of a 24-wide `f32` product) tiles one vector `H` of half the width wide;
-/// returns the columns covered (a multiple of `H::LANES`). Each entry of `c` is the same chain of fused
-/// multiply–adds as in [`tile`], so the same bits. Explicit vectors because the
+/// returns the columns covered (a multiple of `H::LANES`). Each entry of `c` is the same
+/// chain of fused multiply–adds as in [`tile`], so the same bits. Explicit vectors because the
 /// auto-vectoriser's choice depends on the CPU's tuning: on CPUs that LLVM tunes for 256-bit
 /// vectors (Intel's with AVX-512), [`tile`]'s 4 × 64 `f32` tile takes 32 ymm accumulators and
 /// spills, at a third of the speed of these 512-bit tiles.

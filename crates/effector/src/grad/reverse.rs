@@ -215,8 +215,8 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             }
             let x = &mut d.x[m * k..(m + 1) * k];
             for (i, xi) in x.iter_mut().enumerate() {
-                // (a whole row of the identity, or zeros: see `DualN::unit`)
-                xi.eps = DualN::unit(i.wrapping_sub(start));
+                // a whole row of the identity, or zeros (see `DualN::unit`)
+                xi.eps = i.checked_sub(start).map_or([0.0; N], DualN::unit);
             }
             let x = &d.x[m * k..(m + 1) * k];
             let st = &mut d.st;

@@ -443,17 +443,14 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     fn advance<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
         let (dof, n_m) = (self.dof(), self.n_muscles());
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
-        for m in 0..n_m {
-            self.muscle.integrate(
-                m,
-                h,
-                &k.muscle[m * nd..(m + 1) * nd],
-                &from.muscle[m * ns..(m + 1) * ns],
-                from.geometry[m],
-                from.geometry[n_m + m],
-                &mut to.muscle[m * ns..(m + 1) * ns],
-            );
-        }
+        self.muscle.integrate_all(
+            h,
+            &k.muscle[..n_m * nd],
+            &from.muscle[..n_m * ns],
+            &from.geometry[..n_m],
+            &from.geometry[n_m..2 * n_m],
+            &mut to.muscle[..n_m * ns],
+        );
         let (q, qd) = from.joint.split_at(dof);
         let (q_new, qd_new) = to.joint.split_at_mut(dof);
         self.options

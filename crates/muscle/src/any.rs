@@ -254,4 +254,16 @@ impl MuscleModel for AnyMuscle {
     ) {
         dispatch!(self, m => m.integrate(i, dt, derivative, state, mt_len, mt_vel, new_state))
     }
+    #[inline(always)]
+    fn integrate_all<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+    ) {
+        dispatch!(self, m => m.integrate_all(dt, derivative, state, mt_len, mt_vel, new_state))
+    }
 }

@@ -7,7 +7,7 @@ use crate::{
     ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
-use motornet_scalar::{select, Mask, Scalar};
+use motornet_scalar::{select, Lanes, Mask, Scalar};
 
 /// Hill-type muscle of Kistemaker, Wong & Gribble (2010) with a compliant (elastic) tendon.
 ///
@@ -42,6 +42,8 @@ pub struct CompliantTendonHillMuscle {
     activation: ActivationDynamics,
     params: Vec<HillParams>,
     k: Vec<HillConstants>,
+    /// The implicit fibre step's constants of each muscle.
+    fk: Vec<FibreConsts<f64>>,
     fibre: FibreIntegration,
 }
 
@@ -125,6 +127,7 @@ impl CompliantTendonHillMuscle {
         Ok(Self {
             activation,
             params: muscles,
+            fk: k.iter().map(FibreConsts::new).collect(),
             k,
             fibre: FibreIntegration::Explicit,
         })
@@ -209,8 +212,8 @@ impl CompliantTendonHillMuscle {
     /// v ≤ −13 and R ≤ 0 where the tendon is slack and v ≥ 0 (see [`Self::solve_fibre`]).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn residual<S: Scalar>(
-        k: &HillConstants,
+    fn residual<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
         a: S,
         b: S,
         x: S,
@@ -221,20 +224,15 @@ impl CompliantTendonHillMuscle {
         let c = S::c;
         let zero = S::zero();
         // tendon: strain e = (l_mt − l − l0_se) / l0_se, de/dx = −l0_ce / l0_se
-        let lt = k.l0_ce * k.inv_l0_se;
-        let e = (x_mt - x).scale(lt).shift(-1.0);
+        let e = k.lt.mul(x_mt - x).shift(-1.0);
         let e_c = e.clamp_min(zero);
         let fse_raw = c(K_SE) * e_c * e_c;
         let fse = fse_raw.clamp_max(S::one());
-        let dfse = select(
-            e.gt(zero) & fse_raw.lt(S::one()),
-            e.scale(-2.0 * K_SE * lt),
-            zero,
-        );
+        let dfse = select(e.gt(zero) & fse_raw.lt(S::one()), k.dfse.mul(e), zero);
         // passive fibre
-        let m = x.shift(-k.l0_pe * k.inv_l0_ce).clamp_min(zero);
-        let fpe = c(k.k_pe) * m * m;
-        let dfpe = m.scale(2.0 * k.k_pe);
+        let m = k.neg_pe_n.add(x).clamp_min(zero);
+        let fpe = k.k_pe.val() * m * m;
+        let dfpe = k.two_k_pe.mul(m);
         let g_raw = fse - fpe;
         let g = g_raw.clamp_min(zero);
         let dg = select(g_raw.gt(zero), dfse - dfpe, zero);
@@ -293,12 +291,19 @@ impl CompliantTendonHillMuscle {
     /// larger of `base` and the length where the tendon goes slack, the tendon pulls nothing
     /// and the velocity is ≥ 0, so the active force is ≥ 0 and R(hi) ≤ 0.
     #[allow(clippy::too_many_arguments)]
-    fn solve_fibre<S: Scalar>(k: &HillConstants, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S {
+    fn solve_fibre<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        base: S,
+        tau: f64,
+        x_mt: S,
+        guess: S,
+    ) -> S {
         // the unknown is the velocity v (x = base + tau·v), so that f32 keeps its precision
         let inv_tau = 1.0 / tau;
         let b = b_rel_st(a);
         let mut lo = S::c(-13.0);
-        let slack = (x_mt.shift(-k.l0_se * k.inv_l0_ce) - base).scale(inv_tau);
+        let slack = (k.neg_se_n.add(x_mt) - base).scale(inv_tau);
         let hi = slack.clamp_min(S::zero());
         // and at v = 1000.5 the active force is > 1 ≥ the tendon's
         let mut hi = hi.clamp_max(S::c(1000.5));
@@ -333,7 +338,8 @@ impl CompliantTendonHillMuscle {
         v
     }
 
-    /// [`FibreIntegration::Implicit`]'s step (see there); `derivative[1]` is the excitation.
+    /// [`FibreIntegration::Implicit`]'s step (see there) of muscle `m`; `derivative[1]` is the
+    /// excitation.
     #[allow(clippy::too_many_arguments)]
     fn integrate_implicit<S: Scalar>(
         &self,
@@ -345,17 +351,42 @@ impl CompliantTendonHillMuscle {
         mt_vel: S,
         new_state: &mut [S],
     ) {
-        let k = &self.k[m];
+        let io = StepIo {
+            derivative,
+            state,
+            mt_len,
+            mt_vel,
+        };
+        self.fibre_step(&self.fk[m], dt, io, new_state, Stages::Extrapolate);
+    }
+
+    /// [`FibreIntegration::Implicit`]'s step with the constants `k` of one muscle, or of one
+    /// muscle per lane. `stages` chooses the first guesses of the stage solves and may record
+    /// the solved stage velocities (normalised, in solve order: stages 1 and 2 of each sub-step).
+    fn fibre_step<S: Scalar, C: Coef<S>>(
+        &self,
+        k: &FibreConsts<C>,
+        dt: f64,
+        io: StepIo<'_, S>,
+        new_state: &mut [S],
+        mut stages: Stages<'_, S>,
+    ) {
+        let StepIo {
+            derivative,
+            state,
+            mt_len,
+            mt_vel,
+        } = io;
         let c = S::c;
         let dt = dt.max(1e-9);
         let u = self.activation.clip(derivative[1]);
-        let n = (dt / FIBRE_SUBSTEP).ceil().max(1.0) as usize;
+        let n = fibre_substeps(dt);
         let h = dt / n as f64;
         let gamma = SDIRK2_GAMMA;
         let mut a = self.activation.clip(state[0]);
-        let mut x = state[1].scale(k.inv_l0_ce);
+        let mut x = k.inv_l0_ce.mul(state[1]);
         // the previous step's velocity (normalised) is the first guess
-        let mut vel = state[2].scale(k.inv_vmax);
+        let mut vel = k.inv_vmax.mul(state[2]);
         // the musculotendon length during the step, extrapolated from its length, velocity and
         // the acceleration seen since the previous step: l(t) = l + t·v + t²·acc/2
         let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
@@ -371,35 +402,315 @@ impl CompliantTendonHillMuscle {
             let (t1, t2) = (t0 + gamma * h, t0 + h);
             // stage 1 at t0 + γh: X1 = x + γh·K1
             let a1 = self.activation_after(a, u, gamma * h);
-            let x_mt1 = mt_len_at(t1).scale(k.inv_l0_ce);
+            let x_mt1 = k.inv_l0_ce.mul(mt_len_at(t1));
             let g1 = match prev_k1 {
                 Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
                 None => vel,
             };
+            let g1 = stages.guess(2 * i, g1);
             let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
+            stages.record(2 * i, k1);
             // stage 2 at t0 + h: X2 = x + (1 − γ)h·K1 + γh·K2, and x(t0 + h) = X2
             a = self.activation_after(a1, u, (1.0 - gamma) * h);
             l_mt = mt_len_at(t2);
-            let x_mt2 = l_mt.scale(k.inv_l0_ce);
+            let x_mt2 = k.inv_l0_ce.mul(l_mt);
             let base = x + k1.scale((1.0 - gamma) * h);
             let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
+            let g2 = stages.guess(2 * i + 1, g2);
             vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
+            stages.record(2 * i + 1, vel);
             prev_k1 = Some(k1);
             x = base + vel.scale(gamma * h);
         }
-        let len = x.scale(k.l0_ce);
-        let tendon_strain = ((l_mt - len).shift(-k.l0_se).scale(k.inv_l0_se)).clamp_min(S::zero());
-        let muscle_strain = (len.shift(-k.l0_pe).scale(k.inv_l0_ce)).clamp_min(S::zero());
+        let len = k.l0_ce.mul(x);
+        let tendon_strain = k
+            .inv_l0_se
+            .mul(k.neg_l0_se.add(l_mt - len))
+            .clamp_min(S::zero());
+        let muscle_strain = k.inv_l0_ce.mul(k.neg_l0_pe.add(len)).clamp_min(S::zero());
         let flse = (c(K_SE) * tendon_strain * tendon_strain).clamp_max(S::one());
-        let flpe = c(k.k_pe) * muscle_strain * muscle_strain;
+        let flpe = k.k_pe.val() * muscle_strain * muscle_strain;
         new_state[0] = a;
         new_state[1] = len;
-        new_state[2] = vel.scale(k.vmax);
+        new_state[2] = k.vmax.mul(vel);
         new_state[3] = flpe;
         new_state[4] = flse;
         new_state[5] = (flse - flpe).clamp_min(S::zero());
         new_state[6] = mt_vel;
-        new_state[7] = flse.scale(k.f_max);
+        new_state[7] = k.f_max.mul(flse);
+    }
+}
+
+/// Sub-steps of [`FibreIntegration::Implicit`]'s fibre integration in a step of `dt` (s).
+fn fibre_substeps(dt: f64) -> usize {
+    (dt.max(1e-9) / FIBRE_SUBSTEP).ceil().max(1.0) as usize
+}
+
+/// The inputs of one muscle's step (or of one muscle per lane): `derivative` and `state` as in
+/// [`MuscleModel::integrate`], the musculotendon length (m) and velocity (m/s).
+#[derive(Clone, Copy)]
+struct StepIo<'a, S> {
+    derivative: &'a [S],
+    state: &'a [S],
+    mt_len: S,
+    mt_vel: S,
+}
+
+/// First guesses of the implicit step's stage solves, and where to record their solutions.
+enum Stages<'a, S> {
+    /// Extrapolated from the previous stages (see [`FibreIntegration::Implicit`]).
+    Extrapolate,
+    /// Extrapolated, and each stage's solved velocity written to `[stage]`.
+    Record(&'a mut [S]),
+    /// `[stage]` is the first guess: the solutions of the same step computed before (in `f64`
+    /// lanes), so that each solve converges at its first iteration and only that iteration's
+    /// Newton step, which carries the implicit-function derivative, runs on dual numbers.
+    Replay(&'a [f64]),
+}
+
+impl<S: Scalar> Stages<'_, S> {
+    #[inline(always)]
+    fn guess(&self, stage: usize, extrapolated: S) -> S {
+        match self {
+            Stages::Replay(v) => S::c(v[stage]),
+            _ => extrapolated,
+        }
+    }
+    #[inline(always)]
+    fn record(&mut self, stage: usize, v: S) {
+        if let Stages::Record(out) = self {
+            out[stage] = v;
+        }
+    }
+}
+
+/// A per-muscle constant of the implicit fibre step: the same `f64` in every lane, or one value
+/// per lane ([`PerLane`], muscles solved side by side in SIMD lanes). Both compute each lane
+/// with the same operations, so a lane gives the bits the single muscle does.
+trait Coef<S: Scalar>: Copy {
+    /// `k · x`.
+    fn mul(self, x: S) -> S;
+    /// `x + k`.
+    fn add(self, x: S) -> S;
+    /// `k`.
+    fn val(self) -> S;
+}
+
+impl<S: Scalar> Coef<S> for f64 {
+    #[inline(always)]
+    fn mul(self, x: S) -> S {
+        x.scale(self)
+    }
+    #[inline(always)]
+    fn add(self, x: S) -> S {
+        x.shift(self)
+    }
+    #[inline(always)]
+    fn val(self) -> S {
+        S::c(self)
+    }
+}
+
+/// One constant per lane (see [`Coef`]).
+#[derive(Clone, Copy)]
+struct PerLane<S>(S);
+
+impl<S: Scalar> Coef<S> for PerLane<S> {
+    #[inline(always)]
+    fn mul(self, x: S) -> S {
+        x * self.0
+    }
+    #[inline(always)]
+    fn add(self, x: S) -> S {
+        x + self.0
+    }
+    #[inline(always)]
+    fn val(self) -> S {
+        self.0
+    }
+}
+
+/// The constants of one muscle's implicit fibre step (`C = f64`), or of one muscle per lane,
+/// derived once from [`HillConstants`] so that both forms use the same `f64` values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FibreConsts<C> {
+    /// l0_ce / l0_se: tendon strain per optimal length.
+    lt: C,
+    /// −2·k_se·l0_ce/l0_se: d(tendon force)/d(fibre length) per unit strain.
+    dfse: C,
+    /// −l0_pe / l0_ce: the passive fibre's slack length, negated, in optimal lengths.
+    neg_pe_n: C,
+    /// −l0_se / l0_ce: the tendon's slack length, negated, in optimal lengths.
+    neg_se_n: C,
+    k_pe: C,
+    two_k_pe: C,
+    l0_ce: C,
+    inv_l0_ce: C,
+    neg_l0_se: C,
+    inv_l0_se: C,
+    neg_l0_pe: C,
+    vmax: C,
+    inv_vmax: C,
+    f_max: C,
+}
+
+impl FibreConsts<f64> {
+    fn new(k: &HillConstants) -> Self {
+        let lt = k.l0_ce * k.inv_l0_se;
+        Self {
+            lt,
+            dfse: -2.0 * K_SE * lt,
+            neg_pe_n: -k.l0_pe * k.inv_l0_ce,
+            neg_se_n: -k.l0_se * k.inv_l0_ce,
+            k_pe: k.k_pe,
+            two_k_pe: 2.0 * k.k_pe,
+            l0_ce: k.l0_ce,
+            inv_l0_ce: k.inv_l0_ce,
+            neg_l0_se: -k.l0_se,
+            inv_l0_se: k.inv_l0_se,
+            neg_l0_pe: -k.l0_pe,
+            vmax: k.vmax,
+            inv_vmax: k.inv_vmax,
+            f_max: k.f_max,
+        }
+    }
+}
+
+/// Muscles of one effector that [`FibreIntegration::Implicit`] advances side by side in `f64`
+/// SIMD lanes ([`MuscleModel::integrate_all`]).
+const FIBRE_LANES: usize = 8;
+
+/// `f64` lanes of the side-by-side implicit step.
+type FibreLanes = Lanes<f64, FIBRE_LANES>;
+
+/// Most stage solves per step whose lanes solutions dual numbers replay: 8 sub-steps (steps of
+/// up to 27 ms). Longer steps solve on dual numbers from extrapolated guesses.
+const MAX_REPLAYED_STAGES: usize = 16;
+
+/// Whether `S` computes its value in `f64` (`f64`, and dual numbers over `f64`), so that the
+/// `f64` lanes compute the same values: a constant keeps every bit of an `f64`.
+fn value_is_f64<S: Scalar>() -> bool {
+    let probe = std::f64::consts::PI;
+    S::LANES == 1 && S::c(probe).lane(0) == probe
+}
+
+impl FibreConsts<f64> {
+    /// The constants of muscle `of(l)` in lane `l`.
+    fn lanes<'a>(of: impl Fn(usize) -> &'a Self) -> FibreConsts<PerLane<FibreLanes>> {
+        let g = |f: fn(&Self) -> f64| PerLane(FibreLanes::from_lanes(|l| f(of(l))));
+        FibreConsts {
+            lt: g(|k| k.lt),
+            dfse: g(|k| k.dfse),
+            neg_pe_n: g(|k| k.neg_pe_n),
+            neg_se_n: g(|k| k.neg_se_n),
+            k_pe: g(|k| k.k_pe),
+            two_k_pe: g(|k| k.two_k_pe),
+            l0_ce: g(|k| k.l0_ce),
+            inv_l0_ce: g(|k| k.inv_l0_ce),
+            neg_l0_se: g(|k| k.neg_l0_se),
+            inv_l0_se: g(|k| k.inv_l0_se),
+            neg_l0_pe: g(|k| k.neg_l0_pe),
+            vmax: g(|k| k.vmax),
+            inv_vmax: g(|k| k.inv_vmax),
+            f_max: g(|k| k.f_max),
+        }
+    }
+}
+
+impl CompliantTendonHillMuscle {
+    /// [`FibreIntegration::Implicit`]'s [`MuscleModel::integrate_all`]: the muscles in packs of
+    /// [`FIBRE_LANES`], each pack's step solved once in `f64` lanes (each lane computing the
+    /// bits a single `f64` muscle does). For `f64` that is the result. For dual numbers over
+    /// `f64`, each muscle's step then runs on the dual numbers with the lanes' stage
+    /// velocities as first guesses ([`Stages::Replay`]): each stage solve converges at its first
+    /// Newton iteration, whose step carries the implicit-function derivative, instead of
+    /// iterating on dual numbers. `None` where it does not apply (other number types, a single
+    /// muscle, very long steps): integrate muscle by muscle.
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_all_lanes<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+    ) -> Option<()> {
+        let n_m = self.n_muscles();
+        let n_stages = 2 * fibre_substeps(dt);
+        let plain = std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>();
+        if self.fibre != FibreIntegration::Implicit
+            || n_m < 2
+            || !value_is_f64::<S>()
+            || (!plain && n_stages > MAX_REPLAYED_STAGES)
+        {
+            return None;
+        }
+        let (ns, nd) = (self.n_states(), self.n_derivatives());
+        for first in (0..n_m).step_by(FIBRE_LANES) {
+            let count = (n_m - first).min(FIBRE_LANES);
+            if count == 1 {
+                let m = first;
+                self.integrate_implicit(
+                    m,
+                    dt,
+                    &derivative[m * nd..(m + 1) * nd],
+                    &state[m * ns..(m + 1) * ns],
+                    mt_len[m],
+                    mt_vel[m],
+                    &mut new_state[m * ns..(m + 1) * ns],
+                );
+                continue;
+            }
+            // lane l holds muscle first + l (the last muscle again in unused lanes)
+            let muscle = |l: usize| first + l.min(count - 1);
+            let lanes = |v: &[S], stride: usize, at: usize| {
+                FibreLanes::from_lanes(|l| v[muscle(l) * stride + at].lane(0))
+            };
+            let k = FibreConsts::lanes(|l| &self.fk[muscle(l)]);
+            let derivative_l = [lanes(derivative, nd, 0), lanes(derivative, nd, 1)];
+            let mut state_l = [FibreLanes::c(0.0); 8];
+            for (i, s) in state_l.iter_mut().enumerate().take(ns) {
+                *s = lanes(state, ns, i);
+            }
+            let io = StepIo {
+                derivative: &derivative_l,
+                state: &state_l[..ns],
+                mt_len: lanes(mt_len, 1, 0),
+                mt_vel: lanes(mt_vel, 1, 0),
+            };
+            let mut out = [FibreLanes::c(0.0); 8];
+            let mut solved = [FibreLanes::c(0.0); MAX_REPLAYED_STAGES];
+            let stages = if plain {
+                Stages::Extrapolate
+            } else {
+                Stages::Record(&mut solved[..n_stages])
+            };
+            self.fibre_step(&k, dt, io, &mut out[..ns], stages);
+            for l in 0..count {
+                let m = first + l;
+                let new_m = &mut new_state[m * ns..(m + 1) * ns];
+                if plain {
+                    for (y, o) in new_m.iter_mut().zip(&out) {
+                        *y = S::c(o.lane(l));
+                    }
+                    continue;
+                }
+                let mut guesses = [0.0; MAX_REPLAYED_STAGES];
+                for (g, v) in guesses.iter_mut().zip(&solved[..n_stages]) {
+                    *g = v.lane(l);
+                }
+                let io = StepIo {
+                    derivative: &derivative[m * nd..(m + 1) * nd],
+                    state: &state[m * ns..(m + 1) * ns],
+                    mt_len: mt_len[m],
+                    mt_vel: mt_vel[m],
+                };
+                let replay = Stages::Replay(&guesses[..n_stages]);
+                self.fibre_step(&self.fk[m], dt, io, new_m, replay);
+            }
+        }
+        Some(())
     }
 }
 
@@ -554,6 +865,35 @@ impl MuscleModel for CompliantTendonHillMuscle {
         derivative[1] = self.normalized_velocity(state[1] * S::c(self.k[m].inv_l0_ce), a, state[5]);
     }
 
+    fn integrate_all<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+    ) {
+        if self
+            .integrate_all_lanes(dt, derivative, state, mt_len, mt_vel, new_state)
+            .is_some()
+        {
+            return;
+        }
+        let (ns, nd) = (self.n_states(), self.n_derivatives());
+        for m in 0..self.n_muscles() {
+            self.integrate(
+                m,
+                dt,
+                &derivative[m * nd..(m + 1) * nd],
+                &state[m * ns..(m + 1) * ns],
+                mt_len[m],
+                mt_vel[m],
+                &mut new_state[m * ns..(m + 1) * ns],
+            );
+        }
+    }
+
     fn integrate<S: Scalar>(
         &self,
         m: usize,
@@ -602,7 +942,7 @@ mod tests {
     #[test]
     fn residual_force_velocity_inverts_normalized_velocity() {
         let m = model();
-        let k = m.k[0];
+        let k = m.fk[0];
         let mut worst: f64 = 0.0;
         for ia in 0..=10 {
             let a = 0.01 + 0.099 * ia as f64;
@@ -638,14 +978,14 @@ mod tests {
     #[test]
     fn newton_converges() {
         let m = model();
-        let k = m.k[0];
+        let k = m.fk[0];
         let mut rng = motornet_scalar::SplitMix(7);
         let mut worst = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for _ in 0..200000 {
             let a = 0.01 + 0.99 * rng.unit();
             let x0 = 0.5 + 1.0 * rng.unit();
             let tau = [1e-4, 1e-3, 1e-2, 2e-3, 5e-3][(rng.unit() * 5.0) as usize];
-            let x_mt = x0 + k.l0_se / k.l0_ce * (1.0 + 0.06 * rng.unit() - 0.01);
+            let x_mt = x0 + m.k[0].l0_se / m.k[0].l0_ce * (1.0 + 0.06 * rng.unit() - 0.01);
             let guess = (rng.unit() - 0.5) * 10.0;
             let v = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess);
             let x = x0 + tau * v;

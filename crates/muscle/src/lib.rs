@@ -266,6 +266,39 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
         new_state: &mut [S],
     );
 
+    /// [`MuscleModel::integrate`] for every muscle at once: `derivative` is
+    /// `[M × n_derivatives]`, `state` and `new_state` are `[M × n_states]`, `mt_len` (m) and
+    /// `mt_vel` (m/s) are `[M]`. The effector's step and its derivatives call this.
+    ///
+    /// The default calls [`MuscleModel::integrate`] muscle by muscle. A model may override it
+    /// to advance its muscles together (for example side by side in SIMD lanes); it must give
+    /// the values `integrate` gives, to the precision of any iterative solve inside the step,
+    /// and the same derivatives when `S` is a dual number
+    /// ([`testing::check_muscle_model`] compares them).
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_all<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+    ) {
+        let (ns, nd) = (self.n_states(), self.n_derivatives());
+        for m in 0..self.n_muscles() {
+            self.integrate(
+                m,
+                dt,
+                &derivative[m * nd..(m + 1) * nd],
+                &state[m * ns..(m + 1) * ns],
+                mt_len[m],
+                mt_vel[m],
+                &mut new_state[m * ns..(m + 1) * ns],
+            );
+        }
+    }
+
     /// Force (N) of muscle `m` in `state`.
     fn force<S: Scalar>(&self, state: &[S]) -> S {
         state[self.force_index()]

@@ -21,7 +21,10 @@
 //!   Richardson-extrapolated central finite differences, wherever the function is smooth
 //!   within the step (a kink or branch switch inside `±h` is skipped and counted);
 //! - **read states**: entries outside [`MuscleModel::read_states`] change neither
-//!   `derivative` nor `integrate` (exact gradients rely on it).
+//!   `derivative` nor `integrate` (exact gradients rely on it);
+//! - **all muscles at once**: [`MuscleModel::integrate_all`] over every muscle (each from the
+//!   sample's state) gives the values of `integrate` muscle by muscle (to `1e-10` relative)
+//!   and, on dual numbers, the same derivatives (to the derivative tolerance).
 //!
 //! # The state a step starts from
 //! The inputs of one sample ([`Sample`]) are the musculotendon length and velocity, the
@@ -177,6 +180,8 @@ pub enum Property {
     DerivativesMatchFiniteDifferences,
     /// Entries outside `read_states` change neither `derivative` nor `integrate`.
     ReadStates,
+    /// `integrate_all` agrees with `integrate` muscle by muscle, in values and derivatives.
+    IntegrateAllMatchesIntegrate,
 }
 
 impl fmt::Display for Property {
@@ -192,6 +197,9 @@ impl fmt::Display for Property {
                 "dual-number derivatives equal finite differences"
             }
             Property::ReadStates => "read_states lists every state entry read",
+            Property::IntegrateAllMatchesIntegrate => {
+                "integrate_all agrees with integrate muscle by muscle"
+            }
         })
     }
 }
@@ -329,6 +337,16 @@ pub fn check_sample<M: MuscleModel>(
         check_read_states(model, m, sample, config).map_err(|(p, d)| fail(p, d))?;
         report.steps += 1;
     }
+    check_integrate_all(model, sample, config).map_err(|(m, (property, detail))| {
+        ConformanceError::Violation(Box::new(Violation {
+            property,
+            model: model.name().to_string(),
+            muscle: m,
+            muscle_name: model.muscle_name(m).to_string(),
+            sample: *sample,
+            detail,
+        }))
+    })?;
     Ok(report)
 }
 
@@ -647,6 +665,73 @@ fn check_derivatives<M: MuscleModel>(
                         what()
                     ),
                 ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every muscle's new state from the sample's state (seeded dual numbers `x`), by
+/// `integrate_all` (`all = true`) or by `integrate` muscle by muscle: `[M × n_states]`.
+fn new_states<S: Scalar, M: MuscleModel>(model: &M, dt: f64, x: &[S], all: bool) -> Vec<S> {
+    let (n_m, ns, nd) = (model.n_muscles(), model.n_states(), model.n_derivatives());
+    let (mut state, mut der) = (Vec::new(), vec![S::zero(); n_m * nd]);
+    for m in 0..n_m {
+        state.extend(prepared_state(model, m, dt, x));
+        let st = &state[m * ns..(m + 1) * ns];
+        model.derivative(m, x[3], st, &mut der[m * nd..(m + 1) * nd]);
+    }
+    let (len, vel) = (vec![x[0]; n_m], vec![x[1]; n_m]);
+    let mut new = vec![S::zero(); n_m * ns];
+    if all {
+        model.integrate_all(dt, &der, &state, &len, &vel, &mut new);
+    } else {
+        for m in 0..n_m {
+            let (d, r) = (&der[m * nd..(m + 1) * nd], m * ns..(m + 1) * ns);
+            model.integrate(m, dt, d, &state[r.clone()], x[0], x[1], &mut new[r]);
+        }
+    }
+    new
+}
+
+/// [`Property::IntegrateAllMatchesIntegrate`]; the failure names the muscle.
+fn check_integrate_all<M: MuscleModel>(
+    model: &M,
+    s: &Sample,
+    c: &CheckConfig,
+) -> Result<(), (usize, Failure)> {
+    let ns = model.n_states();
+    let x = input_vector(model, s);
+    let (each, all) = (
+        new_states(model, c.dt, &x, false),
+        new_states(model, c.dt, &x, true),
+    );
+    let state_name = |k: usize| output_name(model, model.n_derivatives() + k % ns);
+    for (k, (a, b)) in all.iter().zip(&each).enumerate() {
+        if a.is_nan() || (a - b).abs() > 1e-10 * (1.0 + b.abs()) {
+            let detail = format!("{}: integrate_all {a} vs integrate {b}", state_name(k));
+            return Err((k / ns, (Property::IntegrateAllMatchesIntegrate, detail)));
+        }
+    }
+    for i in 0..x.len() {
+        let seeded: Vec<Dual64> = (x.iter().enumerate())
+            .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
+            .collect();
+        let (each, all) = (
+            new_states(model, c.dt, &seeded, false),
+            new_states(model, c.dt, &seeded, true),
+        );
+        for (k, (a, b)) in all.iter().zip(&each).enumerate() {
+            let (da, db) = (a.eps, b.eps);
+            let tol =
+                c.derivative_rtol * da.abs().max(db.abs()) + c.derivative_atol * (1.0 + b.re.abs());
+            if da.is_nan() || (da - db).abs() > tol {
+                let detail = format!(
+                    "d {} / d {}: integrate_all {da} vs integrate {db} (tolerance {tol})",
+                    state_name(k),
+                    input_name(model, i)
+                );
+                return Err((k / ns, (Property::IntegrateAllMatchesIntegrate, detail)));
             }
         }
     }

@@ -16,6 +16,11 @@ enum Flaw {
     DroppedDerivative,
     /// A negative force when the activation is below one half.
     NegativeForce,
+    /// `integrate_all` gives the second muscle the first muscle's F_max.
+    IntegrateAllWrongValue,
+    /// `integrate_all` reads the length as a plain number (its derivative is dropped), while
+    /// `integrate` is right.
+    IntegrateAllDroppedDerivative,
 }
 
 /// A user's model with states named unlike MotorNet's: the tension follows
@@ -100,6 +105,33 @@ impl MuscleModel for Lagged {
         out[1] = tension;
         out[2] = tension;
     }
+    fn integrate_all<S: Scalar>(
+        &self,
+        dt: f64,
+        d: &[S],
+        s: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        out: &mut [S],
+    ) {
+        for m in 0..self.n_muscles() {
+            let (r, len) = (3 * m..3 * m + 3, mt_len[m]);
+            let (mm, len) = match self.flaw {
+                Flaw::IntegrateAllWrongValue => (0, len),
+                Flaw::IntegrateAllDroppedDerivative => (m, S::c(len.lane(0))),
+                _ => (m, len),
+            };
+            self.integrate(
+                mm,
+                dt,
+                &d[m..m + 1],
+                &s[r.clone()],
+                len,
+                mt_vel[m],
+                &mut out[r],
+            );
+        }
+    }
 }
 
 fn config() -> CheckConfig {
@@ -165,6 +197,20 @@ fn a_negative_force_is_rejected() {
         Flaw::NegativeForce,
         Property::NonNegativeForce,
         &["force after the step"],
+    );
+}
+
+#[test]
+fn an_integrate_all_that_disagrees_with_integrate_is_rejected() {
+    expect_violation(
+        Flaw::IntegrateAllWrongValue,
+        Property::IntegrateAllMatchesIntegrate,
+        &["muscle 1 ('extensor')", "state[1] 'tension': integrate_all"],
+    );
+    expect_violation(
+        Flaw::IntegrateAllDroppedDerivative,
+        Property::IntegrateAllMatchesIntegrate,
+        &["d state[1] 'tension' / d mt_len: integrate_all"],
     );
 }
 

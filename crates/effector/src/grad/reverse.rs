@@ -38,13 +38,14 @@ thread_local! {
         std::cell::RefCell::new(Scratch::default());
 }
 
-/// Dual-number buffers of one width: the inputs and outputs of a part, and a muscle's state
-/// and derivative.
+/// Dual-number buffers of one width: the inputs and outputs of a part, and the muscles'
+/// states, derivatives and musculotendon lengths and velocities.
 struct Duals<const N: usize> {
     x: Vec<DualN<N>>,
     y: Vec<DualN<N>>,
     st: Vec<DualN<N>>,
     der: Vec<DualN<N>>,
+    mt: Vec<DualN<N>>,
 }
 
 impl<const N: usize> Default for Duals<N> {
@@ -54,6 +55,7 @@ impl<const N: usize> Default for Duals<N> {
             y: Vec::new(),
             st: Vec::new(),
             der: Vec::new(),
+            mt: Vec::new(),
         }
     }
 }
@@ -176,8 +178,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Part for JointPart<'_, K, M, G> {
 /// VJP of every muscle's state update in one set of passes: muscle `m`'s new state (`ns`
 /// entries) is a function of its `k = 3 + reads` inputs `[u_m, the state entries it reads,
 /// length, velocity]` only (its other state entries held at their values), so direction `i`
-/// seeds input `i` of every muscle at once. Adds into `out` (excitation and muscle state) and
-/// `g_geom` (lengths and velocities).
+/// seeds input `i` of every muscle at once, and one [`MuscleModel::integrate_all`] call
+/// differentiates them all. Adds into `out` (excitation and muscle state) and `g_geom` (lengths
+/// and velocities).
 #[allow(clippy::too_many_arguments)]
 fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     e: &Effector<K, M, G>,
@@ -190,6 +193,9 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     g_geom: &mut [f64],
     d: &mut Duals<N>,
 ) {
+    if g_next.iter().all(|&v| v == 0.0) {
+        return; // nothing depends on the muscles' new state
+    }
     let muscle = e.muscle();
     let (n_m, ns, nd) = (e.n_muscles(), muscle.n_states(), muscle.n_derivatives());
     let reads = muscle.read_states();
@@ -204,30 +210,33 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
         d.x.push(DualN::constant(s.geometry[n_m + m]));
     }
     d.y.resize(n_m * ns, DualN::constant(0.0));
-    d.st.resize(ns, DualN::constant(0.0));
-    d.der.resize(nd, DualN::constant(0.0));
+    // the state entries a muscle does not read are never looked at (`read_states`)
+    d.st.resize(n_m * ns, DualN::constant(0.0));
+    d.der.resize(n_m * nd, DualN::constant(0.0));
+    d.mt.resize(2 * n_m, DualN::constant(0.0));
     for start in (0..k).step_by(N) {
         let end = (start + N).min(k);
         for m in 0..n_m {
-            let gm = &g_next[m * ns..(m + 1) * ns];
-            if gm.iter().all(|&v| v == 0.0) {
-                continue; // nothing depends on this muscle's new state
-            }
             let x = &mut d.x[m * k..(m + 1) * k];
             for (i, xi) in x.iter_mut().enumerate() {
                 // a whole row of the identity, or zeros (see `DualN::unit`)
                 xi.eps = i.checked_sub(start).map_or([0.0; N], DualN::unit);
             }
             let x = &d.x[m * k..(m + 1) * k];
-            let st = &mut d.st;
+            let st = &mut d.st[m * ns..(m + 1) * ns];
             for (j, &r) in reads.iter().enumerate() {
                 st[r] = x[1 + j];
             }
-            muscle.derivative(m, x[0], st, &mut d.der);
-            let y = &mut d.y[m * ns..(m + 1) * ns];
-            muscle.integrate(m, h, &d.der, st, x[1 + nr], x[2 + nr], y);
+            d.mt[m] = x[1 + nr];
+            d.mt[n_m + m] = x[2 + nr];
+            muscle.derivative(m, x[0], st, &mut d.der[m * nd..(m + 1) * nd]);
+        }
+        let (len, vel) = d.mt.split_at(n_m);
+        muscle.integrate_all(h, &d.der, &d.st, len, vel, &mut d.y);
+        for m in 0..n_m {
+            let y = &d.y[m * ns..(m + 1) * ns];
             let mut sum = [0.0; N];
-            add_weighted_eps(&mut sum, y, gm);
+            add_weighted_eps(&mut sum, y, &g_next[m * ns..(m + 1) * ns]);
             for (i, &v) in (start..end).zip(&sum) {
                 if i == 0 {
                     out_excitation[m] += v;

@@ -7,7 +7,7 @@ use crate::{
     ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
-use motornet_scalar::{select, Lanes, Mask, Scalar};
+use motornet_scalar::{select, DualLanes, Lanes, Mask, Scalar};
 
 /// Hill-type muscle of Kistemaker, Wong & Gribble (2010) with a compliant (elastic) tendon.
 ///
@@ -221,6 +221,34 @@ impl CompliantTendonHillMuscle {
         inv_tau: f64,
         x_mt: S,
     ) -> (S, S) {
+        Self::residual_parts::<S, C, true>(k, a, b, x, v, inv_tau, x_mt)
+    }
+
+    /// [`Self::residual`]'s value alone (the same operations; the slope is not computed).
+    #[inline]
+    fn residual_value<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        b: S,
+        x: S,
+        v: S,
+        x_mt: S,
+    ) -> S {
+        Self::residual_parts::<S, C, false>(k, a, b, x, v, 0.0, x_mt).0
+    }
+
+    /// [`Self::residual`], with the slope only where `SLOPE` (zero otherwise).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn residual_parts<S: Scalar, C: Coef<S>, const SLOPE: bool>(
+        k: &FibreConsts<C>,
+        a: S,
+        b: S,
+        x: S,
+        v: S,
+        inv_tau: f64,
+        x_mt: S,
+    ) -> (S, S) {
         let c = S::c;
         let zero = S::zero();
         // tendon: strain e = (l_mt − l − l0_se) / l0_se, de/dx = −l0_ce / l0_se
@@ -228,56 +256,92 @@ impl CompliantTendonHillMuscle {
         let e_c = e.clamp_min(zero);
         let fse_raw = c(K_SE) * e_c * e_c;
         let fse = fse_raw.clamp_max(S::one());
-        let dfse = select(e.gt(zero) & fse_raw.lt(S::one()), k.dfse.mul(e), zero);
+        let dfse = if SLOPE {
+            select(e.gt(zero) & fse_raw.lt(S::one()), k.dfse.mul(e), zero)
+        } else {
+            zero
+        };
         // passive fibre
         let m = k.neg_pe_n.add(x).clamp_min(zero);
         let fpe = k.k_pe.val() * m * m;
-        let dfpe = k.two_k_pe.mul(m);
+        let dfpe = if SLOPE { k.two_k_pe.mul(m) } else { zero };
         let g_raw = fse - fpe;
         let g = g_raw.clamp_min(zero);
-        let dg = select(g_raw.gt(zero), dfse - dfpe, zero);
+        let dg = if SLOPE {
+            select(g_raw.gt(zero), dfse - dfpe, zero)
+        } else {
+            zero
+        };
         // active force–length factor and the lengthening coefficient
         let fl = kistemaker_flce(x);
-        let dfl = select(
-            fl.gt(c(MIN_FLCE)),
-            x.shift(-1.0).scale(-2.0 / F_ISO_N_DEN),
-            zero,
-        );
+        let dfl = if SLOPE {
+            select(
+                fl.gt(c(MIN_FLCE)),
+                x.shift(-1.0).scale(-2.0 / F_ISO_N_DEN),
+                zero,
+            )
+        } else {
+            zero
+        };
         let shorter = x.lt(S::one());
         let arel = select(shorter, fl.scale(0.41), c(0.41));
-        let darel = select(shorter, dfl.scale(0.41), zero);
+        let darel = if SLOPE {
+            select(shorter, dfl.scale(0.41), zero)
+        } else {
+            zero
+        };
         let fxa = fl * a;
-        let dfxa = dfl * a;
+        let dfxa = if SLOPE { dfl * a } else { zero };
         // concentric (v < 0): F = (b·fxa + v·a·arel) / (b − v)
         let den = b - v;
         let inv_den = S::one() / den;
         let f_con = (b * fxa + v * a * arel) * inv_den;
-        let df_con = (b * dfxa + v * a * darel) * inv_den
-            + b * (a * arel + fxa) * inv_den * inv_den * c(inv_tau);
+        let df_con = if SLOPE {
+            (b * dfxa + v * a * darel) * inv_den
+                + b * (a * arel + fxa) * inv_den * inv_den * c(inv_tau)
+        } else {
+            zero
+        };
         // eccentric (v ≥ 0): F = 1.5·fxa + s·v + q / (v + p1), the inverse of the quadratic
         // branch of `normalized_velocity`; q = (fxa/2)²/D, p1 = −(fxa/2)/D, D = s − 2·dF/dv(0⁻)
         let dfdv0 = (fxa + a * arel) / b;
-        let ddfdv0 = (dfxa + a * darel) / b;
+        let ddfdv0 = if SLOPE { (dfxa + a * darel) / b } else { zero };
         let d_raw = c(S_AS) - dfdv0.scale(2.0);
         let tiny = 1e-12;
         let d = select(d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)), d_raw, c(-tiny));
-        let dd = ddfdv0.scale(-2.0);
+        let dd = if SLOPE { ddfdv0.scale(-2.0) } else { zero };
         let inv_d = S::one() / d;
         let half = fxa.scale(0.5);
-        let dhalf = dfxa.scale(0.5);
+        let dhalf = if SLOPE { dfxa.scale(0.5) } else { zero };
         let p1 = -half * inv_d;
-        let dp1 = -(dhalf * d - half * dd) * inv_d * inv_d;
+        let dp1 = if SLOPE {
+            -(dhalf * d - half * dd) * inv_d * inv_d
+        } else {
+            zero
+        };
         let q = half * half * inv_d;
-        let dq = (half * dhalf * d.scale(2.0) - half * half * dd) * inv_d * inv_d;
+        let dq = if SLOPE {
+            (half * dhalf * d.scale(2.0) - half * half * dd) * inv_d * inv_d
+        } else {
+            zero
+        };
         // w ≥ p1 > 0 for v ≥ 0 wherever D < 0 (activation above ~1e-5); floored otherwise
         let w = (v + p1).clamp_min(c(1e-6));
         let inv_w = S::one() / w;
-        let dw = dp1.shift(inv_tau);
+        let dw = if SLOPE { dp1.shift(inv_tau) } else { zero };
         let f_ecc = fxa.scale(1.5) + v.scale(S_AS) + q * inv_w;
-        let df_ecc = dfxa.scale(1.5) + c(S_AS * inv_tau) + dq * inv_w - q * dw * inv_w * inv_w;
+        let df_ecc = if SLOPE {
+            dfxa.scale(1.5) + c(S_AS * inv_tau) + dq * inv_w - q * dw * inv_w * inv_w
+        } else {
+            zero
+        };
         let concentric = v.lt(zero);
         let f = select(concentric, f_con, f_ecc);
-        let df = select(concentric, df_con, df_ecc);
+        let df = if SLOPE {
+            select(concentric, df_con, df_ecc)
+        } else {
+            zero
+        };
         (g - f, dg - df)
     }
 
@@ -338,6 +402,40 @@ impl CompliantTendonHillMuscle {
         v
     }
 
+    /// The slope dR/dv of [`Self::solve_fibre`]'s residual at the velocity `v` (as its Newton
+    /// steps take it: clamped below zero).
+    fn fibre_slope<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        base: S,
+        tau: f64,
+        x_mt: S,
+        v: S,
+    ) -> S {
+        let x = base + v.scale(tau);
+        let (_, j) = Self::residual(k, a, b_rel_st(a), x, v, 1.0 / tau, x_mt);
+        j.scale(tau).clamp_max(S::c(-1e-12))
+    }
+
+    /// The last Newton step of [`Self::solve_fibre`] from its solution: `v − R(v)/slope` with
+    /// the velocity `v` and the slope `dR/dv` that `f64` lanes found ([`Stages::Replay`]).
+    /// `R(v)` is within the solve's tolerance of zero, so the value moves by rounding only,
+    /// and on dual numbers the derivative parts become the implicit-function derivative
+    /// −(∂R/∂inputs)/(∂R/∂v), as the solve's own last step makes them.
+    fn replay_fibre<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        base: S,
+        tau: f64,
+        x_mt: S,
+        solved: &SolvedStage,
+    ) -> S {
+        let v = S::c(solved.v);
+        let x = base + v.scale(tau);
+        let r = Self::residual_value(k, a, b_rel_st(a), x, v, x_mt);
+        v - r / S::c(solved.slope)
+    }
+
     /// [`FibreIntegration::Implicit`]'s step (see there) of muscle `m`; `derivative[1]` is the
     /// excitation.
     #[allow(clippy::too_many_arguments)]
@@ -383,7 +481,8 @@ impl CompliantTendonHillMuscle {
         let n = fibre_substeps(dt);
         let h = dt / n as f64;
         let gamma = SDIRK2_GAMMA;
-        let mut a = self.activation.clip(state[0]);
+        let a0 = self.activation.clip(state[0]);
+        let mut a = a0;
         let mut x = k.inv_l0_ce.mul(state[1]);
         // the previous step's velocity (normalised) is the first guess
         let mut vel = k.inv_vmax.mul(state[2]);
@@ -401,24 +500,40 @@ impl CompliantTendonHillMuscle {
             let t0 = i as f64 * h;
             let (t1, t2) = (t0 + gamma * h, t0 + h);
             // stage 1 at t0 + γh: X1 = x + γh·K1
-            let a1 = self.activation_after(a, u, gamma * h);
             let x_mt1 = k.inv_l0_ce.mul(mt_len_at(t1));
-            let g1 = match prev_k1 {
-                Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
-                None => vel,
+            let k1 = if let Stages::Replay(solved) = &stages {
+                let st = &solved[2 * i];
+                let a1 = st.activation(a0, u);
+                Self::replay_fibre(k, a1, x, gamma * h, x_mt1, st)
+            } else {
+                let a1 = self.activation_after(a, u, gamma * h);
+                a = self.activation_after(a1, u, (1.0 - gamma) * h);
+                let g1 = match prev_k1 {
+                    Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
+                    None => vel,
+                };
+                let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
+                if let Stages::Record(out) = &mut stages {
+                    out[2 * i] = (k1, Self::fibre_slope(k, a1, x, gamma * h, x_mt1, k1));
+                }
+                k1
             };
-            let g1 = stages.guess(2 * i, g1);
-            let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
-            stages.record(2 * i, k1);
             // stage 2 at t0 + h: X2 = x + (1 − γ)h·K1 + γh·K2, and x(t0 + h) = X2
-            a = self.activation_after(a1, u, (1.0 - gamma) * h);
             l_mt = mt_len_at(t2);
             let x_mt2 = k.inv_l0_ce.mul(l_mt);
             let base = x + k1.scale((1.0 - gamma) * h);
-            let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
-            let g2 = stages.guess(2 * i + 1, g2);
-            vel = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
-            stages.record(2 * i + 1, vel);
+            vel = if let Stages::Replay(solved) = &stages {
+                let st = &solved[2 * i + 1];
+                a = st.activation(a0, u);
+                Self::replay_fibre(k, a, base, gamma * h, x_mt2, st)
+            } else {
+                let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
+                let v = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
+                if let Stages::Record(out) = &mut stages {
+                    out[2 * i + 1] = (v, Self::fibre_slope(k, a, base, gamma * h, x_mt2, v));
+                }
+                v
+            };
             prev_k1 = Some(k1);
             x = base + vel.scale(gamma * h);
         }
@@ -456,31 +571,44 @@ struct StepIo<'a, S> {
     mt_vel: S,
 }
 
-/// First guesses of the implicit step's stage solves, and where to record their solutions.
+/// How the implicit step's stage solves start, and where their solutions go.
 enum Stages<'a, S> {
-    /// Extrapolated from the previous stages (see [`FibreIntegration::Implicit`]).
+    /// From first guesses extrapolated from the previous stages (see
+    /// [`FibreIntegration::Implicit`]).
     Extrapolate,
-    /// Extrapolated, and each stage's solved velocity written to `[stage]`.
-    Record(&'a mut [S]),
-    /// `[stage]` is the first guess: the solutions of the same step computed before (in `f64`
-    /// lanes), so that each solve converges at its first iteration and only that iteration's
-    /// Newton step, which carries the implicit-function derivative, runs on dual numbers.
-    Replay(&'a [f64]),
+    /// As `Extrapolate`, and each stage's solved velocity and the residual's slope there
+    /// ([`CompliantTendonHillMuscle::fibre_slope`]) written to `[stage]`.
+    Record(&'a mut [(S, S)]),
+    /// The stages as `f64` lanes solved them ([`SolvedStage`]): no iterations, only the last
+    /// Newton step of each solve ([`CompliantTendonHillMuscle::replay_fibre`]), at stage
+    /// activations composed from their recorded values and sensitivities.
+    Replay(&'a [SolvedStage]),
 }
 
-impl<S: Scalar> Stages<'_, S> {
+/// One stage solve of an implicit step as `f64` lanes computed it, for one muscle: what
+/// [`Stages::Replay`] needs to give dual numbers the same step without iterating.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct SolvedStage {
+    /// The solved normalised fibre velocity.
+    v: f64,
+    /// The residual's slope dR/dv at `v` (F_max per velocity unit, negative).
+    slope: f64,
+    /// The stage's activation.
+    a: f64,
+    /// ∂a/∂(clipped activation at the step's start).
+    da_da0: f64,
+    /// ∂a/∂(clipped excitation).
+    da_du: f64,
+}
+
+impl SolvedStage {
+    /// The stage activation as a function of the step's clipped activation `a0` and clipped
+    /// excitation `u` (dual numbers of one value lane): its recorded value plus the first-order
+    /// change, so that derivative parts follow the activation ODE's sensitivities exactly.
     #[inline(always)]
-    fn guess(&self, stage: usize, extrapolated: S) -> S {
-        match self {
-            Stages::Replay(v) => S::c(v[stage]),
-            _ => extrapolated,
-        }
-    }
-    #[inline(always)]
-    fn record(&mut self, stage: usize, v: S) {
-        if let Stages::Record(out) = self {
-            out[stage] = v;
-        }
+    fn activation<S: Scalar>(&self, a0: S, u: S) -> S {
+        let (da0, du) = (a0 - S::c(a0.lane(0)), u - S::c(u.lane(0)));
+        S::c(self.a) + da0.scale(self.da_da0) + du.scale(self.da_du)
     }
 }
 
@@ -583,6 +711,10 @@ const FIBRE_LANES: usize = 8;
 /// `f64` lanes of the side-by-side implicit step.
 type FibreLanes = Lanes<f64, FIBRE_LANES>;
 
+/// The side-by-side stage activations with their derivatives along the clipped activation and
+/// excitation at the step's start.
+type ActivationLanes = DualLanes<2, FIBRE_LANES>;
+
 /// Most stage solves per step whose lanes solutions dual numbers replay: 8 sub-steps (steps of
 /// up to 27 ms). Longer steps solve on dual numbers from extrapolated guesses.
 const MAX_REPLAYED_STAGES: usize = 16;
@@ -680,25 +812,47 @@ impl CompliantTendonHillMuscle {
                 mt_vel: lanes(mt_vel, 1, 0),
             };
             let mut out = [FibreLanes::c(0.0); 8];
-            let mut solved = [FibreLanes::c(0.0); MAX_REPLAYED_STAGES];
+            let zero = FibreLanes::c(0.0);
+            let mut solved = [(zero, zero); MAX_REPLAYED_STAGES];
             let stages = if plain {
                 Stages::Extrapolate
             } else {
                 Stages::Record(&mut solved[..n_stages])
             };
             self.fibre_step(&k, dt, io, &mut out[..ns], stages);
-            for l in 0..count {
-                let m = first + l;
-                let new_m = &mut new_state[m * ns..(m + 1) * ns];
-                if plain {
-                    for (y, o) in new_m.iter_mut().zip(&out) {
+            if plain {
+                for l in 0..count {
+                    let m = first + l;
+                    for (y, o) in new_state[m * ns..(m + 1) * ns].iter_mut().zip(&out) {
                         *y = S::c(o.lane(l));
                     }
-                    continue;
                 }
-                let mut guesses = [0.0; MAX_REPLAYED_STAGES];
-                for (g, v) in guesses.iter_mut().zip(&solved[..n_stages]) {
-                    *g = v.lane(l);
+                continue;
+            }
+            // the stage activations and their sensitivities to the clipped activation and
+            // excitation (directions 0 and 1), by the activation sub-steps of `fibre_step`
+            let act = &self.activation;
+            let (a0, u) = (act.clip(state_l[0]), act.clip(derivative_l[1]));
+            let u = ActivationLanes::variable(u, 1);
+            let mut a = ActivationLanes::variable(a0, 0);
+            let mut acts = [ActivationLanes::c(0.0); MAX_REPLAYED_STAGES];
+            let h = dt.max(1e-9) / (n_stages / 2) as f64;
+            for pair in acts[..n_stages].chunks_exact_mut(2) {
+                let a1 = self.activation_after(a, u, SDIRK2_GAMMA * h);
+                a = self.activation_after(a1, u, (1.0 - SDIRK2_GAMMA) * h);
+                (pair[0], pair[1]) = (a1, a);
+            }
+            for l in 0..count {
+                let m = first + l;
+                let mut replayed = [SolvedStage::default(); MAX_REPLAYED_STAGES];
+                for (r, ((v, slope), a)) in replayed.iter_mut().zip(solved.iter().zip(&acts)) {
+                    *r = SolvedStage {
+                        v: v.lane(l),
+                        slope: slope.lane(l),
+                        a: a.re.lane(l),
+                        da_da0: a.eps[0].lane(l),
+                        da_du: a.eps[1].lane(l),
+                    };
                 }
                 let io = StepIo {
                     derivative: &derivative[m * nd..(m + 1) * nd],
@@ -706,8 +860,14 @@ impl CompliantTendonHillMuscle {
                     mt_len: mt_len[m],
                     mt_vel: mt_vel[m],
                 };
-                let replay = Stages::Replay(&guesses[..n_stages]);
-                self.fibre_step(&self.fk[m], dt, io, new_m, replay);
+                let replay = Stages::Replay(&replayed[..n_stages]);
+                self.fibre_step(
+                    &self.fk[m],
+                    dt,
+                    io,
+                    &mut new_state[m * ns..(m + 1) * ns],
+                    replay,
+                );
             }
         }
         Some(())
@@ -996,5 +1156,128 @@ mod tests {
             }
         }
         assert!(worst.0 < 1e-10, "{worst:?}");
+    }
+
+    /// `n` muscles cycling through arm26's, integrated implicitly.
+    fn implicit_model(n: usize) -> CompliantTendonHillMuscle {
+        let arm26 = [
+            ("pectoralis", 838.0, 0.07, 0.134),
+            ("deltoid", 1207.0, 0.07, 0.14),
+            ("brachioradialis", 1422.0, 0.172, 0.092),
+            ("tricepslat", 1549.0, 0.187, 0.093),
+            ("biceps", 414.0, 0.204, 0.137),
+            ("tricepslong", 603.0, 0.217, 0.127),
+        ];
+        let muscles = (0..n)
+            .map(|i| {
+                let (name, f, t, o) = arm26[i % 6];
+                HillParams::new(name, f, t, o, 1.4)
+            })
+            .collect();
+        CompliantTendonHillMuscle::new(CompliantTendonHillMuscle::DEFAULT_ACTIVATION, muscles)
+            .unwrap()
+            .with_fibre_integration(FibreIntegration::Implicit)
+    }
+
+    /// Random states near a reach's: each muscle's equilibrium at a random length, moved by a
+    /// step under a random excitation; returns (derivative, state, lengths, velocities).
+    fn random_inputs(
+        model: &CompliantTendonHillMuscle,
+        dt: f64,
+        rng: &mut motornet_scalar::SplitMix,
+    ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let n = model.n_muscles();
+        let (ns, nd) = (model.n_states(), model.n_derivatives());
+        let (mut der, mut state) = (vec![0.0; n * nd], vec![0.0; n * ns]);
+        let (mut len, mut vel) = (vec![0.0; n], vec![0.0; n]);
+        for m in 0..n {
+            let k = &model.k[m];
+            len[m] = k.l0_se + k.l0_ce * (0.6 + 0.8 * rng.unit());
+            vel[m] = k.l0_ce * 3.0 * (rng.unit() - 0.5);
+            let st = &mut state[m * ns..(m + 1) * ns];
+            model.initial_state(m, len[m], vel[m], dt, st);
+            st[0] = rng.unit();
+            let mut next = vec![0.0; ns];
+            model.derivative(m, rng.unit(), st, &mut der[m * nd..(m + 1) * nd]);
+            model.integrate(m, dt, &der[m * nd..(m + 1) * nd], st, len[m], vel[m], &mut next);
+            st.copy_from_slice(&next);
+            model.derivative(m, 1.2 * rng.unit() - 0.1, st, &mut der[m * nd..(m + 1) * nd]);
+            len[m] += vel[m] * dt;
+        }
+        (der, state, len, vel)
+    }
+
+    #[test]
+    fn integrate_all_in_lanes_gives_the_bits_of_integrate_in_f64() {
+        let mut rng = motornet_scalar::SplitMix(11);
+        // one pack, a pack and one muscle alone, two full packs
+        for n in [6, 9, 16] {
+            let model = implicit_model(n);
+            let ns = model.n_states();
+            for dt in [0.001, 0.01, 0.05] {
+                for _ in 0..20 {
+                    let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
+                    let mut all = vec![0.0; n * ns];
+                    model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
+                    for m in 0..n {
+                        let mut one = vec![0.0; ns];
+                        let r = m * ns..(m + 1) * ns;
+                        let d = &der[2 * m..2 * m + 2];
+                        model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
+        use motornet_scalar::DualN;
+        type D = DualN<8>;
+        let mut rng = motornet_scalar::SplitMix(12);
+        let (mut worst, mut compared) = (0.0_f64, 0);
+        for n in [6, 9] {
+            let model = implicit_model(n);
+            let (ns, nd) = (model.n_states(), model.n_derivatives());
+            // 50 ms: more stages than are replayed, so muscle by muscle
+            for dt in [0.001, 0.01, 0.027, 0.05] {
+                for _ in 0..20 {
+                    let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
+                    // the VJP's seeding: excitation, the 4 read entries, length, velocity
+                    let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
+                    let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
+                    for m in 0..n {
+                        dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
+                        for (j, &r) in model.read_states().iter().enumerate() {
+                            st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
+                        }
+                    }
+                    let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
+                    let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+                    let mut all = vec![D::constant(0.0); n * ns];
+                    model.integrate_all(dt, &dd, &st, &l, &v, &mut all);
+                    for m in 0..n {
+                        let mut one = vec![D::constant(0.0); ns];
+                        let r = m * ns..(m + 1) * ns;
+                        let d = &dd[m * nd..(m + 1) * nd];
+                        model.integrate(m, dt, d, &st[r.clone()], l[m], v[m], &mut one);
+                        for (a, b) in all[r].iter().zip(&one) {
+                            assert!((a.re - b.re).abs() <= 1e-12 * (1.0 + b.re.abs()));
+                            for (x, y) in a.eps.iter().zip(&b.eps) {
+                                let scale = 1e-3 * b.re.abs().max(1.0) + y.abs();
+                                worst = worst.max((x - y).abs() / scale);
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // the replayed step's derivatives are the implicit-function derivatives at the lanes'
+        // solution; Newton iterating on dual numbers stops within 1e-8 F_max of it
+        assert!(worst < 1e-7, "worst relative difference {worst}");
+        assert!(compared > 10000);
     }
 }

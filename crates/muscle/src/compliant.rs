@@ -421,7 +421,10 @@ impl CompliantTendonHillMuscle {
     /// the velocity `v` and the slope `dR/dv` that `f64` lanes found ([`Stages::Replay`]).
     /// `R(v)` is within the solve's tolerance of zero, so the value moves by rounding only,
     /// and on dual numbers the derivative parts become the implicit-function derivative
-    /// −(∂R/∂inputs)/(∂R/∂v), as the solve's own last step makes them.
+    /// −(∂R/∂inputs)/(∂R/∂v), as the solve's own last step makes them. Where the lanes' solve
+    /// had not converged (`|R(v)|` above the tolerance: its iterations ran out at an extreme
+    /// input), the whole bracketed solve runs instead, from `v`. (A branch on the value: replays
+    /// run on numbers of one lane only.)
     fn replay_fibre<S: Scalar, C: Coef<S>>(
         k: &FibreConsts<C>,
         a: S,
@@ -433,7 +436,11 @@ impl CompliantTendonHillMuscle {
         let v = S::c(solved.v);
         let x = base + v.scale(tau);
         let r = Self::residual_value(k, a, b_rel_st(a), x, v, x_mt);
-        v - r / S::c(solved.slope)
+        if r.lane(0).abs() < NEWTON_TOLERANCE {
+            v - r / S::c(solved.slope)
+        } else {
+            Self::solve_fibre(k, a, base, tau, x_mt, v)
+        }
     }
 
     /// [`FibreIntegration::Implicit`]'s step (see there) of muscle `m`; `derivative[1]` is the
@@ -1199,9 +1206,22 @@ mod tests {
             st[0] = rng.unit();
             let mut next = vec![0.0; ns];
             model.derivative(m, rng.unit(), st, &mut der[m * nd..(m + 1) * nd]);
-            model.integrate(m, dt, &der[m * nd..(m + 1) * nd], st, len[m], vel[m], &mut next);
+            model.integrate(
+                m,
+                dt,
+                &der[m * nd..(m + 1) * nd],
+                st,
+                len[m],
+                vel[m],
+                &mut next,
+            );
             st.copy_from_slice(&next);
-            model.derivative(m, 1.2 * rng.unit() - 0.1, st, &mut der[m * nd..(m + 1) * nd]);
+            model.derivative(
+                m,
+                1.2 * rng.unit() - 0.1,
+                st,
+                &mut der[m * nd..(m + 1) * nd],
+            );
             len[m] += vel[m] * dt;
         }
         (der, state, len, vel)

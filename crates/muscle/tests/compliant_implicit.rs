@@ -255,6 +255,31 @@ fn implicit_step_is_finite_at_extreme_inputs() {
                                     }
                                     let f = out[model.force_index()].re;
                                     assert!((0.0..=model.max_isometric_force(0)).contains(&f));
+                                    // every muscle at once (the six-muscle model: side by
+                                    // side in lanes, the dual numbers replaying them)
+                                    let n = model.n_muscles();
+                                    let (st_all, d_all) = (st.repeat(n), d.repeat(n));
+                                    let len_all = vec![Dual64::new(len, 1.0); n];
+                                    let vel_all = vec![Dual64::new(vel, 1.0); n];
+                                    let mut all = vec![Dual64::new(0.0, 0.0); n * ns];
+                                    model.integrate_all(
+                                        dt, &d_all, &st_all, &len_all, &vel_all, &mut all,
+                                    );
+                                    for (k, o) in all.iter().enumerate() {
+                                        assert!(
+                                            o.re.is_finite() && o.eps.is_finite(),
+                                            "integrate_all: muscle {}, state {} = {o:?} at dt \
+                                             {dt}, len {len}, vel {vel}, act {act}, u {u}, \
+                                             fibre {fibre}, fvel {fvel}",
+                                            k / ns,
+                                            k % ns
+                                        );
+                                    }
+                                    for m in 0..n {
+                                        let f = all[m * ns + model.force_index()].re;
+                                        let f_max = model.max_isometric_force(m);
+                                        assert!((0.0..=f_max).contains(&f));
+                                    }
                                     cases += 1;
                                 }
                             }

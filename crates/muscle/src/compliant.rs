@@ -760,12 +760,12 @@ impl CompliantTendonHillMuscle {
     /// [`FibreIntegration::Implicit`]'s [`MuscleModel::integrate_all`]: the muscles in packs of
     /// [`FIBRE_LANES`], each pack's step solved once in `f64` lanes (each lane computing the
     /// bits a single `f64` muscle does). For `f64` that is the result. For dual numbers over
-    /// `f64`, each muscle's step then runs on the dual numbers with the lanes' stage
-    /// velocities as first guesses ([`Stages::Replay`]): each stage solve converges at its first
-    /// Newton iteration, whose step carries the implicit-function derivative, instead of
-    /// iterating on dual numbers. `None` where it does not apply (other number types, a single
-    /// muscle, very long steps): integrate muscle by muscle.
-    #[allow(clippy::too_many_arguments)]
+    /// `f64`, the lanes also record each stage's solution and slope, a `DualLanes<2, 8>` pass
+    /// the stage activations' sensitivities, and each muscle's step then runs on the dual
+    /// numbers without iterating ([`Stages::Replay`]): one Newton step per stage from the
+    /// recorded solution, which carries the implicit-function derivative. `None` where it does
+    /// not apply (other number types, a single muscle, very long steps on dual numbers): the
+    /// caller integrates muscle by muscle.
     fn integrate_all_lanes<S: Scalar>(
         &self,
         dt: f64,

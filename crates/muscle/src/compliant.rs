@@ -44,6 +44,9 @@ pub struct CompliantTendonHillMuscle {
     k: Vec<HillConstants>,
     /// The implicit fibre step's constants of each muscle.
     fk: Vec<FibreConsts<f64>>,
+    /// The same, per pack of [`FIBRE_LANES`] muscles side by side (lane `l` of pack `p`:
+    /// muscle `p · FIBRE_LANES + l`, the pack's last muscle again in unused lanes).
+    fk_lanes: Vec<FibreConsts<PerLane<FibreLanes>>>,
     fibre: FibreIntegration,
 }
 
@@ -127,6 +130,13 @@ impl CompliantTendonHillMuscle {
         Ok(Self {
             activation,
             params: muscles,
+            fk_lanes: (0..k.len())
+                .step_by(FIBRE_LANES)
+                .map(|first| {
+                    let last = (first + FIBRE_LANES).min(k.len()) - 1;
+                    FibreConsts::lanes(|l| FibreConsts::new(&k[(first + l).min(last)]))
+                })
+                .collect(),
             fk: k.iter().map(FibreConsts::new).collect(),
             k,
             fibre: FibreIntegration::Explicit,
@@ -201,6 +211,14 @@ impl CompliantTendonHillMuscle {
             a = act.clip(a + (k1 + (k2 + k3).scale(2.0) + k4).scale(h / 6.0));
         }
         a
+    }
+
+    /// The activations at the two SDIRK2 stages of a fibre sub-step of `h` (s) that starts at
+    /// activation `a`: after γh, and after h.
+    #[inline]
+    fn stage_activations<S: Scalar>(&self, a: S, u: S, h: f64) -> (S, S) {
+        let a1 = self.activation_after(a, u, SDIRK2_GAMMA * h);
+        (a1, self.activation_after(a1, u, (1.0 - SDIRK2_GAMMA) * h))
     }
 
     /// Residual of the force equilibrium at the normalised fibre length `x` (optimal lengths)
@@ -485,8 +503,7 @@ impl CompliantTendonHillMuscle {
         let c = S::c;
         let dt = dt.max(1e-9);
         let u = self.activation.clip(derivative[1]);
-        let n = fibre_substeps(dt);
-        let h = dt / n as f64;
+        let (n, h) = fibre_substeps(dt);
         let gamma = SDIRK2_GAMMA;
         let a0 = self.activation.clip(state[0]);
         let mut a = a0;
@@ -513,8 +530,8 @@ impl CompliantTendonHillMuscle {
                 let a1 = st.activation(a0, u);
                 Self::replay_fibre(k, a1, x, gamma * h, x_mt1, st)
             } else {
-                let a1 = self.activation_after(a, u, gamma * h);
-                a = self.activation_after(a1, u, (1.0 - gamma) * h);
+                let a1;
+                (a1, a) = self.stage_activations(a, u, h);
                 let g1 = match prev_k1 {
                     Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
                     None => vel,
@@ -563,9 +580,12 @@ impl CompliantTendonHillMuscle {
     }
 }
 
-/// Sub-steps of [`FibreIntegration::Implicit`]'s fibre integration in a step of `dt` (s).
-fn fibre_substeps(dt: f64) -> usize {
-    (dt.max(1e-9) / FIBRE_SUBSTEP).ceil().max(1.0) as usize
+/// Sub-steps of [`FibreIntegration::Implicit`]'s fibre integration in a step of `dt` (s): how
+/// many, and their length (s).
+fn fibre_substeps(dt: f64) -> (usize, f64) {
+    let dt = dt.max(1e-9);
+    let n = (dt / FIBRE_SUBSTEP).ceil().max(1.0) as usize;
+    (n, dt / n as f64)
 }
 
 /// The inputs of one muscle's step (or of one muscle per lane): `derivative` and `state` as in
@@ -647,7 +667,7 @@ impl<S: Scalar> Coef<S> for f64 {
 }
 
 /// One constant per lane (see [`Coef`]).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct PerLane<S>(S);
 
 impl<S: Scalar> Coef<S> for PerLane<S> {
@@ -735,8 +755,8 @@ fn value_is_f64<S: Scalar>() -> bool {
 
 impl FibreConsts<f64> {
     /// The constants of muscle `of(l)` in lane `l`.
-    fn lanes<'a>(of: impl Fn(usize) -> &'a Self) -> FibreConsts<PerLane<FibreLanes>> {
-        let g = |f: fn(&Self) -> f64| PerLane(FibreLanes::from_lanes(|l| f(of(l))));
+    fn lanes(of: impl Fn(usize) -> Self) -> FibreConsts<PerLane<FibreLanes>> {
+        let g = |f: fn(&Self) -> f64| PerLane(FibreLanes::from_lanes(|l| f(&of(l))));
         FibreConsts {
             lt: g(|k| k.lt),
             dfse: g(|k| k.dfse),
@@ -776,7 +796,8 @@ impl CompliantTendonHillMuscle {
         new_state: &mut [S],
     ) -> Option<()> {
         let n_m = self.n_muscles();
-        let n_stages = 2 * fibre_substeps(dt);
+        let (n_substeps, h) = fibre_substeps(dt);
+        let n_stages = 2 * n_substeps;
         let plain = std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>();
         if self.fibre != FibreIntegration::Implicit
             || n_m < 2
@@ -806,7 +827,7 @@ impl CompliantTendonHillMuscle {
             let lanes = |v: &[S], stride: usize, at: usize| {
                 FibreLanes::from_lanes(|l| v[muscle(l) * stride + at].lane(0))
             };
-            let k = FibreConsts::lanes(|l| &self.fk[muscle(l)]);
+            let k = &self.fk_lanes[first / FIBRE_LANES];
             let derivative_l = [lanes(derivative, nd, 0), lanes(derivative, nd, 1)];
             let mut state_l = [FibreLanes::c(0.0); 8];
             for (i, s) in state_l.iter_mut().enumerate().take(ns) {
@@ -826,7 +847,7 @@ impl CompliantTendonHillMuscle {
             } else {
                 Stages::Record(&mut solved[..n_stages])
             };
-            self.fibre_step(&k, dt, io, &mut out[..ns], stages);
+            self.fibre_step(k, dt, io, &mut out[..ns], stages);
             if plain {
                 for l in 0..count {
                     let m = first + l;
@@ -843,11 +864,9 @@ impl CompliantTendonHillMuscle {
             let u = ActivationLanes::variable(u, 1);
             let mut a = ActivationLanes::variable(a0, 0);
             let mut acts = [ActivationLanes::c(0.0); MAX_REPLAYED_STAGES];
-            let h = dt.max(1e-9) / (n_stages / 2) as f64;
             for pair in acts[..n_stages].chunks_exact_mut(2) {
-                let a1 = self.activation_after(a, u, SDIRK2_GAMMA * h);
-                a = self.activation_after(a1, u, (1.0 - SDIRK2_GAMMA) * h);
-                (pair[0], pair[1]) = (a1, a);
+                (pair[0], a) = self.stage_activations(a, u, h);
+                pair[1] = a;
             }
             for l in 0..count {
                 let m = first + l;
@@ -1043,21 +1062,9 @@ impl MuscleModel for CompliantTendonHillMuscle {
     ) {
         if self
             .integrate_all_lanes(dt, derivative, state, mt_len, mt_vel, new_state)
-            .is_some()
+            .is_none()
         {
-            return;
-        }
-        let (ns, nd) = (self.n_states(), self.n_derivatives());
-        for m in 0..self.n_muscles() {
-            self.integrate(
-                m,
-                dt,
-                &derivative[m * nd..(m + 1) * nd],
-                &state[m * ns..(m + 1) * ns],
-                mt_len[m],
-                mt_vel[m],
-                &mut new_state[m * ns..(m + 1) * ns],
-            );
+            crate::integrate_each(self, dt, derivative, state, mt_len, mt_vel, new_state);
         }
     }
 
@@ -1163,141 +1170,5 @@ mod tests {
             }
         }
         assert!(worst.0 < 1e-10, "{worst:?}");
-    }
-
-    /// `n` muscles cycling through arm26's, integrated implicitly.
-    fn implicit_model(n: usize) -> CompliantTendonHillMuscle {
-        let arm26 = [
-            ("pectoralis", 838.0, 0.07, 0.134),
-            ("deltoid", 1207.0, 0.07, 0.14),
-            ("brachioradialis", 1422.0, 0.172, 0.092),
-            ("tricepslat", 1549.0, 0.187, 0.093),
-            ("biceps", 414.0, 0.204, 0.137),
-            ("tricepslong", 603.0, 0.217, 0.127),
-        ];
-        let muscles = (0..n)
-            .map(|i| {
-                let (name, f, t, o) = arm26[i % 6];
-                HillParams::new(name, f, t, o, 1.4)
-            })
-            .collect();
-        CompliantTendonHillMuscle::new(CompliantTendonHillMuscle::DEFAULT_ACTIVATION, muscles)
-            .unwrap()
-            .with_fibre_integration(FibreIntegration::Implicit)
-    }
-
-    /// Random states near a reach's: each muscle's equilibrium at a random length, moved by a
-    /// step under a random excitation; returns (derivative, state, lengths, velocities).
-    fn random_inputs(
-        model: &CompliantTendonHillMuscle,
-        dt: f64,
-        rng: &mut motornet_scalar::SplitMix,
-    ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-        let n = model.n_muscles();
-        let (ns, nd) = (model.n_states(), model.n_derivatives());
-        let (mut der, mut state) = (vec![0.0; n * nd], vec![0.0; n * ns]);
-        let (mut len, mut vel) = (vec![0.0; n], vec![0.0; n]);
-        for m in 0..n {
-            let k = &model.k[m];
-            len[m] = k.l0_se + k.l0_ce * (0.6 + 0.8 * rng.unit());
-            vel[m] = k.l0_ce * 3.0 * (rng.unit() - 0.5);
-            let st = &mut state[m * ns..(m + 1) * ns];
-            model.initial_state(m, len[m], vel[m], dt, st);
-            st[0] = rng.unit();
-            let mut next = vec![0.0; ns];
-            model.derivative(m, rng.unit(), st, &mut der[m * nd..(m + 1) * nd]);
-            model.integrate(
-                m,
-                dt,
-                &der[m * nd..(m + 1) * nd],
-                st,
-                len[m],
-                vel[m],
-                &mut next,
-            );
-            st.copy_from_slice(&next);
-            model.derivative(
-                m,
-                1.2 * rng.unit() - 0.1,
-                st,
-                &mut der[m * nd..(m + 1) * nd],
-            );
-            len[m] += vel[m] * dt;
-        }
-        (der, state, len, vel)
-    }
-
-    #[test]
-    fn integrate_all_in_lanes_gives_the_bits_of_integrate_in_f64() {
-        let mut rng = motornet_scalar::SplitMix(11);
-        // one pack, a pack and one muscle alone, two full packs
-        for n in [6, 9, 16] {
-            let model = implicit_model(n);
-            let ns = model.n_states();
-            for dt in [0.001, 0.01, 0.05] {
-                for _ in 0..20 {
-                    let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
-                    let mut all = vec![0.0; n * ns];
-                    model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
-                    for m in 0..n {
-                        let mut one = vec![0.0; ns];
-                        let r = m * ns..(m + 1) * ns;
-                        let d = &der[2 * m..2 * m + 2];
-                        model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
-                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                        assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
-        use motornet_scalar::DualN;
-        type D = DualN<8>;
-        let mut rng = motornet_scalar::SplitMix(12);
-        let (mut worst, mut compared) = (0.0_f64, 0);
-        for n in [6, 9] {
-            let model = implicit_model(n);
-            let (ns, nd) = (model.n_states(), model.n_derivatives());
-            // 50 ms: more stages than are replayed, so muscle by muscle
-            for dt in [0.001, 0.01, 0.027, 0.05] {
-                for _ in 0..20 {
-                    let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
-                    // the VJP's seeding: excitation, the 4 read entries, length, velocity
-                    let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
-                    let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
-                    for m in 0..n {
-                        dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
-                        for (j, &r) in model.read_states().iter().enumerate() {
-                            st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
-                        }
-                    }
-                    let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
-                    let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
-                    let mut all = vec![D::constant(0.0); n * ns];
-                    model.integrate_all(dt, &dd, &st, &l, &v, &mut all);
-                    for m in 0..n {
-                        let mut one = vec![D::constant(0.0); ns];
-                        let r = m * ns..(m + 1) * ns;
-                        let d = &dd[m * nd..(m + 1) * nd];
-                        model.integrate(m, dt, d, &st[r.clone()], l[m], v[m], &mut one);
-                        for (a, b) in all[r].iter().zip(&one) {
-                            assert!((a.re - b.re).abs() <= 1e-12 * (1.0 + b.re.abs()));
-                            for (x, y) in a.eps.iter().zip(&b.eps) {
-                                let scale = 1e-3 * b.re.abs().max(1.0) + y.abs();
-                                worst = worst.max((x - y).abs() / scale);
-                                compared += 1;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // the replayed step's derivatives are the implicit-function derivatives at the lanes'
-        // solution; Newton iterating on dual numbers stops within 1e-8 F_max of it
-        assert!(worst < 1e-7, "worst relative difference {worst}");
-        assert!(compared > 10000);
     }
 }

@@ -161,6 +161,33 @@ pub const RIGID_HILL_STATE_NAMES: [&str; 7] = [
 /// size let models work without allocating.
 pub const MAX_MUSCLE_STATES: usize = 8;
 
+/// [`MuscleModel::integrate`] for every muscle of `model`, muscle by muscle, in the layout of
+/// [`MuscleModel::integrate_all`] (its default; an override calls it where its own way does
+/// not apply).
+#[allow(clippy::too_many_arguments)]
+pub fn integrate_each<S: Scalar, M: MuscleModel + ?Sized>(
+    model: &M,
+    dt: f64,
+    derivative: &[S],
+    state: &[S],
+    mt_len: &[S],
+    mt_vel: &[S],
+    new_state: &mut [S],
+) {
+    let (ns, nd) = (model.n_states(), model.n_derivatives());
+    for m in 0..model.n_muscles() {
+        model.integrate(
+            m,
+            dt,
+            &derivative[m * nd..(m + 1) * nd],
+            &state[m * ns..(m + 1) * ns],
+            mt_len[m],
+            mt_vel[m],
+            &mut new_state[m * ns..(m + 1) * ns],
+        );
+    }
+}
+
 /// Proprioception of the built-in models: the fibre length (state entry 1, m) and fibre
 /// velocity (state entry 2, m/s) divided by the model's [`MuscleModel::proprioception_scale`],
 /// as MotorNet observes them.
@@ -270,10 +297,10 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     /// `[M × n_derivatives]`, `state` and `new_state` are `[M × n_states]`, `mt_len` (m) and
     /// `mt_vel` (m/s) are `[M]`. The effector's step and its derivatives call this.
     ///
-    /// The default calls [`MuscleModel::integrate`] muscle by muscle. A model may override it
-    /// to advance its muscles together (for example side by side in SIMD lanes); it must give
-    /// the values `integrate` gives, to the precision of any iterative solve inside the step,
-    /// and the same derivatives when `S` is a dual number
+    /// The default is [`integrate_each`]: `integrate` muscle by muscle. A model may override
+    /// it to advance its muscles together (for example side by side in SIMD lanes); it must
+    /// give the values `integrate` gives, to the precision of any iterative solve inside the
+    /// step, and the same derivatives when `S` is a dual number
     /// ([`testing::check_muscle_model`] compares them).
     #[allow(clippy::too_many_arguments)]
     fn integrate_all<S: Scalar>(
@@ -285,18 +312,7 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
         mt_vel: &[S],
         new_state: &mut [S],
     ) {
-        let (ns, nd) = (self.n_states(), self.n_derivatives());
-        for m in 0..self.n_muscles() {
-            self.integrate(
-                m,
-                dt,
-                &derivative[m * nd..(m + 1) * nd],
-                &state[m * ns..(m + 1) * ns],
-                mt_len[m],
-                mt_vel[m],
-                &mut new_state[m * ns..(m + 1) * ns],
-            );
-        }
+        integrate_each(self, dt, derivative, state, mt_len, mt_vel, new_state);
     }
 
     /// Force (N) of muscle `m` in `state`.

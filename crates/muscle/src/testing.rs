@@ -321,33 +321,34 @@ pub fn check_sample<M: MuscleModel>(
     check_structure(model)?;
     let mut report = ConformanceReport::default();
     for m in 0..model.n_muscles() {
-        let fail = |property, detail: String| {
-            ConformanceError::Violation(Box::new(Violation {
-                property,
-                model: model.name().to_string(),
-                muscle: m,
-                muscle_name: model.muscle_name(m).to_string(),
-                sample: *sample,
-                detail,
-            }))
-        };
+        let fail = |property, detail| violation(model, m, sample, property, detail);
         check_values(model, m, sample, config).map_err(|(p, d)| fail(p, d))?;
         check_f32(model, m, sample, config, &mut report).map_err(|(p, d)| fail(p, d))?;
         check_derivatives(model, m, sample, config, &mut report).map_err(|(p, d)| fail(p, d))?;
         check_read_states(model, m, sample, config).map_err(|(p, d)| fail(p, d))?;
         report.steps += 1;
     }
-    check_integrate_all(model, sample, config).map_err(|(m, (property, detail))| {
-        ConformanceError::Violation(Box::new(Violation {
-            property,
-            model: model.name().to_string(),
-            muscle: m,
-            muscle_name: model.muscle_name(m).to_string(),
-            sample: *sample,
-            detail,
-        }))
-    })?;
+    check_integrate_all(model, sample, config)
+        .map_err(|(m, (property, detail))| violation(model, m, sample, property, detail))?;
     Ok(report)
+}
+
+/// The error of `property` failing for muscle `m` of `model` at `sample`.
+fn violation<M: MuscleModel>(
+    model: &M,
+    m: usize,
+    sample: &Sample,
+    property: Property,
+    detail: String,
+) -> ConformanceError {
+    ConformanceError::Violation(Box::new(Violation {
+        property,
+        model: model.name().to_string(),
+        muscle: m,
+        muscle_name: model.muscle_name(m).to_string(),
+        sample: *sample,
+        detail,
+    }))
 }
 
 type Failure = (Property, String);
@@ -686,10 +687,7 @@ fn new_states<S: Scalar, M: MuscleModel>(model: &M, dt: f64, x: &[S], all: bool)
     if all {
         model.integrate_all(dt, &der, &state, &len, &vel, &mut new);
     } else {
-        for m in 0..n_m {
-            let (d, r) = (&der[m * nd..(m + 1) * nd], m * ns..(m + 1) * ns);
-            model.integrate(m, dt, d, &state[r.clone()], x[0], x[1], &mut new[r]);
-        }
+        crate::integrate_each(model, dt, &der, &state, &len, &vel, &mut new);
     }
     new
 }

@@ -4,7 +4,7 @@
 
 use motornet_muscle::testing::{check_muscle_model, CheckConfig};
 use motornet_muscle::*;
-use motornet_scalar::Dual64;
+use motornet_scalar::{Dual64, DualN, SplitMix};
 
 /// The six arm26 muscles of MotorNet's compliant preset: (name, F_max N, tendon m, optimal m).
 const ARM26: [(&str, f64, f64, f64); 6] = [
@@ -17,15 +17,20 @@ const ARM26: [(&str, f64, f64, f64); 6] = [
 ];
 
 fn model(fibre: FibreIntegration) -> CompliantTendonHillMuscle {
-    CompliantTendonHillMuscle::new(
-        CompliantTendonHillMuscle::DEFAULT_ACTIVATION,
-        ARM26
-            .iter()
-            .map(|&(n, f, t, o)| HillParams::new(n, f, t, o, 1.4))
-            .collect(),
-    )
-    .unwrap()
-    .with_fibre_integration(fibre)
+    model_of(6, fibre)
+}
+
+/// `n` muscles cycling through [`ARM26`]'s.
+fn model_of(n: usize, fibre: FibreIntegration) -> CompliantTendonHillMuscle {
+    let muscles = (0..n)
+        .map(|i| {
+            let (name, f, t, o) = ARM26[i % 6];
+            HillParams::new(name, f, t, o, 1.4)
+        })
+        .collect();
+    CompliantTendonHillMuscle::new(CompliantTendonHillMuscle::DEFAULT_ACTIVATION, muscles)
+        .unwrap()
+        .with_fibre_integration(fibre)
 }
 
 /// Fibre excursion of the reach, in optimal lengths: fibres between 0.7 and 1.3.
@@ -290,4 +295,119 @@ fn implicit_step_is_finite_at_extreme_inputs() {
         }
         assert_eq!(cases, 3 * 6 * 5 * 4 * 5 * 5 * 3);
     }
+}
+
+/// Random states near a reach's: each muscle's equilibrium at a random length, moved by a
+/// step under a random excitation; returns (derivative, state, lengths, velocities).
+fn random_inputs(
+    model: &CompliantTendonHillMuscle,
+    dt: f64,
+    rng: &mut SplitMix,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let n = model.n_muscles();
+    let (ns, nd) = (model.n_states(), model.n_derivatives());
+    let (mut der, mut state) = (vec![0.0; n * nd], vec![0.0; n * ns]);
+    let (mut len, mut vel) = (vec![0.0; n], vec![0.0; n]);
+    for m in 0..n {
+        let p = &model.params()[m];
+        let (l0_se, l0_ce) = (p.tendon_length, p.optimal_muscle_length);
+        len[m] = l0_se + l0_ce * (0.6 + 0.8 * rng.unit());
+        vel[m] = l0_ce * 3.0 * (rng.unit() - 0.5);
+        let st = &mut state[m * ns..(m + 1) * ns];
+        model.initial_state(m, len[m], vel[m], dt, st);
+        st[0] = rng.unit();
+        let mut next = vec![0.0; ns];
+        model.derivative(m, rng.unit(), st, &mut der[m * nd..(m + 1) * nd]);
+        model.integrate(
+            m,
+            dt,
+            &der[m * nd..(m + 1) * nd],
+            st,
+            len[m],
+            vel[m],
+            &mut next,
+        );
+        st.copy_from_slice(&next);
+        model.derivative(
+            m,
+            1.2 * rng.unit() - 0.1,
+            st,
+            &mut der[m * nd..(m + 1) * nd],
+        );
+        len[m] += vel[m] * dt;
+    }
+    (der, state, len, vel)
+}
+
+#[test]
+fn integrate_all_in_lanes_gives_the_bits_of_integrate_in_f64() {
+    let mut rng = SplitMix(11);
+    // one pack, a pack and one muscle alone, two full packs
+    for n in [6, 9, 16] {
+        let model = model_of(n, FibreIntegration::Implicit);
+        let ns = model.n_states();
+        for dt in [0.001, 0.01, 0.05] {
+            for _ in 0..20 {
+                let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
+                let mut all = vec![0.0; n * ns];
+                model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
+                for m in 0..n {
+                    let mut one = vec![0.0; ns];
+                    let r = m * ns..(m + 1) * ns;
+                    let d = &der[2 * m..2 * m + 2];
+                    model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
+    type D = DualN<8>;
+    let mut rng = SplitMix(12);
+    let (mut worst, mut compared) = (0.0_f64, 0);
+    for n in [6, 9] {
+        let model = model_of(n, FibreIntegration::Implicit);
+        let (ns, nd) = (model.n_states(), model.n_derivatives());
+        // 50 ms: more stages than are replayed, so muscle by muscle
+        for dt in [0.001, 0.01, 0.027, 0.05] {
+            for _ in 0..20 {
+                let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
+                // the VJP's seeding: excitation, the 4 read entries, length, velocity
+                let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
+                let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
+                for m in 0..n {
+                    dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
+                    for (j, &r) in model.read_states().iter().enumerate() {
+                        st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
+                    }
+                }
+                let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
+                let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+                let mut all = vec![D::constant(0.0); n * ns];
+                model.integrate_all(dt, &dd, &st, &l, &v, &mut all);
+                for m in 0..n {
+                    let mut one = vec![D::constant(0.0); ns];
+                    let r = m * ns..(m + 1) * ns;
+                    let d = &dd[m * nd..(m + 1) * nd];
+                    model.integrate(m, dt, d, &st[r.clone()], l[m], v[m], &mut one);
+                    for (a, b) in all[r].iter().zip(&one) {
+                        assert!((a.re - b.re).abs() <= 1e-12 * (1.0 + b.re.abs()));
+                        for (x, y) in a.eps.iter().zip(&b.eps) {
+                            let scale = 1e-3 * b.re.abs().max(1.0) + y.abs();
+                            worst = worst.max((x - y).abs() / scale);
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // the replayed step's derivatives are the implicit-function derivatives at the lanes'
+    // solution; Newton iterating on dual numbers stops within 1e-8 F_max of it
+    assert!(worst < 1e-7, "worst relative difference {worst}");
+    assert!(compared > 10000);
 }

@@ -234,25 +234,28 @@ impl CompliantTendonHillMuscle {
         k: &FibreConsts<C>,
         a: S,
         b: S,
+        inv_b: S,
         x: S,
         v: S,
         inv_tau: f64,
         x_mt: S,
     ) -> (S, S) {
-        Self::residual_parts::<S, C, true>(k, a, b, x, v, inv_tau, x_mt)
+        Self::residual_parts::<S, C, true>(k, a, b, inv_b, x, v, inv_tau, x_mt)
     }
 
     /// [`Self::residual`]'s value alone (the same operations; the slope is not computed).
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn residual_value<S: Scalar, C: Coef<S>>(
         k: &FibreConsts<C>,
         a: S,
         b: S,
+        inv_b: S,
         x: S,
         v: S,
         x_mt: S,
     ) -> S {
-        Self::residual_parts::<S, C, false>(k, a, b, x, v, 0.0, x_mt).0
+        Self::residual_parts::<S, C, false>(k, a, b, inv_b, x, v, 0.0, x_mt).0
     }
 
     /// [`Self::residual`], with the slope only where `SLOPE` (zero otherwise).
@@ -262,6 +265,7 @@ impl CompliantTendonHillMuscle {
         k: &FibreConsts<C>,
         a: S,
         b: S,
+        inv_b: S,
         x: S,
         v: S,
         inv_tau: f64,
@@ -310,9 +314,26 @@ impl CompliantTendonHillMuscle {
         };
         let fxa = fl * a;
         let dfxa = if SLOPE { dfl * a } else { zero };
-        // concentric (v < 0): F = (b·fxa + v·a·arel) / (b − v)
-        let den = b - v;
-        let inv_den = S::one() / den;
+        // (two divisions below, each shared by two reciprocals: divisions dominate this
+        // function's cost)
+        // eccentric (v ≥ 0): F = 1.5·fxa + s·v + q / (v + p1), the inverse of the quadratic
+        // branch of `normalized_velocity`; q = (fxa/2)²/D, p1 = −(fxa/2)/D, D = s − 2·dF/dv(0⁻)
+        let dfdv0 = (fxa + a * arel) * inv_b;
+        let ddfdv0 = if SLOPE {
+            (dfxa + a * darel) * inv_b
+        } else {
+            zero
+        };
+        let d_raw = c(S_AS) - dfdv0.scale(2.0);
+        let tiny = 1e-12;
+        let d = select(d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)), d_raw, c(-tiny));
+        let dd = if SLOPE { ddfdv0.scale(-2.0) } else { zero };
+        // concentric (v < 0): F = (b·fxa + v·a·arel) / (b − v), with b − v > b > 0; where
+        // v ≥ 0 (F unused) the denominator is 1, so that the shared division stays finite
+        let concentric = v.lt(zero);
+        let den = select(concentric, b - v, S::one());
+        let inv_den_d = S::one() / (den * d);
+        let (inv_den, inv_d) = (d * inv_den_d, den * inv_den_d);
         let f_con = (b * fxa + v * a * arel) * inv_den;
         let df_con = if SLOPE {
             (b * dfxa + v * a * darel) * inv_den
@@ -320,15 +341,6 @@ impl CompliantTendonHillMuscle {
         } else {
             zero
         };
-        // eccentric (v ≥ 0): F = 1.5·fxa + s·v + q / (v + p1), the inverse of the quadratic
-        // branch of `normalized_velocity`; q = (fxa/2)²/D, p1 = −(fxa/2)/D, D = s − 2·dF/dv(0⁻)
-        let dfdv0 = (fxa + a * arel) / b;
-        let ddfdv0 = if SLOPE { (dfxa + a * darel) / b } else { zero };
-        let d_raw = c(S_AS) - dfdv0.scale(2.0);
-        let tiny = 1e-12;
-        let d = select(d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)), d_raw, c(-tiny));
-        let dd = if SLOPE { ddfdv0.scale(-2.0) } else { zero };
-        let inv_d = S::one() / d;
         let half = fxa.scale(0.5);
         let dhalf = if SLOPE { dfxa.scale(0.5) } else { zero };
         let p1 = -half * inv_d;
@@ -353,7 +365,6 @@ impl CompliantTendonHillMuscle {
         } else {
             zero
         };
-        let concentric = v.lt(zero);
         let f = select(concentric, f_con, f_ecc);
         let df = if SLOPE {
             select(concentric, df_con, df_ecc)
@@ -364,9 +375,11 @@ impl CompliantTendonHillMuscle {
     }
 
     /// Backward-Euler fibre length: the normalised length x (optimal lengths) where the force
-    /// equilibrium [`Self::residual`] holds with velocity (x − base)/tau, by
+    /// equilibrium [`Self::residual`] holds with velocity (x − base)/tau, by at most
     /// [`NEWTON_ITERATIONS`] Newton iterations from `guess`, kept inside a bracket
-    /// [lo, hi] with R(lo) ≥ 0 ≥ R(hi) (a step that leaves it bisects instead).
+    /// [lo, hi] with R(lo) ≥ 0 ≥ R(hi) (a step that leaves it bisects instead), until a step
+    /// from |R| < [`NEWTON_TOLERANCE`], which on dual numbers also makes the derivative parts
+    /// the implicit-function derivative.
     ///
     /// The bracket: at v = −13, below every concentric branch's zero-force velocity
     /// (−b·f_l/a_rel ≥ −5.2/0.41 = −12.7), the active force is negative, so R(lo) ≥ 0; at the
@@ -381,9 +394,22 @@ impl CompliantTendonHillMuscle {
         x_mt: S,
         guess: S,
     ) -> S {
+        Self::solve_fibre_converged(k, a, base, tau, x_mt, guess).0
+    }
+
+    /// [`Self::solve_fibre`], and 1 where it converged (0 where its iterations ran out).
+    fn solve_fibre_converged<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        base: S,
+        tau: f64,
+        x_mt: S,
+        guess: S,
+    ) -> (S, S) {
         // the unknown is the velocity v (x = base + tau·v), so that f32 keeps its precision
         let inv_tau = 1.0 / tau;
         let b = b_rel_st(a);
+        let inv_b = S::one() / b;
         let mut lo = S::c(-13.0);
         let slack = (k.neg_se_n.add(x_mt) - base).scale(inv_tau);
         let hi = slack.clamp_min(S::zero());
@@ -395,7 +421,7 @@ impl CompliantTendonHillMuscle {
         let mut done = v.lt(v);
         for _ in 0..NEWTON_ITERATIONS {
             let x = base + v.scale(tau);
-            let (r, j) = Self::residual(k, a, b, x, v, inv_tau, x_mt);
+            let (r, j) = Self::residual(k, a, b, inv_b, x, v, inv_tau, x_mt);
             let right = r.gt(S::zero());
             lo = select(right, v, lo);
             hi = select(right, hi, v);
@@ -417,32 +443,36 @@ impl CompliantTendonHillMuscle {
                 break;
             }
         }
-        v
+        (v, select(done, S::one(), S::zero()))
     }
 
-    /// The slope dR/dv of [`Self::solve_fibre`]'s residual at the velocity `v` (as its Newton
-    /// steps take it: clamped below zero).
-    fn fibre_slope<S: Scalar, C: Coef<S>>(
-        k: &FibreConsts<C>,
-        a: S,
-        base: S,
+    /// The residual R of [`Self::solve_fibre`] at a stage's solution, with its derivatives
+    /// along the stage's activation `a`, its base length `base`, the velocity `v` (along
+    /// x = base + tau·v: the slope Newton steps by) and the musculotendon length `x_mt`, in
+    /// this order: the residual code itself on dual numbers ([`StageDuals`]), for the muscles
+    /// of a pack side by side.
+    fn stage_partials(
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        stage: &StageAt<FibreLanes>,
         tau: f64,
-        x_mt: S,
-        v: S,
-    ) -> S {
+    ) -> StageDuals {
+        let a = StageDuals::variable(stage.a, 0);
+        let base = StageDuals::variable(stage.base, 1);
+        let v = StageDuals::variable(stage.v, 2);
+        let x_mt = StageDuals::variable(stage.x_mt, 3);
         let x = base + v.scale(tau);
-        let (_, j) = Self::residual(k, a, b_rel_st(a), x, v, 1.0 / tau, x_mt);
-        j.scale(tau).clamp_max(S::c(-1e-12))
+        let b = b_rel_st(a);
+        Self::residual_value(k, a, b, StageDuals::one() / b, x, v, x_mt)
     }
 
-    /// The last Newton step of [`Self::solve_fibre`] from its solution: `v − R(v)/slope` with
-    /// the velocity `v` and the slope `dR/dv` that `f64` lanes found ([`Stages::Replay`]).
-    /// `R(v)` is within the solve's tolerance of zero, so the value moves by rounding only,
-    /// and on dual numbers the derivative parts become the implicit-function derivative
-    /// −(∂R/∂inputs)/(∂R/∂v), as the solve's own last step makes them. Where the lanes' solve
-    /// had not converged (`|R(v)|` above the tolerance: its iterations ran out at an extreme
-    /// input), the whole bracketed solve runs instead, from `v`. (A branch on the value: replays
-    /// run on numbers of one lane only.)
+    /// A stage solve of [`Self::solve_fibre`] replayed from the `f64` lanes' solution
+    /// ([`Stages::Replay`]): the recorded velocity, with the derivative parts of the
+    /// implicit-function theorem, −(∂R/∂a·da + ∂R/∂base·dbase + ∂R/∂x_mt·dx_mt)/(dR/dv), from
+    /// the residual's recorded partial derivatives ([`Self::stage_partials`]): what
+    /// [`Self::solve_fibre`] gives dual numbers, without iterating. The value is the lanes'
+    /// own, so the step's values are the lanes' bits. Where the lanes' solve had not converged
+    /// (its iterations ran out at an extreme input), the solve runs on `S` from the lanes'
+    /// first guess instead.
     fn replay_fibre<S: Scalar, C: Coef<S>>(
         k: &FibreConsts<C>,
         a: S,
@@ -451,14 +481,17 @@ impl CompliantTendonHillMuscle {
         x_mt: S,
         solved: &SolvedStage,
     ) -> S {
-        let v = S::c(solved.v);
-        let x = base + v.scale(tau);
-        let r = Self::residual_value(k, a, b_rel_st(a), x, v, x_mt);
-        if r.lane(0).abs() < NEWTON_TOLERANCE {
-            v - r / S::c(solved.slope)
-        } else {
-            Self::solve_fibre(k, a, base, tau, x_mt, v)
+        if !solved.converged {
+            // the lanes' iterations ran out (an extreme input): the same solve on these
+            // numbers, from the same first guess
+            return Self::solve_fibre(k, a, base, tau, x_mt, S::c(solved.guess));
         }
+        // the derivative parts alone (value 0)
+        let d = |s: S| s - S::c(s.lane(0));
+        S::c(solved.v)
+            + d(a).scale(solved.dv_da)
+            + d(base).scale(solved.dv_dbase)
+            + d(x_mt).scale(solved.dv_dxmt)
     }
 
     /// [`FibreIntegration::Implicit`]'s step (see there) of muscle `m`; `derivative[1]` is the
@@ -536,9 +569,16 @@ impl CompliantTendonHillMuscle {
                     Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
                     None => vel,
                 };
-                let k1 = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
+                let (k1, converged) = Self::solve_fibre_converged(k, a1, x, gamma * h, x_mt1, g1);
                 if let Stages::Record(out) = &mut stages {
-                    out[2 * i] = (k1, Self::fibre_slope(k, a1, x, gamma * h, x_mt1, k1));
+                    out[2 * i] = StageAt {
+                        a: a1,
+                        base: x,
+                        x_mt: x_mt1,
+                        guess: g1,
+                        v: k1,
+                        converged,
+                    };
                 }
                 k1
             };
@@ -552,9 +592,16 @@ impl CompliantTendonHillMuscle {
                 Self::replay_fibre(k, a, base, gamma * h, x_mt2, st)
             } else {
                 let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
-                let v = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
+                let (v, converged) = Self::solve_fibre_converged(k, a, base, gamma * h, x_mt2, g2);
                 if let Stages::Record(out) = &mut stages {
-                    out[2 * i + 1] = (v, Self::fibre_slope(k, a, base, gamma * h, x_mt2, v));
+                    out[2 * i + 1] = StageAt {
+                        a,
+                        base,
+                        x_mt: x_mt2,
+                        guess: g2,
+                        v,
+                        converged,
+                    };
                 }
                 v
             };
@@ -603,14 +650,33 @@ enum Stages<'a, S> {
     /// From first guesses extrapolated from the previous stages (see
     /// [`FibreIntegration::Implicit`]).
     Extrapolate,
-    /// As `Extrapolate`, and each stage's solved velocity and the residual's slope there
-    /// ([`CompliantTendonHillMuscle::fibre_slope`]) written to `[stage]`.
-    Record(&'a mut [(S, S)]),
-    /// The stages as `f64` lanes solved them ([`SolvedStage`]): no iterations, only the last
-    /// Newton step of each solve ([`CompliantTendonHillMuscle::replay_fibre`]), at stage
-    /// activations composed from their recorded values and sensitivities.
+    /// As `Extrapolate`, and each stage's inputs and solved velocity written to `[stage]`.
+    Record(&'a mut [StageAt<S>]),
+    /// The stages as `f64` lanes solved them ([`SolvedStage`]): no iterations; each stage's
+    /// velocity is the recorded one, with the implicit-function derivative
+    /// ([`CompliantTendonHillMuscle::replay_fibre`]), at stage activations composed from their
+    /// recorded values and sensitivities.
     Replay(&'a [SolvedStage]),
 }
+
+/// A stage solve of the implicit step: its activation, base length x (normalised: the stage's
+/// fibre length is base + γh·v), musculotendon length (normalised), first guess and solved
+/// velocity (normalised), and 1 where the solve converged (0 where its iterations ran out), as
+/// [`Stages::Record`] keeps them.
+#[derive(Debug, Clone, Copy)]
+struct StageAt<S> {
+    a: S,
+    base: S,
+    x_mt: S,
+    guess: S,
+    v: S,
+    converged: S,
+}
+
+/// The residual of a stage with its derivatives along the stage's activation, base length,
+/// velocity and musculotendon length ([`CompliantTendonHillMuscle::stage_partials`]), for the
+/// muscles of a pack side by side.
+type StageDuals = DualLanes<4, FIBRE_LANES>;
 
 /// One stage solve of an implicit step as `f64` lanes computed it, for one muscle: what
 /// [`Stages::Replay`] needs to give dual numbers the same step without iterating.
@@ -618,8 +684,16 @@ enum Stages<'a, S> {
 struct SolvedStage {
     /// The solved normalised fibre velocity.
     v: f64,
-    /// The residual's slope dR/dv at `v` (F_max per velocity unit, negative).
-    slope: f64,
+    /// The solve's first guess.
+    guess: f64,
+    /// Whether the solve converged.
+    converged: bool,
+    /// ∂v/∂(stage activation) by the implicit-function theorem: −(∂R/∂a)/(dR/dv).
+    dv_da: f64,
+    /// ∂v/∂(base length), likewise.
+    dv_dbase: f64,
+    /// ∂v/∂(musculotendon length), likewise.
+    dv_dxmt: f64,
     /// The stage's activation.
     a: f64,
     /// ∂a/∂(clipped activation at the step's start).
@@ -682,6 +756,22 @@ impl<S: Scalar> Coef<S> for PerLane<S> {
     #[inline(always)]
     fn val(self) -> S {
         self.0
+    }
+}
+
+/// The per-lane constants on dual numbers of lanes ([`CompliantTendonHillMuscle::stage_partials`]).
+impl<const N: usize> Coef<DualLanes<N, FIBRE_LANES>> for PerLane<FibreLanes> {
+    #[inline(always)]
+    fn mul(self, x: DualLanes<N, FIBRE_LANES>) -> DualLanes<N, FIBRE_LANES> {
+        x * DualLanes::constant(self.0)
+    }
+    #[inline(always)]
+    fn add(self, x: DualLanes<N, FIBRE_LANES>) -> DualLanes<N, FIBRE_LANES> {
+        x + DualLanes::constant(self.0)
+    }
+    #[inline(always)]
+    fn val(self) -> DualLanes<N, FIBRE_LANES> {
+        DualLanes::constant(self.0)
     }
 }
 
@@ -780,12 +870,13 @@ impl CompliantTendonHillMuscle {
     /// [`FibreIntegration::Implicit`]'s [`MuscleModel::integrate_all`]: the muscles in packs of
     /// [`FIBRE_LANES`], each pack's step solved once in `f64` lanes (each lane computing the
     /// bits a single `f64` muscle does). For `f64` that is the result. For dual numbers over
-    /// `f64`, the lanes also record each stage's solution and slope, a `DualLanes<2, 8>` pass
-    /// the stage activations' sensitivities, and each muscle's step then runs on the dual
-    /// numbers without iterating ([`Stages::Replay`]): one Newton step per stage from the
-    /// recorded solution, which carries the implicit-function derivative. `None` where it does
-    /// not apply (other number types, a single muscle, very long steps on dual numbers): the
-    /// caller integrates muscle by muscle.
+    /// `f64`, the lanes also record each stage's inputs and solution; the residual on
+    /// `DualLanes<4, 8>` gives its partial derivatives there ([`Self::stage_partials`]) and a
+    /// `DualLanes<2, 8>` pass the stage activations' sensitivities; each muscle's step then runs
+    /// on the dual numbers without iterating ([`Stages::Replay`]): each stage's velocity is the
+    /// recorded one with the implicit-function derivative. `None` where it does not apply
+    /// (other number types, a single muscle, very long steps on dual numbers): the caller
+    /// integrates muscle by muscle.
     fn integrate_all_lanes<S: Scalar>(
         &self,
         dt: f64,
@@ -841,7 +932,15 @@ impl CompliantTendonHillMuscle {
             };
             let mut out = [FibreLanes::c(0.0); 8];
             let zero = FibreLanes::c(0.0);
-            let mut solved = [(zero, zero); MAX_REPLAYED_STAGES];
+            let at = StageAt {
+                a: zero,
+                base: zero,
+                x_mt: zero,
+                guess: zero,
+                v: zero,
+                converged: zero,
+            };
+            let mut solved = [at; MAX_REPLAYED_STAGES];
             let stages = if plain {
                 Stages::Extrapolate
             } else {
@@ -857,6 +956,15 @@ impl CompliantTendonHillMuscle {
                 }
                 continue;
             }
+            // each stage's residual's partial derivatives at the solution, by dual numbers, and
+            // the implicit-function derivatives of the velocity from them (with the slope as
+            // the Newton steps clamp it)
+            let mut dv = [[zero; 3]; MAX_REPLAYED_STAGES];
+            for (dv, st) in dv.iter_mut().zip(&solved[..n_stages]) {
+                let r = Self::stage_partials(k, st, SDIRK2_GAMMA * h);
+                let neg_inv_slope = FibreLanes::c(-1.0) / r.eps[2].clamp_max(FibreLanes::c(-1e-12));
+                *dv = [0, 1, 3].map(|i| r.eps[i] * neg_inv_slope);
+            }
             // the stage activations and their sensitivities to the clipped activation and
             // excitation (directions 0 and 1), by the activation sub-steps of `fibre_step`
             let act = &self.activation;
@@ -871,10 +979,15 @@ impl CompliantTendonHillMuscle {
             for l in 0..count {
                 let m = first + l;
                 let mut replayed = [SolvedStage::default(); MAX_REPLAYED_STAGES];
-                for (r, ((v, slope), a)) in replayed.iter_mut().zip(solved.iter().zip(&acts)) {
+                for (r, ((st, dv), a)) in replayed.iter_mut().zip(solved.iter().zip(&dv).zip(&acts))
+                {
                     *r = SolvedStage {
-                        v: v.lane(l),
-                        slope: slope.lane(l),
+                        v: st.v.lane(l),
+                        guess: st.guess.lane(l),
+                        converged: st.converged.lane(l) == 1.0,
+                        dv_da: dv[0].lane(l),
+                        dv_dbase: dv[1].lane(l),
+                        dv_dxmt: dv[2].lane(l),
                         a: a.re.lane(l),
                         da_da0: a.eps[0].lane(l),
                         da_du: a.eps[1].lane(l),
@@ -1129,13 +1242,22 @@ mod tests {
                         &k,
                         a,
                         b_rel_st(a),
+                        1.0 / b_rel_st(a),
                         x,
                         v,
                         1.0,
                         10.0, // tendon taut (g = 1 − passive clamp)
                     );
-                    let (g, _) =
-                        CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, 0.0, 1.0, 10.0);
+                    let (g, _) = CompliantTendonHillMuscle::residual(
+                        &k,
+                        a,
+                        b_rel_st(a),
+                        1.0 / b_rel_st(a),
+                        x,
+                        0.0,
+                        1.0,
+                        10.0,
+                    );
                     let g = g + a * kistemaker_flce(x); // R at v = 0 is g − fxa
                     let f = g - r;
                     if f < 0.0 {
@@ -1163,8 +1285,9 @@ mod tests {
             let guess = (rng.unit() - 0.5) * 10.0;
             let v = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess);
             let x = x0 + tau * v;
+            let b = b_rel_st(a);
             let (r, _) =
-                CompliantTendonHillMuscle::residual(&k, a, b_rel_st(a), x, v, 1.0 / tau, x_mt);
+                CompliantTendonHillMuscle::residual(&k, a, b, 1.0 / b, x, v, 1.0 / tau, x_mt);
             if r.abs() > worst.0 {
                 worst = (r.abs(), a, x0, tau, x_mt, guess);
             }

@@ -1,5 +1,6 @@
 //! [`DualLanes`]: forward-mode dual numbers for several batch elements at once.
 
+use crate::dual_macros::Part;
 use crate::{LaneMask, Lanes, Scalar};
 use std::fmt;
 
@@ -54,7 +55,7 @@ impl<const N: usize, const L: usize> DualLanes<N, L> {
     fn chain(self, value: V<L>, slope: V<L>) -> Self {
         Self {
             re: value,
-            eps: std::array::from_fn(|i| self.eps[i] * slope),
+            eps: eps_from!(self.eps, |i| Part::mul(self.eps[i], slope)),
         }
     }
 }
@@ -94,7 +95,15 @@ impl<const N: usize, const L: usize> Scalar for DualLanes<N, L> {
     fn select(m: Self::Mask, a: Self, b: Self) -> Self {
         Self {
             re: V::select(m, a.re, b.re),
-            eps: std::array::from_fn(|i| V::select(m, a.eps[i], b.eps[i])),
+            // lane by lane in one loop nest (`V::select` per direction compiled poorly: see
+            // `dual_macros`)
+            eps: eps_from!(a.eps, |i| {
+                lanes_loop!(a.eps[i], |l| {
+                    let bits =
+                        (a.eps[i].0[l].to_bits() & m.0[l]) | (b.eps[i].0[l].to_bits() & !m.0[l]);
+                    f64::from_bits(bits)
+                })
+            }),
         }
     }
     dual_chain_rules!(Lanes<f64, L>);

@@ -1,5 +1,6 @@
 //! [`DualN`]: a forward-mode dual number carrying N directional derivatives at once.
 
+use crate::dual_macros::Part;
 use crate::{Real, Scalar};
 use std::fmt;
 
@@ -62,7 +63,7 @@ impl<const N: usize> DualN<N> {
     fn chain(self, value: f64, slope: f64) -> Self {
         Self {
             re: value,
-            eps: std::array::from_fn(|i| self.eps[i] * slope),
+            eps: eps_from!(self.eps, |i| self.eps[i] * slope),
         }
     }
 }

@@ -132,23 +132,34 @@ impl Geometry for MusclePaths {
         vel: &mut [S],
         moment: &mut [S],
     ) {
-        // stack buffers sized for the skeleton: small ones for the common few joints
-        if skeleton.dof() <= SMALL_DOF {
-            self.compute_in::<S, K, SMALL_DOF, { MAX_SPACE_DIM * SMALL_DOF }>(
+        // stack buffers sized for the skeleton: small ones for the common few joints (each call
+        // zeroes them: on the VJP's wide dual numbers the 64-entry Jacobian buffers of the
+        // `SMALL_DOF` size cost 5 % of a tutorial batch in memset alone)
+        if skeleton.dof() <= TINY_DOF && skeleton.space_dim() <= 3 {
+            self.compute_in::<S, K, TINY_DOF, { 3 * TINY_DOF }, 3>(
+                skeleton, q, qd, len, vel, moment,
+            )
+        } else if skeleton.dof() <= SMALL_DOF {
+            self.compute_in::<S, K, SMALL_DOF, { MAX_SPACE_DIM * SMALL_DOF }, MAX_SPACE_DIM>(
                 skeleton, q, qd, len, vel, moment,
             )
         } else {
-            self.compute_in::<S, K, MAX_DOF, { MAX_SPACE_DIM * MAX_DOF }>(
+            self.compute_in::<S, K, MAX_DOF, { MAX_SPACE_DIM * MAX_DOF }, MAX_SPACE_DIM>(
                 skeleton, q, qd, len, vel, moment,
             )
         }
     }
 }
 
+/// Joints of the smallest stack buffers of [`MusclePaths::compute_in`] (in at most 3
+/// dimensions): the point mass and the two-joint arm.
+const TINY_DOF: usize = 2;
+
 impl MusclePaths {
-    /// [`Geometry::compute`] with buffers of `D >= dof` joints (`J = MAX_SPACE_DIM D`).
+    /// [`Geometry::compute`] with buffers of `D >= dof` joints in `P >= space_dim` dimensions
+    /// (`J = P D`).
     #[allow(clippy::too_many_arguments)]
-    fn compute_in<S: Scalar, K: Skeleton, const D: usize, const J: usize>(
+    fn compute_in<S: Scalar, K: Skeleton, const D: usize, const J: usize, const P: usize>(
         &self,
         skeleton: &K,
         q: &[S],
@@ -161,11 +172,11 @@ impl MusclePaths {
         let dof = skeleton.dof();
         let n_m = self.paths.len();
         let quirk = self.motornet_forearm_velocity && skeleton.name() == "TwoDofArm";
-        let mut prev_pos = [S::zero(); MAX_SPACE_DIM];
-        let mut prev_vel = [S::zero(); MAX_SPACE_DIM];
+        let mut prev_pos = [S::zero(); P];
+        let mut prev_vel = [S::zero(); P];
         let mut prev_jac = [S::zero(); J];
-        let mut pos = [S::zero(); MAX_SPACE_DIM];
-        let mut pvel = [S::zero(); MAX_SPACE_DIM];
+        let mut pos = [S::zero(); P];
+        let mut pvel = [S::zero(); P];
         let mut jac = [S::zero(); J];
         for (m, path) in self.paths.iter().enumerate() {
             let mut l = S::zero();

@@ -385,20 +385,9 @@ impl CompliantTendonHillMuscle {
     /// (−b·f_l/a_rel ≥ −5.2/0.41 = −12.7), the active force is negative, so R(lo) ≥ 0; at the
     /// larger of `base` and the length where the tendon goes slack, the tendon pulls nothing
     /// and the velocity is ≥ 0, so the active force is ≥ 0 and R(hi) ≤ 0.
-    #[allow(clippy::too_many_arguments)]
+    ///
+    /// Returns the velocity, and 1 where the solve converged (0 where its iterations ran out).
     fn solve_fibre<S: Scalar, C: Coef<S>>(
-        k: &FibreConsts<C>,
-        a: S,
-        base: S,
-        tau: f64,
-        x_mt: S,
-        guess: S,
-    ) -> S {
-        Self::solve_fibre_converged(k, a, base, tau, x_mt, guess).0
-    }
-
-    /// [`Self::solve_fibre`], and 1 where it converged (0 where its iterations ran out).
-    fn solve_fibre_converged<S: Scalar, C: Coef<S>>(
         k: &FibreConsts<C>,
         a: S,
         base: S,
@@ -484,7 +473,7 @@ impl CompliantTendonHillMuscle {
         if !solved.converged {
             // the lanes' iterations ran out (an extreme input): the same solve on these
             // numbers, from the same first guess
-            return Self::solve_fibre(k, a, base, tau, x_mt, S::c(solved.guess));
+            return Self::solve_fibre(k, a, base, tau, x_mt, S::c(solved.guess)).0;
         }
         // the derivative parts alone (value 0)
         let d = |s: S| s - S::c(s.lane(0));
@@ -569,7 +558,7 @@ impl CompliantTendonHillMuscle {
                     Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
                     None => vel,
                 };
-                let (k1, converged) = Self::solve_fibre_converged(k, a1, x, gamma * h, x_mt1, g1);
+                let (k1, converged) = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
                 if let Stages::Record(out) = &mut stages {
                     out[2 * i] = StageAt {
                         a: a1,
@@ -592,7 +581,7 @@ impl CompliantTendonHillMuscle {
                 Self::replay_fibre(k, a, base, gamma * h, x_mt2, st)
             } else {
                 let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
-                let (v, converged) = Self::solve_fibre_converged(k, a, base, gamma * h, x_mt2, g2);
+                let (v, converged) = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
                 if let Stages::Record(out) = &mut stages {
                     out[2 * i + 1] = StageAt {
                         a,
@@ -1283,7 +1272,7 @@ mod tests {
             let tau = [1e-4, 1e-3, 1e-2, 2e-3, 5e-3][(rng.unit() * 5.0) as usize];
             let x_mt = x0 + m.k[0].l0_se / m.k[0].l0_ce * (1.0 + 0.06 * rng.unit() - 0.01);
             let guess = (rng.unit() - 0.5) * 10.0;
-            let v = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess);
+            let v = CompliantTendonHillMuscle::solve_fibre(&k, a, x0, tau, x_mt, guess).0;
             let x = x0 + tau * v;
             let b = b_rel_st(a);
             let (r, _) =

@@ -48,14 +48,23 @@ impl Part for f64 {
     }
 }
 
-macro_rules! lanes_loop {
-    ($a:expr, |$l:ident| $e:expr) => {{
-        let mut out = $a;
-        for $l in 0..out.0.len() {
-            out.0[$l] = $e;
+/// `[f(0), …, f(N − 1)]` for a derivative part `like` (an array of N entries, copied as the
+/// output's storage): a loop rather than `std::array::from_fn` (see the module's doc).
+macro_rules! eps_from {
+    ($like:expr, |$i:ident| $e:expr) => {{
+        let mut out = $like;
+        for $i in 0..out.len() {
+            out[$i] = $e;
         }
         out
     }};
+}
+
+/// [`eps_from!`] over the lanes of a `Lanes` value `a`.
+macro_rules! lanes_loop {
+    ($a:expr, |$l:ident| $e:expr) => {
+        $crate::Lanes(eps_from!($a.0, |$l| $e))
+    };
 }
 
 impl<const L: usize> Part for crate::Lanes<f64, L> {
@@ -83,18 +92,6 @@ impl<const L: usize> Part for crate::Lanes<f64, L> {
     fn recip(self) -> Self {
         lanes_loop!(self, |l| 1.0 / self.0[l])
     }
-}
-
-/// `[f(0), …, f(N − 1)]` for a derivative part `like` (an array of N entries, copied as the
-/// output's storage): a loop rather than `std::array::from_fn` (see the module's doc).
-macro_rules! eps_from {
-    ($like:expr, |$i:ident| $e:expr) => {{
-        let mut out = $like;
-        for $i in 0..out.len() {
-            out[$i] = $e;
-        }
-        out
-    }};
 }
 
 /// `Add`, `Sub`, `Mul` (product rule), `Div` (quotient rule), `Neg` and the assigning

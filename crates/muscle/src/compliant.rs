@@ -106,8 +106,7 @@ const ACTIVATION_SUBSTEP: f64 = 0.0025;
 /// most [`ACTIVATION_SUBSTEP`], clipped after each, and between nodes the cubic Hermite
 /// interpolant of the node values and rates (clipped), at times that do not decrease
 /// ([`Self::at`]). The rate is [`ActivationDynamics::derivative`]'s with one division.
-struct ActivationPath<'a, S> {
-    act: &'a ActivationDynamics,
+struct ActivationPath<S> {
     u: S,
     /// Node spacing (s) and number of sub-steps.
     node_dt: f64,
@@ -120,13 +119,12 @@ struct ActivationPath<'a, S> {
     f1: S,
 }
 
-impl<'a, S: Scalar> ActivationPath<'a, S> {
+impl<S: Scalar> ActivationPath<S> {
     /// The path from the clipped activation `a` under the clipped excitation `u` over `dt` (s).
-    fn new(act: &'a ActivationDynamics, a: S, u: S, dt: f64) -> Self {
+    fn new(act: &ActivationDynamics, a: S, u: S, dt: f64) -> Self {
         let nodes = (dt / ACTIVATION_SUBSTEP).ceil().max(1.0) as usize;
         let f = Self::rate(act, u, a);
         let mut path = Self {
-            act,
             u,
             node_dt: dt / nodes as f64,
             nodes,
@@ -136,7 +134,7 @@ impl<'a, S: Scalar> ActivationPath<'a, S> {
             a1: a,
             f1: f,
         };
-        (path.a1, path.f1) = path.rk4(a, f);
+        (path.a1, path.f1) = path.rk4(act, a, f);
         path
     }
 
@@ -160,8 +158,8 @@ impl<'a, S: Scalar> ActivationPath<'a, S> {
     /// One RK4 node step from the value `a` with rate `f` there: the next node's value
     /// (clipped) and rate.
     #[inline(always)]
-    fn rk4(&self, a: S, k1: S) -> (S, S) {
-        let (act, u, h) = (self.act, self.u, self.node_dt);
+    fn rk4(&self, act: &ActivationDynamics, a: S, k1: S) -> (S, S) {
+        let (u, h) = (self.u, self.node_dt);
         let k2 = Self::rate(act, u, a + k1.scale(0.5 * h));
         let k3 = Self::rate(act, u, a + k2.scale(0.5 * h));
         let k4 = Self::rate(act, u, a + k3.scale(h));
@@ -172,11 +170,11 @@ impl<'a, S: Scalar> ActivationPath<'a, S> {
     /// The activation at `t` (s since the step's start; at least every earlier call's `t`): a
     /// node's value at the nodes (the step's end included), the clipped Hermite interpolant
     /// between them.
-    fn at(&mut self, t: f64) -> S {
+    fn at(&mut self, act: &ActivationDynamics, t: f64) -> S {
         while self.j + 1 < self.nodes && t > (self.j + 1) as f64 * self.node_dt {
             self.j += 1;
             (self.a0, self.f0) = (self.a1, self.f1);
-            (self.a1, self.f1) = self.rk4(self.a0, self.f0);
+            (self.a1, self.f1) = self.rk4(act, self.a0, self.f0);
         }
         let s = ((t - self.j as f64 * self.node_dt) / self.node_dt).clamp(0.0, 1.0);
         if s == 1.0 {
@@ -188,7 +186,7 @@ impl<'a, S: Scalar> ActivationPath<'a, S> {
             + self.f0.scale((s3 - 2.0 * s2 + s) * h)
             + self.a1.scale(3.0 * s2 - 2.0 * s3)
             + self.f1.scale((s3 - s2) * h);
-        self.act.clip(a)
+        act.clip(a)
     }
 }
 
@@ -505,52 +503,23 @@ impl CompliantTendonHillMuscle {
         (v, select(done, S::one(), S::zero()))
     }
 
-    /// The residual R of [`Self::solve_fibre`] at a stage's solution, with its derivatives
-    /// along the stage's activation `a`, its base length `base`, the velocity `v` (along
-    /// x = base + tau·v: the slope Newton steps by) and the musculotendon length `x_mt`, in
-    /// this order: the residual code itself on dual numbers ([`StageDuals`]), for the muscles
-    /// of a pack side by side.
+    /// The residual R of [`Self::solve_fibre`] at a stage's solution `v`, with its
+    /// derivatives along the stage's activation `a`, its base length `base`, the velocity `v`
+    /// (along x = base + tau·v: the slope Newton steps by) and the musculotendon length `x_mt`,
+    /// in this order: the residual code itself on dual numbers ([`StageDuals`]), for the
+    /// muscles of a pack side by side.
     fn stage_partials(
         k: &FibreConsts<PerLane<FibreLanes>>,
-        stage: &StageAt<FibreLanes>,
+        [a, base, v, x_mt]: [FibreLanes; 4],
         tau: f64,
     ) -> StageDuals {
-        let a = StageDuals::variable(stage.a, 0);
-        let base = StageDuals::variable(stage.base, 1);
-        let v = StageDuals::variable(stage.v, 2);
-        let x_mt = StageDuals::variable(stage.x_mt, 3);
+        let a = StageDuals::variable(a, 0);
+        let base = StageDuals::variable(base, 1);
+        let v = StageDuals::variable(v, 2);
+        let x_mt = StageDuals::variable(x_mt, 3);
         let x = base + v.scale(tau);
         let b = b_rel_st(a);
         Self::residual_value(k, a, b, StageDuals::one() / b, x, v, x_mt)
-    }
-
-    /// A stage solve of [`Self::solve_fibre`] replayed from the `f64` lanes' solution
-    /// ([`Stages::Replay`]): the recorded velocity, with the derivative parts of the
-    /// implicit-function theorem, −(∂R/∂a·da + ∂R/∂base·dbase + ∂R/∂x_mt·dx_mt)/(dR/dv), from
-    /// the residual's recorded partial derivatives ([`Self::stage_partials`]): what
-    /// [`Self::solve_fibre`] gives dual numbers, without iterating. The value is the lanes'
-    /// own, so the step's values are the lanes' bits. Where the lanes' solve had not converged
-    /// (its iterations ran out at an extreme input), the solve runs on `S` from the lanes'
-    /// first guess instead.
-    fn replay_fibre<S: Scalar, C: Coef<S>>(
-        k: &FibreConsts<C>,
-        a: S,
-        base: S,
-        tau: f64,
-        x_mt: S,
-        solved: &SolvedStage,
-    ) -> S {
-        if !solved.converged {
-            // the lanes' iterations ran out (an extreme input): the same solve on these
-            // numbers, from the same first guess
-            return Self::solve_fibre(k, a, base, tau, x_mt, S::c(solved.guess)).0;
-        }
-        // the derivative parts alone (value 0)
-        let d = |s: S| s - S::c(s.lane(0));
-        S::c(solved.v)
-            + d(a).scale(solved.dv_da)
-            + d(base).scale(solved.dv_dbase)
-            + d(x_mt).scale(solved.dv_dxmt)
     }
 
     /// [`FibreIntegration::Implicit`]'s step (see there) of muscle `m`; `derivative[1]` is the
@@ -572,19 +541,19 @@ impl CompliantTendonHillMuscle {
             mt_len,
             mt_vel,
         };
-        self.fibre_step(&self.fk[m], dt, io, new_state, Stages::Extrapolate);
+        let mut stages = Newton { path: None };
+        self.fibre_step(&self.fk[m], dt, io, new_state, &mut stages);
     }
 
     /// [`FibreIntegration::Implicit`]'s step with the constants `k` of one muscle, or of one
-    /// muscle per lane. `stages` chooses the first guesses of the stage solves and may record
-    /// the solved stage velocities (normalised, in solve order: stages 1 and 2 of each sub-step).
+    /// muscle per lane; `stages` gives the stage activations and solves the stages.
     fn fibre_step<S: Scalar, C: Coef<S>>(
         &self,
         k: &FibreConsts<C>,
         dt: f64,
         io: StepIo<'_, S>,
         new_state: &mut [S],
-        mut stages: Stages<'_, S>,
+        stages: &mut impl StageSolver<S, C>,
     ) {
         let StepIo {
             derivative,
@@ -599,9 +568,6 @@ impl CompliantTendonHillMuscle {
         let gamma = SDIRK2_GAMMA;
         let a0 = self.activation.clip(state[0]);
         let mut a = a0;
-        // the stage activations (replayed stages compose theirs from the recorded ones)
-        let mut path = (!matches!(stages, Stages::Replay(_)))
-            .then(|| ActivationPath::new(&self.activation, a0, u, dt));
         let mut x = k.inv_l0_ce.mul(state[1]);
         // the previous step's velocity (normalised) is the first guess
         let mut vel = k.inv_vmax.mul(state[2]);
@@ -620,54 +586,19 @@ impl CompliantTendonHillMuscle {
             let (t1, t2) = (t0 + gamma * h, t0 + h);
             // stage 1 at t0 + γh: X1 = x + γh·K1
             let x_mt1 = k.inv_l0_ce.mul(mt_len_at(t1));
-            let k1 = if let Stages::Replay(solved) = &stages {
-                let st = &solved[2 * i];
-                let a1 = st.activation(a0, u);
-                Self::replay_fibre(k, a1, x, gamma * h, x_mt1, st)
-            } else {
-                let path = path.as_mut().expect("not replayed");
-                let a1 = path.at(t1);
-                a = path.at(t2);
-                let g1 = match prev_k1 {
-                    Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
-                    None => vel,
-                };
-                let (k1, converged) = Self::solve_fibre(k, a1, x, gamma * h, x_mt1, g1);
-                if let Stages::Record(out) = &mut stages {
-                    out[2 * i] = StageAt {
-                        a: a1,
-                        base: x,
-                        x_mt: x_mt1,
-                        guess: g1,
-                        v: k1,
-                        converged,
-                    };
-                }
-                k1
+            let a1 = stages.activation(&self.activation, a0, u, dt, t1);
+            let g1 = match prev_k1 {
+                Some(vp) => vel + (vel - vp).scale((t1 - t0) / (t0 - stage1_time(i - 1))),
+                None => vel,
             };
+            let k1 = stages.velocity(k, a1, x, gamma * h, x_mt1, g1);
             // stage 2 at t0 + h: X2 = x + (1 − γ)h·K1 + γh·K2, and x(t0 + h) = X2
             l_mt = mt_len_at(t2);
             let x_mt2 = k.inv_l0_ce.mul(l_mt);
             let base = x + k1.scale((1.0 - gamma) * h);
-            vel = if let Stages::Replay(solved) = &stages {
-                let st = &solved[2 * i + 1];
-                a = st.activation(a0, u);
-                Self::replay_fibre(k, a, base, gamma * h, x_mt2, st)
-            } else {
-                let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
-                let (v, converged) = Self::solve_fibre(k, a, base, gamma * h, x_mt2, g2);
-                if let Stages::Record(out) = &mut stages {
-                    out[2 * i + 1] = StageAt {
-                        a,
-                        base,
-                        x_mt: x_mt2,
-                        guess: g2,
-                        v,
-                        converged,
-                    };
-                }
-                v
-            };
+            a = stages.activation(&self.activation, a0, u, dt, t2);
+            let g2 = k1 + (k1 - vel).scale((t2 - t1) / (t1 - t0));
+            vel = stages.velocity(k, a, base, gamma * h, x_mt2, g2);
             prev_k1 = Some(k1);
             x = base + vel.scale(gamma * h);
         }
@@ -708,32 +639,103 @@ struct StepIo<'a, S> {
     mt_vel: S,
 }
 
-/// How the implicit step's stage solves start, and where their solutions go.
-enum Stages<'a, S> {
-    /// From first guesses extrapolated from the previous stages (see
-    /// [`FibreIntegration::Implicit`]).
-    Extrapolate,
-    /// As `Extrapolate`, and each stage's inputs and solved velocity written to `[stage]`.
-    Record(&'a mut [StageAt<S>]),
-    /// The stages as `f64` lanes solved them ([`SolvedStage`]): no iterations; each stage's
-    /// velocity is the recorded one, with the implicit-function derivative
-    /// ([`CompliantTendonHillMuscle::replay_fibre`]), at stage activations composed from their
-    /// recorded values and sensitivities.
-    Replay(&'a [SolvedStage]),
+/// What the implicit step does at each stage ([`CompliantTendonHillMuscle::fibre_step`]):
+/// where its activation comes from and how its velocity is solved.
+trait StageSolver<S: Scalar, C> {
+    /// The activation at `t` (s since the start of a step of `dt`; at least every earlier
+    /// call's `t`) from the clipped activation `a0` under the clipped excitation `u`.
+    fn activation(&mut self, act: &ActivationDynamics, a0: S, u: S, dt: f64, t: f64) -> S;
+    /// The stage's normalised fibre velocity ([`CompliantTendonHillMuscle::solve_fibre`]'s
+    /// arguments).
+    fn velocity(&mut self, k: &FibreConsts<C>, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S;
 }
 
-/// A stage solve of the implicit step: its activation, base length x (normalised: the stage's
-/// fibre length is base + γh·v), musculotendon length (normalised), first guess and solved
-/// velocity (normalised), and 1 where the solve converged (0 where its iterations ran out), as
-/// [`Stages::Record`] keeps them.
-#[derive(Debug, Clone, Copy)]
-struct StageAt<S> {
-    a: S,
-    base: S,
-    x_mt: S,
-    guess: S,
-    v: S,
-    converged: S,
+/// The stages of one number type: [`ActivationPath`] and
+/// [`CompliantTendonHillMuscle::solve_fibre`] on it (on dual numbers, the iterations carry
+/// the derivatives).
+struct Newton<S> {
+    path: Option<ActivationPath<S>>,
+}
+
+impl<S: Scalar, C: Coef<S>> StageSolver<S, C> for Newton<S> {
+    #[inline(always)]
+    fn activation(&mut self, act: &ActivationDynamics, a0: S, u: S, dt: f64, t: f64) -> S {
+        self.path
+            .get_or_insert_with(|| ActivationPath::new(act, a0, u, dt))
+            .at(act, t)
+    }
+    #[inline(always)]
+    fn velocity(&mut self, k: &FibreConsts<C>, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S {
+        CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess).0
+    }
+}
+
+/// The stages of a pack's step on [`StepDuals`] ([`MuscleModel::integrate_all`] on dual
+/// numbers): each stage solved by [`CompliantTendonHillMuscle::solve_fibre`] on the `f64`
+/// lanes of its values (the bits the `f64` step computes), its derivative parts those of the
+/// implicit-function theorem, −(∂R/∂a·da + ∂R/∂base·dbase + ∂R/∂x_mt·dx_mt)/(dR/dv), from the
+/// residual's partial derivatives there ([`CompliantTendonHillMuscle::stage_partials`]): what
+/// the iterations give dual numbers once converged, without iterating on them. Lanes whose
+/// iterations ran out (an extreme input) take the solve on the dual numbers from the same
+/// first guess. The stage activations: [`ActivationPath`] on [`ActivationLanes`] (directions:
+/// the clipped activation and excitation), composed by the chain rule.
+struct LanesIft {
+    path: Option<ActivationPath<ActivationLanes>>,
+}
+
+/// The derivative parts of `s` times `e` (lane by lane), with value 0.
+#[inline(always)]
+fn along(s: StepDuals, e: FibreLanes) -> StepDuals {
+    DualLanes {
+        re: FibreLanes::c(0.0),
+        eps: s.eps.map(|d| d * e),
+    }
+}
+
+impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft {
+    #[inline(always)]
+    fn activation(
+        &mut self,
+        act: &ActivationDynamics,
+        a0: StepDuals,
+        u: StepDuals,
+        dt: f64,
+        t: f64,
+    ) -> StepDuals {
+        let a = self
+            .path
+            .get_or_insert_with(|| {
+                let a0 = ActivationLanes::variable(a0.re, 0);
+                ActivationPath::new(act, a0, ActivationLanes::variable(u.re, 1), dt)
+            })
+            .at(act, t);
+        StepDuals::constant(a.re) + along(a0, a.eps[0]) + along(u, a.eps[1])
+    }
+    #[inline(always)]
+    fn velocity(
+        &mut self,
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        a: StepDuals,
+        base: StepDuals,
+        tau: f64,
+        x_mt: StepDuals,
+        guess: StepDuals,
+    ) -> StepDuals {
+        type M = CompliantTendonHillMuscle;
+        let (v, converged) = M::solve_fibre(k, a.re, base.re, tau, x_mt.re, guess.re);
+        let r = M::stage_partials(k, [a.re, base.re, v, x_mt.re], tau);
+        // the slope as the Newton steps clamp it
+        let neg_inv_slope = FibreLanes::c(-1.0) / r.eps[2].clamp_max(FibreLanes::c(-1e-12));
+        let dv = |i: usize| r.eps[i] * neg_inv_slope;
+        let v_d =
+            StepDuals::constant(v) + along(a, dv(0)) + along(base, dv(1)) + along(x_mt, dv(3));
+        if converged.0.iter().all(|&c| c == 1.0) {
+            return v_d;
+        }
+        // some lanes' iterations ran out: the same solve on these numbers, in those lanes
+        let again = M::solve_fibre(k, a, base, tau, x_mt, StepDuals::constant(guess.re)).0;
+        select(converged.gt(FibreLanes::c(0.5)), v_d, again)
+    }
 }
 
 /// The residual of a stage with its derivatives along the stage's activation, base length,
@@ -741,39 +743,14 @@ struct StageAt<S> {
 /// muscles of a pack side by side.
 type StageDuals = DualLanes<4, FIBRE_LANES>;
 
-/// One stage solve of an implicit step as `f64` lanes computed it, for one muscle: what
-/// [`Stages::Replay`] needs to give dual numbers the same step without iterating.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct SolvedStage {
-    /// The solved normalised fibre velocity.
-    v: f64,
-    /// The solve's first guess.
-    guess: f64,
-    /// Whether the solve converged.
-    converged: bool,
-    /// ∂v/∂(stage activation) by the implicit-function theorem: −(∂R/∂a)/(dR/dv).
-    dv_da: f64,
-    /// ∂v/∂(base length), likewise.
-    dv_dbase: f64,
-    /// ∂v/∂(musculotendon length), likewise.
-    dv_dxmt: f64,
-    /// The stage's activation.
-    a: f64,
-    /// ∂a/∂(clipped activation at the step's start).
-    da_da0: f64,
-    /// ∂a/∂(clipped excitation).
-    da_du: f64,
-}
+/// The implicit step of a pack of muscles with its derivatives along the six inputs it reads
+/// (in [`CompliantTendonHillMuscle::integrate_all_lanes`]'s order).
+type StepDuals = DualLanes<6, FIBRE_LANES>;
 
-impl SolvedStage {
-    /// The stage activation as a function of the step's clipped activation `a0` and clipped
-    /// excitation `u` (dual numbers of one value lane): its recorded value plus the first-order
-    /// change, so that derivative parts follow the activation ODE's sensitivities exactly.
-    #[inline(always)]
-    fn activation<S: Scalar>(&self, a0: S, u: S) -> S {
-        let (da0, du) = (a0 - S::c(a0.lane(0)), u - S::c(u.lane(0)));
-        S::c(self.a) + da0.scale(self.da_da0) + du.scale(self.da_du)
-    }
+/// The derivative parts of `s` alone: `s` less its values (lane by lane).
+#[inline(always)]
+fn derivative_parts<S: Scalar>(s: S) -> S {
+    s - S::from_lanes(|l| s.lane(l))
 }
 
 /// A per-muscle constant of the implicit fibre step: the same `f64` in every lane, or one value
@@ -895,10 +872,6 @@ type FibreLanes = Lanes<f64, FIBRE_LANES>;
 /// excitation at the step's start.
 type ActivationLanes = DualLanes<2, FIBRE_LANES>;
 
-/// Most stage solves per step whose lanes solutions dual numbers replay: 8 sub-steps (steps of
-/// up to 27 ms). Longer steps solve on dual numbers from extrapolated guesses.
-const MAX_REPLAYED_STAGES: usize = 16;
-
 /// Whether `S` computes its value in `f64` (`f64`, and dual numbers over `f64`), so that the
 /// `f64` lanes compute the same values: a constant keeps every bit of an `f64`.
 fn value_is_f64<S: Scalar>() -> bool {
@@ -933,13 +906,12 @@ impl CompliantTendonHillMuscle {
     /// [`FibreIntegration::Implicit`]'s [`MuscleModel::integrate_all`]: the muscles in packs of
     /// [`FIBRE_LANES`], each pack's step solved once in `f64` lanes (each lane computing the
     /// bits a single `f64` muscle does). For `f64` that is the result. For dual numbers over
-    /// `f64`, the lanes also record each stage's inputs and solution; the residual on
-    /// `DualLanes<4, 8>` gives its partial derivatives there ([`Self::stage_partials`]) and a
-    /// `DualLanes<2, 8>` pass the stage activations' sensitivities; each muscle's step then runs
-    /// on the dual numbers without iterating ([`Stages::Replay`]): each stage's velocity is the
-    /// recorded one with the implicit-function derivative. `None` where it does not apply
-    /// (other number types, a single muscle, very long steps on dual numbers): the caller
-    /// integrates muscle by muscle.
+    /// `f64`, the pack's step runs once on [`StepDuals`], six directions along the inputs it
+    /// reads, with each stage solved on the lanes' values and given the implicit-function
+    /// derivative ([`LanesIft`]); each muscle's new state is then the lanes' values with
+    /// derivative parts by the chain rule from the Jacobian the lanes carry. `None` where it
+    /// does not apply (other number types, a single muscle): the caller integrates muscle by
+    /// muscle.
     fn integrate_all_lanes<S: Scalar>(
         &self,
         dt: f64,
@@ -950,14 +922,8 @@ impl CompliantTendonHillMuscle {
         new_state: &mut [S],
     ) -> Option<()> {
         let n_m = self.n_muscles();
-        let (n_substeps, h) = fibre_substeps(dt);
-        let n_stages = 2 * n_substeps;
         let plain = std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>();
-        if self.fibre != FibreIntegration::Implicit
-            || n_m < 2
-            || !value_is_f64::<S>()
-            || (!plain && n_stages > MAX_REPLAYED_STAGES)
-        {
+        if self.fibre != FibreIntegration::Implicit || n_m < 2 || !value_is_f64::<S>() {
             return None;
         }
         let (ns, nd) = (self.n_states(), self.n_derivatives());
@@ -993,24 +959,9 @@ impl CompliantTendonHillMuscle {
                 mt_len: lanes(mt_len, 1, 0),
                 mt_vel: lanes(mt_vel, 1, 0),
             };
-            let mut out = [FibreLanes::c(0.0); 8];
-            let zero = FibreLanes::c(0.0);
-            let at = StageAt {
-                a: zero,
-                base: zero,
-                x_mt: zero,
-                guess: zero,
-                v: zero,
-                converged: zero,
-            };
-            let mut solved = [at; MAX_REPLAYED_STAGES];
-            let stages = if plain {
-                Stages::Extrapolate
-            } else {
-                Stages::Record(&mut solved[..n_stages])
-            };
-            self.fibre_step(k, dt, io, &mut out[..ns], stages);
             if plain {
+                let mut out = [FibreLanes::c(0.0); 8];
+                self.fibre_step(k, dt, io, &mut out[..ns], &mut Newton { path: None });
                 for l in 0..count {
                     let m = first + l;
                     for (y, o) in new_state[m * ns..(m + 1) * ns].iter_mut().zip(&out) {
@@ -1019,58 +970,54 @@ impl CompliantTendonHillMuscle {
                 }
                 continue;
             }
-            // each stage's residual's partial derivatives at the solution, by dual numbers, and
-            // the implicit-function derivatives of the velocity from them (with the slope as
-            // the Newton steps clamp it)
-            let mut dv = [[zero; 3]; MAX_REPLAYED_STAGES];
-            for (dv, st) in dv.iter_mut().zip(&solved[..n_stages]) {
-                let r = Self::stage_partials(k, st, SDIRK2_GAMMA * h);
-                let neg_inv_slope = FibreLanes::c(-1.0) / r.eps[2].clamp_max(FibreLanes::c(-1e-12));
-                *dv = [0, 1, 3].map(|i| r.eps[i] * neg_inv_slope);
+            // the step of the pack on dual numbers of lanes, along the inputs it reads:
+            // activation, excitation, fibre length, musculotendon length and velocity, and the
+            // previous musculotendon velocity (the stored fibre velocity only starts the
+            // iterations)
+            let var = StepDuals::variable;
+            let mut state_d = [StepDuals::c(0.0); 8];
+            for (d, &s) in state_d.iter_mut().zip(&state_l[..ns]) {
+                *d = StepDuals::constant(s);
             }
-            // the stage activations and their sensitivities to the clipped activation and
-            // excitation (directions 0 and 1), by the activation sub-steps of `fibre_step`
-            let act = &self.activation;
-            let (a0, u) = (act.clip(state_l[0]), act.clip(derivative_l[1]));
-            let u = ActivationLanes::variable(u, 1);
-            let mut path = ActivationPath::new(act, ActivationLanes::variable(a0, 0), u, dt);
-            let mut acts = [ActivationLanes::c(0.0); MAX_REPLAYED_STAGES];
-            for (i, pair) in acts[..n_stages].chunks_exact_mut(2).enumerate() {
-                let t0 = i as f64 * h;
-                pair[0] = path.at(t0 + SDIRK2_GAMMA * h);
-                pair[1] = path.at(t0 + h);
-            }
+            state_d[0] = var(state_l[0], 0);
+            state_d[1] = var(state_l[1], 2);
+            state_d[6] = var(state_l[6], 5);
+            let derivative_d = [
+                StepDuals::constant(derivative_l[0]),
+                var(derivative_l[1], 1),
+            ];
+            let io = StepIo {
+                derivative: &derivative_d,
+                state: &state_d[..ns],
+                mt_len: var(io.mt_len, 3),
+                mt_vel: var(io.mt_vel, 4),
+            };
+            let mut out_d = [StepDuals::c(0.0); 8];
+            self.fibre_step(k, dt, io, &mut out_d[..ns], &mut LanesIft { path: None });
+            // each muscle's new state: the pack's values, and its derivative parts by the chain
+            // rule from the Jacobian the lanes carry
             for l in 0..count {
                 let m = first + l;
-                let mut replayed = [SolvedStage::default(); MAX_REPLAYED_STAGES];
-                for (r, ((st, dv), a)) in replayed.iter_mut().zip(solved.iter().zip(&dv).zip(&acts))
-                {
-                    *r = SolvedStage {
-                        v: st.v.lane(l),
-                        guess: st.guess.lane(l),
-                        converged: st.converged.lane(l) == 1.0,
-                        dv_da: dv[0].lane(l),
-                        dv_dbase: dv[1].lane(l),
-                        dv_dxmt: dv[2].lane(l),
-                        a: a.re.lane(l),
-                        da_da0: a.eps[0].lane(l),
-                        da_du: a.eps[1].lane(l),
-                    };
+                let st = &state[m * ns..(m + 1) * ns];
+                let inputs = [
+                    st[0],
+                    derivative[m * nd + 1],
+                    st[1],
+                    mt_len[m],
+                    mt_vel[m],
+                    st[6],
+                ]
+                .map(derivative_parts);
+                for (y, o) in new_state[m * ns..(m + 1) * ns].iter_mut().zip(&out_d) {
+                    let mut v = S::c(o.re.lane(l));
+                    for (d, e) in inputs.iter().zip(&o.eps) {
+                        let e = e.lane(l);
+                        if e != 0.0 {
+                            v += d.scale(e);
+                        }
+                    }
+                    *y = v;
                 }
-                let io = StepIo {
-                    derivative: &derivative[m * nd..(m + 1) * nd],
-                    state: &state[m * ns..(m + 1) * ns],
-                    mt_len: mt_len[m],
-                    mt_vel: mt_vel[m],
-                };
-                let replay = Stages::Replay(&replayed[..n_stages]);
-                self.fibre_step(
-                    &self.fk[m],
-                    dt,
-                    io,
-                    &mut new_state[m * ns..(m + 1) * ns],
-                    replay,
-                );
             }
         }
         Some(())

@@ -14,7 +14,10 @@
 //! - **non-negative force**: [`MuscleModel::force`] of the new state is `>= 0`;
 //! - **activation in range**: the new activation lies in `[min_activation, 1]`;
 //! - **f32 agrees with f64**: force, activation and proprioception computed in `f32` agree with
-//!   `f64` to `f32` precision (inputs rounded to `f32` first, so both see the same numbers);
+//!   `f64` to `f32` precision (inputs rounded to `f32` first, so both see the same numbers),
+//!   allowing for the conditioning of each output: what moving every input by
+//!   [`F32_BACKWARD_ULPS`] `f32` ulps moves it by (e.g. a fibre velocity from the small
+//!   difference of a large tendon force and passive force);
 //! - **dual value**: the value part of a dual-number evaluation equals the `f64` evaluation;
 //! - **derivatives**: forward-mode dual-number derivatives ([`Dual64`]) of every output
 //!   (derivative, new state, proprioception) with respect to every input equal
@@ -82,7 +85,9 @@ pub struct CheckConfig {
     /// See `derivative_rtol`.
     pub derivative_atol: f64,
     /// `f32` tolerance on the force: `|f32 − f64| <= f32_rtol · (F_max + |force|)`; on the
-    /// activation `f32_rtol / 10`, on each proprioception entry `10 · f32_rtol · (1 + |p|)`.
+    /// activation `f32_rtol / 10`, on each proprioception entry `10 · f32_rtol · (1 + |p|)`;
+    /// each plus the output's conditioning term `F32_BACKWARD_ULPS · ε_f32 · Σ_i |∂y/∂x_i|·|x_i|`
+    /// over the inputs `x_i` ([`F32_BACKWARD_ULPS`]).
     pub f32_rtol: f64,
 }
 
@@ -546,6 +551,38 @@ fn check_values<M: MuscleModel>(
     Ok(())
 }
 
+/// How far (in `f32` ulps of each input, relative) the `f32` check lets the inputs move when it
+/// allows for an output's conditioning ([`CheckConfig::f32_rtol`]): a computation in `f32`
+/// whose rounding errors amount to moving its inputs by a few ulps (backward stable) passes,
+/// while an error of a constant or a formula in `f32` (of order 1e-4 or more, whatever the
+/// conditioning) does not.
+pub const F32_BACKWARD_ULPS: f64 = 16.0;
+
+/// `F32_BACKWARD_ULPS · ε_f32 · Σ_i |∂y_k/∂x_i|·|x_i|` for each output `y_k` of [`outputs`]
+/// and, last, for the force after the step, at the `f64` inputs `x` (by [`Dual64`], one input
+/// at a time; a non-finite derivative counts as 0).
+fn f32_conditioning<M: MuscleModel>(model: &M, m: usize, dt: f64, x: &[f64]) -> Vec<f64> {
+    let (nd, ns) = (model.n_derivatives(), model.n_states());
+    let mut cond = vec![0.0; nd + ns + 3];
+    for i in 0..x.len() {
+        let seeded: Vec<Dual64> = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
+            .collect();
+        let mut y = outputs::<Dual64, M>(model, m, dt, &seeded);
+        y.push(model.force(&y[nd..nd + ns]));
+        for (c, yk) in cond.iter_mut().zip(&y) {
+            let d = (yk.eps * x[i]).abs();
+            if d.is_finite() {
+                *c += d;
+            }
+        }
+    }
+    let eps = f32::EPSILON as f64;
+    cond.iter().map(|c| F32_BACKWARD_ULPS * eps * c).collect()
+}
+
 fn check_f32<M: MuscleModel>(
     model: &M,
     m: usize,
@@ -561,6 +598,7 @@ fn check_f32<M: MuscleModel>(
     let force64 = model.force(&y64[nd..nd + ns]);
     let force32 = model.force(&y32[nd..nd + ns]) as f64;
     let f_max = model.max_isometric_force(m);
+    let cond = f32_conditioning(model, m, c.dt, &x64);
     let mut compare = |what: String, a: f64, b: f64, tol: f64| {
         let ratio = (a - b).abs() / tol;
         report.worst_f32_ratio = report.worst_f32_ratio.max(ratio);
@@ -576,20 +614,20 @@ fn check_f32<M: MuscleModel>(
         "force".into(),
         force32,
         force64,
-        c.f32_rtol * (f_max + force64.abs()),
+        c.f32_rtol * (f_max + force64.abs()) + cond[nd + ns + 2],
     )?;
     compare(
         output_name(model, nd),
         y32[nd] as f64,
         y64[nd],
-        c.f32_rtol / 10.0,
+        c.f32_rtol / 10.0 + cond[nd],
     )?;
     for k in nd + ns..nd + ns + 2 {
         compare(
             output_name(model, k),
             y32[k] as f64,
             y64[k],
-            10.0 * c.f32_rtol * (1.0 + y64[k].abs()),
+            10.0 * c.f32_rtol * (1.0 + y64[k].abs()) + cond[k],
         )?;
     }
     Ok(())

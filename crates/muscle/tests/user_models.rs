@@ -21,6 +21,9 @@ enum Flaw {
     /// `integrate_all` reads the length as a plain number (its derivative is dropped), while
     /// `integrate` is right.
     IntegrateAllDroppedDerivative,
+    /// In `f32` the tension target is 0.1 % too large (as a constant typed with too few
+    /// digits for `f32` alone would make it).
+    F32Constant,
 }
 
 /// A user's model with states named unlike MotorNet's: the tension follows
@@ -99,7 +102,13 @@ impl MuscleModel for Lagged {
             Flaw::NegativeForce => a.shift(-0.5),
             _ => a,
         };
-        let target = a_eff * len.scale(self.f_max[m] / self.l0);
+        // `f32` rounds 1 + 1e-10 to 1; `f64` and dual numbers over it do not
+        let in_f32 = S::c(1.0 + 1e-10).lane(0) == 1.0;
+        let gain = match self.flaw {
+            Flaw::F32Constant if in_f32 => 1.001,
+            _ => 1.0,
+        };
+        let target = a_eff * len.scale(gain * self.f_max[m] / self.l0);
         let tension = s[1] + (target - s[1]).scale(dt / self.tau);
         out[0] = a;
         out[1] = tension;
@@ -197,6 +206,17 @@ fn a_negative_force_is_rejected() {
         Flaw::NegativeForce,
         Property::NonNegativeForce,
         &["force after the step"],
+    );
+}
+
+/// An error in `f32` alone of 1e-3 is caught, although the check allows for each output's
+/// conditioning (`F32_BACKWARD_ULPS`).
+#[test]
+fn an_f32_error_is_rejected() {
+    expect_violation(
+        Flaw::F32Constant,
+        Property::F32MatchesF64,
+        &["force: f32", "inputs rounded to f32"],
     );
 }
 

@@ -266,4 +266,30 @@ impl MuscleModel for AnyMuscle {
     ) {
         dispatch!(self, m => m.integrate_all(dt, derivative, state, mt_len, mt_vel, new_state))
     }
+    #[inline(always)]
+    fn integrate_all_record(
+        &self,
+        dt: f64,
+        derivative: &[f64],
+        state: &[f64],
+        mt_len: &[f64],
+        mt_vel: &[f64],
+        new_state: &mut [f64],
+        record: &mut Vec<f64>,
+    ) {
+        dispatch!(self, m => m.integrate_all_record(dt, derivative, state, mt_len, mt_vel, new_state, record))
+    }
+    #[inline(always)]
+    fn integrate_all_replay<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+        record: &[f64],
+    ) {
+        dispatch!(self, m => m.integrate_all_replay(dt, derivative, state, mt_len, mt_vel, new_state, record))
+    }
 }

@@ -672,16 +672,77 @@ impl<S: Scalar, C: Coef<S>> StageSolver<S, C> for Newton<S> {
 
 /// The stages of a pack's step on [`StepDuals`] ([`MuscleModel::integrate_all`] on dual
 /// numbers): each stage solved by [`CompliantTendonHillMuscle::solve_fibre`] on the `f64`
-/// lanes of its values (the bits the `f64` step computes), its derivative parts those of the
+/// lanes of its values (the `f64` step's numbers, to the rounding of the dual numbers'
+/// divisions), or taken from a record of the `f64` step, its derivative parts those of the
 /// implicit-function theorem, −(∂R/∂a·da + ∂R/∂base·dbase + ∂R/∂x_mt·dx_mt)/(dR/dv), from the
 /// residual's partial derivatives there ([`CompliantTendonHillMuscle::stage_partials`]): what
 /// the iterations give dual numbers once converged, without iterating on them. Lanes whose
 /// iterations ran out (an extreme input) take the solve on the dual numbers from the same
 /// first guess. The stage activations: [`ActivationPath`] on [`ActivationLanes`] (directions:
 /// the clipped activation and excitation), composed by the chain rule.
-struct LanesIft {
+struct LanesIft<'r> {
     path: Option<ActivationPath<ActivationLanes>>,
+    /// The stage solutions a [`Recording`] left for these inputs, not yet used: each stage's
+    /// velocity lanes, then its convergence lanes (1 or 0).
+    recorded: Option<&'r [f64]>,
 }
+
+/// [`Newton`] on `f64` lanes that also appends each stage's solution to `out`: its velocity
+/// lanes, then its convergence lanes (1 where the solve converged, 0 where its iterations ran
+/// out), for [`LanesIft`] to reuse.
+struct Recording<'r> {
+    path: Option<ActivationPath<FibreLanes>>,
+    out: &'r mut Vec<f64>,
+}
+
+impl StageSolver<FibreLanes, PerLane<FibreLanes>> for Recording<'_> {
+    #[inline(always)]
+    fn activation(
+        &mut self,
+        act: &ActivationDynamics,
+        a0: FibreLanes,
+        u: FibreLanes,
+        dt: f64,
+        t: f64,
+    ) -> FibreLanes {
+        self.path
+            .get_or_insert_with(|| ActivationPath::new(act, a0, u, dt))
+            .at(act, t)
+    }
+    #[inline(always)]
+    fn velocity(
+        &mut self,
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        a: FibreLanes,
+        base: FibreLanes,
+        tau: f64,
+        x_mt: FibreLanes,
+        guess: FibreLanes,
+    ) -> FibreLanes {
+        let (v, converged) = CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess);
+        self.out.extend_from_slice(&v.0);
+        self.out.extend_from_slice(&converged.0);
+        v
+    }
+}
+
+/// What [`CompliantTendonHillMuscle::integrate_all_lanes`] does with a record of its stage
+/// solutions.
+enum Record<'a> {
+    /// Nothing.
+    None,
+    /// Append each pack's inputs (the [`RECORD_KEY`] entries) and its stage solutions
+    /// ([`Recording`]).
+    Write(&'a mut Vec<f64>),
+    /// Take each pack's stage solutions from the front of the slice (advanced pack by pack)
+    /// where its recorded inputs are the pack's own.
+    Read(&'a [f64]),
+}
+
+/// Input lanes per pack that a record keeps to be checked against: excitation, activation,
+/// fibre length and velocity, previous musculotendon velocity, musculotendon length and
+/// velocity.
+const RECORD_KEY: usize = 7;
 
 /// The derivative parts of `s` times `e` (lane by lane), with value 0.
 #[inline(always)]
@@ -692,7 +753,7 @@ fn along(s: StepDuals, e: FibreLanes) -> StepDuals {
     }
 }
 
-impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft {
+impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft<'_> {
     #[inline(always)]
     fn activation(
         &mut self,
@@ -722,7 +783,14 @@ impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft {
         guess: StepDuals,
     ) -> StepDuals {
         type M = CompliantTendonHillMuscle;
-        let (v, converged) = M::solve_fibre(k, a.re, base.re, tau, x_mt.re, guess.re);
+        let (v, converged) = match self.recorded.take() {
+            Some(rec) if rec.len() >= 2 * FIBRE_LANES => {
+                self.recorded = Some(&rec[2 * FIBRE_LANES..]);
+                let lanes = |at: usize| FibreLanes::from_lanes(|l| rec[at + l]);
+                (lanes(0), lanes(FIBRE_LANES))
+            }
+            _ => M::solve_fibre(k, a.re, base.re, tau, x_mt.re, guess.re),
+        };
         let r = M::stage_partials(k, [a.re, base.re, v, x_mt.re], tau);
         // the slope as the Newton steps clamp it
         let neg_inv_slope = FibreLanes::c(-1.0) / r.eps[2].clamp_max(FibreLanes::c(-1e-12));
@@ -912,6 +980,12 @@ impl CompliantTendonHillMuscle {
     /// derivative parts by the chain rule from the Jacobian the lanes carry. `None` where it
     /// does not apply (other number types, a single muscle): the caller integrates muscle by
     /// muscle.
+    ///
+    /// `record` ([`Record`]): `Write` (in `f64`) appends each pack's inputs and stage solutions
+    /// ([`MuscleModel::integrate_all_record`]); `Read` (on dual numbers) takes a pack's stage
+    /// solutions from it instead of solving, where its recorded inputs are this pack's, bit
+    /// for bit ([`MuscleModel::integrate_all_replay`]); the result is the same either way.
+    #[allow(clippy::too_many_arguments)]
     fn integrate_all_lanes<S: Scalar>(
         &self,
         dt: f64,
@@ -920,6 +994,7 @@ impl CompliantTendonHillMuscle {
         mt_len: &[S],
         mt_vel: &[S],
         new_state: &mut [S],
+        mut record: Record<'_>,
     ) -> Option<()> {
         let n_m = self.n_muscles();
         let plain = std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>();
@@ -959,9 +1034,30 @@ impl CompliantTendonHillMuscle {
                 mt_len: lanes(mt_len, 1, 0),
                 mt_vel: lanes(mt_vel, 1, 0),
             };
+            // the inputs that decide the pack's stage solves, which a record is checked against
+            let key = [
+                derivative_l[1],
+                state_l[0],
+                state_l[1],
+                state_l[2],
+                state_l[6],
+                io.mt_len,
+                io.mt_vel,
+            ];
+            let n_stages = 2 * fibre_substeps(dt).0;
+            let pack_len = RECORD_KEY * FIBRE_LANES + 2 * FIBRE_LANES * n_stages;
             if plain {
                 let mut out = [FibreLanes::c(0.0); 8];
-                self.fibre_step(k, dt, io, &mut out[..ns], &mut Newton { path: None });
+                if let Record::Write(rec) = &mut record {
+                    key.iter().for_each(|x| rec.extend_from_slice(&x.0));
+                    let mut solver = Recording {
+                        path: None,
+                        out: rec,
+                    };
+                    self.fibre_step(k, dt, io, &mut out[..ns], &mut solver);
+                } else {
+                    self.fibre_step(k, dt, io, &mut out[..ns], &mut Newton { path: None });
+                }
                 for l in 0..count {
                     let m = first + l;
                     for (y, o) in new_state[m * ns..(m + 1) * ns].iter_mut().zip(&out) {
@@ -992,8 +1088,24 @@ impl CompliantTendonHillMuscle {
                 mt_len: var(io.mt_len, 3),
                 mt_vel: var(io.mt_vel, 4),
             };
+            // this pack's part of a record, if it was written for these inputs
+            let mut recorded = None;
+            if let Record::Read(rec) = &mut record {
+                let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
+                if let Some(pack) = rec.get(..pack_len) {
+                    let keys = key.iter().flat_map(|x| x.0.iter());
+                    if keys.zip(&pack[..RECORD_KEY * FIBRE_LANES]).all(same) {
+                        recorded = Some(&pack[RECORD_KEY * FIBRE_LANES..]);
+                    }
+                }
+                *rec = rec.get(pack_len..).unwrap_or(&[]);
+            }
             let mut out_d = [StepDuals::c(0.0); 8];
-            self.fibre_step(k, dt, io, &mut out_d[..ns], &mut LanesIft { path: None });
+            let mut solver = LanesIft {
+                path: None,
+                recorded,
+            };
+            self.fibre_step(k, dt, io, &mut out_d[..ns], &mut solver);
             // each muscle's new state: the pack's values, and its derivative parts by the chain
             // rule from the Jacobian the lanes carry
             for l in 0..count {
@@ -1184,11 +1296,57 @@ impl MuscleModel for CompliantTendonHillMuscle {
         mt_vel: &[S],
         new_state: &mut [S],
     ) {
+        let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
         if self
-            .integrate_all_lanes(dt, derivative, state, mt_len, mt_vel, new_state)
+            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::None)
             .is_none()
         {
-            crate::integrate_each(self, dt, derivative, state, mt_len, mt_vel, new_state);
+            crate::integrate_each(self, dt, d, s, l, v, new_state);
+        }
+    }
+
+    /// Records each pack's inputs and the solutions of its stage solves
+    /// ([`FibreIntegration::Implicit`]): (7 + 2 × stages) × 8 numbers per pack of up to 8
+    /// muscles, 152 for 10 ms steps.
+    fn integrate_all_record(
+        &self,
+        dt: f64,
+        derivative: &[f64],
+        state: &[f64],
+        mt_len: &[f64],
+        mt_vel: &[f64],
+        new_state: &mut [f64],
+        record: &mut Vec<f64>,
+    ) {
+        record.clear();
+        let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
+        if self
+            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::Write(record))
+            .is_none()
+        {
+            crate::integrate_each(self, dt, d, s, l, v, new_state);
+        }
+    }
+
+    /// Takes the stage solutions from `record` where it was written for these inputs' values
+    /// (instead of solving them again): the `f64` step's own solutions, which the dual
+    /// numbers' solve gives to rounding.
+    fn integrate_all_replay<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+        record: &[f64],
+    ) {
+        let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
+        if self
+            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::Read(record))
+            .is_none()
+        {
+            crate::integrate_each(self, dt, d, s, l, v, new_state);
         }
     }
 

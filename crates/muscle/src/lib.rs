@@ -315,6 +315,46 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
         integrate_each(self, dt, derivative, state, mt_len, mt_vel, new_state);
     }
 
+    /// [`MuscleModel::integrate_all`] in `f64` that may also leave in `record` (emptied
+    /// first) what the same step on dual numbers can reuse instead of recomputing it
+    /// ([`MuscleModel::integrate_all_replay`]): e.g. the solutions of the iterative solves
+    /// inside the step. The effector's forward pass calls this and keeps each step's record
+    /// for the step's VJP. The default records nothing.
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_all_record(
+        &self,
+        dt: f64,
+        derivative: &[f64],
+        state: &[f64],
+        mt_len: &[f64],
+        mt_vel: &[f64],
+        new_state: &mut [f64],
+        record: &mut Vec<f64>,
+    ) {
+        record.clear();
+        self.integrate_all(dt, derivative, state, mt_len, mt_vel, new_state);
+    }
+
+    /// [`MuscleModel::integrate_all`] given the `record` that
+    /// [`MuscleModel::integrate_all_record`] left (or an empty one). It must give what
+    /// `integrate_all` gives (to rounding) whatever the record holds: a model checks that the
+    /// record belongs to these inputs (their values) and recomputes where it does not. The
+    /// default ignores the record.
+    #[allow(clippy::too_many_arguments)]
+    fn integrate_all_replay<S: Scalar>(
+        &self,
+        dt: f64,
+        derivative: &[S],
+        state: &[S],
+        mt_len: &[S],
+        mt_vel: &[S],
+        new_state: &mut [S],
+        record: &[f64],
+    ) {
+        let _ = record;
+        self.integrate_all(dt, derivative, state, mt_len, mt_vel, new_state);
+    }
+
     /// Force (N) of muscle `m` in `state`.
     fn force<S: Scalar>(&self, state: &[S]) -> S {
         state[self.force_index()]

@@ -411,3 +411,89 @@ fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
     assert!(worst < 1e-7, "worst relative difference {worst}");
     assert!(compared > 10000);
 }
+
+/// `integrate_all_replay` on dual numbers, given the record `integrate_all_record` left in
+/// `f64` for the same inputs, gives what `integrate_all` gives (to rounding: the record holds
+/// the `f64` step's own stage solutions, while the dual numbers' solve starts from stage
+/// activations whose divisions round differently in the last bit); with a record of other
+/// inputs, a cut one or none, it gives the same bits as `integrate_all`; and it does read the
+/// record (stage solutions altered in it change the result).
+#[test]
+fn integrate_all_replay_with_the_forward_record_gives_what_integrate_all_gives() {
+    type D = DualN<8>;
+    let mut rng = SplitMix(13);
+    let bits = |v: &[D]| {
+        v.iter()
+            .flat_map(|d| std::iter::once(d.re).chain(d.eps))
+            .map(f64::to_bits)
+            .collect::<Vec<_>>()
+    };
+    for n in [6, 9, 16] {
+        let model = model_of(n, FibreIntegration::Implicit);
+        let (ns, nd) = (model.n_states(), model.n_derivatives());
+        for dt in [0.001, 0.01, 0.05] {
+            let (der2, state2, len2, vel2) = random_inputs(&model, dt, &mut rng);
+            let mut other = Vec::new();
+            let mut out = vec![0.0; n * ns];
+            model.integrate_all_record(dt, &der2, &state2, &len2, &vel2, &mut out, &mut other);
+            for _ in 0..10 {
+                let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
+                let (mut record, mut recorded) = (Vec::new(), vec![0.0; n * ns]);
+                model.integrate_all_record(
+                    dt,
+                    &der,
+                    &state,
+                    &len,
+                    &vel,
+                    &mut recorded,
+                    &mut record,
+                );
+                let mut plain = vec![0.0; n * ns];
+                model.integrate_all(dt, &der, &state, &len, &vel, &mut plain);
+                assert_eq!(recorded, plain, "recording changes nothing in f64");
+                let packs = n / 8 + usize::from(n % 8 > 1);
+                let stages = 2 * (dt / 0.0034_f64).ceil() as usize;
+                assert_eq!(record.len(), packs * 8 * (7 + 2 * stages), "n {n}, dt {dt}");
+                let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
+                let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
+                for m in 0..n {
+                    dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
+                    for (j, &r) in model.read_states().iter().enumerate() {
+                        st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
+                    }
+                }
+                let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
+                let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+                let mut want = vec![D::constant(0.0); n * ns];
+                model.integrate_all(dt, &dd, &st, &l, &v, &mut want);
+                let cut = &record[..8 * 7 + 20]; // inside the first pack
+                let mut altered = record.clone();
+                altered[7 * 8] += 1e-3; // the first stage's velocity, muscle 0
+                let mut got = vec![D::constant(0.0); n * ns];
+                model.integrate_all_replay(dt, &dd, &st, &l, &v, &mut got, &record);
+                for (a, b) in got.iter().zip(&want) {
+                    assert!(
+                        (a.re - b.re).abs() <= 1e-12 * (1.0 + b.re.abs()),
+                        "{a:?} {b:?}"
+                    );
+                    for (x, y) in a.eps.iter().zip(&b.eps) {
+                        let scale = 1e-3 * b.re.abs().max(1.0) + y.abs();
+                        assert!((x - y).abs() <= 1e-8 * scale, "n {n}, dt {dt}: {x} vs {y}");
+                    }
+                }
+                for (what, rec) in [
+                    ("another step's record", &other[..]),
+                    ("a cut record", cut),
+                    ("no record", &[][..]),
+                ] {
+                    let mut got = vec![D::constant(0.0); n * ns];
+                    model.integrate_all_replay(dt, &dd, &st, &l, &v, &mut got, rec);
+                    assert_eq!(bits(&got), bits(&want), "n {n}, dt {dt}: {what}");
+                }
+                let mut got = vec![D::constant(0.0); n * ns];
+                model.integrate_all_replay(dt, &dd, &st, &l, &v, &mut got, &altered);
+                assert_ne!(bits(&got[..ns]), bits(&want[..ns]), "the record is read");
+            }
+        }
+    }
+}

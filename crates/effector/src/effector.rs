@@ -441,7 +441,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `to = from ⊕ (h, k)`: muscles integrate with `from`'s geometry, joints with the bounded
     /// explicit Euler update, then the geometry is recomputed.
     fn advance<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
-        let (dof, n_m) = (self.dof(), self.n_muscles());
+        let n_m = self.n_muscles();
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
         self.muscle.integrate_all(
             h,
@@ -451,6 +451,36 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             &from.geometry[n_m..2 * n_m],
             &mut to.muscle[..n_m * ns],
         );
+        self.advance_joints(h, k, from, to);
+    }
+
+    /// [`Self::advance`] in `f64` with the muscles' [`MuscleModel::integrate_all_record`].
+    fn advance_recording(
+        &self,
+        h: f64,
+        k: &Deriv<f64>,
+        from: &State<f64>,
+        to: &mut State<f64>,
+        record: &mut Vec<f64>,
+    ) {
+        let n_m = self.n_muscles();
+        let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
+        self.muscle.integrate_all_record(
+            h,
+            &k.muscle[..n_m * nd],
+            &from.muscle[..n_m * ns],
+            &from.geometry[..n_m],
+            &from.geometry[n_m..2 * n_m],
+            &mut to.muscle[..n_m * ns],
+            record,
+        );
+        self.advance_joints(h, k, from, to);
+    }
+
+    /// The joints' part of [`Self::advance`]: the bounded explicit Euler update, then the
+    /// geometry recomputed.
+    fn advance_joints<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
+        let dof = self.dof();
         let (q, qd) = from.joint.split_at(dof);
         let (q_new, qd_new) = to.joint.split_at_mut(dof);
         self.options
@@ -479,6 +509,35 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         for _ in 0..self.options.n_ministeps {
             self.ministep_once(h, state, endpoint_load, joint_load, ws);
         }
+    }
+
+    /// [`Effector::step`] in `f64` that also leaves in `record` what the muscle model's
+    /// [`MuscleModel::integrate_all_record`] writes, for the step's VJP to reuse
+    /// ([`Effector::step_vjp_unfolded_add_batch_recorded`]): with Euler steps of one ministep
+    /// (the VJP plans that differentiate the muscles' step as it is); otherwise `record` is
+    /// emptied. The new state is [`Effector::step`]'s, bit for bit.
+    pub fn step_recording(
+        &self,
+        state: &mut State<f64>,
+        excitation: &[f64],
+        endpoint_load: &[f64],
+        joint_load: &[f64],
+        ws: &mut Workspace<f64>,
+        record: &mut Vec<f64>,
+    ) {
+        if self.options.integration != Integration::Euler || self.options.n_ministeps != 1 {
+            record.clear();
+            self.step(state, excitation, endpoint_load, joint_load, ws);
+            return;
+        }
+        let act = self.muscle.activation();
+        for (u, &e) in ws.u.iter_mut().zip(excitation) {
+            *u = act.clip(e);
+        }
+        let Workspace { k, a, u, .. } = ws;
+        self.ode(u, state, endpoint_load, joint_load, &mut k[0]);
+        self.advance_recording(self.ministep(), &k[0], state, a, record);
+        std::mem::swap(state, a);
     }
 
     /// One ministep of length `h` under an already clipped excitation `u`.

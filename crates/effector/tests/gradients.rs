@@ -1136,6 +1136,94 @@ fn batch_row_vjp_equals_the_row_vjp_element_by_element() {
     }
 }
 
+/// `step_recording` steps exactly as `step` does, and the batched VJP given the records those
+/// steps left equals the one without (to rounding where the muscle model reuses its record,
+/// the compliant arm's stage solutions; bit for bit where it records nothing), for every
+/// effector; the compliant arm's records are not empty.
+#[test]
+fn recorded_batch_vjp_equals_the_unrecorded_one() {
+    for (name, eff) in effectors() {
+        let (n, nm, b) = (eff.state_len(), eff.n_muscles(), 6);
+        let starts = motornet_effector::batch::random_joint_states(&eff, b, 17);
+        let (mut rows, mut us, mut records) = (Vec::new(), Vec::new(), Vec::new());
+        for (e, j) in starts.iter().enumerate() {
+            let mut s = eff.zero_state::<f64>();
+            let mut ws = eff.workspace::<f64>();
+            eff.reset(j, &mut s);
+            let u: Vec<f64> = (0..nm).map(|m| [0.3, 0.9, 0.05][(m + e) % 3]).collect();
+            eff.step(&mut s, &u, &[], &[], &mut ws);
+            let before = s.clone();
+            let mut record = vec![1.0; 3]; // emptied or overwritten
+            eff.step_recording(&mut s, &u, &[], &[], &mut ws, &mut record);
+            let mut plain = before.clone();
+            eff.step(&mut plain, &u, &[], &[], &mut ws);
+            let flat = Loss::flatten;
+            let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+            assert_eq!(bits(flat(&s)), bits(flat(&plain)), "{name}: step_recording");
+            if name == "CompliantTendonArm26" {
+                assert!(!record.is_empty(), "{name}: the compliant muscles record");
+            }
+            rows.push(Loss::flatten(&before));
+            us.push(u);
+            records.push(record);
+        }
+        let g_next: Vec<Vec<f64>> = (0..b)
+            .map(|e| {
+                (0..n)
+                    .map(|i| ((i * 5 + e) % 7) as f64 * 0.04 - 0.1)
+                    .collect()
+            })
+            .collect();
+        let run = |records: &[Vec<f64>]| {
+            let mut got: Vec<[Vec<f64>; 2]> =
+                (0..b).map(|_| [vec![0.0; n], vec![0.0; nm]]).collect();
+            let mut items: Vec<motornet_effector::RowVjp> = got
+                .iter_mut()
+                .enumerate()
+                .map(|(e, g)| {
+                    let [g_s, g_u] = g;
+                    motornet_effector::RowVjp {
+                        state: &rows[e],
+                        excitation: &us[e],
+                        endpoint_load: &[],
+                        joint_load: &[],
+                        grad_next: &g_next[e],
+                        grad: motornet_effector::GradientRows {
+                            state: g_s,
+                            excitation: g_u,
+                            endpoint_load: &mut [],
+                            joint_load: &mut [],
+                        },
+                    }
+                })
+                .collect();
+            let recs: Vec<&[f64]> = records.iter().map(|r| &r[..]).collect();
+            eff.step_vjp_unfolded_add_batch_recorded(&mut items, &recs);
+            got
+        };
+        let (with, without) = (run(&records), run(&[]));
+        if name == "CompliantTendonArm26" {
+            // the records reach the muscle model: an altered stage solution moves the gradient
+            let mut altered = records.clone();
+            altered[0][7 * 8] += 1e-3;
+            assert_ne!(run(&altered)[0], with[0], "{name}: the record is read");
+        }
+        for e in 0..b {
+            for k in 0..2 {
+                for (i, (a, w)) in with[e][k].iter().zip(&without[e][k]).enumerate() {
+                    assert!(
+                        (a - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "{name}: element {e}, buffer {k}[{i}]: recorded {a:e} vs not {w:e}"
+                    );
+                    if records[e].is_empty() {
+                        assert_eq!(a.to_bits(), w.to_bits(), "{name}: no record, same bits");
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A row of the wrong length is a programming error: the row VJP stops with a message naming
 /// the buffer and both lengths, instead of reading past a part or silently truncating.
 #[test]

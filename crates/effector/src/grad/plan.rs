@@ -149,7 +149,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let (el, jl) = (endpoint_load, joint_load);
         reset_gradient(out, state, excitation.len(), el.len(), jl.len());
         let (s, g) = (Parts::of(state), Parts::of(grad_next));
-        self.step_vjp_add(s, excitation, el, jl, g, &mut GradOut::of(out));
+        self.step_vjp_add(s, excitation, el, jl, g, &mut GradOut::of(out), &[]);
     }
 
     /// [`Effector::step_vjp_unfolded_into`] on flattened states, *adding* into the caller's
@@ -205,7 +205,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             grad,
         };
         self.check_row_lengths(&row);
-        self.row_vjp_add(&mut row);
+        self.row_vjp_add(&mut row, &[]);
     }
 
     /// [`Effector::step_vjp_unfolded_add`] for many batch elements, the same numbers: under the
@@ -248,13 +248,36 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// assert!(g_s.chunks(n).all(|g| g[1] > 0.9));
     /// ```
     pub fn step_vjp_unfolded_add_batch(&self, rows: &mut [RowVjp<'_>]) {
+        self.step_vjp_unfolded_add_batch_recorded(rows, &[]);
+    }
+
+    /// [`Effector::step_vjp_unfolded_add_batch`] given, for each row, the record its forward
+    /// step left ([`Effector::step_recording`]), which the muscle model may reuse
+    /// ([`MuscleModel::integrate_all_replay`]: the compliant model's stage solutions, instead
+    /// of solving them again). The gradients are those without records, to rounding; an empty
+    /// `records` means none, and a record that does not belong to its row's step is not used.
+    ///
+    /// Panics as [`Effector::step_vjp_unfolded_add`] does, and if `records` is neither empty
+    /// nor one per row.
+    pub fn step_vjp_unfolded_add_batch_recorded(
+        &self,
+        rows: &mut [RowVjp<'_>],
+        records: &[&[f64]],
+    ) {
+        assert!(
+            records.is_empty() || records.len() == rows.len(),
+            "step_vjp_unfolded_add_batch_recorded: {} records for {} rows",
+            records.len(),
+            rows.len()
+        );
+        let record = |i: usize| records.get(i).copied().unwrap_or(&[]);
         let joint = match self.vjp_plan() {
             VjpPlan::EulerLanes => JointDynamics::InLanes,
             VjpPlan::EulerMuscleLanes => JointDynamics::PerElement,
             VjpPlan::EulerScalar | VjpPlan::EulerMinisteps | VjpPlan::ForwardMode => {
-                for r in rows.iter_mut() {
+                for (i, r) in rows.iter_mut().enumerate() {
                     self.check_row_lengths(r);
-                    self.row_vjp_add(r);
+                    self.row_vjp_add(r, record(i));
                 }
                 return;
             }
@@ -301,6 +324,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// The step VJP of one element, *added* into `out`, with the geometry gradient unfolded
     /// (see [`Effector::step_vjp_unfolded_into`]): the one dispatch on the plan of every
     /// single-element entry point.
+    #[allow(clippy::too_many_arguments)]
     fn step_vjp_add(
         &self,
         state: Parts<'_>,
@@ -309,13 +333,14 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         grad_next: Parts<'_>,
         out: &mut GradOut<'_>,
+        record: &[f64],
     ) {
         let (s, u, g) = (state, excitation, grad_next);
         let (el, jl) = (endpoint_load, joint_load);
         match self.vjp_plan() {
             // the lanes plans batch elements; one element alone goes as EulerScalar does
             VjpPlan::EulerLanes | VjpPlan::EulerMuscleLanes | VjpPlan::EulerScalar => {
-                self.euler_step_vjp_add(s, u, el, jl, g, out)
+                self.euler_step_vjp_add(s, u, el, jl, g, out, record)
             }
             VjpPlan::EulerMinisteps => self.euler_ministeps_vjp_add(s, u, el, jl, g, out),
             VjpPlan::ForwardMode => self.forward_mode_vjp_add(s, u, el, jl, g, out),
@@ -323,8 +348,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     }
 
     /// [`Self::step_vjp_add`] of one flattened row, read and written in place (lengths
-    /// already checked).
-    fn row_vjp_add(&self, r: &mut RowVjp<'_>) {
+    /// already checked), with the muscles' `record` of its forward step (or empty).
+    fn row_vjp_add(&self, r: &mut RowVjp<'_>, record: &[f64]) {
         let [j, m, _] = self.state_part_lens();
         let grad = &mut r.grad;
         let mut out = GradOut::of_row(
@@ -339,6 +364,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             Parts::of_row(r.state, j, m),
             Parts::of_row(r.grad_next, j, m),
         );
-        self.step_vjp_add(s, r.excitation, r.endpoint_load, r.joint_load, g, &mut out);
+        let (el, jl) = (r.endpoint_load, r.joint_load);
+        self.step_vjp_add(s, r.excitation, el, jl, g, &mut out, record);
     }
 }

@@ -192,6 +192,7 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     out_muscle: &mut [f64],
     g_geom: &mut [f64],
     d: &mut Duals<N>,
+    record: &[f64],
 ) {
     if g_next.iter().all(|&v| v == 0.0) {
         return; // nothing depends on the muscles' new state
@@ -232,7 +233,7 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
             muscle.derivative(m, x[0], st, &mut d.der[m * nd..(m + 1) * nd]);
         }
         let (len, vel) = d.mt.split_at(n_m);
-        muscle.integrate_all(h, &d.der, &d.st, len, vel, &mut d.y);
+        muscle.integrate_all_replay(h, &d.der, &d.st, len, vel, &mut d.y, record);
         for m in 0..n_m {
             let y = &d.y[m * ns..(m + 1) * ns];
             let mut sum = [0.0; N];
@@ -414,7 +415,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// clipped excitation `u`: the muscles, new state_m = integrate(h, derivative(u_m,
     /// state_m), state_m, len_m, vel_m). Adds into `out`'s excitation (∂L/∂u, before the
     /// clip), muscle state, lengths and velocities, given `g_next_muscle` = ∂L/∂(muscle state
-    /// after).
+    /// after) and the `record` the forward ministep left
+    /// ([`MuscleModel::integrate_all_record`], or empty).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn muscles_ministep_adjoint(
         &self,
         h: f64,
@@ -423,14 +426,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         g_next_muscle: &[f64],
         out: &mut GradOut<'_>,
         sc: &mut Scratch,
+        record: &[f64],
     ) {
         let k = 3 + self.muscle().read_states().len();
         let (exc, mus, geo) = (&mut *out.excitation, &mut *out.muscle, &mut *out.geometry);
-        let gm = g_next_muscle;
+        let (gm, rec) = (g_next_muscle, record);
         match k {
-            0..=4 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d4),
-            5..=6 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d6),
-            _ => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d8),
+            0..=4 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d4, rec),
+            5..=6 => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d6, rec),
+            _ => muscles_vjp(self, h, s, u, gm, exc, mus, geo, &mut sc.d8, rec),
         }
     }
 
@@ -449,15 +453,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         g_next: Parts<'_>,
         out: &mut GradOut<'_>,
         sc: &mut Scratch,
+        record: &[f64],
     ) {
         self.joints_ministep_adjoint(h, s, endpoint_load, joint_load, g_next, out, sc);
-        self.muscles_ministep_adjoint(h, s, u, g_next.muscle, out, sc);
+        self.muscles_ministep_adjoint(h, s, u, g_next.muscle, out, sc, record);
     }
 
     /// Reverse-mode VJP of an Euler step of **one** ministep, *added* into `out`: ∂L/∂state
     /// (with the gradient of the geometry `state` holds left unfolded), ∂L/∂excitation (through
     /// the clip to `[min_activation, 1]`, applied to this step's contribution only) and the
-    /// loads' gradients, given `grad_next` = ∂L/∂(state after), geometry included.
+    /// loads' gradients, given `grad_next` = ∂L/∂(state after), geometry included, and the
+    /// muscles' `record` of the forward step ([`Effector::step_recording`], or empty).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn euler_step_vjp_add(
         &self,
@@ -467,6 +473,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         joint_load: &[f64],
         grad_next: Parts<'_>,
         out: &mut GradOut<'_>,
+        record: &[f64],
     ) {
         debug_assert_eq!(self.options().n_ministeps, 1);
         let act = *self.muscle().activation();
@@ -489,7 +496,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             };
             let (el, jl) = (endpoint_load, joint_load);
             let g = grad_next;
-            self.euler_ministep_adjoint(h, state, &u, el, jl, g, &mut step_out, sc);
+            self.euler_ministep_adjoint(h, state, &u, el, jl, g, &mut step_out, sc, record);
             add_passing_clip(&act, excitation, &g_u, out.excitation);
             sc.u = u;
             sc.g_u = g_u;
@@ -545,7 +552,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 }
                 let (s, g_next) = (Parts::of(&states[k]), Parts::of(&g));
                 let mut step_out = GradOut::of(&mut step);
-                self.euler_ministep_adjoint(h, s, &u, el, jl, g_next, &mut step_out, sc);
+                self.euler_ministep_adjoint(h, s, &u, el, jl, g_next, &mut step_out, sc, &[]);
                 if k > 0 {
                     g.clone_from(&step.state);
                 }

@@ -3,7 +3,9 @@
 //! (`DualN<8>`, 7 input directions per muscle): all muscles at once through
 //! `MuscleModel::integrate_all` (side by side in `f64` lanes; dual numbers replay the lanes'
 //! stage solutions) against muscle by muscle through `MuscleModel::integrate` (each stage
-//! solved by Newton iterations on the number type itself).
+//! solved by Newton iterations on the number type itself); and on dual numbers through
+//! `MuscleModel::integrate_all_replay` given the record the `f64` step left
+//! (`integrate_all_record`), as training's VJP runs it (no stage solved again).
 //!
 //! The states come from 40 steps of the arm under varying excitations (a reach in progress).
 //!
@@ -85,6 +87,17 @@ fn muscles(c: &mut Criterion) {
         b.iter(|| {
             let st = black_box(&st_d);
             muscle.integrate_all(dt, &der_d, st, &len_d, &vel_d, &mut out);
+            out[ns - 1].re
+        })
+    });
+    let mut record = Vec::new();
+    let mut out = vec![0.0; n_m * ns];
+    muscle.integrate_all_record(dt, &der, &s.muscle, len, vel, &mut out, &mut record);
+    group.bench_function("dual8_integrate_all_replay", |b| {
+        let mut out = vec![D::constant(0.0); n_m * ns];
+        b.iter(|| {
+            let st = black_box(&st_d);
+            muscle.integrate_all_replay(dt, &der_d, st, &len_d, &vel_d, &mut out, &record);
             out[ns - 1].re
         })
     });

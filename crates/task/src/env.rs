@@ -194,6 +194,8 @@ pub struct Episode {
     /// The endpoint and joint loads applied during the last step (empty: none).
     load: Vec<f64>,
     joint_load: Vec<f64>,
+    /// What the muscle model recorded during the last step ([`Effector::step_recording`]).
+    record: Vec<f64>,
 }
 
 /// What a task's step logic declares ([`crate::StepLogic`]); all false without one.
@@ -941,6 +943,7 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
             now,
             load: Vec::new(),
             joint_load: Vec::new(),
+            record: Vec::new(),
         };
         self.observe(&mut ep, None, obs);
         Ok(ep)
@@ -1049,12 +1052,13 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Environment<K, M, G> {
         if self.has_joint_load() {
             ep.joint_load.extend_from_slice(&ep.now.joint_load);
         }
-        self.effector.step(
+        self.effector.step_recording(
             &mut ep.state,
             noisy_action,
             &load,
             &ep.joint_load,
             &mut ep.ws,
+            &mut ep.record,
         );
         ep.load = load;
         self.effector.cartesian(&ep.state, &mut ep.cart);
@@ -1173,6 +1177,13 @@ impl Episode {
     /// task's step logic set it.
     pub fn last_joint_load(&self) -> &[f64] {
         &self.joint_load
+    }
+
+    /// What the muscle model recorded during the last step ([`Effector::step_recording`];
+    /// empty for most models): pass it with the step's row to
+    /// [`Effector::step_vjp_unfolded_add_batch_recorded`], which may reuse it.
+    pub fn last_step_record(&self) -> &[f64] {
+        &self.record
     }
 
     /// The goal of the losses at the current state (`[space_dim]`, m): the default goal

@@ -108,6 +108,9 @@ struct Trace {
     /// Endpoint and joint loads applied at each step `[T][d]`, `[T][dof]` (empty rows: none).
     loads: Vec<Vec<f64>>,
     joint_loads: Vec<Vec<f64>>,
+    /// What the muscle model recorded at each step `[T][..]` (`Episode::last_step_record`),
+    /// for the step's VJP to reuse.
+    records: Vec<Vec<f64>>,
     /// ∂L/∂ the endpoint and joint loads of the step being differentiated.
     g_load: Vec<f64>,
     g_joint_load: Vec<f64>,
@@ -375,6 +378,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             tr.output.resize(t_len * m, 0.0);
             tr.loads.resize_with(t_len, Vec::new);
             tr.joint_loads.resize_with(t_len, Vec::new);
+            tr.records.resize_with(t_len, Vec::new);
             tr.fingertip.resize((t_len + 1) * 2 * d, 0.0);
             tr.fingertip[..2 * d].copy_from_slice(ep.fingertip());
             tr.goal.resize((t_len + 1) * d, 0.0);
@@ -429,6 +433,9 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 let load = &mut tr.joint_loads[t];
                 load.clear();
                 load.extend_from_slice(ep.last_joint_load());
+                let record = &mut tr.records[t];
+                record.clear();
+                record.extend_from_slice(ep.last_step_record());
                 tr.output[t * m..(t + 1) * m].copy_from_slice(&action);
                 tr.excitation[t * m..(t + 1) * m].copy_from_slice(&noisy);
                 write_flat(&ep.state, &mut tr.states[(t + 1) * n..(t + 2) * n]);
@@ -616,10 +623,12 @@ impl<T: Real, C, W> Chunk<T, C, W> {
             // with respect to each state's geometry stays unfolded and the step before that
             // state folds it
             {
+                let mut records: Vec<&[f64]> = Vec::with_capacity(self.traces.len());
                 let mut rows: Vec<RowVjp<'_>> = self
                     .traces
                     .iter_mut()
                     .map(|tr| {
+                        records.push(&tr.records[t]);
                         tr.g_load.clear();
                         tr.g_load.resize(tr.loads[t].len(), 0.0);
                         tr.g_joint_load.clear();
@@ -640,7 +649,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                         }
                     })
                     .collect();
-                eff.step_vjp_unfolded_add_batch(&mut rows);
+                eff.step_vjp_unfolded_add_batch_recorded(&mut rows, &records);
             }
             for (i, tr) in self.traces.iter().enumerate() {
                 // action noise is additive: ∂L/∂command = ∂L/∂noisy command, plus the losses'

@@ -977,9 +977,9 @@ impl CompliantTendonHillMuscle {
     /// `f64`, the pack's step runs once on [`StepDuals`], six directions along the inputs it
     /// reads, with each stage solved on the lanes' values and given the implicit-function
     /// derivative ([`LanesIft`]); each muscle's new state is then the lanes' values with
-    /// derivative parts by the chain rule from the Jacobian the lanes carry. `None` where it
-    /// does not apply (other number types, a single muscle): the caller integrates muscle by
-    /// muscle.
+    /// derivative parts by the chain rule from the Jacobian the lanes carry. Where this does
+    /// not apply (the explicit update, other number types, a single muscle): muscle by muscle
+    /// ([`crate::integrate_each`]).
     ///
     /// `record` ([`Record`]): `Write` (in `f64`) appends each pack's inputs and stage solutions
     /// ([`MuscleModel::integrate_all_record`]); `Read` (on dual numbers) takes a pack's stage
@@ -995,11 +995,12 @@ impl CompliantTendonHillMuscle {
         mt_vel: &[S],
         new_state: &mut [S],
         mut record: Record<'_>,
-    ) -> Option<()> {
+    ) {
         let n_m = self.n_muscles();
         let plain = std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>();
         if self.fibre != FibreIntegration::Implicit || n_m < 2 || !value_is_f64::<S>() {
-            return None;
+            crate::integrate_each(self, dt, derivative, state, mt_len, mt_vel, new_state);
+            return;
         }
         let (ns, nd) = (self.n_states(), self.n_derivatives());
         for first in (0..n_m).step_by(FIBRE_LANES) {
@@ -1132,7 +1133,6 @@ impl CompliantTendonHillMuscle {
                 }
             }
         }
-        Some(())
     }
 }
 
@@ -1297,12 +1297,7 @@ impl MuscleModel for CompliantTendonHillMuscle {
         new_state: &mut [S],
     ) {
         let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
-        if self
-            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::None)
-            .is_none()
-        {
-            crate::integrate_each(self, dt, d, s, l, v, new_state);
-        }
+        self.integrate_all_lanes(dt, d, s, l, v, new_state, Record::None);
     }
 
     /// Records each pack's inputs and the solutions of its stage solves
@@ -1320,12 +1315,7 @@ impl MuscleModel for CompliantTendonHillMuscle {
     ) {
         record.clear();
         let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
-        if self
-            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::Write(record))
-            .is_none()
-        {
-            crate::integrate_each(self, dt, d, s, l, v, new_state);
-        }
+        self.integrate_all_lanes(dt, d, s, l, v, new_state, Record::Write(record));
     }
 
     /// Takes the stage solutions from `record` where it was written for these inputs' values
@@ -1342,12 +1332,7 @@ impl MuscleModel for CompliantTendonHillMuscle {
         record: &[f64],
     ) {
         let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
-        if self
-            .integrate_all_lanes(dt, d, s, l, v, new_state, Record::Read(record))
-            .is_none()
-        {
-            crate::integrate_each(self, dt, d, s, l, v, new_state);
-        }
+        self.integrate_all_lanes(dt, d, s, l, v, new_state, Record::Read(record));
     }
 
     fn integrate<S: Scalar>(

@@ -558,6 +558,13 @@ fn check_values<M: MuscleModel>(
 /// conditioning) does not.
 pub const F32_BACKWARD_ULPS: f64 = 16.0;
 
+/// `x` as dual numbers differentiating along input `i`.
+fn seeded(x: &[f64], i: usize) -> Vec<Dual64> {
+    (x.iter().enumerate())
+        .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
+        .collect()
+}
+
 /// `F32_BACKWARD_ULPS · ε_f32 · Σ_i |∂y_k/∂x_i|·|x_i|` for each output `y_k` of [`outputs`]
 /// and, last, for the force after the step, at the `f64` inputs `x` (by [`Dual64`], one input
 /// at a time; a non-finite derivative counts as 0).
@@ -565,12 +572,7 @@ fn f32_conditioning<M: MuscleModel>(model: &M, m: usize, dt: f64, x: &[f64]) -> 
     let (nd, ns) = (model.n_derivatives(), model.n_states());
     let mut cond = vec![0.0; nd + ns + 3];
     for i in 0..x.len() {
-        let seeded: Vec<Dual64> = x
-            .iter()
-            .enumerate()
-            .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
-            .collect();
-        let mut y = outputs::<Dual64, M>(model, m, dt, &seeded);
+        let mut y = outputs::<Dual64, M>(model, m, dt, &seeded(x, i));
         y.push(model.force(&y[nd..nd + ns]));
         for (c, yk) in cond.iter_mut().zip(&y) {
             let d = (yk.eps * x[i]).abs();
@@ -648,12 +650,7 @@ fn check_derivatives<M: MuscleModel>(
         outputs::<f64, M>(model, m, c.dt, &p)
     };
     for i in 0..base.len() {
-        let seeded: Vec<Dual64> = base
-            .iter()
-            .enumerate()
-            .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
-            .collect();
-        let dual = outputs::<Dual64, M>(model, m, c.dt, &seeded);
+        let dual = outputs::<Dual64, M>(model, m, c.dt, &seeded(&base, i));
         // Richardson-extrapolated central differences (truncation O(h⁴)) with a step large
         // enough that rounding stays far below the tolerance
         let h = 1e-4 * base[i].abs().max(0.1);
@@ -750,9 +747,7 @@ fn check_integrate_all<M: MuscleModel>(
         }
     }
     for i in 0..x.len() {
-        let seeded: Vec<Dual64> = (x.iter().enumerate())
-            .map(|(j, &v)| Dual64::new(v, if i == j { 1.0 } else { 0.0 }))
-            .collect();
+        let seeded = seeded(&x, i);
         let (each, all) = (
             new_states(model, c.dt, &seeded, false),
             new_states(model, c.dt, &seeded, true),

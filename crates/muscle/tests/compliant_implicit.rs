@@ -364,6 +364,32 @@ fn integrate_all_in_lanes_gives_the_bits_of_integrate_in_f64() {
     }
 }
 
+/// The inputs of `integrate_all` as the effector's VJP seeds them (`DualN<8>`): excitation,
+/// the 4 read state entries, length, velocity; returns (derivative, state, lengths,
+/// velocities).
+#[allow(clippy::type_complexity)]
+fn vjp_seeding(
+    model: &CompliantTendonHillMuscle,
+    der: &[f64],
+    state: &[f64],
+    len: &[f64],
+    vel: &[f64],
+) -> (Vec<DualN<8>>, Vec<DualN<8>>, Vec<DualN<8>>, Vec<DualN<8>>) {
+    type D = DualN<8>;
+    let (ns, nd) = (model.n_states(), model.n_derivatives());
+    let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
+    let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
+    for m in 0..model.n_muscles() {
+        dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
+        for (j, &r) in model.read_states().iter().enumerate() {
+            st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
+        }
+    }
+    let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
+    let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+    (dd, st, l, v)
+}
+
 #[test]
 fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
     type D = DualN<8>;
@@ -377,16 +403,7 @@ fn integrate_all_on_dual_numbers_replays_the_lanes_with_the_same_derivatives() {
             for _ in 0..20 {
                 let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
                 // the VJP's seeding: excitation, the 4 read entries, length, velocity
-                let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
-                let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
-                for m in 0..n {
-                    dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
-                    for (j, &r) in model.read_states().iter().enumerate() {
-                        st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
-                    }
-                }
-                let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
-                let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+                let (dd, st, l, v) = vjp_seeding(&model, &der, &state, &len, &vel);
                 let mut all = vec![D::constant(0.0); n * ns];
                 model.integrate_all(dt, &dd, &st, &l, &v, &mut all);
                 for m in 0..n {
@@ -430,7 +447,7 @@ fn integrate_all_replay_with_the_forward_record_gives_what_integrate_all_gives()
     };
     for n in [6, 9, 16] {
         let model = model_of(n, FibreIntegration::Implicit);
-        let (ns, nd) = (model.n_states(), model.n_derivatives());
+        let ns = model.n_states();
         for dt in [0.001, 0.01, 0.05] {
             let (der2, state2, len2, vel2) = random_inputs(&model, dt, &mut rng);
             let mut other = Vec::new();
@@ -454,16 +471,7 @@ fn integrate_all_replay_with_the_forward_record_gives_what_integrate_all_gives()
                 let packs = n / 8 + usize::from(n % 8 > 1);
                 let stages = 2 * (dt / 0.0034_f64).ceil() as usize;
                 assert_eq!(record.len(), packs * 8 * (7 + 2 * stages), "n {n}, dt {dt}");
-                let mut st: Vec<D> = state.iter().map(|&v| D::constant(v)).collect();
-                let mut dd: Vec<D> = der.iter().map(|&v| D::constant(v)).collect();
-                for m in 0..n {
-                    dd[m * nd + 1] = D::variable(der[m * nd + 1], 0);
-                    for (j, &r) in model.read_states().iter().enumerate() {
-                        st[m * ns + r] = D::variable(state[m * ns + r], 1 + j);
-                    }
-                }
-                let l: Vec<D> = len.iter().map(|&v| D::variable(v, 5)).collect();
-                let v: Vec<D> = vel.iter().map(|&v| D::variable(v, 6)).collect();
+                let (dd, st, l, v) = vjp_seeding(&model, &der, &state, &len, &vel);
                 let mut want = vec![D::constant(0.0); n * ns];
                 model.integrate_all(dt, &dd, &st, &l, &v, &mut want);
                 let cut = &record[..8 * 7 + 20]; // inside the first pack

@@ -984,7 +984,8 @@ impl CompliantTendonHillMuscle {
     /// `record` ([`Record`]): `Write` (in `f64`) appends each pack's inputs and stage solutions
     /// ([`MuscleModel::integrate_all_record`]); `Read` (on dual numbers) takes a pack's stage
     /// solutions from it instead of solving, where its recorded inputs are this pack's, bit
-    /// for bit ([`MuscleModel::integrate_all_replay`]); the result is the same either way.
+    /// for bit ([`MuscleModel::integrate_all_replay`]); the result is the same to rounding
+    /// (the record holds the `f64` step's own solutions).
     #[allow(clippy::too_many_arguments)]
     fn integrate_all_lanes<S: Scalar>(
         &self,

@@ -319,7 +319,11 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     /// first) what the same step on dual numbers can reuse instead of recomputing it
     /// ([`MuscleModel::integrate_all_replay`]): e.g. the solutions of the iterative solves
     /// inside the step. The effector's forward pass calls this and keeps each step's record
-    /// for the step's VJP. The default records nothing.
+    /// for the step's VJP. The default records nothing. The VJP hands the record to
+    /// `integrate_all_replay` where it differentiates one element's muscles together
+    /// (`VjpPlan::EulerScalar` in motornet-effector: models that read more than one state
+    /// entry, one Euler ministep); the lanes plans differentiate `integrate` across elements
+    /// and do not use records.
     #[allow(clippy::too_many_arguments)]
     fn integrate_all_record(
         &self,

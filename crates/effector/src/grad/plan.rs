@@ -256,6 +256,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// ([`MuscleModel::integrate_all_replay`]: the compliant model's stage solutions, instead
     /// of solving them again). The gradients are those without records, to rounding; an empty
     /// `records` means none, and a record that does not belong to its row's step is not used.
+    /// Records reach the muscle model under [`VjpPlan::EulerScalar`]; the lanes plans
+    /// differentiate `integrate` across elements and do not use them.
     ///
     /// Panics as [`Effector::step_vjp_unfolded_add`] does, and if `records` is neither empty
     /// nor one per row.

@@ -62,14 +62,19 @@ pub enum FibreIntegration {
     Explicit,
     /// Stable and accurate at 10 ms steps (`implicit_fibre = 1`; 0.4 % of F_max over a reach,
     /// docs/training.md). The activation ODE by RK4 in sub-steps of at most 2.5 ms, interpolated
-    /// (cubic Hermite) at the fibre stages; in sub-steps of at most 3.4 ms (three per 10 ms
-    /// step), the fibre length by the two-stage L-stable SDIRK method of order 2
-    /// (Alexander 1977), each stage a force equilibrium tendon − passive = active(activation,
-    /// length, velocity) solved for the velocity by at most 16 safeguarded Newton iterations
-    /// (from the last two stage velocities extrapolated linearly in time; bracketed; bisection
-    /// when a Newton step leaves the bracket or moves more than half its width; stopping once
-    /// |R| < 1e-8 F_max, so that dual numbers carry the implicit-function derivative). The
-    /// musculotendon length
+    /// (cubic Hermite) at the fibre stages; in sub-steps of at most 5.1 ms (two per 10 ms
+    /// step), the fibre length by the two-stage Radau IIA method (order 3, stage order 2,
+    /// L-stable, stiffly accurate), whose two stages are force equilibria tendon − passive =
+    /// active(activation, length, velocity) coupled through the stage lengths, solved together
+    /// for the two velocities by damped Newton (at most 16 residual evaluations, from the
+    /// previous sub-step's stage velocities extrapolated linearly in time; until the residuals
+    /// and the last step are below 1e-7; where that runs out, again from the stages solved one
+    /// at a time). In the rare lanes where it still runs out (extreme inputs), the fibre step
+    /// is the two-stage L-stable SDIRK method of order 2 (Alexander 1977) in sub-steps of at
+    /// most 3.4 ms, each stage solved for its velocity by at most 16 safeguarded Newton
+    /// iterations (bracketed; bisection when a Newton step leaves the bracket or moves more
+    /// than half its width; stopping once |R| < 1e-8 F_max). On dual numbers the derivative
+    /// parts are the implicit-function derivative of the solution. The musculotendon length
     /// during the step is extrapolated from `mt_len`, `mt_vel` and the acceleration since the
     /// previous step, whose musculotendon velocity the model keeps as an eighth state
     /// (`"musculotendon velocity"`, m/s, before `"force"`). Forces are those at the end of the
@@ -79,17 +84,53 @@ pub enum FibreIntegration {
     Implicit,
 }
 
-/// Most Newton iterations of [`FibreIntegration::Implicit`]'s fibre solve (it stops earlier once
+/// Most Newton iterations of the SDIRK fallback's fibre solve (it stops earlier once
 /// converged in every lane; dual numbers then carry the implicit-function derivative).
 pub(crate) const NEWTON_ITERATIONS: usize = 16;
 
-/// Largest sub-step of [`FibreIntegration::Implicit`]'s fibre integration (s): three sub-steps
-/// per 10 ms step (3.4 ms rather than 10/3 ms, which rounding could turn into four).
+/// Largest sub-step of the SDIRK fallback's fibre integration (s): three sub-steps per 10 ms
+/// step (3.4 ms rather than 10/3 ms, which rounding could turn into four).
 pub(crate) const FIBRE_SUBSTEP: f64 = 0.0034;
 
 /// The fibre solve's convergence test: |R| below this (in F_max). Forces move by at most
 /// 3e-14 of F_max against 1e-13; 1e-6 would spoil the dual-number derivatives.
 const NEWTON_TOLERANCE: f64 = 1e-8;
+
+/// Largest sub-step of the Radau IIA fibre integration (s): two sub-steps per 10 ms step (5.1
+/// ms rather than 5 ms, which rounding could turn into three).
+pub(crate) const RADAU_SUBSTEP: f64 = 0.0051;
+
+/// Most Newton iterations of a Radau IIA sub-step's coupled stages
+/// ([`CompliantTendonHillMuscle::solve_stages`]; the lanes where they run out take the SDIRK
+/// sub-steps instead).
+const RADAU_ITERATIONS: usize = 16;
+
+/// The Radau IIA stages' convergence test: residuals (F_max) and the last Newton step
+/// (normalised velocity) both below this.
+const RADAU_TOLERANCE: f64 = 1e-7;
+
+/// Whether `S` is a plain number type (no derivative parts): `f64`, `f32`, [`FibreLanes`].
+fn plain<S: Scalar>() -> bool {
+    use std::any::TypeId;
+    let t = TypeId::of::<S>();
+    t == TypeId::of::<f64>() || t == TypeId::of::<f32>() || t == TypeId::of::<FibreLanes>()
+}
+
+/// The smallest damping factor of the Radau IIA stages' Newton steps: a step this short is
+/// taken even where it does not lower the residuals.
+const RADAU_SMALLEST_STEP: f64 = 1.0 / 64.0;
+
+/// Gauss–Seidel sweeps of the Radau IIA stages' second first guess (where Newton ran out from
+/// the first; [`CompliantTendonHillMuscle::solve_stages`]).
+const RADAU_SWEEPS: usize = 4;
+
+/// [`RADAU_TOLERANCE`] for number types coarser than `f64` (`f32`).
+const RADAU_COARSE_TOLERANCE: f64 = 1e-5;
+
+/// The Runge–Kutta matrix of the two-stage Radau IIA method (order 3, stage order 2,
+/// L-stable, stiffly accurate: the second stage is the sub-step's end); its nodes are 1/3
+/// and 1.
+const RADAU_A: [[f64; 2]; 2] = [[5.0 / 12.0, -1.0 / 12.0], [0.75, 0.25]];
 
 /// γ = 1 − 1/√2 of the two-stage, L-stable, stiffly accurate SDIRK method of order 2
 /// (Alexander 1977) that integrates the fibre length.
@@ -308,7 +349,24 @@ impl CompliantTendonHillMuscle {
         inv_tau: f64,
         x_mt: S,
     ) -> (S, S) {
-        Self::residual_parts::<S, C, true>(k, a, b, inv_b, x, v, inv_tau, x_mt)
+        let (r, dx, dv) = Self::residual_parts::<S, C, true>(k, a, b, inv_b, x, v, x_mt);
+        (r, dx + dv.scale(inv_tau))
+    }
+
+    /// [`Self::residual`] with its partial derivatives along `x` and `v` apart: (R, ∂R/∂x,
+    /// ∂R/∂v) (Newton's Jacobian of the coupled stages, [`Self::solve_stages`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn residual_xv<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: S,
+        b: S,
+        inv_b: S,
+        x: S,
+        v: S,
+        x_mt: S,
+    ) -> (S, S, S) {
+        Self::residual_parts::<S, C, true>(k, a, b, inv_b, x, v, x_mt)
     }
 
     /// [`Self::residual`]'s value alone (the same operations; the slope is not computed).
@@ -323,10 +381,10 @@ impl CompliantTendonHillMuscle {
         v: S,
         x_mt: S,
     ) -> S {
-        Self::residual_parts::<S, C, false>(k, a, b, inv_b, x, v, 0.0, x_mt).0
+        Self::residual_parts::<S, C, false>(k, a, b, inv_b, x, v, x_mt).0
     }
 
-    /// [`Self::residual`], with the slope only where `SLOPE` (zero otherwise).
+    /// [`Self::residual_xv`], with the partial derivatives only where `SLOPE` (zero otherwise).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn residual_parts<S: Scalar, C: Coef<S>, const SLOPE: bool>(
@@ -336,9 +394,8 @@ impl CompliantTendonHillMuscle {
         inv_b: S,
         x: S,
         v: S,
-        inv_tau: f64,
         x_mt: S,
-    ) -> (S, S) {
+    ) -> (S, S, S) {
         let c = S::c;
         let zero = S::zero();
         // tendon: strain e = (l_mt − l − l0_se) / l0_se, de/dx = −l0_ce / l0_se
@@ -403,11 +460,13 @@ impl CompliantTendonHillMuscle {
         let inv_den_d = S::one() / (den * d);
         let (inv_den, inv_d) = (d * inv_den_d, den * inv_den_d);
         let f_con = (b * fxa + v * a * arel) * inv_den;
-        let df_con = if SLOPE {
-            (b * dfxa + v * a * darel) * inv_den
-                + b * (a * arel + fxa) * inv_den * inv_den * c(inv_tau)
+        let (df_con, dv_con) = if SLOPE {
+            (
+                (b * dfxa + v * a * darel) * inv_den,
+                b * (a * arel + fxa) * inv_den * inv_den,
+            )
         } else {
-            zero
+            (zero, zero)
         };
         let half = fxa.scale(0.5);
         let dhalf = if SLOPE { dfxa.scale(0.5) } else { zero };
@@ -426,20 +485,21 @@ impl CompliantTendonHillMuscle {
         // w ≥ p1 > 0 for v ≥ 0 wherever D < 0 (activation above ~1e-5); floored otherwise
         let w = (v + p1).clamp_min(c(1e-6));
         let inv_w = S::one() / w;
-        let dw = if SLOPE { dp1.shift(inv_tau) } else { zero };
         let f_ecc = fxa.scale(1.5) + v.scale(S_AS) + q * inv_w;
-        let df_ecc = if SLOPE {
-            dfxa.scale(1.5) + c(S_AS * inv_tau) + dq * inv_w - q * dw * inv_w * inv_w
+        let (df_ecc, dv_ecc) = if SLOPE {
+            let q_w2 = q * inv_w * inv_w;
+            (dfxa.scale(1.5) + dq * inv_w - dp1 * q_w2, c(S_AS) - q_w2)
         } else {
-            zero
+            (zero, zero)
         };
         let f = select(concentric, f_con, f_ecc);
-        let df = if SLOPE {
-            select(concentric, df_con, df_ecc)
+        if SLOPE {
+            let df = select(concentric, df_con, df_ecc);
+            let dv = select(concentric, dv_con, dv_ecc);
+            (g - f, dg - df, -dv)
         } else {
-            zero
-        };
-        (g - f, dg - df)
+            (g - f, zero, zero)
+        }
     }
 
     /// Backward-Euler fibre length: the normalised length x (optimal lengths) where the force
@@ -503,6 +563,128 @@ impl CompliantTendonHillMuscle {
         (v, select(done, S::one(), S::zero()))
     }
 
+    /// The two coupled stages of a Radau IIA sub-step of `h` (s) from the normalised fibre
+    /// length `x`: the velocities K₁, K₂ (normalised) where the force equilibrium
+    /// [`Self::residual`] holds at each stage's activation `a[i]`, musculotendon length
+    /// `x_mt[i]`, velocity Kᵢ and length Xᵢ = x + h·Σⱼ Aᵢⱼ·Kⱼ ([`RADAU_A`]). Damped Newton on
+    /// the pair from `guess` (each velocity kept in [−13, 1000.5], the bracket of
+    /// [`Self::solve_fibre`]; the Jacobian from [`Self::residual_xv`]): a step that does not
+    /// lower R₁² + R₂² is halved (down to [`RADAU_SMALLEST_STEP`]), for at most
+    /// [`RADAU_ITERATIONS`] residual evaluations, until the residuals and the step are below
+    /// [`RADAU_TOLERANCE`] (the step relative to 1 + |K|), when the lane takes that last step.
+    /// Lanes where that runs out start again from the stages solved one at a time
+    /// ([`RADAU_SWEEPS`] Gauss–Seidel sweeps of bracketed solves). `f32` stops on the residuals
+    /// alone ([`RADAU_COARSE_TOLERANCE`]) and takes two more steps. Plain numbers stop there;
+    /// dual numbers keep those values and take the derivative parts of one more Newton step,
+    /// which at the solution are the implicit-function derivative.
+    ///
+    /// Returns the velocities, and 1 where the iterations converged (0 where they ran out: the
+    /// caller takes [`Self::sdirk_step`] there instead).
+    fn solve_stages<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        a: [S; 2],
+        x: S,
+        h: f64,
+        x_mt: [S; 2],
+        guess: [S; 2],
+    ) -> ([S; 2], S) {
+        let [[a11, a12], [a21, a22]] = RADAU_A;
+        let b = a.map(b_rel_st);
+        let inv_b = b.map(|b| S::one() / b);
+        // the residuals at the velocities `kk` and the Newton step on the pair (J⁻¹·R, with
+        // J = ∂(R₁, R₂)/∂(K₁, K₂))
+        let newton = |kk: [S; 2]| {
+            let x1 = x + (kk[0].scale(a11) + kk[1].scale(a12)).scale(h);
+            let x2 = x + (kk[0].scale(a21) + kk[1].scale(a22)).scale(h);
+            let (r1, r1x, r1v) = Self::residual_xv(k, a[0], b[0], inv_b[0], x1, kk[0], x_mt[0]);
+            let (r2, r2x, r2v) = Self::residual_xv(k, a[1], b[1], inv_b[1], x2, kk[1], x_mt[1]);
+            let j11 = r1x.scale(h * a11) + r1v;
+            let j12 = r1x.scale(h * a12);
+            let j21 = r2x.scale(h * a21);
+            let j22 = r2x.scale(h * a22) + r2v;
+            let inv_det = S::one() / (j11 * j22 - j12 * j21);
+            let d1 = (j22 * r1 - j12 * r2) * inv_det;
+            let d2 = (j11 * r2 - j21 * r1) * inv_det;
+            ([r1, r2], [d1, d2])
+        };
+        let (lo, hi) = (S::c(-13.0), S::c(1000.5));
+        let mut kk = guess.map(|g| g.clamp(lo, hi));
+        let within = |r: S, t: f64| r.lt(S::c(t)) & r.gt(S::c(-t));
+        let mut done = x.lt(x);
+        // a number type coarser than f64 (f32) cannot reach RADAU_TOLERANCE, nor bound the
+        // step where the residual is flat (its rounding alone moves it)
+        let coarse = S::c(1.0 + 1e-12).lane(0) == 1.0;
+        let (tol, step_tol) = if coarse {
+            (RADAU_COARSE_TOLERANCE, f64::INFINITY)
+        } else {
+            (RADAU_TOLERANCE, RADAU_TOLERANCE)
+        };
+        // damped Newton on the pair from `kk` in the lanes not done (at most RADAU_ITERATIONS
+        // residual evaluations): a step that does not lower R₁² + R₂² is halved, until a
+        // converged lane takes its full step and stops
+        let abs = |v: S| select(v.lt(S::zero()), -v, v);
+        let iterate = |mut kk: [S; 2], mut done: S::Mask| {
+            let (mut r, mut d) = newton(kk);
+            let merit = |r: [S; 2]| r[0] * r[0] + r[1] * r[1];
+            let mut m = merit(r);
+            let mut lambda = S::one();
+            for _ in 0..RADAU_ITERATIONS {
+                // converged: a step this small (relative to the velocity) from residuals this
+                // small leaves the velocities ~1e-14 from the solution
+                let moved = |d: S, k: S| within(d / (S::one() + abs(k)), step_tol);
+                let now =
+                    within(r[0], tol) & within(r[1], tol) & moved(d[0], kk[0]) & moved(d[1], kk[1]);
+                let full = [0, 1].map(|i| (kk[i] - d[i]).clamp(lo, hi));
+                let stop = now & !done;
+                kk = [0, 1].map(|i| select(stop, full[i], kk[i]));
+                done = done | now;
+                if done.all() {
+                    break;
+                }
+                let trial = [0, 1].map(|i| (kk[i] - lambda * d[i]).clamp(lo, hi));
+                let (rt, dt) = newton(trial);
+                let mt = merit(rt);
+                let take = (mt.lt(m) | lambda.lt(S::c(RADAU_SMALLEST_STEP))) & !done;
+                kk = [0, 1].map(|i| select(take, trial[i], kk[i]));
+                r = [0, 1].map(|i| select(take, rt[i], r[i]));
+                d = [0, 1].map(|i| select(take, dt[i], d[i]));
+                m = select(take, mt, m);
+                lambda = select(take, S::one(), lambda.scale(0.5));
+            }
+            (kk, done)
+        };
+        (kk, done) = iterate(kk, done);
+        if !done.all() {
+            // lanes where Newton ran out (a first guess far off): a new first guess from the
+            // stages solved one at a time, each with the other's velocity held (Gauss–Seidel,
+            // every solve bracketed: Self::solve_fibre), then Newton again
+            let mut g = kk;
+            for _ in 0..RADAU_SWEEPS {
+                let base1 = x + g[1].scale(h * a12);
+                g[0] = Self::solve_fibre(k, a[0], base1, h * a11, x_mt[0], g[0]).0;
+                let base2 = x + g[0].scale(h * a21);
+                g[1] = Self::solve_fibre(k, a[1], base2, h * a22, x_mt[1], g[1]).0;
+            }
+            let start = [select(done, kk[0], g[0]), select(done, kk[1], g[1])];
+            (kk, done) = iterate(start, done);
+        }
+        if coarse {
+            // polish to the type's rounding where the residual is flat
+            for _ in 0..2 {
+                let (_, d) = newton(kk);
+                kk = [0, 1].map(|i| select(done, (kk[i] - d[i]).clamp(lo, hi), kk[i]));
+            }
+        }
+        if !plain::<S>() {
+            // derivative parts: one more Newton step's, which at the solution are the
+            // implicit-function derivative −J⁻¹·∂R/∂(inputs) (the values stay the plain
+            // numbers' own)
+            let (_, d) = newton(kk);
+            kk = [0, 1].map(|i| S::from_lanes(|l| kk[i].lane(l)) + derivative_parts(kk[i] - d[i]));
+        }
+        (kk, select(done, S::one(), S::zero()))
+    }
+
     /// The residual R of [`Self::solve_fibre`] at a stage's solution `v`, with its
     /// derivatives along the stage's activation `a`, its base length `base`, the velocity `v`
     /// (along x = base + tau·v: the slope Newton steps by) and the musculotendon length `x_mt`,
@@ -542,12 +724,14 @@ impl CompliantTendonHillMuscle {
             mt_vel,
         };
         let mut stages = Newton { path: None };
-        self.fibre_step(&self.fk[m], dt, io, new_state, &mut stages);
+        let fallback = || Newton { path: None };
+        self.fibre_step(&self.fk[m], dt, io, new_state, &mut stages, fallback);
     }
 
-    /// [`FibreIntegration::Implicit`]'s step with the constants `k` of one muscle, or of one
-    /// muscle per lane; `stages` gives the stage activations and solves the stages.
-    fn fibre_step<S: Scalar, C: Coef<S>>(
+    /// The implicit step by the two-stage SDIRK method ([`SDIRK2_GAMMA`]) in sub-steps of at
+    /// most [`FIBRE_SUBSTEP`], each stage solved by `stages` ([`StageSolver::velocity`]): the
+    /// safeguarded step [`Self::fibre_step`] falls back to.
+    fn sdirk_step<S: Scalar, C: Coef<S>>(
         &self,
         k: &FibreConsts<C>,
         dt: f64,
@@ -561,10 +745,9 @@ impl CompliantTendonHillMuscle {
             mt_len,
             mt_vel,
         } = io;
-        let c = S::c;
         let dt = dt.max(1e-9);
         let u = self.activation.clip(derivative[1]);
-        let (n, h) = fibre_substeps(dt);
+        let (n, h) = substeps(dt, FIBRE_SUBSTEP);
         let gamma = SDIRK2_GAMMA;
         let a0 = self.activation.clip(state[0]);
         let mut a = a0;
@@ -602,13 +785,24 @@ impl CompliantTendonHillMuscle {
             prev_k1 = Some(k1);
             x = base + vel.scale(gamma * h);
         }
+        Self::step_end(k, [a, x, vel, l_mt, mt_vel], new_state);
+    }
+
+    /// The new state of an implicit step from its end's activation, normalised fibre length
+    /// and velocity, and musculotendon length (m) and velocity (m/s).
+    #[inline(always)]
+    fn step_end<S: Scalar, C: Coef<S>>(
+        k: &FibreConsts<C>,
+        [a, x, vel, l_mt, mt_vel]: [S; 5],
+        new_state: &mut [S],
+    ) {
         let len = k.l0_ce.mul(x);
         let tendon_strain = k
             .inv_l0_se
             .mul(k.neg_l0_se.add(l_mt - len))
             .clamp_min(S::zero());
         let muscle_strain = k.inv_l0_ce.mul(k.neg_l0_pe.add(len)).clamp_min(S::zero());
-        let flse = (c(K_SE) * tendon_strain * tendon_strain).clamp_max(S::one());
+        let flse = (S::c(K_SE) * tendon_strain * tendon_strain).clamp_max(S::one());
         let flpe = k.k_pe.val() * muscle_strain * muscle_strain;
         new_state[0] = a;
         new_state[1] = len;
@@ -619,13 +813,93 @@ impl CompliantTendonHillMuscle {
         new_state[6] = mt_vel;
         new_state[7] = k.f_max.mul(flse);
     }
+
+    /// [`FibreIntegration::Implicit`]'s step with the constants `k` of one muscle, or of one
+    /// muscle per lane: Radau IIA sub-steps ([`Self::radau_step`]) with `stages`, and in the
+    /// lanes where their Newton iterations ran out (extreme inputs), the safeguarded SDIRK
+    /// sub-steps ([`Self::sdirk_step`]) with the solver `fallback` gives.
+    fn fibre_step<S: Scalar, C: Coef<S>, B: StageSolver<S, C>>(
+        &self,
+        k: &FibreConsts<C>,
+        dt: f64,
+        io: StepIo<'_, S>,
+        new_state: &mut [S],
+        stages: &mut impl StageSolver<S, C>,
+        fallback: impl FnOnce() -> B,
+    ) {
+        let converged = self.radau_step(k, dt, io, new_state, stages);
+        let failed = converged.lt(S::c(0.5));
+        if failed.any() {
+            let mut alt = [S::zero(); 8];
+            let alt = &mut alt[..new_state.len()];
+            self.sdirk_step(k, dt, io, alt, &mut fallback());
+            for (y, &a) in new_state.iter_mut().zip(alt.iter()) {
+                *y = select(failed, a, *y);
+            }
+        }
+    }
+
+    /// The implicit step by Radau IIA ([`RADAU_A`]) in sub-steps of at most [`RADAU_SUBSTEP`],
+    /// each solved by `stages` ([`StageSolver::stages`]) from first guesses linear in time
+    /// through the previous sub-step's stage velocities (at the first sub-step, the stored
+    /// velocity). Returns 1 where every sub-step's iterations converged, 0 elsewhere.
+    fn radau_step<S: Scalar, C: Coef<S>>(
+        &self,
+        k: &FibreConsts<C>,
+        dt: f64,
+        io: StepIo<'_, S>,
+        new_state: &mut [S],
+        stages: &mut impl StageSolver<S, C>,
+    ) -> S {
+        let StepIo {
+            derivative,
+            state,
+            mt_len,
+            mt_vel,
+        } = io;
+        let dt = dt.max(1e-9);
+        let u = self.activation.clip(derivative[1]);
+        let (n, h) = substeps(dt, RADAU_SUBSTEP);
+        let [_, [a21, a22]] = RADAU_A;
+        let a0 = self.activation.clip(state[0]);
+        let mut a = a0;
+        let mut x = k.inv_l0_ce.mul(state[1]);
+        let mut vel = k.inv_vmax.mul(state[2]);
+        let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
+        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
+        let mut l_mt = mt_len;
+        let mut converged = S::one();
+        let mut prev_k1: Option<S> = None;
+        for i in 0..n {
+            let t0 = i as f64 * h;
+            let (t1, t2) = (t0 + h / 3.0, t0 + h);
+            l_mt = mt_len_at(t2);
+            let x_mt = [k.inv_l0_ce.mul(mt_len_at(t1)), k.inv_l0_ce.mul(l_mt)];
+            let a1 = stages.activation(&self.activation, a0, u, dt, t1);
+            a = stages.activation(&self.activation, a0, u, dt, t2);
+            // the previous sub-step's stages were at t0 − 2h/3 and t0
+            let guess = match prev_k1 {
+                Some(k1) => {
+                    let slope = (vel - k1).scale(1.5);
+                    [vel + slope.scale(1.0 / 3.0), vel + slope]
+                }
+                None => [vel, vel],
+            };
+            let ([k1, k2], c) = stages.stages(k, [a1, a], x, h, x_mt, guess);
+            converged *= c;
+            x += (k1.scale(a21) + k2.scale(a22)).scale(h);
+            vel = k2;
+            prev_k1 = Some(k1);
+        }
+        Self::step_end(k, [a, x, vel, l_mt, mt_vel], new_state);
+        converged
+    }
 }
 
-/// Sub-steps of [`FibreIntegration::Implicit`]'s fibre integration in a step of `dt` (s): how
-/// many, and their length (s).
-fn fibre_substeps(dt: f64) -> (usize, f64) {
+/// Sub-steps of at most `largest` (s) in a step of `dt` (s): how many, and their length (s).
+fn substeps(dt: f64, largest: f64) -> (usize, f64) {
     let dt = dt.max(1e-9);
-    let n = (dt / FIBRE_SUBSTEP).ceil().max(1.0) as usize;
+    let n = (dt / largest).ceil().max(1.0) as usize;
     (n, dt / n as f64)
 }
 
@@ -646,8 +920,19 @@ trait StageSolver<S: Scalar, C> {
     /// call's `t`) from the clipped activation `a0` under the clipped excitation `u`.
     fn activation(&mut self, act: &ActivationDynamics, a0: S, u: S, dt: f64, t: f64) -> S;
     /// The stage's normalised fibre velocity ([`CompliantTendonHillMuscle::solve_fibre`]'s
-    /// arguments).
+    /// arguments) of an SDIRK sub-step.
     fn velocity(&mut self, k: &FibreConsts<C>, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S;
+    /// The stage velocities of a Radau IIA sub-step, and 1 where they converged
+    /// ([`CompliantTendonHillMuscle::solve_stages`]'s arguments and result).
+    fn stages(
+        &mut self,
+        k: &FibreConsts<C>,
+        a: [S; 2],
+        x: S,
+        h: f64,
+        x_mt: [S; 2],
+        guess: [S; 2],
+    ) -> ([S; 2], S);
 }
 
 /// The stages of one number type: [`ActivationPath`] and
@@ -668,10 +953,23 @@ impl<S: Scalar, C: Coef<S>> StageSolver<S, C> for Newton<S> {
     fn velocity(&mut self, k: &FibreConsts<C>, a: S, base: S, tau: f64, x_mt: S, guess: S) -> S {
         CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess).0
     }
+    #[inline(always)]
+    fn stages(
+        &mut self,
+        k: &FibreConsts<C>,
+        a: [S; 2],
+        x: S,
+        h: f64,
+        x_mt: [S; 2],
+        guess: [S; 2],
+    ) -> ([S; 2], S) {
+        CompliantTendonHillMuscle::solve_stages(k, a, x, h, x_mt, guess)
+    }
 }
 
 /// The stages of a pack's step on [`StepDuals`] ([`MuscleModel::integrate_all`] on dual
-/// numbers): each stage solved by [`CompliantTendonHillMuscle::solve_fibre`] on the `f64`
+/// numbers): each stage solved by [`CompliantTendonHillMuscle::solve_stages`] (or, in the
+/// SDIRK fallback, [`CompliantTendonHillMuscle::solve_fibre`]) on the `f64`
 /// lanes of its values (the `f64` step's numbers, to the rounding of the dual numbers'
 /// divisions), or taken from a record of the `f64` step, its derivative parts those of the
 /// implicit-function theorem, −(∂R/∂a·da + ∂R/∂base·dbase + ∂R/∂x_mt·dx_mt)/(dR/dv), from the
@@ -719,10 +1017,23 @@ impl StageSolver<FibreLanes, PerLane<FibreLanes>> for Recording<'_> {
         x_mt: FibreLanes,
         guess: FibreLanes,
     ) -> FibreLanes {
-        let (v, converged) = CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess);
-        self.out.extend_from_slice(&v.0);
+        CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess).0
+    }
+    #[inline(always)]
+    fn stages(
+        &mut self,
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        a: [FibreLanes; 2],
+        x: FibreLanes,
+        h: f64,
+        x_mt: [FibreLanes; 2],
+        guess: [FibreLanes; 2],
+    ) -> ([FibreLanes; 2], FibreLanes) {
+        let (v, converged) = CompliantTendonHillMuscle::solve_stages(k, a, x, h, x_mt, guess);
+        self.out.extend_from_slice(&v[0].0);
+        self.out.extend_from_slice(&v[1].0);
         self.out.extend_from_slice(&converged.0);
-        v
+        (v, converged)
     }
 }
 
@@ -783,14 +1094,7 @@ impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft<'_> {
         guess: StepDuals,
     ) -> StepDuals {
         type M = CompliantTendonHillMuscle;
-        let (v, converged) = match self.recorded.take() {
-            Some(rec) if rec.len() >= 2 * FIBRE_LANES => {
-                self.recorded = Some(&rec[2 * FIBRE_LANES..]);
-                let lanes = |at: usize| FibreLanes::from_lanes(|l| rec[at + l]);
-                (lanes(0), lanes(FIBRE_LANES))
-            }
-            _ => M::solve_fibre(k, a.re, base.re, tau, x_mt.re, guess.re),
-        };
+        let (v, converged) = M::solve_fibre(k, a.re, base.re, tau, x_mt.re, guess.re);
         let r = M::stage_partials(k, [a.re, base.re, v, x_mt.re], tau);
         // the slope as the Newton steps clamp it
         let neg_inv_slope = FibreLanes::c(-1.0) / r.eps[2].clamp_max(FibreLanes::c(-1e-12));
@@ -803,6 +1107,54 @@ impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft<'_> {
         // some lanes' iterations ran out: the same solve on these numbers, in those lanes
         let again = M::solve_fibre(k, a, base, tau, x_mt, StepDuals::constant(guess.re)).0;
         select(converged.gt(FibreLanes::c(0.5)), v_d, again)
+    }
+    #[inline(always)]
+    fn stages(
+        &mut self,
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        a: [StepDuals; 2],
+        x: StepDuals,
+        h: f64,
+        x_mt: [StepDuals; 2],
+        guess: [StepDuals; 2],
+    ) -> ([StepDuals; 2], StepDuals) {
+        type M = CompliantTendonHillMuscle;
+        let ([k1, k2], converged) = match self.recorded.take() {
+            Some(rec) if rec.len() >= 3 * FIBRE_LANES => {
+                self.recorded = Some(&rec[3 * FIBRE_LANES..]);
+                let lanes = |at: usize| FibreLanes::from_lanes(|l| rec[at + l]);
+                ([lanes(0), lanes(FIBRE_LANES)], lanes(2 * FIBRE_LANES))
+            }
+            _ => M::solve_stages(
+                k,
+                a.map(|a| a.re),
+                x.re,
+                h,
+                x_mt.map(|x| x.re),
+                guess.map(|g| g.re),
+            ),
+        };
+        // the implicit-function derivative of the pair from each stage's partials along its
+        // activation, length Xᵢ, velocity and musculotendon length
+        let [[a11, a12], [a21, a22]] = RADAU_A;
+        let x1 = x.re + (k1.scale(a11) + k2.scale(a12)).scale(h);
+        let x2 = x.re + (k1.scale(a21) + k2.scale(a22)).scale(h);
+        let p1 = M::stage_partials(k, [a[0].re, x1, k1, x_mt[0].re], 0.0);
+        let p2 = M::stage_partials(k, [a[1].re, x2, k2, x_mt[1].re], 0.0);
+        let j11 = p1.eps[1].scale(h * a11) + p1.eps[2];
+        let j12 = p1.eps[1].scale(h * a12);
+        let j21 = p2.eps[1].scale(h * a21);
+        let j22 = p2.eps[1].scale(h * a22) + p2.eps[2];
+        let inv_det = FibreLanes::c(1.0) / (j11 * j22 - j12 * j21);
+        // dR_i along the inputs, at fixed velocities
+        let rhs = |p: &StageDuals, a: StepDuals, x_mt: StepDuals| {
+            along(a, p.eps[0]) + along(x, p.eps[1]) + along(x_mt, p.eps[3])
+        };
+        let (r1, r2) = (rhs(&p1, a[0], x_mt[0]), rhs(&p2, a[1], x_mt[1]));
+        let neg = FibreLanes::c(0.0) - inv_det;
+        let k1_d = StepDuals::constant(k1) + along(r1, j22 * neg) + along(r2, j12 * inv_det);
+        let k2_d = StepDuals::constant(k2) + along(r2, j11 * neg) + along(r1, j21 * inv_det);
+        ([k1_d, k2_d], StepDuals::constant(converged))
     }
 }
 
@@ -1046,8 +1398,8 @@ impl CompliantTendonHillMuscle {
                 io.mt_len,
                 io.mt_vel,
             ];
-            let n_stages = 2 * fibre_substeps(dt).0;
-            let pack_len = RECORD_KEY * FIBRE_LANES + 2 * FIBRE_LANES * n_stages;
+            let n_sub = substeps(dt.max(1e-9), RADAU_SUBSTEP).0;
+            let pack_len = RECORD_KEY * FIBRE_LANES + 3 * FIBRE_LANES * n_sub;
             if plain {
                 let mut out = [FibreLanes::c(0.0); 8];
                 if let Record::Write(rec) = &mut record {
@@ -1056,9 +1408,11 @@ impl CompliantTendonHillMuscle {
                         path: None,
                         out: rec,
                     };
-                    self.fibre_step(k, dt, io, &mut out[..ns], &mut solver);
+                    let fallback = || Newton { path: None };
+                    self.fibre_step(k, dt, io, &mut out[..ns], &mut solver, fallback);
                 } else {
-                    self.fibre_step(k, dt, io, &mut out[..ns], &mut Newton { path: None });
+                    let (mut stages, fallback) = (Newton { path: None }, || Newton { path: None });
+                    self.fibre_step(k, dt, io, &mut out[..ns], &mut stages, fallback);
                 }
                 for l in 0..count {
                     let m = first + l;
@@ -1107,7 +1461,11 @@ impl CompliantTendonHillMuscle {
                 path: None,
                 recorded,
             };
-            self.fibre_step(k, dt, io, &mut out_d[..ns], &mut solver);
+            let fallback = || LanesIft {
+                path: None,
+                recorded: None,
+            };
+            self.fibre_step(k, dt, io, &mut out_d[..ns], &mut solver, fallback);
             // each muscle's new state: the pack's values, and its derivative parts by the chain
             // rule from the Jacobian the lanes carry
             for l in 0..count {
@@ -1424,6 +1782,70 @@ mod tests {
             }
         }
         assert!(worst < 1e-9, "worst {worst}");
+    }
+
+    /// The Newton iterations' hand-written partial derivatives ([`CompliantTendonHillMuscle::residual_xv`])
+    /// equal the dual numbers' (the residual's own code on [`DualN`]) wherever the residual is
+    /// smooth: a Newton step on dual numbers from a converged point carries the
+    /// implicit-function derivative only with the exact Jacobian.
+    #[test]
+    fn residual_partials_equal_the_dual_numbers() {
+        use motornet_scalar::DualN;
+        type D = DualN<2>;
+        let m = model();
+        let k = m.fk[0];
+        let mut rng = motornet_scalar::SplitMix(3);
+        let (mut compared, mut worst) = (0, 0.0_f64);
+        for _ in 0..20000 {
+            let a = 0.001 + 0.999 * rng.unit();
+            let x = 0.4 + 1.2 * rng.unit();
+            let v = (rng.unit() - 0.5) * 20.0;
+            let x_mt = x + m.k[0].l0_se / m.k[0].l0_ce * (1.0 + 0.08 * rng.unit() - 0.02);
+            let b = b_rel_st(a);
+            let (r, rx, rv) = CompliantTendonHillMuscle::residual_xv(&k, a, b, 1.0 / b, x, v, x_mt);
+            let bd = b_rel_st(D::constant(a));
+            let d = CompliantTendonHillMuscle::residual_value(
+                &k,
+                D::constant(a),
+                bd,
+                D::one() / bd,
+                D::variable(x, 0),
+                D::variable(v, 1),
+                D::constant(x_mt),
+            );
+            assert_eq!(r.to_bits(), d.re.to_bits());
+            // skip points within 1e-6 of a kink: compare with the one-sided slopes there
+            let h = 1e-6;
+            let side = |dx: f64, dv: f64| {
+                let bb = b_rel_st(a);
+                let p = CompliantTendonHillMuscle::residual_value(
+                    &k,
+                    a,
+                    bb,
+                    1.0 / bb,
+                    x + dx,
+                    v + dv,
+                    x_mt,
+                );
+                (p - r) / h
+            };
+            let (fx, bx) = (side(h, 0.0), -side(-h, 0.0));
+            let (fv, bv) = (side(0.0, h), -side(0.0, -h));
+            let kink = |f: f64, b: f64| (f - b).abs() > 1e-4 * (1.0 + f.abs());
+            if kink(fx, bx) || kink(fv, bv) {
+                continue;
+            }
+            compared += 1;
+            for (hand, dual) in [(rx, d.eps[0]), (rv, d.eps[1])] {
+                let err = (hand - dual).abs() / (1.0 + dual.abs());
+                worst = worst.max(err);
+                assert!(
+                    err < 1e-12,
+                    "a {a} x {x} v {v} x_mt {x_mt}: {hand} vs {dual}"
+                );
+            }
+        }
+        assert!(compared > 10000, "{compared}");
     }
 
     #[test]

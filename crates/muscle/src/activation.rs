@@ -64,18 +64,22 @@ impl ActivationDynamics {
         x.clamp(S::c(self.min_activation), S::one())
     }
 
-    /// da/dt (1/s) for excitation `u` and activation `a` (both dimensionless).
+    /// da/dt (1/s) for excitation `u` and activation `a` (both dimensionless, clipped here):
+    /// (u − a)/(τ_act·(0.5 + 1.5a)) where u > a, else (u − a)·(0.5 + 1.5a)/τ_deact, with one
+    /// division for both branches.
     #[inline]
     pub fn derivative<S: Scalar>(&self, excitation: S, activation: S) -> S {
         let u = self.clip(excitation);
         let a = self.clip(activation);
         let tmp = a.scale(1.5).shift(0.5);
-        let tau = select(
-            u.gt(a),
-            tmp.scale(self.tau_activation),
-            S::c(self.tau_deactivation) / tmp,
-        );
-        (u - a) / tau
+        let up = u.gt(a);
+        let e = u - a;
+        select(up, e, e * tmp)
+            / select(
+                up,
+                tmp.scale(self.tau_activation),
+                S::c(self.tau_deactivation),
+            )
     }
 
     /// One explicit Euler step of the activation, clipped: `clip(a + dt·da/dt)`.

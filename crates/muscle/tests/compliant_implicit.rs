@@ -370,26 +370,38 @@ fn jolted_inputs(
     (der, state, len, vel)
 }
 
+/// `integrate_all` (the muscles side by side in lanes) gives every muscle the bits that
+/// `integrate` gives it alone, and only finite numbers, at `inputs` (derivative, state,
+/// lengths, velocities).
+fn assert_lanes_give_the_bits_of_integrate(
+    model: &CompliantTendonHillMuscle,
+    dt: f64,
+    (der, state, len, vel): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
+) {
+    let (n, ns) = (model.n_muscles(), model.n_states());
+    let mut all = vec![0.0; n * ns];
+    model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
+    assert!(all.iter().all(|x| x.is_finite()), "n {n}, dt {dt}: {all:?}");
+    for m in 0..n {
+        let mut one = vec![0.0; ns];
+        let r = m * ns..(m + 1) * ns;
+        let d = &der[2 * m..2 * m + 2];
+        model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
+    }
+}
+
 #[test]
 fn integrate_all_in_lanes_gives_the_bits_of_integrate_in_f64() {
     let mut rng = SplitMix(11);
     // one pack, a pack and one muscle alone, two full packs
     for n in [6, 9, 16] {
         let model = model_of(n, FibreIntegration::Implicit);
-        let ns = model.n_states();
         for dt in [0.001, 0.01, 0.05] {
             for _ in 0..20 {
-                let (der, state, len, vel) = random_inputs(&model, dt, &mut rng);
-                let mut all = vec![0.0; n * ns];
-                model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
-                for m in 0..n {
-                    let mut one = vec![0.0; ns];
-                    let r = m * ns..(m + 1) * ns;
-                    let d = &der[2 * m..2 * m + 2];
-                    model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
-                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
-                }
+                let inputs = random_inputs(&model, dt, &mut rng);
+                assert_lanes_give_the_bits_of_integrate(&model, dt, inputs);
             }
         }
     }
@@ -403,21 +415,10 @@ fn integrate_all_in_lanes_gives_the_bits_of_integrate_where_the_radau_stages_fal
     let mut rng = SplitMix(23);
     for n in [6, 9] {
         let model = model_of(n, FibreIntegration::Implicit);
-        let ns = model.n_states();
         for dt in [0.001, 0.01] {
             for _ in 0..200 {
-                let (der, state, len, vel) = jolted_inputs(&model, dt, &mut rng);
-                let mut all = vec![0.0; n * ns];
-                model.integrate_all(dt, &der, &state, &len, &vel, &mut all);
-                assert!(all.iter().all(|x| x.is_finite()), "n {n}, dt {dt}: {all:?}");
-                for m in 0..n {
-                    let mut one = vec![0.0; ns];
-                    let r = m * ns..(m + 1) * ns;
-                    let d = &der[2 * m..2 * m + 2];
-                    model.integrate(m, dt, d, &state[r.clone()], len[m], vel[m], &mut one);
-                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&all[r]), bits(&one), "n {n}, dt {dt}, muscle {m}");
-                }
+                let inputs = jolted_inputs(&model, dt, &mut rng);
+                assert_lanes_give_the_bits_of_integrate(&model, dt, inputs);
             }
         }
     }

@@ -441,17 +441,28 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// `to = from ⊕ (h, k)`: muscles integrate with `from`'s geometry, joints with the bounded
     /// explicit Euler update, then the geometry is recomputed.
     fn advance<S: Scalar>(&self, h: f64, k: &Deriv<S>, from: &State<S>, to: &mut State<S>) {
+        let [der, state, len, vel] = self.integrate_all_inputs(k, from);
+        let n = state.len();
+        self.muscle
+            .integrate_all(h, der, state, len, vel, &mut to.muscle[..n]);
+        self.advance_joints(h, k, from, to);
+    }
+
+    /// What the muscles' `integrate_all` reads in [`Self::advance`]: their derivatives, states,
+    /// and `from`'s musculotendon lengths and velocities.
+    fn integrate_all_inputs<'a, S: Scalar>(
+        &self,
+        k: &'a Deriv<S>,
+        from: &'a State<S>,
+    ) -> [&'a [S]; 4] {
         let n_m = self.n_muscles();
         let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
-        self.muscle.integrate_all(
-            h,
+        [
             &k.muscle[..n_m * nd],
             &from.muscle[..n_m * ns],
             &from.geometry[..n_m],
             &from.geometry[n_m..2 * n_m],
-            &mut to.muscle[..n_m * ns],
-        );
-        self.advance_joints(h, k, from, to);
+        ]
     }
 
     /// [`Self::advance`] in `f64` with the muscles' [`MuscleModel::integrate_all_record`].
@@ -463,17 +474,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         to: &mut State<f64>,
         record: &mut Vec<f64>,
     ) {
-        let n_m = self.n_muscles();
-        let (ns, nd) = (self.muscle.n_states(), self.muscle.n_derivatives());
-        self.muscle.integrate_all_record(
-            h,
-            &k.muscle[..n_m * nd],
-            &from.muscle[..n_m * ns],
-            &from.geometry[..n_m],
-            &from.geometry[n_m..2 * n_m],
-            &mut to.muscle[..n_m * ns],
-            record,
-        );
+        let [der, state, len, vel] = self.integrate_all_inputs(k, from);
+        let n = state.len();
+        self.muscle
+            .integrate_all_record(h, der, state, len, vel, &mut to.muscle[..n], record);
         self.advance_joints(h, k, from, to);
     }
 

@@ -970,16 +970,16 @@ impl<S: Scalar, C: Coef<S>> StageSolver<S, C> for Newton<S> {
 /// the clipped activation and excitation), composed by the chain rule.
 struct LanesIft<'r> {
     path: Option<ActivationPath<ActivationLanes>>,
-    /// The stage solutions a [`Recording`] left for these inputs, not yet used: each stage's
-    /// velocity lanes, then its convergence lanes (1 or 0).
+    /// The stage solutions a [`Recording`] left for these inputs, not yet used: per Radau IIA
+    /// sub-step, its two stage velocities' lanes, then its convergence lanes (1 or 0).
     recorded: Option<&'r [f64]>,
 }
 
-/// [`Newton`] on `f64` lanes that also appends each stage's solution to `out`: its velocity
-/// lanes, then its convergence lanes (1 where the solve converged, 0 where its iterations ran
-/// out), for [`LanesIft`] to reuse.
+/// [`Newton`] on `f64` lanes that also appends each Radau IIA sub-step's solution to `out`:
+/// its two stage velocities' lanes, then its convergence lanes (1 where the iterations
+/// converged, 0 where they ran out), for [`LanesIft`] to reuse.
 struct Recording<'r> {
-    path: Option<ActivationPath<FibreLanes>>,
+    lanes: Newton<FibreLanes>,
     out: &'r mut Vec<f64>,
 }
 
@@ -993,9 +993,7 @@ impl StageSolver<FibreLanes, PerLane<FibreLanes>> for Recording<'_> {
         dt: f64,
         t: f64,
     ) -> FibreLanes {
-        self.path
-            .get_or_insert_with(|| ActivationPath::new(act, a0, u, dt))
-            .at(act, t)
+        StageSolver::<_, PerLane<FibreLanes>>::activation(&mut self.lanes, act, a0, u, dt, t)
     }
     #[inline(always)]
     fn velocity(
@@ -1007,7 +1005,7 @@ impl StageSolver<FibreLanes, PerLane<FibreLanes>> for Recording<'_> {
         x_mt: FibreLanes,
         guess: FibreLanes,
     ) -> FibreLanes {
-        CompliantTendonHillMuscle::solve_fibre(k, a, base, tau, x_mt, guess).0
+        self.lanes.velocity(k, a, base, tau, x_mt, guess)
     }
     #[inline(always)]
     fn stages(
@@ -1019,7 +1017,7 @@ impl StageSolver<FibreLanes, PerLane<FibreLanes>> for Recording<'_> {
         x_mt: [FibreLanes; 2],
         guess: [FibreLanes; 2],
     ) -> ([FibreLanes; 2], FibreLanes) {
-        let (v, converged) = CompliantTendonHillMuscle::solve_stages(k, a, x, h, x_mt, guess);
+        let (v, converged) = self.lanes.stages(k, a, x, h, x_mt, guess);
         self.out.extend_from_slice(&v[0].0);
         self.out.extend_from_slice(&v[1].0);
         self.out.extend_from_slice(&converged.0);
@@ -1395,7 +1393,7 @@ impl CompliantTendonHillMuscle {
                 if let Record::Write(rec) = &mut record {
                     key.iter().for_each(|x| rec.extend_from_slice(&x.0));
                     let mut solver = Recording {
-                        path: None,
+                        lanes: Newton { path: None },
                         out: rec,
                     };
                     let fallback = || Newton { path: None };

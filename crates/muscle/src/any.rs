@@ -7,7 +7,7 @@
 use crate::{
     ActivationDynamics, CompliantTendonDeGrooteMuscle, CompliantTendonHillMuscle, MujocoHillMuscle,
     MujocoMuscle, MuscleError, MuscleModel, ReluMuscle, RigidTendonDeGrooteMuscle,
-    RigidTendonHillMuscle, RigidTendonHillMuscleThelen,
+    RigidTendonHillMuscle, RigidTendonHillMuscleThelen, StepGradients, StepInputs,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::Scalar;
@@ -291,5 +291,16 @@ impl MuscleModel for AnyMuscle {
         record: &[f64],
     ) {
         dispatch!(self, m => m.integrate_all_replay(dt, derivative, state, mt_len, mt_vel, new_state, record))
+    }
+    #[inline(always)]
+    fn step_vjp(
+        &self,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        record: &[f64],
+        g_new_state: &[f64],
+        grads: StepGradients<'_>,
+    ) -> bool {
+        dispatch!(self, m => m.step_vjp(dt, inputs, record, g_new_state, grads))
     }
 }

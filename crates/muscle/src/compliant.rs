@@ -5,6 +5,7 @@ use crate::rigid_hill::{
 };
 use crate::{
     ActivationDynamics, BuiltinMuscle, HillParams, MuscleError, MuscleModel, MuscleParamSet,
+    StepGradients, StepInputs,
 };
 use motornet_scalar::params::{ParamDecl, ParamSet};
 use motornet_scalar::{select, DualLanes, Lanes, Mask, Scalar};
@@ -1483,6 +1484,262 @@ impl CompliantTendonHillMuscle {
     }
 }
 
+/// Sub-steps per step that [`CompliantTendonHillMuscle`]'s [`MuscleModel::step_vjp`] keeps
+/// (on the stack); steps with more take the dual numbers.
+const VJP_MAX_SUBSTEPS: usize = 4;
+
+/// The step's end (activation, fibre length and velocity, musculotendon length and
+/// velocity) with the new state's derivatives along them, for the muscles of a pack side by
+/// side.
+type EndDuals = DualLanes<5, FIBRE_LANES>;
+
+/// A clip with its slope, for the muscles of a pack side by side.
+type ClipDuals = DualLanes<1, FIBRE_LANES>;
+
+/// What the adjoint of one Radau sub-step needs from its forward pass, for the muscles of a
+/// pack side by side.
+#[derive(Clone, Copy)]
+struct SubStepAdjoint {
+    /// The stages' times (s since the step's start).
+    t: [f64; 2],
+    /// The stages' activations, with their derivatives along the clipped activation and
+    /// excitation at the step's start.
+    a: [ActivationLanes; 2],
+    /// J = ∂(R₁, R₂)/∂(K₁, K₂).
+    j: [[FibreLanes; 2]; 2],
+    /// Each stage's residual with its partials along the stage's activation, length Xᵢ,
+    /// velocity and musculotendon length ([`CompliantTendonHillMuscle::stage_partials`]).
+    p: [StageDuals; 2],
+}
+
+impl CompliantTendonHillMuscle {
+    /// [`MuscleModel::step_vjp`] of the implicit step: the adjoint of the Radau sub-steps,
+    /// pack by pack in `f64` lanes, from the stage solutions the forward step recorded. Each
+    /// sub-step's stages solve R(K; x, a, x_mt) = 0, so K̇ = −J⁻¹·(∂R/∂x·ẋ + ∂R/∂a·ȧ +
+    /// ∂R/∂x_mt·ẋ_mt) and the adjoint takes μ = J⁻ᵀ·K̄ and hands −μᵢ times stage i's partials
+    /// to its inputs. The partials, the stage activations' derivatives and the step's end
+    /// are the dual numbers' own ([`Self::stage_partials`], [`ActivationPath`] on
+    /// [`ActivationLanes`], [`Self::step_end`] on [`EndDuals`]), so this adds what
+    /// differentiating [`Self::integrate_all_lanes`] on dual numbers gives, to rounding, in
+    /// a fraction of its time (it carries one number per quantity instead of six
+    /// directions, and skips the activation rate `derivative` computes). Declines (returns
+    /// `false`) where the dual numbers are needed: the explicit update, a pack of one
+    /// muscle, a long step, a record that does not belong to these inputs, or a lane whose
+    /// Radau iterations ran out (the SDIRK fallback).
+    fn step_vjp_lanes(
+        &self,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        record: &[f64],
+        g_new_state: &[f64],
+        mut grads: StepGradients<'_>,
+    ) -> bool {
+        let n_m = self.n_muscles();
+        if self.fibre != FibreIntegration::Implicit || n_m < 2 || n_m % FIBRE_LANES == 1 {
+            return false;
+        }
+        let dt = dt.max(1e-9);
+        let n_sub = substeps(dt, RADAU_SUBSTEP).0;
+        let pack_len = RECORD_KEY * FIBRE_LANES + 3 * FIBRE_LANES * n_sub;
+        let n_packs = n_m.div_ceil(FIBRE_LANES);
+        if n_sub > VJP_MAX_SUBSTEPS || record.len() < n_packs * pack_len {
+            return false;
+        }
+        let ns = self.n_states();
+        // every pack's record must hold these inputs, bit for bit, and converged solves only
+        for (p, pack) in record.chunks_exact(pack_len).take(n_packs).enumerate() {
+            let lanes = Self::pack_lanes(n_m, p);
+            let clip = |v: f64| self.activation.clip(v);
+            let key = [
+                lanes(&|m| clip(inputs.excitation[m])),
+                lanes(&|m| inputs.state[m * ns]),
+                lanes(&|m| inputs.state[m * ns + 1]),
+                lanes(&|m| inputs.state[m * ns + 2]),
+                lanes(&|m| inputs.state[m * ns + 6]),
+                lanes(&|m| inputs.mt_len[m]),
+                lanes(&|m| inputs.mt_vel[m]),
+            ];
+            let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
+            if !key.iter().flat_map(|x| x.0.iter()).zip(pack).all(same) {
+                return false;
+            }
+            let solved = &pack[RECORD_KEY * FIBRE_LANES..];
+            let converged =
+                |i: usize| &solved[(3 * i + 2) * FIBRE_LANES..(3 * i + 3) * FIBRE_LANES];
+            if (0..n_sub).any(|i| converged(i).iter().any(|&c| c != 1.0)) {
+                return false;
+            }
+        }
+        for (p, pack) in record.chunks_exact(pack_len).take(n_packs).enumerate() {
+            let solved = &pack[RECORD_KEY * FIBRE_LANES..];
+            self.pack_vjp(p, dt, inputs, solved, g_new_state, &mut grads);
+        }
+        true
+    }
+
+    /// The lanes of pack `p` of `n_m` muscles from `of(muscle)`: lane `l` holds muscle
+    /// `8p + l` (the pack's last muscle again in unused lanes), as
+    /// [`Self::integrate_all_lanes`] lays them out.
+    fn pack_lanes(n_m: usize, p: usize) -> impl Fn(&dyn Fn(usize) -> f64) -> FibreLanes {
+        let first = p * FIBRE_LANES;
+        let count = (n_m - first).min(FIBRE_LANES);
+        move |of| FibreLanes::from_lanes(|l| of(first + l.min(count - 1)))
+    }
+
+    /// [`Self::step_vjp_lanes`] for pack `p`, from its recorded stage solutions `solved`.
+    fn pack_vjp(
+        &self,
+        p: usize,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        solved: &[f64],
+        g_new_state: &[f64],
+        grads: &mut StepGradients<'_>,
+    ) {
+        let (n_m, ns) = (self.n_muscles(), self.n_states());
+        let (first, count) = (p * FIBRE_LANES, (n_m - p * FIBRE_LANES).min(FIBRE_LANES));
+        let lanes = Self::pack_lanes(n_m, p);
+        let k = &self.fk_lanes[p];
+        let act = &self.activation;
+        let c0 = FibreLanes::c(0.0);
+        // the clips with their slopes (the model's own clip on dual numbers): `derivative`
+        // gives clip(excitation), the step clips it again, and clips the activation
+        let u1 = act.clip(ClipDuals::variable(lanes(&|m| inputs.excitation[m]), 0));
+        let u = act.clip(ClipDuals::variable(u1.re, 0));
+        let a0 = act.clip(ClipDuals::variable(lanes(&|m| inputs.state[m * ns]), 0));
+        let mut path = ActivationPath::new(
+            act,
+            ActivationLanes::variable(a0.re, 0),
+            ActivationLanes::variable(u.re, 1),
+            dt,
+        );
+        // the forward sub-steps again, from the recorded stage velocities, as
+        // Self::radau_step takes them
+        let (n_sub, h) = substeps(dt, RADAU_SUBSTEP);
+        let [[a11, a12], [a21, a22]] = RADAU_A;
+        let mut x = k.inv_l0_ce.mul(lanes(&|m| inputs.state[m * ns + 1]));
+        let mt_len = lanes(&|m| inputs.mt_len[m]);
+        let mt_vel = lanes(&|m| inputs.mt_vel[m]);
+        let mt_vel_before = lanes(&|m| inputs.state[m * ns + 6]);
+        let half_acc = (mt_vel - mt_vel_before).scale(0.5 / dt);
+        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
+        let (mut l_mt, mut t_end, mut vel) = (mt_len, 0.0, c0);
+        let mut a = ActivationLanes::constant(a0.re);
+        let zero = SubStepAdjoint {
+            t: [0.0; 2],
+            a: [a; 2],
+            j: [[c0; 2]; 2],
+            p: [StageDuals::c(0.0); 2],
+        };
+        let mut subs = [zero; VJP_MAX_SUBSTEPS];
+        for (i, sub) in subs.iter_mut().enumerate().take(n_sub) {
+            let t0 = i as f64 * h;
+            let (t1, t2) = (t0 + h / 3.0, t0 + h);
+            l_mt = mt_len_at(t2);
+            let x_mt = [k.inv_l0_ce.mul(mt_len_at(t1)), k.inv_l0_ce.mul(l_mt)];
+            let a1 = path.at(act, t1);
+            a = path.at(act, t2);
+            let rec = |at: usize| FibreLanes::from_lanes(|l| solved[3 * i * FIBRE_LANES + at + l]);
+            let (k1, k2) = (rec(0), rec(FIBRE_LANES));
+            let x1 = x + (k1.scale(a11) + k2.scale(a12)).scale(h);
+            let x2 = x + (k1.scale(a21) + k2.scale(a22)).scale(h);
+            let p1 = Self::stage_partials(k, [a1.re, x1, k1, x_mt[0]], 0.0);
+            let p2 = Self::stage_partials(k, [a.re, x2, k2, x_mt[1]], 0.0);
+            let j = [
+                [
+                    p1.eps[1].scale(h * a11) + p1.eps[2],
+                    p1.eps[1].scale(h * a12),
+                ],
+                [
+                    p2.eps[1].scale(h * a21),
+                    p2.eps[1].scale(h * a22) + p2.eps[2],
+                ],
+            ];
+            *sub = SubStepAdjoint {
+                t: [t1, t2],
+                a: [a1, a],
+                j,
+                p: [p1, p2],
+            };
+            x += (k1.scale(a21) + k2.scale(a22)).scale(h);
+            vel = k2;
+            t_end = t2;
+        }
+        // the end: ∂L/∂(activation, length, velocity, musculotendon length and velocity),
+        // where outputs with a zero gradient add nothing (as on dual numbers)
+        let var = EndDuals::variable;
+        let mut end = [EndDuals::c(0.0); 8];
+        Self::step_end(
+            k,
+            [
+                var(a.re, 0),
+                var(x, 1),
+                var(vel, 2),
+                var(l_mt, 3),
+                var(mt_vel, 4),
+            ],
+            &mut end[..ns],
+        );
+        let mut g_end = [c0; 5];
+        for (o, y) in end[..ns].iter().enumerate() {
+            let go = FibreLanes::from_lanes(|l| {
+                if l < count {
+                    g_new_state[(first + l) * ns + o]
+                } else {
+                    0.0
+                }
+            });
+            let none = go.le(c0) & go.ge(c0);
+            for (s, e) in g_end.iter_mut().zip(&y.eps) {
+                *s += select(none, c0, go * *e);
+            }
+        }
+        let [g_a_end, mut g_x, g_vel_end, g_l_mt, g_mt_vel] = g_end;
+        // the adjoint, sub-step by sub-step backwards
+        let mut g_a0 = g_a_end * a.eps[0];
+        let mut g_u = g_a_end * a.eps[1];
+        let (mut g_len, mut g_vel, mut g_vel_before) = (c0, g_mt_vel, c0);
+        let mut at_mt = |t: f64, g: FibreLanes| {
+            // mt_len_at(t) = l + v·t + (v − v_before)·t²/(2·dt)
+            let quad = 0.5 / dt * t * t;
+            g_len += g;
+            g_vel += g.scale(t + quad);
+            g_vel_before -= g.scale(quad);
+        };
+        at_mt(t_end, g_l_mt);
+        for (i, sub) in subs.iter().enumerate().take(n_sub).rev() {
+            let g_k1 = g_x.scale(h * a21);
+            let g_k2 = g_x.scale(h * a22) + if i + 1 == n_sub { g_vel_end } else { c0 };
+            let [[j11, j12], [j21, j22]] = sub.j;
+            let inv_det = FibreLanes::c(1.0) / (j11 * j22 - j12 * j21);
+            let mu = [
+                (j22 * g_k1 - j21 * g_k2) * inv_det,
+                (j11 * g_k2 - j12 * g_k1) * inv_det,
+            ];
+            for s in 0..2 {
+                let (p, stage_a) = (&sub.p[s], &sub.a[s]);
+                let g_a = c0 - mu[s] * p.eps[0];
+                g_a0 += g_a * stage_a.eps[0];
+                g_u += g_a * stage_a.eps[1];
+                g_x -= mu[s] * p.eps[1];
+                at_mt(sub.t[s], k.inv_l0_ce.mul(c0 - mu[s] * p.eps[3]));
+            }
+        }
+        let g_state1 = k.inv_l0_ce.mul(g_x);
+        let g_state0 = g_a0 * a0.eps[0];
+        let g_excitation = g_u * u.eps[0] * u1.eps[0];
+        for l in 0..count {
+            let m = first + l;
+            grads.excitation[m] += g_excitation.lane(l);
+            grads.state[m * ns] += g_state0.lane(l);
+            grads.state[m * ns + 1] += g_state1.lane(l);
+            grads.state[m * ns + 6] += g_vel_before.lane(l);
+            grads.mt_len[m] += g_len.lane(l);
+            grads.mt_vel[m] += g_vel.lane(l);
+        }
+    }
+}
+
 impl BuiltinMuscle for CompliantTendonHillMuscle {
     const NAME: &'static str = "CompliantTendonHillMuscle";
     const SUMMARY: &'static str =
@@ -1648,8 +1905,9 @@ impl MuscleModel for CompliantTendonHillMuscle {
     }
 
     /// Records each pack's inputs and the solutions of its stage solves
-    /// ([`FibreIntegration::Implicit`]): (7 + 2 × stages) × 8 numbers per pack of up to 8
-    /// muscles, 152 for 10 ms steps.
+    /// ([`FibreIntegration::Implicit`]): (7 + 3 × Radau sub-steps) × 8 numbers per pack of
+    /// up to 8 muscles (the inputs, then each sub-step's two stage velocities and whether its
+    /// iterations converged), 104 for 10 ms steps.
     fn integrate_all_record(
         &self,
         dt: f64,
@@ -1680,6 +1938,20 @@ impl MuscleModel for CompliantTendonHillMuscle {
     ) {
         let (d, s, l, v) = (derivative, state, mt_len, mt_vel);
         self.integrate_all_lanes(dt, d, s, l, v, new_state, Record::Read(record));
+    }
+
+    /// The adjoint of the implicit step's Radau sub-steps in `f64` lanes
+    /// ([`FibreIntegration::Implicit`], packs of two or more muscles, converged records);
+    /// `false` elsewhere.
+    fn step_vjp(
+        &self,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        record: &[f64],
+        g_new_state: &[f64],
+        grads: StepGradients<'_>,
+    ) -> bool {
+        self.step_vjp_lanes(dt, inputs, record, g_new_state, grads)
     }
 
     fn integrate<S: Scalar>(

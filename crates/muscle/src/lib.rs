@@ -359,6 +359,31 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
         self.integrate_all(dt, derivative, state, mt_len, mt_vel, new_state);
     }
 
+    /// A fast path for the vector-Jacobian product of one step of every muscle, `new_state =
+    /// integrate_all(dt, derivative(excitation, state), state, mt_len, mt_vel)`: *adds*
+    /// `g_new_stateᵀ · ∂new_state/∂(input)` into `grads` for every input (excitation, the
+    /// [`MuscleModel::read_states`] entries of `state`, `mt_len`, `mt_vel`), given the
+    /// `record` [`MuscleModel::integrate_all_record`] left for this step and `g_new_state`
+    /// (`[M × n_states]`). Returns `false`, adding nothing, where the model has no such path
+    /// for these inputs (the default, always): the caller then differentiates
+    /// [`MuscleModel::derivative`] and [`MuscleModel::integrate_all_replay`] on dual numbers,
+    /// as it does for every model that does not override this.
+    ///
+    /// A model overrides it only as a measured fast path (for example, an implicit step's
+    /// adjoint by hand): it must add what the dual numbers give, to rounding, which
+    /// [`testing::check_muscle_model`] checks ([`testing::Property::StepVjpMatchesDuals`]).
+    fn step_vjp(
+        &self,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        record: &[f64],
+        g_new_state: &[f64],
+        grads: StepGradients<'_>,
+    ) -> bool {
+        let _ = (dt, inputs, record, g_new_state, grads);
+        false
+    }
+
     /// Force (N) of muscle `m` in `state`.
     fn force<S: Scalar>(&self, state: &[S]) -> S {
         state[self.force_index()]
@@ -371,6 +396,35 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     fn read_states(&self) -> &'static [usize] {
         &[0, 1, 2, 3, 4, 5, 6, 7][..self.n_states()]
     }
+}
+
+/// The inputs of one step of every muscle ([`MuscleModel::step_vjp`]): the excitations
+/// `[M]` (dimensionless, as [`MuscleModel::derivative`] takes them), the states
+/// `[M × n_states]`, and the musculotendon lengths (m) and velocities (m/s) `[M]`.
+#[derive(Clone, Copy, Debug)]
+pub struct StepInputs<'a> {
+    /// Excitations `[M]`.
+    pub excitation: &'a [f64],
+    /// States `[M × n_states]`.
+    pub state: &'a [f64],
+    /// Musculotendon lengths (m) `[M]`.
+    pub mt_len: &'a [f64],
+    /// Musculotendon velocities (m/s) `[M]`.
+    pub mt_vel: &'a [f64],
+}
+
+/// Where [`MuscleModel::step_vjp`] adds the gradients of its [`StepInputs`], each shaped as
+/// that input.
+#[derive(Debug)]
+pub struct StepGradients<'a> {
+    /// ∂L/∂excitation `[M]`.
+    pub excitation: &'a mut [f64],
+    /// ∂L/∂state `[M × n_states]` (the [`MuscleModel::read_states`] entries).
+    pub state: &'a mut [f64],
+    /// ∂L/∂musculotendon length (1/m) `[M]`.
+    pub mt_len: &'a mut [f64],
+    /// ∂L/∂musculotendon velocity (s/m) `[M]`.
+    pub mt_vel: &'a mut [f64],
 }
 
 #[cfg(test)]

@@ -27,7 +27,10 @@
 //!   `derivative` nor `integrate` (exact gradients rely on it);
 //! - **all muscles at once**: [`MuscleModel::integrate_all`] over every muscle (each from the
 //!   sample's state) gives the values of `integrate` muscle by muscle (to `1e-10` relative)
-//!   and, on dual numbers, the same derivatives (to the derivative tolerance).
+//!   and, on dual numbers, the same derivatives (to the derivative tolerance);
+//! - **step VJP**: where the model takes its own [`MuscleModel::step_vjp`] (a fast path), it
+//!   adds what the dual numbers give ([`step_vjp_by_duals`]) for a vector of output gradients
+//!   (some of them zero), to `1e-8` of the sum of the terms' magnitudes.
 //!
 //! # The state a step starts from
 //! The inputs of one sample ([`Sample`]) are the musculotendon length and velocity, the
@@ -187,6 +190,9 @@ pub enum Property {
     ReadStates,
     /// `integrate_all` agrees with `integrate` muscle by muscle, in values and derivatives.
     IntegrateAllMatchesIntegrate,
+    /// A model's own [`MuscleModel::step_vjp`] (where it takes one) adds what the dual
+    /// numbers give ([`step_vjp_by_duals`]).
+    StepVjpMatchesDuals,
 }
 
 impl fmt::Display for Property {
@@ -205,6 +211,7 @@ impl fmt::Display for Property {
             Property::IntegrateAllMatchesIntegrate => {
                 "integrate_all agrees with integrate muscle by muscle"
             }
+            Property::StepVjpMatchesDuals => "step_vjp agrees with the dual numbers",
         })
     }
 }
@@ -334,6 +341,8 @@ pub fn check_sample<M: MuscleModel>(
         report.steps += 1;
     }
     check_integrate_all(model, sample, config)
+        .map_err(|(m, (property, detail))| violation(model, m, sample, property, detail))?;
+    check_step_vjp(model, sample, config)
         .map_err(|(m, (property, detail))| violation(model, m, sample, property, detail))?;
     Ok(report)
 }
@@ -818,6 +827,150 @@ fn check_read_states<M: MuscleModel>(
                 n1[k]
             ),
         ));
+    }
+    Ok(())
+}
+
+/// The gradients [`MuscleModel::step_vjp`] adds, computed on dual numbers: what the effector
+/// computes for every model without a fast path, and what a fast path must equal. Input by
+/// input ([`Dual64`], one pass each), `g_new_stateᵀ · ∂new_state/∂input` of `new_state =
+/// integrate_all_replay(dt, derivative(excitation, state), state, mt_len, mt_vel, record)`,
+/// where outputs with a zero gradient add nothing. Returns the gradients of the excitations
+/// `[M]`, states `[M × n_states]` (zero outside [`MuscleModel::read_states`]),
+/// musculotendon lengths `[M]` and velocities `[M]`. Slow (one pass per input); for tests.
+pub fn step_vjp_by_duals<M: MuscleModel>(
+    model: &M,
+    dt: f64,
+    inputs: crate::StepInputs<'_>,
+    record: &[f64],
+    g_new_state: &[f64],
+) -> [Vec<f64>; 4] {
+    vjp_by_duals(model, dt, inputs, record, g_new_state).0
+}
+
+/// [`step_vjp_by_duals`], and with it the sums of the terms' magnitudes (`Σ |g · ∂y/∂x|`,
+/// the scale of each gradient's rounding).
+fn vjp_by_duals<M: MuscleModel>(
+    model: &M,
+    dt: f64,
+    inputs: crate::StepInputs<'_>,
+    record: &[f64],
+    g_new_state: &[f64],
+) -> ([Vec<f64>; 4], [Vec<f64>; 4]) {
+    let (n_m, ns, nd) = (model.n_muscles(), model.n_states(), model.n_derivatives());
+    let zeros = || {
+        [
+            vec![0.0; n_m],
+            vec![0.0; n_m * ns],
+            vec![0.0; n_m],
+            vec![0.0; n_m],
+        ]
+    };
+    let (mut grads, mut scale) = (zeros(), zeros());
+    let c = |v: &[f64]| v.iter().map(|&x| Dual64::from(x)).collect::<Vec<_>>();
+    let mut seeds: Vec<(usize, usize)> = Vec::new();
+    for m in 0..n_m {
+        seeds.push((0, m));
+        seeds.extend(model.read_states().iter().map(|&r| (1, m * ns + r)));
+        seeds.push((2, m));
+        seeds.push((3, m));
+    }
+    for (which, at) in seeds {
+        let mut x = [
+            c(inputs.excitation),
+            c(inputs.state),
+            c(inputs.mt_len),
+            c(inputs.mt_vel),
+        ];
+        x[which][at] = Dual64::new(x[which][at].re, 1.0);
+        let mut der = vec![Dual64::from(0.0); n_m * nd];
+        for m in 0..n_m {
+            let st = &x[1][m * ns..(m + 1) * ns];
+            model.derivative(m, x[0][m], st, &mut der[m * nd..(m + 1) * nd]);
+        }
+        let mut new = vec![Dual64::from(0.0); n_m * ns];
+        model.integrate_all_replay(dt, &der, &x[1], &x[2], &x[3], &mut new, record);
+        for (y, &g) in new.iter().zip(g_new_state).filter(|(_, &g)| g != 0.0) {
+            grads[which][at] += g * y.eps;
+            scale[which][at] += (g * y.eps).abs();
+        }
+    }
+    (grads, scale)
+}
+
+/// [`Property::StepVjpMatchesDuals`]: every muscle from the sample's state, a record from
+/// [`MuscleModel::integrate_all_record`], and output gradients of both signs, some zero; a
+/// model that takes no fast path there passes. The failure names the muscle.
+fn check_step_vjp<M: MuscleModel>(
+    model: &M,
+    s: &Sample,
+    c: &CheckConfig,
+) -> Result<(), (usize, Failure)> {
+    let (n_m, ns, nd) = (model.n_muscles(), model.n_states(), model.n_derivatives());
+    let x = input_vector(model, s);
+    let mut state = Vec::new();
+    let mut der = vec![0.0; n_m * nd];
+    for m in 0..n_m {
+        state.extend(prepared_state::<f64, M>(model, m, c.dt, &x));
+        model.derivative(m, x[3], &state[m * ns..], &mut der[m * nd..(m + 1) * nd]);
+    }
+    let excitation = vec![x[3]; n_m];
+    let (len, vel) = (vec![x[0]; n_m], vec![x[1]; n_m]);
+    let (mut new, mut record) = (vec![0.0; n_m * ns], Vec::new());
+    model.integrate_all_record(c.dt, &der, &state, &len, &vel, &mut new, &mut record);
+    // every third output gradient zero, the others of both signs and unlike sizes
+    let g: Vec<f64> = (0..n_m * ns)
+        .map(|k| match k % 3 {
+            0 => 0.0,
+            1 => 0.5 + 0.1 * k as f64,
+            _ => -1.0 / (1.0 + k as f64),
+        })
+        .collect();
+    let inputs = crate::StepInputs {
+        excitation: &excitation,
+        state: &state,
+        mt_len: &len,
+        mt_vel: &vel,
+    };
+    let mut fast = [
+        vec![0.0; n_m],
+        vec![0.0; n_m * ns],
+        vec![0.0; n_m],
+        vec![0.0; n_m],
+    ];
+    let [fe, fs, fl, fv] = &mut fast;
+    let grads = crate::StepGradients {
+        excitation: fe,
+        state: fs,
+        mt_len: fl,
+        mt_vel: fv,
+    };
+    if !model.step_vjp(c.dt, inputs, &record, &g, grads) {
+        if fast.iter().flatten().any(|&v| v != 0.0) {
+            let detail = "step_vjp returned false but added gradients".to_string();
+            return Err((0, (Property::StepVjpMatchesDuals, detail)));
+        }
+        return Ok(());
+    }
+    let (duals, scale) = vjp_by_duals(model, c.dt, inputs, &record, &g);
+    let names = ["excitation", "state", "mt_len", "mt_vel"];
+    for (i, ((f, d), sc)) in fast.iter().zip(&duals).zip(&scale).enumerate() {
+        for (j, ((&f, &d), &sc)) in f.iter().zip(d).zip(sc).enumerate() {
+            let tol = 1e-8 * sc + 1e-12;
+            if f.is_nan() != d.is_nan() || (f - d).abs() > tol {
+                let (m, what) = if i == 1 {
+                    (
+                        j / ns,
+                        format!("state[{}] '{}'", j % ns, model.state_names()[j % ns]),
+                    )
+                } else {
+                    (j, names[i].to_string())
+                };
+                let detail =
+                    format!("dL / d {what}: step_vjp {f} vs dual numbers {d} (tolerance {tol})");
+                return Err((m, (Property::StepVjpMatchesDuals, detail)));
+            }
+        }
     }
     Ok(())
 }

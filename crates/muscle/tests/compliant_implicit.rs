@@ -585,3 +585,97 @@ fn integrate_all_replay_with_the_forward_record_gives_what_integrate_all_gives()
         }
     }
 }
+
+/// The implicit step's own VJP (`step_vjp`: the Radau sub-steps' adjoint in lanes) adds what
+/// the dual numbers give (`testing::step_vjp_by_duals`), near a reach's states and far from
+/// them; it is taken wherever every pack has two or more muscles, the step at most four
+/// sub-steps and the record converged stages, and declines (adding nothing) elsewhere.
+#[test]
+fn step_vjp_in_lanes_equals_the_dual_numbers() {
+    use motornet_muscle::testing::step_vjp_by_duals;
+    let mut rng = SplitMix(21);
+    let (mut taken, mut worst) = (0, 0.0_f64);
+    for n in [6, 9, 16] {
+        let model = model_of(n, FibreIntegration::Implicit);
+        let (ns, nd) = (model.n_states(), model.n_derivatives());
+        for dt in [0.001, 0.01, 0.02, 0.05] {
+            for i in 0..12 {
+                let jolted = i % 3 == 2;
+                let (_, state, len, vel) = if jolted {
+                    jolted_inputs(&model, dt, &mut rng)
+                } else {
+                    random_inputs(&model, dt, &mut rng)
+                };
+                let excitation: Vec<f64> = (0..n).map(|_| 1.2 * rng.unit() - 0.1).collect();
+                let mut der = vec![0.0; n * nd];
+                for m in 0..n {
+                    let st = &state[m * ns..(m + 1) * ns];
+                    model.derivative(m, excitation[m], st, &mut der[m * nd..(m + 1) * nd]);
+                }
+                let (mut new, mut record) = (vec![0.0; n * ns], Vec::new());
+                model.integrate_all_record(dt, &der, &state, &len, &vel, &mut new, &mut record);
+                let g: Vec<f64> = (0..n * ns)
+                    .map(|_| {
+                        if rng.unit() < 0.3 {
+                            0.0
+                        } else {
+                            rng.unit() - 0.5
+                        }
+                    })
+                    .collect();
+                let inputs = StepInputs {
+                    excitation: &excitation,
+                    state: &state,
+                    mt_len: &len,
+                    mt_vel: &vel,
+                };
+                let mut fast = [vec![0.0; n], vec![0.0; n * ns], vec![0.0; n], vec![0.0; n]];
+                let [fe, fs, fl, fv] = &mut fast;
+                let grads = StepGradients {
+                    excitation: fe,
+                    state: fs,
+                    mt_len: fl,
+                    mt_vel: fv,
+                };
+                let took = model.step_vjp(dt, inputs, &record, &g, grads);
+                let expected = n != 9 && dt < 0.03;
+                if !jolted {
+                    assert_eq!(took, expected, "n {n}, dt {dt}");
+                }
+                if !took {
+                    assert!(fast.iter().flatten().all(|&v| v == 0.0));
+                    continue;
+                }
+                assert!(expected, "n {n}, dt {dt}");
+                taken += 1;
+                let duals = step_vjp_by_duals(&model, dt, inputs, &record, &g);
+                for (f, d) in fast.iter().zip(&duals) {
+                    let largest = d.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+                    for (a, b) in f.iter().zip(d) {
+                        assert!(a.is_finite(), "n {n}, dt {dt}: {f:?}");
+                        worst = worst.max((a - b).abs() / (largest + 1e-300));
+                    }
+                }
+                // the same calls again read the record a second time and add as much again
+                let mut twice = fast.clone();
+                let [te, ts, tl, tv] = &mut twice;
+                let grads = StepGradients {
+                    excitation: te,
+                    state: ts,
+                    mt_len: tl,
+                    mt_vel: tv,
+                };
+                assert!(model.step_vjp(dt, inputs, &record, &g, grads));
+                for (t, f) in twice.iter().flatten().zip(fast.iter().flatten()) {
+                    assert_eq!(*t, 2.0 * f);
+                }
+            }
+        }
+    }
+    eprintln!("step_vjp: taken {taken}, worst {worst:e}");
+    assert!(
+        worst < 1e-9,
+        "worst difference relative to the largest gradient {worst}"
+    );
+    assert!(taken >= 2 * 3 * 8, "fast path taken {taken} times");
+}

@@ -3,8 +3,8 @@
 //! with an error naming the property it breaks.
 
 use motornet_muscle::testing::{check_muscle_model, CheckConfig, ConformanceError, Property};
-use motornet_muscle::{ActivationDynamics, MuscleModel};
-use motornet_scalar::Scalar;
+use motornet_muscle::{ActivationDynamics, MuscleModel, StepGradients, StepInputs};
+use motornet_scalar::{Dual64, Scalar};
 
 /// How each variant of [`Lagged`] is broken.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,13 +24,18 @@ enum Flaw {
     /// In `f32` the tension target is 0.1 % too large (as a constant typed with too few
     /// digits for `f32` alone would make it).
     F32Constant,
+    /// The hand-written `step_vjp` forgets the lag's own factor (1 − dt/τ) on the previous
+    /// tension's gradient.
+    StepVjpWrong,
 }
 
 /// A user's model with states named unlike MotorNet's: the tension follows
 /// `F_max · a · (length / l0)` with a first-order lag of time constant `tau`; the force is the
 /// tension. State: `["act", "tension", "force"]`; `integrate` reads the activation and the
 /// previous tension (`read_states = [0, 1]`). Proprioception is the trait's default
-/// (musculotendon length and velocity over `proprioception_scale`).
+/// (musculotendon length and velocity over `proprioception_scale`). It brings its own fast
+/// path for the step's VJP (`step_vjp`), which the conformance check compares with the dual
+/// numbers.
 #[derive(Debug)]
 struct Lagged {
     act: ActivationDynamics,
@@ -114,6 +119,19 @@ impl MuscleModel for Lagged {
         out[1] = tension;
         out[2] = tension;
     }
+    fn step_vjp(
+        &self,
+        dt: f64,
+        inputs: StepInputs<'_>,
+        _record: &[f64],
+        g_new_state: &[f64],
+        grads: StepGradients<'_>,
+    ) -> bool {
+        match self.flaw {
+            Flaw::None | Flaw::StepVjpWrong => self.lag_vjp(dt, inputs, g_new_state, grads),
+            _ => false,
+        }
+    }
     fn integrate_all<S: Scalar>(
         &self,
         dt: f64,
@@ -140,6 +158,30 @@ impl MuscleModel for Lagged {
                 &mut out[r],
             );
         }
+    }
+}
+
+impl Lagged {
+    /// The user's fast path for the step's VJP (`MuscleModel::step_vjp`), by hand except for
+    /// the activation step, which it differentiates on dual numbers.
+    fn lag_vjp(&self, dt: f64, x: StepInputs<'_>, g: &[f64], grads: StepGradients<'_>) -> bool {
+        for m in 0..self.n_muscles() {
+            let (e, s0, len) = (x.excitation[m], x.state[3 * m], x.mt_len[m]);
+            let step = |e: Dual64, s0: Dual64| self.act.step(dt, s0, self.act.derivative(e, s0));
+            let a_e = step(Dual64::new(e, 1.0), Dual64::from(s0));
+            let a_s = step(Dual64::from(e), Dual64::new(s0, 1.0));
+            let (r, k) = (dt / self.tau, self.f_max[m] / self.l0);
+            let g_tension = g[3 * m + 1] + g[3 * m + 2];
+            let g_a = g[3 * m] + g_tension * r * len * k;
+            grads.excitation[m] += g_a * a_e.eps;
+            grads.state[3 * m] += g_a * a_s.eps;
+            grads.state[3 * m + 1] += match self.flaw {
+                Flaw::StepVjpWrong => g_tension,
+                _ => g_tension * (1.0 - r),
+            };
+            grads.mt_len[m] += g_tension * r * a_e.re * k;
+        }
+        true
     }
 }
 
@@ -231,6 +273,17 @@ fn an_integrate_all_that_disagrees_with_integrate_is_rejected() {
         Flaw::IntegrateAllDroppedDerivative,
         Property::IntegrateAllMatchesIntegrate,
         &["d state[1] 'tension' / d mt_len: integrate_all"],
+    );
+}
+
+/// A hand-written fast path for the step's VJP that differs from the dual numbers is caught
+/// (the conforming model's own fast path passes above).
+#[test]
+fn a_step_vjp_that_disagrees_with_the_dual_numbers_is_rejected() {
+    expect_violation(
+        Flaw::StepVjpWrong,
+        Property::StepVjpMatchesDuals,
+        &["muscle 0 ('flexor')", "dL / d state[1] 'tension': step_vjp"],
     );
 }
 

@@ -28,7 +28,7 @@ use super::StepGradient;
 use crate::effector::{Effector, State};
 use crate::geometry::Geometry;
 use crate::stack_buffer;
-use motornet_muscle::{ActivationDynamics, MuscleModel};
+use motornet_muscle::{ActivationDynamics, MuscleModel, StepGradients, StepInputs};
 use motornet_scalar::{DualN, Scalar};
 use motornet_skeleton::Skeleton;
 
@@ -199,6 +199,23 @@ fn muscles_vjp<const N: usize, K: Skeleton, M: MuscleModel, G: Geometry>(
     }
     let muscle = e.muscle();
     let (n_m, ns, nd) = (e.n_muscles(), muscle.n_states(), muscle.n_derivatives());
+    // the model's own fast path, where it has one (tested equal to the dual numbers below)
+    let (g_len, g_vel) = g_geom.split_at_mut(n_m);
+    let inputs = StepInputs {
+        excitation: u,
+        state: s.muscle,
+        mt_len: &s.geometry[..n_m],
+        mt_vel: &s.geometry[n_m..2 * n_m],
+    };
+    let grads = StepGradients {
+        excitation: out_excitation,
+        state: out_muscle,
+        mt_len: g_len,
+        mt_vel: &mut g_vel[..n_m],
+    };
+    if muscle.step_vjp(h, inputs, record, g_next, grads) {
+        return;
+    }
     let reads = muscle.read_states();
     let nr = reads.len();
     let k = 3 + nr;

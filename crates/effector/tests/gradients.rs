@@ -200,7 +200,10 @@ fn effectors() -> Vec<(String, DynEffector)> {
 /// Effectors with the VJP plans no preset has, and the plan each must get, so that the tests
 /// over `effectors()` exercise every `VjpPlan`: MotorNet's compliant-tendon arm (explicit
 /// fibres) integrated with Euler (its muscles read three state entries, more than the lanes
-/// pass holds) and with RK4 (forward mode), arm26 with three
+/// pass holds: its joints in lanes) and with RK4 (forward mode), a 3-D point mass with the
+/// implicit compliant-tendon muscles (three joints, muscles reading four entries: element by
+/// element),
+/// arm26 with three
 /// ministeps, a point mass in 3-D (three joints: more than the joint-dynamics lanes hold) and
 /// one in 1-D (whose joint dynamics fit the lanes even with an endpoint load: `3·dof +
 /// space_dim` = 4 inputs).
@@ -225,6 +228,11 @@ fn plan_effectors() -> Vec<(String, DynEffector, VjpPlan)> {
         (
             "CompliantTendonArm26, explicit fibres, Euler".into(),
             compliant.build().unwrap(),
+            VjpPlan::EulerJointLanes,
+        ),
+        (
+            "point mass in 3-D with implicit compliant-tendon muscles".into(),
+            compliant_point_mass().build().unwrap(),
             VjpPlan::EulerScalar,
         ),
         (
@@ -248,6 +256,20 @@ fn plan_effectors() -> Vec<(String, DynEffector, VjpPlan)> {
             VjpPlan::EulerLanes,
         ),
     ]
+}
+
+/// [`point_mass`] in 3-D pulled by the compliant arm's muscle model (implicit fibres), with
+/// tendons and fibres as long as its muscle paths (1.7 to 4.5 m).
+fn compliant_point_mass() -> EffectorSpec {
+    let mut spec = point_mass(3);
+    spec.preset = None;
+    spec.muscle = presets::spec("CompliantTendonArm26", None).unwrap().muscle;
+    for m in &mut spec.muscles {
+        m.params.insert("tendon_length", 1.6);
+        m.params.insert("optimal_muscle_length", 1.0);
+        m.params.insert("normalized_slack_muscle_length", 1.4);
+    }
+    spec
 }
 
 /// ReluPointMass24 in `dim` dimensions: muscles pulling the mass towards fixed points (two in
@@ -288,7 +310,7 @@ fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joint
     let presets_want = [
         ("ReluPointMass24", VjpPlan::EulerLanes),
         ("RigidTendonArm26", VjpPlan::EulerLanes),
-        ("CompliantTendonArm26", VjpPlan::EulerScalar), // implicit fibres: 4 state entries read
+        ("CompliantTendonArm26", VjpPlan::EulerJointLanes), // implicit fibres: 4 entries read
         ("Reacher", VjpPlan::EulerLanes),
         ("FreePointMass24", VjpPlan::EulerLanes),
         ("Arm3D", VjpPlan::EulerMuscleLanes), // 4 joints
@@ -331,6 +353,7 @@ fn each_effector_gets_the_vjp_plan_of_its_integrator_ministeps_muscles_and_joint
     for plan in [
         VjpPlan::EulerLanes,
         VjpPlan::EulerMuscleLanes,
+        VjpPlan::EulerJointLanes,
         VjpPlan::EulerScalar,
         VjpPlan::EulerMinisteps,
         VjpPlan::ForwardMode,

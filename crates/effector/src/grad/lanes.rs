@@ -227,16 +227,28 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
 
     /// `reverse.rs`'s [`Self::euler_step_vjp_add`] for 1 to [`VJP_LANES`] rows at once (lanes
     /// past the last row repeat it and are discarded): the muscles of all of them in one pass
-    /// on [`DualLanes`], and the joint dynamics and geometry as `joint` says
-    /// ([`Self::joint_adjoint_lanes`], or one row at a time). The same numbers as one row at a
-    /// time. Only for the lanes plans (Euler, one ministep, muscles that fit); row lengths
-    /// already checked.
-    pub(super) fn euler_step_vjp_add_lanes(&self, rows: &mut [RowVjp<'_>], joint: JointDynamics) {
+    /// on [`DualLanes`] (or row by row, see `muscle_records`), and the joint dynamics and
+    /// geometry as `joint` says ([`Self::joint_adjoint_lanes`], or one row at a time). The
+    /// same numbers as one row at a time. Only for the lanes plans (Euler, one ministep);
+    /// row lengths already checked.
+    ///
+    /// `muscle_records`: `None` differentiates the muscles in lanes (they must fit:
+    /// [`muscles_fit_lanes`]); `Some(records)` differentiates them row by row as
+    /// [`VjpPlan::EulerScalar`](super::VjpPlan::EulerScalar) does, with row `i`'s record
+    /// `records[i]` (none where `records` is empty).
+    pub(super) fn euler_step_vjp_add_lanes(
+        &self,
+        rows: &mut [RowVjp<'_>],
+        joint: JointDynamics,
+        muscle_records: Option<&[&[f64]]>,
+    ) {
         let k = rows.len();
         // (also lets the compiler drop the bounds checks of `row(l)` below)
         assert!((1..=VJP_LANES).contains(&k));
         debug_assert!(
-            self.options().n_ministeps == 1 && muscles_fit_lanes(self.muscle().read_states().len())
+            self.options().n_ministeps == 1
+                && (muscle_records.is_some()
+                    || muscles_fit_lanes(self.muscle().read_states().len()))
         );
         let act = *self.muscle().activation();
         let h = self.ministep();
@@ -288,12 +300,14 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 self.joint_adjoint_lanes(h, n_x0, &xs, &g_next, &mut g_xs, &mut ls.dg);
                 ls.xs = xs;
             }
-            let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(state);
-            let g_next: [&[f64]; VJP_LANES] = std::array::from_fn(|l| grad_next(l).muscle);
-            let (u, dl) = (&us, &mut ls.dl);
-            muscles_vjp_lanes(
-                self, h, &states, u, &g_next, &mut g_us, &mut g_mus, &mut g_geo, dl,
-            );
+            if muscle_records.is_none() {
+                let states: [Parts<'_>; VJP_LANES] = std::array::from_fn(state);
+                let g_next: [&[f64]; VJP_LANES] = std::array::from_fn(|l| grad_next(l).muscle);
+                let (u, dl) = (&us, &mut ls.dl);
+                muscles_vjp_lanes(
+                    self, h, &states, u, &g_next, &mut g_us, &mut g_mus, &mut g_geo, dl,
+                );
+            }
             for (l, r) in rows.iter_mut().enumerate() {
                 let g_u = &mut g_us[l * n_m..(l + 1) * n_m];
                 let (s, g) = (
@@ -315,11 +329,17 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                     let (el, jl) = (r.endpoint_load, r.joint_load);
                     self.joints_ministep_adjoint(h, s, el, jl, g, &mut out, sc);
                 }
-                add_into(out.muscle, &g_mus[l * n_m * ns..(l + 1) * n_m * ns]);
-                add_into(
-                    &mut out.geometry[..2 * n_m],
-                    &g_geo[l * 2 * n_m..(l + 1) * 2 * n_m],
-                );
+                if let Some(records) = muscle_records {
+                    let record = records.get(l).copied().unwrap_or(&[]);
+                    let u = &us[l * n_m..(l + 1) * n_m];
+                    self.muscles_ministep_adjoint(h, s, u, g.muscle, &mut out, sc, record);
+                } else {
+                    add_into(out.muscle, &g_mus[l * n_m * ns..(l + 1) * n_m * ns]);
+                    add_into(
+                        &mut out.geometry[..2 * n_m],
+                        &g_geo[l * 2 * n_m..(l + 1) * 2 * n_m],
+                    );
+                }
                 add_passing_clip(&act, r.excitation, g_u, grad.excitation);
             }
             let ls = &mut sc.lanes;

@@ -24,7 +24,8 @@ use motornet_skeleton::Skeleton;
 /// |---|---|---|---|---|
 /// | [`EulerLanes`](Self::EulerLanes) | Euler | 1 | ≤ 1 | ≤ 2 |
 /// | [`EulerMuscleLanes`](Self::EulerMuscleLanes) | Euler | 1 | ≤ 1 | > 2 |
-/// | [`EulerScalar`](Self::EulerScalar) | Euler | 1 | > 1 | any |
+/// | [`EulerJointLanes`](Self::EulerJointLanes) | Euler | 1 | > 1 | ≤ 2 |
+/// | [`EulerScalar`](Self::EulerScalar) | Euler | 1 | > 1 | > 2 |
 /// | [`EulerMinisteps`](Self::EulerMinisteps) | Euler | > 1 | any | any |
 /// | [`ForwardMode`](Self::ForwardMode) | RK4 (either) | any | any | any |
 ///
@@ -34,7 +35,8 @@ use motornet_skeleton::Skeleton;
 /// let arm = presets::spec("RigidTendonArm26", None).unwrap().build().unwrap();
 /// assert_eq!(arm.vjp_plan(), VjpPlan::EulerLanes);
 /// let compliant = presets::spec("CompliantTendonArm26", None).unwrap().build().unwrap();
-/// assert_eq!(compliant.vjp_plan(), VjpPlan::EulerScalar); // its muscle reads 4 state entries
+/// // its muscle reads 4 state entries: in lanes for its joints only
+/// assert_eq!(compliant.vjp_plan(), VjpPlan::EulerJointLanes);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -51,8 +53,13 @@ pub enum VjpPlan {
     /// muscles only, the joint dynamics and geometry fold element by element.
     EulerMuscleLanes,
     /// Euler steps of one ministep with a muscle model that reads more than one of its state
-    /// entries (the compliant-tendon model, integrated with Euler): reverse mode, element by
-    /// element.
+    /// entries (the compliant-tendon models) and at most two joints (arm26): reverse mode,
+    /// four elements per pass for the joint dynamics and the geometry fold, as in
+    /// [`EulerLanes`](Self::EulerLanes); the muscles element by element, with their records
+    /// and the model's own [`MuscleModel::step_vjp`] where it has one.
+    EulerJointLanes,
+    /// Euler steps of one ministep with a muscle model that reads more than one of its state
+    /// entries and more than two joints: reverse mode, element by element.
     EulerScalar,
     /// Euler steps of several ministeps: reverse mode, element by element, re-simulating the
     /// state before each ministep and walking back through them.
@@ -72,7 +79,13 @@ impl VjpPlan {
         match options.integration {
             Integration::MotorNetRk4 | Integration::Rk4 => Self::ForwardMode,
             Integration::Euler if options.n_ministeps > 1 => Self::EulerMinisteps,
-            Integration::Euler if !muscles_fit_lanes(muscle_reads) => Self::EulerScalar,
+            Integration::Euler if !muscles_fit_lanes(muscle_reads) => {
+                if joint_dynamics_fit_lanes(dof) {
+                    Self::EulerJointLanes
+                } else {
+                    Self::EulerScalar
+                }
+            }
             Integration::Euler if joint_dynamics_fit_lanes(dof) => Self::EulerLanes,
             Integration::Euler => Self::EulerMuscleLanes,
         }
@@ -256,8 +269,9 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
     /// ([`MuscleModel::integrate_all_replay`]: the compliant model's stage solutions, instead
     /// of solving them again). The gradients are those without records, to rounding; an empty
     /// `records` means none, and a record that does not belong to its row's step is not used.
-    /// Records reach the muscle model under [`VjpPlan::EulerScalar`]; the lanes plans
-    /// differentiate `integrate` across elements and do not use them.
+    /// Records reach the muscle model under [`VjpPlan::EulerJointLanes`] and
+    /// [`VjpPlan::EulerScalar`]; the plans with muscles in lanes differentiate `integrate`
+    /// across elements and do not use them.
     ///
     /// Panics as [`Effector::step_vjp_unfolded_add`] does, and if `records` is neither empty
     /// nor one per row.
@@ -273,9 +287,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
             rows.len()
         );
         let record = |i: usize| records.get(i).copied().unwrap_or(&[]);
-        let joint = match self.vjp_plan() {
-            VjpPlan::EulerLanes => JointDynamics::InLanes,
-            VjpPlan::EulerMuscleLanes => JointDynamics::PerElement,
+        let (joint, muscle_records) = match self.vjp_plan() {
+            VjpPlan::EulerLanes => (JointDynamics::InLanes, None),
+            VjpPlan::EulerMuscleLanes => (JointDynamics::PerElement, None),
+            VjpPlan::EulerJointLanes => (JointDynamics::InLanes, Some(records)),
             VjpPlan::EulerScalar | VjpPlan::EulerMinisteps | VjpPlan::ForwardMode => {
                 for (i, r) in rows.iter_mut().enumerate() {
                     self.check_row_lengths(r);
@@ -284,11 +299,15 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
                 return;
             }
         };
-        for group in rows.chunks_mut(VJP_LANES) {
+        for (i, group) in rows.chunks_mut(VJP_LANES).enumerate() {
             for r in group.iter() {
                 self.check_row_lengths(r);
             }
-            self.euler_step_vjp_add_lanes(group, joint);
+            // this group's records (none where `records` is empty)
+            let from = (i * VJP_LANES).min(records.len());
+            let to = ((i + 1) * VJP_LANES).min(records.len());
+            let muscles = muscle_records.map(|r| &r[from..to]);
+            self.euler_step_vjp_add_lanes(group, joint, muscles);
         }
     }
 
@@ -341,9 +360,10 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         let (el, jl) = (endpoint_load, joint_load);
         match self.vjp_plan() {
             // the lanes plans batch elements; one element alone goes as EulerScalar does
-            VjpPlan::EulerLanes | VjpPlan::EulerMuscleLanes | VjpPlan::EulerScalar => {
-                self.euler_step_vjp_add(s, u, el, jl, g, out, record)
-            }
+            VjpPlan::EulerLanes
+            | VjpPlan::EulerMuscleLanes
+            | VjpPlan::EulerJointLanes
+            | VjpPlan::EulerScalar => self.euler_step_vjp_add(s, u, el, jl, g, out, record),
             VjpPlan::EulerMinisteps => self.euler_ministeps_vjp_add(s, u, el, jl, g, out),
             VjpPlan::ForwardMode => self.forward_mode_vjp_add(s, u, el, jl, g, out),
         }

@@ -62,7 +62,7 @@ pub enum FibreIntegration {
     #[default]
     Explicit,
     /// Stable and accurate at 10 ms steps (`implicit_fibre = 1`; 0.4 % of F_max over a reach,
-    /// docs/training.md). The activation ODE by RK4 in sub-steps of at most 2.5 ms, interpolated
+    /// docs/training.md). The activation ODE by RK4 in sub-steps of at most 3.4 ms, interpolated
     /// (cubic Hermite) at the fibre stages; in sub-steps of at most 5.1 ms (two per 10 ms
     /// step), the fibre length by the two-stage Radau IIA method (order 3, stage order 2,
     /// L-stable, stiffly accurate), whose two stages are force equilibria tendon − passive =
@@ -137,10 +137,11 @@ const RADAU_A: [[f64; 2]; 2] = [[5.0 / 12.0, -1.0 / 12.0], [0.75, 0.25]];
 /// (Alexander 1977) that integrates the fibre length.
 const SDIRK2_GAMMA: f64 = 1.0 - std::f64::consts::FRAC_1_SQRT_2;
 
-/// Largest activation sub-step of [`FibreIntegration::Implicit`] (s): four RK4 steps per 10 ms
-/// step, interpolated at the fibre stages ([`ActivationPath`]). 3.4 ms erred by 0.42 % of F_max
-/// instead of 0.37 % on the accuracy test (crates/muscle/tests/compliant_implicit.rs), 5 ms by
-/// 0.72 %.
+/// Largest activation sub-step of [`FibreIntegration::Implicit`] (s): three RK4 steps per
+/// 10 ms step, interpolated at the fibre stages ([`ActivationPath`]). On the accuracy test
+/// (crates/muscle/tests/compliant_implicit.rs, Radau IIA fibres) the worst force error is
+/// 0.414 % of F_max with 3.4 ms, 0.387 % with 2.5 ms (four per step, until 2026-12-06); 5 ms
+/// erred by 0.72 % (with the SDIRK2 fibres of the time).
 const ACTIVATION_SUBSTEP: f64 = 0.0034;
 
 /// The activation over one implicit step of `dt` (s) from a clipped activation under a clipped

@@ -540,6 +540,8 @@ impl<K: Skeleton, M: MuscleModel, G: Geometry> Effector<K, M, G> {
         }
         let Workspace { k, a, u, .. } = ws;
         self.ode(u, state, endpoint_load, joint_load, &mut k[0]);
+        // (integrate_all_record empties it too; a model's override might not)
+        record.clear();
         self.advance_recording(self.ministep(), &k[0], state, a, record);
         std::mem::swap(state, a);
     }

@@ -388,6 +388,45 @@ impl CompliantTendonHillMuscle {
         v: S,
         x_mt: S,
     ) -> (S, S, S) {
+        let [r, rx, rv, _, _] =
+            Self::residual_core::<S, C, SLOPE, false>(k, a, b, S::zero(), inv_b, x, v, x_mt);
+        (r, rx, rv)
+    }
+
+    /// The residual of a stage with its partial derivatives along its activation `a`, length
+    /// `x`, velocity `v` and musculotendon length `x_mt`, by hand: [R, ∂R/∂a, ∂R/∂x, ∂R/∂v,
+    /// ∂R/∂x_mt], what [`Self::stage_partials`] gives on dual numbers (at `tau = 0`), to
+    /// rounding, with the same one-sided slopes at the kinks (tested:
+    /// `residual_partials_equal_the_dual_numbers`). For [`Self::step_vjp_lanes`].
+    #[inline(always)]
+    fn residual_partials(
+        k: &FibreConsts<PerLane<FibreLanes>>,
+        [a, x, v, x_mt]: [FibreLanes; 4],
+    ) -> [FibreLanes; 5] {
+        let b = b_rel_st(ClipDuals::variable(a, 0));
+        let inv_b = FibreLanes::c(1.0) / b.re;
+        let [r, rx, rv, ra, rm] = Self::residual_core::<FibreLanes, _, true, true>(
+            k, a, b.re, b.eps[0], inv_b, x, v, x_mt,
+        );
+        [r, ra, rx, rv, rm]
+    }
+
+    /// The residual and, where `SLOPE`, its partial derivatives along `x` and `v` (zero
+    /// otherwise), and where `INPUTS` (with `SLOPE`) along `a` and `x_mt`, given `db` =
+    /// b_rel_st′(a): [R, ∂R/∂x, ∂R/∂v, ∂R/∂a, ∂R/∂x_mt]. Every clamp passes the derivative
+    /// where it does not bind, as [`Scalar::clamp_min`] does on dual numbers.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn residual_core<S: Scalar, C: Coef<S>, const SLOPE: bool, const INPUTS: bool>(
+        k: &FibreConsts<C>,
+        a: S,
+        b: S,
+        db: S,
+        inv_b: S,
+        x: S,
+        v: S,
+        x_mt: S,
+    ) -> [S; 5] {
         let c = S::c;
         let zero = S::zero();
         // tendon: strain e = (l_mt − l − l0_se) / l0_se, de/dx = −l0_ce / l0_se
@@ -406,8 +445,9 @@ impl CompliantTendonHillMuscle {
         let dfpe = if SLOPE { k.two_k_pe.mul(m) } else { zero };
         let g_raw = fse - fpe;
         let g = g_raw.clamp_min(zero);
+        let taut = g_raw.gt(zero);
         let dg = if SLOPE {
-            select(g_raw.gt(zero), dfse - dfpe, zero)
+            select(taut, dfse - dfpe, zero)
         } else {
             zero
         };
@@ -443,15 +483,21 @@ impl CompliantTendonHillMuscle {
         };
         let d_raw = c(S_AS) - dfdv0.scale(2.0);
         let tiny = 1e-12;
-        let d = select(d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny)), d_raw, c(-tiny));
-        let dd = if SLOPE { ddfdv0.scale(-2.0) } else { zero };
+        let d_free = d_raw.lt(c(-tiny)) | d_raw.gt(c(tiny));
+        let d = select(d_free, d_raw, c(-tiny));
+        let dd = if SLOPE {
+            select(d_free, ddfdv0.scale(-2.0), zero)
+        } else {
+            zero
+        };
         // concentric (v < 0): F = (b·fxa + v·a·arel) / (b − v), with b − v > b > 0; where
         // v ≥ 0 (F unused) the denominator is 1, so that the shared division stays finite
         let concentric = v.lt(zero);
         let den = select(concentric, b - v, S::one());
         let inv_den_d = S::one() / (den * d);
         let (inv_den, inv_d) = (d * inv_den_d, den * inv_den_d);
-        let f_con = (b * fxa + v * a * arel) * inv_den;
+        let num_con = b * fxa + v * a * arel;
+        let f_con = num_con * inv_den;
         let (df_con, dv_con) = if SLOPE {
             (
                 (b * dfxa + v * a * darel) * inv_den,
@@ -475,23 +521,46 @@ impl CompliantTendonHillMuscle {
             zero
         };
         // w ≥ p1 > 0 for v ≥ 0 wherever D < 0 (activation above ~1e-5); floored otherwise
-        let w = (v + p1).clamp_min(c(1e-6));
+        let w_raw = v + p1;
+        let w_free = !w_raw.lt(c(1e-6));
+        let w = select(w_free, w_raw, c(1e-6));
         let inv_w = S::one() / w;
         let f_ecc = fxa.scale(1.5) + v.scale(S_AS) + q * inv_w;
+        let q_w2 = q * inv_w * inv_w;
         let (df_ecc, dv_ecc) = if SLOPE {
-            let q_w2 = q * inv_w * inv_w;
-            (dfxa.scale(1.5) + dq * inv_w - dp1 * q_w2, c(S_AS) - q_w2)
+            (
+                dfxa.scale(1.5) + dq * inv_w - select(w_free, dp1, zero) * q_w2,
+                c(S_AS) - select(w_free, q_w2, zero),
+            )
         } else {
             (zero, zero)
         };
-        let f = select(concentric, f_con, f_ecc);
-        if SLOPE {
-            let df = select(concentric, df_con, df_ecc);
-            let dv = select(concentric, dv_con, dv_ecc);
-            (g - f, dg - df, -dv)
-        } else {
-            (g - f, zero, zero)
+        if !SLOPE {
+            return [g - select(concentric, f_con, f_ecc), zero, zero, zero, zero];
         }
+        let f = select(concentric, f_con, f_ecc);
+        let df = select(concentric, df_con, df_ecc);
+        let dv = select(concentric, dv_con, dv_ecc);
+        if !INPUTS {
+            return [g - f, dg - df, -dv, zero, zero];
+        }
+        // along a (b = b_rel_st(a), db = b′(a)): the same chain through fxa, b and D
+        let inv_b_a = -db * inv_b * inv_b;
+        let dfdv0_a = (fl + arel) * inv_b + (fxa + a * arel) * inv_b_a;
+        let d_a = select(d_free, dfdv0_a.scale(-2.0), zero);
+        let den_a = select(concentric, db, zero);
+        let inv_den_d_a = -(den_a * d + den * d_a) * inv_den_d * inv_den_d;
+        let inv_den_a = d_a * inv_den_d + d * inv_den_d_a;
+        let inv_d_a = den_a * inv_den_d + den * inv_den_d_a;
+        let f_con_a = (db * fxa + b * fl + v * arel) * inv_den + num_con * inv_den_a;
+        let half_a = fl.scale(0.5);
+        let p1_a = -(half_a * inv_d + half * inv_d_a);
+        let q_a = (half * half_a).scale(2.0) * inv_d + half * half * inv_d_a;
+        let f_ecc_a = fl.scale(1.5) + q_a * inv_w - select(w_free, p1_a, zero) * q_w2;
+        let df_a = select(concentric, f_con_a, f_ecc_a);
+        // along x_mt: the tendon alone, de/dx_mt = −de/dx
+        let dg_mt = select(taut, zero - dfse, zero);
+        [g - f, dg - df, -dv, zero - df_a, dg_mt]
     }
 
     /// Backward-Euler fibre length: the normalised length x (optimal lengths) where the force
@@ -1509,8 +1578,8 @@ struct SubStepAdjoint {
     /// J = ∂(R₁, R₂)/∂(K₁, K₂).
     j: [[FibreLanes; 2]; 2],
     /// Each stage's residual with its partials along the stage's activation, length Xᵢ,
-    /// velocity and musculotendon length ([`CompliantTendonHillMuscle::stage_partials`]).
-    p: [StageDuals; 2],
+    /// velocity and musculotendon length ([`CompliantTendonHillMuscle::residual_partials`]).
+    p: [[FibreLanes; 5]; 2],
 }
 
 impl CompliantTendonHillMuscle {
@@ -1518,9 +1587,10 @@ impl CompliantTendonHillMuscle {
     /// pack by pack in `f64` lanes, from the stage solutions the forward step recorded. Each
     /// sub-step's stages solve R(K; x, a, x_mt) = 0, so K̇ = −J⁻¹·(∂R/∂x·ẋ + ∂R/∂a·ȧ +
     /// ∂R/∂x_mt·ẋ_mt) and the adjoint takes μ = J⁻ᵀ·K̄ and hands −μᵢ times stage i's partials
-    /// to its inputs. The partials, the stage activations' derivatives and the step's end
-    /// are the dual numbers' own ([`Self::stage_partials`], [`ActivationPath`] on
-    /// [`ActivationLanes`], [`Self::step_end`] on [`EndDuals`]), so this adds what
+    /// to its inputs. The stage activations' derivatives and the step's end are the dual
+    /// numbers' own ([`ActivationPath`] on [`ActivationLanes`], [`Self::step_end`] on
+    /// [`EndDuals`]); the residuals' partials are by hand ([`Self::residual_partials`],
+    /// tested equal to the dual numbers' [`Self::stage_partials`]), so this adds what
     /// differentiating [`Self::integrate_all_lanes`] on dual numbers gives, to rounding, in
     /// a fraction of its time (it carries one number per quantity instead of six
     /// directions, and skips the activation rate `derivative` computes). Declines (returns
@@ -1631,7 +1701,7 @@ impl CompliantTendonHillMuscle {
             t: [0.0; 2],
             a: [a; 2],
             j: [[c0; 2]; 2],
-            p: [StageDuals::c(0.0); 2],
+            p: [[c0; 5]; 2],
         };
         let mut subs = [zero; VJP_MAX_SUBSTEPS];
         for (i, sub) in subs.iter_mut().enumerate().take(n_sub) {
@@ -1645,17 +1715,11 @@ impl CompliantTendonHillMuscle {
             let (k1, k2) = (rec(0), rec(FIBRE_LANES));
             let x1 = x + (k1.scale(a11) + k2.scale(a12)).scale(h);
             let x2 = x + (k1.scale(a21) + k2.scale(a22)).scale(h);
-            let p1 = Self::stage_partials(k, [a1.re, x1, k1, x_mt[0]], 0.0);
-            let p2 = Self::stage_partials(k, [a.re, x2, k2, x_mt[1]], 0.0);
+            let p1 = Self::residual_partials(k, [a1.re, x1, k1, x_mt[0]]);
+            let p2 = Self::residual_partials(k, [a.re, x2, k2, x_mt[1]]);
             let j = [
-                [
-                    p1.eps[1].scale(h * a11) + p1.eps[2],
-                    p1.eps[1].scale(h * a12),
-                ],
-                [
-                    p2.eps[1].scale(h * a21),
-                    p2.eps[1].scale(h * a22) + p2.eps[2],
-                ],
+                [p1[2].scale(h * a11) + p1[3], p1[2].scale(h * a12)],
+                [p2[2].scale(h * a21), p2[2].scale(h * a22) + p2[3]],
             ];
             *sub = SubStepAdjoint {
                 t: [t1, t2],
@@ -1720,11 +1784,11 @@ impl CompliantTendonHillMuscle {
             ];
             for s in 0..2 {
                 let (p, stage_a) = (&sub.p[s], &sub.a[s]);
-                let g_a = c0 - mu[s] * p.eps[0];
+                let g_a = c0 - mu[s] * p[1];
                 g_a0 += g_a * stage_a.eps[0];
                 g_u += g_a * stage_a.eps[1];
-                g_x -= mu[s] * p.eps[1];
-                at_mt(sub.t[s], k.inv_l0_ce.mul(c0 - mu[s] * p.eps[3]));
+                g_x -= mu[s] * p[2];
+                at_mt(sub.t[s], k.inv_l0_ce.mul(c0 - mu[s] * p[4]));
             }
         }
         let g_state1 = k.inv_l0_ce.mul(g_x);
@@ -2108,6 +2172,57 @@ mod tests {
             }
         }
         assert!(compared > 10000, "{compared}");
+    }
+
+    /// The VJP's hand-written partials along every input of a stage
+    /// ([`CompliantTendonHillMuscle::residual_partials`]) equal the dual numbers'
+    /// ([`CompliantTendonHillMuscle::stage_partials`], the residual's own code), kinks
+    /// included (both take the one-sided slopes of the clamps as `Scalar::clamp_min` does):
+    /// activations down to 0 (where the eccentric branch's floor binds), slack and taut
+    /// tendons, both branches of the force–velocity relation.
+    #[test]
+    fn residual_partials_along_the_inputs_equal_the_dual_numbers() {
+        let m = model();
+        let k = FibreConsts::lanes(|_| m.fk[0]);
+        let mut rng = motornet_scalar::SplitMix(5);
+        let (l0_se, l0_ce) = (m.k[0].l0_se, m.k[0].l0_ce);
+        let mut worst = 0.0_f64;
+        for i in 0..4000 {
+            let mut draw = |f: &dyn Fn(f64) -> f64| {
+                let v: [f64; FIBRE_LANES] = std::array::from_fn(|_| f(rng.unit()));
+                FibreLanes::from_lanes(|l| v[l])
+            };
+            let a = draw(&|r| if i % 4 == 0 { 1e-7 * r } else { r });
+            let x = draw(&|r| 0.3 + 1.4 * r);
+            // at tiny activations and velocities just above 0, the eccentric floor binds
+            let v = draw(&|r| {
+                if i % 4 == 0 {
+                    1e-7 * r
+                } else {
+                    (r - 0.5) * 30.0
+                }
+            });
+            let x_mt = x + draw(&|r| l0_se / l0_ce * (1.0 + 0.1 * r - 0.05));
+            let hand = CompliantTendonHillMuscle::residual_partials(&k, [a, x, v, x_mt]);
+            let dual = CompliantTendonHillMuscle::stage_partials(&k, [a, x, v, x_mt], 0.0);
+            for l in 0..FIBRE_LANES {
+                let want = [dual.re, dual.eps[0], dual.eps[1], dual.eps[2], dual.eps[3]];
+                for (h, d) in hand.iter().zip(want) {
+                    let (h, d) = (h.lane(l), d.lane(l));
+                    let err = (h - d).abs() / (1.0 + d.abs());
+                    worst = worst.max(err);
+                    assert!(
+                        err < 1e-11,
+                        "a {} x {} v {} x_mt {}: hand {hand:?} dual {dual:?}",
+                        a.lane(l),
+                        x.lane(l),
+                        v.lane(l),
+                        x_mt.lane(l)
+                    );
+                }
+            }
+        }
+        eprintln!("residual_partials: worst relative difference {worst:e}");
     }
 
     #[test]

@@ -1186,6 +1186,13 @@ impl Episode {
         &self.record
     }
 
+    /// Swaps [`Episode::last_step_record`] with `buffer` (instead of copying it out): the
+    /// episode keeps `buffer`'s allocation for its next step's record (which the step
+    /// empties first), the caller gets the record.
+    pub fn swap_step_record(&mut self, buffer: &mut Vec<f64>) {
+        std::mem::swap(&mut self.record, buffer);
+    }
+
     /// The goal of the losses at the current state (`[space_dim]`, m): the default goal
     /// ([`Environment::goal`]) unless the task's step logic moved it.
     pub fn goal(&self) -> &[f64] {

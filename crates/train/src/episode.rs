@@ -433,9 +433,7 @@ impl<T: Real, C, W> Chunk<T, C, W> {
                 let load = &mut tr.joint_loads[t];
                 load.clear();
                 load.extend_from_slice(ep.last_joint_load());
-                let record = &mut tr.records[t];
-                record.clear();
-                record.extend_from_slice(ep.last_step_record());
+                ep.swap_step_record(&mut tr.records[t]);
                 tr.output[t * m..(t + 1) * m].copy_from_slice(&action);
                 tr.excitation[t * m..(t + 1) * m].copy_from_slice(&noisy);
                 write_flat(&ep.state, &mut tr.states[(t + 1) * n..(t + 2) * n]);

@@ -3,7 +3,8 @@
 #   motornet train --effector CompliantTendonArm26 --task CentreOutReach
 # against the same with --effector RigidTendonArm26, in one run on the same machine. Both take
 # the CentreOutReach recipe (GRU 64, batch 32, 100 steps of 10 ms, Euler); the compliant arm's
-# muscles integrate their fibres implicitly (3 SDIRK2 sub-steps of 3.4 ms, Newton solves).
+# muscles integrate their fibres implicitly (2 Radau IIA sub-steps of 5 ms, Newton solves; the
+# VJP by the sub-steps' adjoint from the forward record). Issue 18 asks for at most 2 times.
 #
 # Usage: bash benches/compare/compliant_speed.sh      (from anywhere)
 # Env:   BATCHES   batches of each run (default 60; the first 2 are not timed)

@@ -320,10 +320,11 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     /// ([`MuscleModel::integrate_all_replay`]): e.g. the solutions of the iterative solves
     /// inside the step. The effector's forward pass calls this and keeps each step's record
     /// for the step's VJP. The default records nothing. The VJP hands the record to
-    /// `integrate_all_replay` where it differentiates one element's muscles together
-    /// (`VjpPlan::EulerScalar` in motornet-effector: models that read more than one state
-    /// entry, one Euler ministep); the lanes plans differentiate `integrate` across elements
-    /// and do not use records.
+    /// [`MuscleModel::step_vjp`], or else to `integrate_all_replay`, where it differentiates
+    /// one element's muscles together (`VjpPlan::EulerJointLanes` and `EulerScalar` in
+    /// motornet-effector: models that read more than one state entry, one Euler ministep); the
+    /// plans with muscles in lanes differentiate `integrate` across elements and do not use
+    /// records.
     #[allow(clippy::too_many_arguments)]
     fn integrate_all_record(
         &self,
@@ -372,6 +373,10 @@ pub trait MuscleModel: std::fmt::Debug + Send + Sync {
     /// A model overrides it only as a measured fast path (for example, an implicit step's
     /// adjoint by hand): it must add what the dual numbers give, to rounding, which
     /// [`testing::check_muscle_model`] checks ([`testing::Property::StepVjpMatchesDuals`]).
+    /// The effector calls it where it differentiates one element's muscles at a time (its VJP
+    /// plans `EulerJointLanes` and `EulerScalar`: models that read more than one state
+    /// entry); the plans that differentiate the muscles of four elements at once on dual
+    /// numbers do not.
     fn step_vjp(
         &self,
         dt: f64,

@@ -18,7 +18,9 @@
 //! step instead of two.
 //!
 //! One element at a time: [`VjpPlan::EulerScalar`](super::VjpPlan::EulerScalar) and single
-//! steps of the lanes plans use [`Effector::euler_step_vjp_add`] (one ministep),
+//! steps of the lanes plans use [`Effector::euler_step_vjp_add`] (one ministep; the muscles'
+//! part, `muscles_vjp`, takes the model's own `MuscleModel::step_vjp` where it has one, and is
+//! also what [`VjpPlan::EulerJointLanes`](super::VjpPlan::EulerJointLanes) runs per element),
 //! [`VjpPlan::EulerMinisteps`](super::VjpPlan::EulerMinisteps) uses
 //! [`Effector::euler_ministeps_vjp_add`]. `lanes.rs` reuses the parts for four elements at once.
 

@@ -838,6 +838,9 @@ fn check_read_states<M: MuscleModel>(
 /// where outputs with a zero gradient add nothing. Returns the gradients of the excitations
 /// `[M]`, states `[M × n_states]` (zero outside [`MuscleModel::read_states`]),
 /// musculotendon lengths `[M]` and velocities `[M]`. Slow (one pass per input); for tests.
+///
+/// # Panics
+/// If a slice's length does not match the model (`M` muscles, `n_states` each).
 pub fn step_vjp_by_duals<M: MuscleModel>(
     model: &M,
     dt: f64,
@@ -858,6 +861,18 @@ fn vjp_by_duals<M: MuscleModel>(
     g_new_state: &[f64],
 ) -> ([Vec<f64>; 4], [Vec<f64>; 4]) {
     let (n_m, ns, nd) = (model.n_muscles(), model.n_states(), model.n_derivatives());
+    for (what, len, want) in [
+        ("excitation", inputs.excitation.len(), n_m),
+        ("state", inputs.state.len(), n_m * ns),
+        ("mt_len", inputs.mt_len.len(), n_m),
+        ("mt_vel", inputs.mt_vel.len(), n_m),
+        ("g_new_state", g_new_state.len(), n_m * ns),
+    ] {
+        assert_eq!(
+            len, want,
+            "step_vjp_by_duals: {what} has {len} entries, the model needs {want}"
+        );
+    }
     let zeros = || {
         [
             vec![0.0; n_m],
@@ -912,7 +927,8 @@ fn check_step_vjp<M: MuscleModel>(
     let mut der = vec![0.0; n_m * nd];
     for m in 0..n_m {
         state.extend(prepared_state::<f64, M>(model, m, c.dt, &x));
-        model.derivative(m, x[3], &state[m * ns..], &mut der[m * nd..(m + 1) * nd]);
+        let st = &state[m * ns..(m + 1) * ns];
+        model.derivative(m, x[3], st, &mut der[m * nd..(m + 1) * nd]);
     }
     let excitation = vec![x[3]; n_m];
     let (len, vel) = (vec![x[0]; n_m], vec![x[1]; n_m]);

@@ -655,14 +655,10 @@ impl CompliantTendonHillMuscle {
         // the residuals at the velocities `kk` and the Newton step on the pair (J⁻¹·R, with
         // J = ∂(R₁, R₂)/∂(K₁, K₂))
         let newton = |kk: [S; 2]| {
-            let x1 = x + (kk[0].scale(a11) + kk[1].scale(a12)).scale(h);
-            let x2 = x + (kk[0].scale(a21) + kk[1].scale(a22)).scale(h);
+            let [x1, x2] = radau_stage_lengths(x, kk, h);
             let (r1, r1x, r1v) = Self::residual_xv(k, a[0], b[0], inv_b[0], x1, kk[0], x_mt[0]);
             let (r2, r2x, r2v) = Self::residual_xv(k, a[1], b[1], inv_b[1], x2, kk[1], x_mt[1]);
-            let j11 = r1x.scale(h * a11) + r1v;
-            let j12 = r1x.scale(h * a12);
-            let j21 = r2x.scale(h * a21);
-            let j22 = r2x.scale(h * a22) + r2v;
+            let [[j11, j12], [j21, j22]] = radau_jacobian(h, [[r1x, r1v], [r2x, r2v]]);
             let inv_det = S::one() / (j11 * j22 - j12 * j21);
             let d1 = (j22 * r1 - j12 * r2) * inv_det;
             let d2 = (j11 * r2 - j21 * r1) * inv_det;
@@ -817,8 +813,8 @@ impl CompliantTendonHillMuscle {
         let mut vel = k.inv_vmax.mul(state[2]);
         // the musculotendon length during the step, extrapolated from its length, velocity and
         // the acceleration seen since the previous step: l(t) = l + t·v + t²·acc/2
-        let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
-        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
+        let mt_path = MtPath::new(mt_len, mt_vel, state[6], dt);
+        let mt_len_at = |t: f64| mt_path.at(t);
         let mut l_mt = mt_len;
         // first guesses: the stage velocities extrapolated linearly in time from the last two
         // (at the first stage of the step, the stored velocity alone); the stage before the
@@ -926,8 +922,8 @@ impl CompliantTendonHillMuscle {
         let mut a = a0;
         let mut x = k.inv_l0_ce.mul(state[1]);
         let mut vel = k.inv_vmax.mul(state[2]);
-        let half_acc = (mt_vel - state[6]).scale(0.5 / dt);
-        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
+        let mt_path = MtPath::new(mt_len, mt_vel, state[6], dt);
+        let mt_len_at = |t: f64| mt_path.at(t);
         let mut l_mt = mt_len;
         let mut converged = S::one();
         let mut prev_k1: Option<S> = None;
@@ -954,6 +950,59 @@ impl CompliantTendonHillMuscle {
         }
         Self::step_end(k, [a, x, vel, l_mt, mt_vel], new_state);
         converged
+    }
+}
+
+/// The Radau IIA stage lengths X₁, X₂ of a sub-step of `h` (s) from the length `x` with the
+/// stage velocities `k`: Xᵢ = x + h·Σⱼ Aᵢⱼ·Kⱼ.
+#[inline(always)]
+fn radau_stage_lengths<S: Scalar>(x: S, [k1, k2]: [S; 2], h: f64) -> [S; 2] {
+    let [[a11, a12], [a21, a22]] = RADAU_A;
+    [
+        x + (k1.scale(a11) + k2.scale(a12)).scale(h),
+        x + (k1.scale(a21) + k2.scale(a22)).scale(h),
+    ]
+}
+
+/// J = ∂(R₁, R₂)/∂(K₁, K₂) of a Radau IIA sub-step of `h` (s), from each stage residual's
+/// partials `[∂Rᵢ/∂x, ∂Rᵢ/∂v]` (x through Xᵢ, v its own velocity).
+#[inline(always)]
+fn radau_jacobian<S: Scalar>(h: f64, [[r1x, r1v], [r2x, r2v]]: [[S; 2]; 2]) -> [[S; 2]; 2] {
+    let [[a11, a12], [a21, a22]] = RADAU_A;
+    [
+        [r1x.scale(h * a11) + r1v, r1x.scale(h * a12)],
+        [r2x.scale(h * a21), r2x.scale(h * a22) + r2v],
+    ]
+}
+
+/// The musculotendon length (m) during a step of `dt` (s), extrapolated from its length
+/// `len`, velocity `vel` and the acceleration seen since the previous step (whose velocity was
+/// `vel_before`): l(t) = len + t·vel + t²·(vel − vel_before)/(2·dt).
+#[derive(Clone, Copy)]
+struct MtPath<S> {
+    len: S,
+    vel: S,
+    half_acc: S,
+}
+
+impl<S: Scalar> MtPath<S> {
+    #[inline(always)]
+    fn new(len: S, vel: S, vel_before: S, dt: f64) -> Self {
+        let half_acc = (vel - vel_before).scale(0.5 / dt);
+        Self { len, vel, half_acc }
+    }
+
+    /// l(t), `t` (s) since the step's start.
+    #[inline(always)]
+    fn at(&self, t: f64) -> S {
+        self.len + (self.vel + self.half_acc.scale(t)).scale(t)
+    }
+
+    /// ∂l(t)/∂(vel, vel_before) (s); ∂l(t)/∂len is 1.
+    #[inline(always)]
+    fn slopes(t: f64, dt: f64) -> (f64, f64) {
+        let quad = 0.5 / dt * t * t;
+        (t + quad, -quad)
     }
 }
 
@@ -1195,15 +1244,11 @@ impl StageSolver<StepDuals, PerLane<FibreLanes>> for LanesIft<'_> {
         };
         // the implicit-function derivative of the pair from each stage's partials along its
         // activation, length Xᵢ, velocity and musculotendon length
-        let [[a11, a12], [a21, a22]] = RADAU_A;
-        let x1 = x.re + (k1.scale(a11) + k2.scale(a12)).scale(h);
-        let x2 = x.re + (k1.scale(a21) + k2.scale(a22)).scale(h);
+        let [x1, x2] = radau_stage_lengths(x.re, [k1, k2], h);
         let p1 = M::stage_partials(k, [a[0].re, x1, k1, x_mt[0].re], 0.0);
         let p2 = M::stage_partials(k, [a[1].re, x2, k2, x_mt[1].re], 0.0);
-        let j11 = p1.eps[1].scale(h * a11) + p1.eps[2];
-        let j12 = p1.eps[1].scale(h * a12);
-        let j21 = p2.eps[1].scale(h * a21);
-        let j22 = p2.eps[1].scale(h * a22) + p2.eps[2];
+        let [[j11, j12], [j21, j22]] =
+            radau_jacobian(h, [[p1.eps[1], p1.eps[2]], [p2.eps[1], p2.eps[2]]]);
         let inv_det = FibreLanes::c(1.0) / (j11 * j22 - j12 * j21);
         // dR_i along the inputs, at fixed velocities
         let rhs = |p: &StageDuals, a: StepDuals, x_mt: StepDuals| {
@@ -1688,13 +1733,13 @@ impl CompliantTendonHillMuscle {
         // the forward sub-steps again, from the recorded stage velocities, as
         // Self::radau_step takes them
         let (n_sub, h) = substeps(dt, RADAU_SUBSTEP);
-        let [[a11, a12], [a21, a22]] = RADAU_A;
+        let [_, [a21, a22]] = RADAU_A;
         let mut x = k.inv_l0_ce.mul(state(1));
         let mt_len = Self::pack_lanes(n_m, p, |m| inputs.mt_len[m]);
         let mt_vel = Self::pack_lanes(n_m, p, |m| inputs.mt_vel[m]);
         let mt_vel_before = state(6);
-        let half_acc = (mt_vel - mt_vel_before).scale(0.5 / dt);
-        let mt_len_at = |t: f64| mt_len + (mt_vel + half_acc.scale(t)).scale(t);
+        let mt_path = MtPath::new(mt_len, mt_vel, mt_vel_before, dt);
+        let mt_len_at = |t: f64| mt_path.at(t);
         let (mut l_mt, mut t_end, mut vel) = (mt_len, 0.0, c0);
         let mut a = ActivationLanes::constant(a0.re);
         let zero = SubStepAdjoint {
@@ -1713,14 +1758,10 @@ impl CompliantTendonHillMuscle {
             a = path.at(act, t2);
             let rec = |at: usize| FibreLanes::from_lanes(|l| solved[3 * i * FIBRE_LANES + at + l]);
             let (k1, k2) = (rec(0), rec(FIBRE_LANES));
-            let x1 = x + (k1.scale(a11) + k2.scale(a12)).scale(h);
-            let x2 = x + (k1.scale(a21) + k2.scale(a22)).scale(h);
+            let [x1, x2] = radau_stage_lengths(x, [k1, k2], h);
             let p1 = Self::residual_partials(k, [a1.re, x1, k1, x_mt[0]]);
             let p2 = Self::residual_partials(k, [a.re, x2, k2, x_mt[1]]);
-            let j = [
-                [p1[2].scale(h * a11) + p1[3], p1[2].scale(h * a12)],
-                [p2[2].scale(h * a21), p2[2].scale(h * a22) + p2[3]],
-            ];
+            let j = radau_jacobian(h, [[p1[2], p1[3]], [p2[2], p2[3]]]);
             *sub = SubStepAdjoint {
                 t: [t1, t2],
                 a: [a1, a],
@@ -1766,11 +1807,10 @@ impl CompliantTendonHillMuscle {
         let mut g_u = g_a_end * a.eps[1];
         let (mut g_len, mut g_vel, mut g_vel_before) = (c0, g_mt_vel, c0);
         let mut at_mt = |t: f64, g: FibreLanes| {
-            // mt_len_at(t) = l + v·t + (v − v_before)·t²/(2·dt)
-            let quad = 0.5 / dt * t * t;
+            let (d_vel, d_vel_before) = MtPath::<FibreLanes>::slopes(t, dt);
             g_len += g;
-            g_vel += g.scale(t + quad);
-            g_vel_before -= g.scale(quad);
+            g_vel += g.scale(d_vel);
+            g_vel_before += g.scale(d_vel_before);
         };
         at_mt(t_end, g_l_mt);
         for (i, sub) in subs.iter().enumerate().take(n_sub).rev() {
